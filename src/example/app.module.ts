@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { MetaqueueModule } from '../lib/index.js';
+import { ImportTask } from './tasks/import.task.js';
+import { ReportTask } from './tasks/report.task.js';
+import { StatusCheckTask } from './tasks/status-check.task.js';
+import { Topic } from './topics.js';
+
+@Module({
+  imports: [
+    MetaqueueModule.forRoot({
+      topics: [
+        { topic: Topic.Imports, dtype: 'number', bufferSize: 1_000 },
+        { topic: Topic.Checks, dtype: 'string', overflow: 'drop-oldest' },
+        { topic: Topic.Reports, dtype: 'json' },
+      ],
+    }),
+  ],
+  providers: [ImportTask, StatusCheckTask, ReportTask],
+})
+export class AppModule {}

@@ -1,0 +1,37 @@
+/** Why a record was dropped by its queue's overflow policy. */
+export type DropReason = 'drop-newest' | 'drop-oldest';
+
+/** Why a publish was rejected (it threw). */
+export type RejectReason = 'invalid' | 'queue-full' | 'timeout';
+
+/**
+ * What an engine did with every record published to it. Each publish ends in
+ * exactly one bucket, so at every moment
+ * `accepted + dropped + rejected + waiting = published`
+ * (`waiting`: blocked publishes not yet settled; a record that `drop-oldest`
+ * pushes out moves from accepted to dropped).
+ */
+export interface EngineCounters {
+  published: number;
+  accepted: number;
+  waiting: number;
+  dropped: Record<DropReason, number>;
+  rejected: Record<RejectReason, number>;
+}
+
+export function createCounters(): EngineCounters {
+  return {
+    published: 0,
+    accepted: 0,
+    waiting: 0,
+    dropped: { 'drop-newest': 0, 'drop-oldest': 0 },
+    rejected: { invalid: 0, 'queue-full': 0, timeout: 0 },
+  };
+}
+
+/** A sum over reasons, e.g. `total(counters.dropped)`. */
+export function total(byReason: Record<string, number>): number {
+  let sum = 0;
+  for (const key in byReason) sum += byReason[key];
+  return sum;
+}

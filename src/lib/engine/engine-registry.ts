@@ -1,0 +1,48 @@
+import { MetaqueueConfigError, MetaqueueError } from '../errors/metaqueue.errors.js';
+import { messages } from '../metaqueue.messages.js';
+import type { MetaQueueOptions } from '../queue/meta-queue-options.interface.js';
+import { MetaQueue } from '../queue/meta-queue.js';
+import type { TopicDefinition } from '../metaqueue-options.interface.js';
+import { MetadataEngine } from './metadata-engine.js';
+import type { Topic } from './topic.js';
+
+/**
+ * The engines of one application, by topic. One per `MetaqueueModule`, never
+ * process-global, so two applications in one process share nothing.
+ */
+export class EngineRegistry {
+  private readonly engines = new Map<Topic, MetadataEngine>();
+
+  constructor(topics: TopicDefinition[], queueDefaults: MetaQueueOptions = {}) {
+    for (const { topic, ...queueOptions } of topics) {
+      try {
+        const queue = new MetaQueue({ ...queueDefaults, ...definedOnly(queueOptions) });
+        this.engines.set(topic, new MetadataEngine(topic, queue));
+      } catch (error) {
+        if (!(error instanceof MetaqueueConfigError)) throw error;
+        throw new MetaqueueConfigError(messages.topicConfig(topic, error.message));
+      }
+    }
+  }
+
+  get topics(): Topic[] {
+    return [...this.engines.keys()];
+  }
+
+  get<T = unknown>(topic: Topic): MetadataEngine<T> {
+    const engine = this.engines.get(topic);
+    if (!engine) throw new MetaqueueError(messages.unknownTopic(topic, this.topics));
+    return engine as MetadataEngine<T>;
+  }
+
+  getAll(): MetadataEngine[] {
+    return [...this.engines.values()];
+  }
+}
+
+/** `{ bufferSize: undefined }` must not hide the default. */
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(options).filter(([, v]) => v !== undefined),
+  ) as Partial<T>;
+}

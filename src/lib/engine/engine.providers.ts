@@ -1,0 +1,40 @@
+import type { FactoryProvider } from '@nestjs/common';
+import { DuplicateTopicError } from '../errors/metaqueue.errors.js';
+import type {
+  MetaqueueModuleOptions,
+  TopicDeclaration,
+  TopicDefinition,
+} from '../metaqueue-options.interface.js';
+import { getEngineToken, METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
+import { EngineRegistry } from './engine-registry.js';
+import { assertTopic } from './topic.js';
+
+/** The registry and one engine provider per topic; throws on a bad or repeated topic. */
+export function createTopicProviders(declarations: TopicDeclaration[]): FactoryProvider[] {
+  const topics = declarations.map(toDefinition);
+  const seen = new Set<string>();
+  for (const { topic } of topics) {
+    assertTopic(topic);
+    if (seen.has(topic)) throw new DuplicateTopicError(topic);
+    seen.add(topic);
+  }
+  return [
+    {
+      provide: EngineRegistry,
+      useFactory: (options: MetaqueueModuleOptions) =>
+        new EngineRegistry(topics, options.queueDefaults),
+      inject: [METAQUEUE_MODULE_OPTIONS],
+    },
+    ...topics.map(({ topic }) => ({
+      provide: getEngineToken(topic),
+      useFactory: (registry: EngineRegistry) => registry.get(topic),
+      inject: [EngineRegistry],
+    })),
+  ];
+}
+
+function toDefinition(declaration: TopicDeclaration): TopicDefinition {
+  return typeof declaration === 'object' && declaration !== null
+    ? declaration
+    : { topic: declaration };
+}

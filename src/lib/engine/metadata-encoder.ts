@@ -1,0 +1,127 @@
+import { InvalidMetadataError } from '../errors/metaqueue.errors.js';
+import { describeType } from '../queue/data-type.js';
+
+/** OpenMetrics metric names: https://prometheus.io/docs/specs/om/open_metrics_spec/#metric-names */
+const metricName = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+/** Throws unless `name`, `location` and `context` can be stored and written exactly. */
+export function assertMetadataFields(topic: string, metadata: unknown): void {
+  if (typeof metadata !== 'object' || metadata === null) {
+    throw new InvalidMetadataError(
+      topic,
+      'metadata',
+      `must be an object, received ${describeType(metadata)}`,
+    );
+  }
+  const { name, location, context } = metadata as Record<string, unknown>;
+  if (typeof name !== 'string' || !metricName.test(name)) {
+    throw new InvalidMetadataError(
+      topic,
+      'name',
+      `must be an OpenMetrics metric name (letters, digits, '_' and ':', not starting with a digit), received ${JSON.stringify(name) ?? describeType(name)}`,
+    );
+  }
+  assertLabel(topic, 'location', location);
+  assertLabel(topic, 'context', context);
+}
+
+function assertLabel(topic: string, field: string, value: unknown): void {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidMetadataError(
+      topic,
+      field,
+      `must be a non-empty string, received ${describeType(value)}${value === '' ? ' (empty)' : ''}`,
+    );
+  }
+  const problem = stringProblem(value);
+  if (problem) throw new InvalidMetadataError(topic, field, problem);
+}
+
+/**
+ * Encodes `data` as JSON, or throws if the JSON would not read back as the
+ * same value: JSON.stringify silently drops or rewrites many of them.
+ * `classInstance` lets the top level be an instance of the topic's class,
+ * stored as its own enumerable fields.
+ */
+export function encodeData(topic: string, data: unknown, classInstance = false): string {
+  const problem = jsonProblem(data, classInstance, []);
+  if (problem) throw new InvalidMetadataError(topic, `data${problem.path}`, problem.text);
+  return JSON.stringify(data);
+}
+
+interface Problem {
+  path: string;
+  text: string;
+}
+
+function jsonProblem(
+  value: unknown,
+  classInstance: boolean,
+  ancestors: object[],
+): Problem | undefined {
+  switch (typeof value) {
+    case 'string': {
+      const text = stringProblem(value);
+      return text ? { path: '', text } : undefined;
+    }
+    case 'number':
+      if (!Number.isFinite(value)) return { path: '', text: `is ${value}, which JSON cannot hold` };
+      if (Object.is(value, -0)) return { path: '', text: 'is -0, which JSON stores as 0' };
+      return undefined;
+    case 'boolean':
+      return undefined;
+    case 'object':
+      return value === null ? undefined : objectProblem(value, classInstance, ancestors);
+    default:
+      return { path: '', text: `is ${describeType(value)}, which JSON cannot hold` };
+  }
+}
+
+function objectProblem(
+  value: object,
+  classInstance: boolean,
+  ancestors: object[],
+): Problem | undefined {
+  if (ancestors.includes(value)) return { path: '', text: 'contains a cycle' };
+  if (Array.isArray(value)) {
+    ancestors.push(value);
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value))
+        return { path: `[${i}]`, text: 'is a hole in a sparse array, which JSON stores as null' };
+      const inner = jsonProblem(value[i], false, ancestors);
+      if (inner) return { path: `[${i}]${inner.path}`, text: inner.text };
+    }
+    ancestors.pop();
+    return undefined;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!classInstance && proto !== Object.prototype && proto !== null) {
+    return {
+      path: '',
+      text: `is a ${describeType(value)}: only plain objects, arrays and primitives are stored as JSON`,
+    };
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return { path: '', text: 'defines toJSON(), so JSON would not hold its fields' };
+  }
+  if (Object.getOwnPropertySymbols(value).length > 0) {
+    return { path: '', text: 'has symbol keys, which JSON drops' };
+  }
+  ancestors.push(value);
+  for (const key of Object.keys(value)) {
+    const keyText = stringProblem(key);
+    if (keyText) return { path: '', text: `has a key ${JSON.stringify(key)} that ${keyText}` };
+    const inner = jsonProblem((value as Record<string, unknown>)[key], false, ancestors);
+    if (inner) return { path: `.${key}${inner.path}`, text: inner.text };
+  }
+  ancestors.pop();
+  return undefined;
+}
+
+/** PostgreSQL text and jsonb hold neither NUL nor lone UTF-16 surrogates. */
+function stringProblem(value: string): string | undefined {
+  if (value.includes('\u0000'))
+    return 'contains a NUL character (\\u0000), which PostgreSQL cannot store';
+  if (!value.isWellFormed()) return 'contains a lone UTF-16 surrogate, which is not valid Unicode';
+  return undefined;
+}

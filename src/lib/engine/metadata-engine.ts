@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { DataTypeError, PublishTimeoutError, QueueFullError } from '../errors/metaqueue.errors.js';
+import { describeType } from '../queue/data-type.js';
+import { MetaQueue, type OfferOutcome } from '../queue/meta-queue.js';
+import { createCounters, type EngineCounters } from './engine-counters.js';
+import { assertMetadataFields, encodeData } from './metadata-encoder.js';
+import type { Metadata, MetadataRecord } from './metadata.interface.js';
+import { assertTopic } from './topic.js';
+
+/**
+ * Publishes one topic's metadata into its queue: the seed's
+ * `MetadataEngine(topic, queue)`. A plain class: `MetaqueueModule` makes one
+ * per topic, and it works the same without Nest.
+ */
+export class MetadataEngine<T = unknown> {
+  private readonly stats: EngineCounters = createCounters();
+
+  constructor(
+    readonly topic: string,
+    readonly queue: MetaQueue<T> = new MetaQueue<T>(),
+  ) {
+    assertTopic(topic);
+  }
+
+  /** Records queued now. */
+  get size(): number {
+    return this.queue.size;
+  }
+
+  get capacity(): number {
+    return this.queue.capacity;
+  }
+
+  /** A snapshot of what became of every publish so far. */
+  get counters(): EngineCounters {
+    const { dropped, rejected } = this.stats;
+    return { ...this.stats, dropped: { ...dropped }, rejected: { ...rejected } };
+  }
+
+  /**
+   * Validates, stamps and queues a record; the seed's `publish_to_topic`.
+   * Resolves to the stamped record, or to `undefined` when the `drop-newest`
+   * policy dropped it; rejects with a `PublishError` saying why.
+   */
+  async publish(metadata: Metadata<T>): Promise<MetadataRecord<T> | undefined> {
+    this.stats.published++;
+    let record: MetadataRecord<T>;
+    try {
+      record = this.stamp(metadata);
+    } catch (error) {
+      this.stats.rejected.invalid++;
+      throw error;
+    }
+    const offered = this.queue.offer(record);
+    let outcome: Exclude<OfferOutcome, Promise<unknown>> | 'timeout';
+    if (typeof offered === 'string') {
+      outcome = offered;
+    } else {
+      // Counted as waiting until this publish settles, so the buckets always add up.
+      this.stats.waiting++;
+      outcome = await offered;
+      this.stats.waiting--;
+    }
+    switch (outcome) {
+      case 'accepted':
+        this.stats.accepted++;
+        return record;
+      case 'dropped-oldest':
+        // The new record is in and an accepted one is out: accepted stays level.
+        this.stats.dropped['drop-oldest']++;
+        return record;
+      case 'dropped-newest':
+        this.stats.dropped['drop-newest']++;
+        return undefined;
+      case 'full':
+        this.stats.rejected['queue-full']++;
+        throw new QueueFullError(this.topic, this.queue.capacity);
+      case 'timeout':
+        this.stats.rejected.timeout++;
+        throw new PublishTimeoutError(this.topic, this.queue.blockTimeoutMs!);
+    }
+  }
+
+  /** Removes and returns up to `max` queued records, oldest first: the broker's side. */
+  take(max?: number): MetadataRecord<T>[] {
+    return this.queue.take(max);
+  }
+
+  private stamp(metadata: Metadata<T>): MetadataRecord<T> {
+    assertMetadataFields(this.topic, metadata);
+    const { data, name, location, context } = metadata;
+    const dtype = this.queue.dtype;
+    if (!dtype.accepts(data)) {
+      throw new DataTypeError(this.topic, dtype.description, describeType(data));
+    }
+    return {
+      id: randomUUID(),
+      topic: this.topic,
+      name,
+      location,
+      context,
+      data,
+      json: encodeData(this.topic, data, dtype.isClass),
+      publishedAt: new Date(),
+    };
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * What a task publishes: the seed's `Metadata(data, name, location, context)`.
+ * `name` is the metric family name in the OpenMetrics file.
+ */
+export interface Metadata<T = unknown> {
+  data: T;
+  name: string;
+  location: string;
+  context: string;
+}
+
+/** A published record: the metadata as accepted, stamped by its engine. */
+export interface MetadataRecord<T = unknown> extends Readonly<Metadata<T>> {
+  /** A UUID given at publish; the store's idempotency key. */
+  readonly id: string;
+  readonly topic: string;
+  readonly publishedAt: Date;
+  /** `data` as JSON, encoded once at publish: what the store and the connectors write. */
+  readonly json: string;
+}

@@ -1,0 +1,74 @@
+import { messages } from '../metaqueue.messages.js';
+
+/** Base class of every error metaqueue throws on purpose. */
+export class MetaqueueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Module, topic or queue options that cannot work; thrown at startup. */
+export class MetaqueueConfigError extends MetaqueueError {}
+
+/** Two topic declarations share a name. */
+export class DuplicateTopicError extends MetaqueueConfigError {
+  constructor(readonly topic: string) {
+    super(messages.duplicateTopic(topic));
+  }
+}
+
+/** A `@MetaTask()` class that cannot be run, or a task the runner does not know. */
+export class MetaTaskError extends MetaqueueError {}
+
+/** Base class of the reasons a publish is rejected. */
+export class PublishError extends MetaqueueError {
+  constructor(
+    readonly topic: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `name`, `location`, `context` or `data` cannot be stored exactly. */
+export class InvalidMetadataError extends PublishError {
+  constructor(
+    topic: string,
+    readonly field: string,
+    problem: string,
+  ) {
+    super(topic, messages.invalidMetadata(topic, field, problem));
+  }
+}
+
+/** `data` does not match the topic's dtype. */
+export class DataTypeError extends PublishError {
+  constructor(
+    topic: string,
+    readonly expected: string,
+    readonly received: string,
+  ) {
+    super(topic, messages.wrongDataType(topic, expected, received));
+  }
+}
+
+/** The queue is full and the topic's overflow policy is `error`. */
+export class QueueFullError extends PublishError {
+  constructor(
+    topic: string,
+    readonly capacity: number,
+  ) {
+    super(topic, messages.queueFull(topic, capacity));
+  }
+}
+
+/** The queue stayed full for the whole `blockTimeoutMs` of a blocking publish. */
+export class PublishTimeoutError extends PublishError {
+  constructor(
+    topic: string,
+    readonly timeoutMs: number,
+  ) {
+    super(topic, messages.publishTimeout(topic, timeoutMs));
+  }
+}

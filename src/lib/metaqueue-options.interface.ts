@@ -1,0 +1,32 @@
+import type { Topic } from './engine/topic.js';
+import type { MetaQueueOptions } from './queue/meta-queue-options.interface.js';
+
+/** A topic with its own queue settings. */
+export interface TopicDefinition<T = unknown> extends MetaQueueOptions<T> {
+  topic: Topic;
+}
+
+/** A topic name (its queue takes the defaults) or a topic with settings. */
+export type TopicDeclaration = Topic | TopicDefinition;
+
+/**
+ * Set where the module is imported, for `forRoot()` and `forRootAsync()` alike:
+ * engine providers need their tokens before any async option resolves.
+ */
+export interface MetaqueueModuleExtras {
+  /** Every topic of the application; one `MetadataEngine` provider each. */
+  topics: TopicDeclaration[];
+  /** Register the engines and the `TaskRunner` in every module. Default `false`. */
+  isGlobal?: boolean;
+}
+
+/** The options `forRoot()` takes, or `forRootAsync()` resolves. */
+export interface MetaqueueModuleOptions {
+  /** Queue settings for every topic; a topic's own settings win. */
+  queueDefaults?: MetaQueueOptions;
+}
+
+/** A provider that `forRootAsync({ useClass })` or `{ useExisting }` asks for the options. */
+export interface MetaqueueOptionsFactory {
+  createMetaqueueOptions(): MetaqueueModuleOptions | Promise<MetaqueueModuleOptions>;
+}

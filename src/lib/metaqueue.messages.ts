@@ -1,0 +1,41 @@
+/** Every message metaqueue shows to a user, in one place. */
+export const messages = {
+  // Configuration, at startup
+  unknownDataType: (dtype: unknown, names: string[]) =>
+    `Unknown dtype ${JSON.stringify(String(dtype))}: use one of ${names.map((n) => `'${n}'`).join(', ')}, a class or a predicate.`,
+  invalidTopic: (topic: unknown) =>
+    `Invalid topic ${JSON.stringify(String(topic))}: a topic is a non-empty string (a string enum member or a plain string).`,
+  duplicateTopic: (topic: string) =>
+    `Topic '${topic}' is declared more than once in MetaqueueModule.forRoot(): declare each topic once.`,
+  invalidQueueOption: (option: string, value: unknown, expected: string) =>
+    `Invalid queue option ${option}=${JSON.stringify(value)}: expected ${expected}.`,
+  topicConfig: (topic: string, problem: string) => `Topic '${topic}': ${problem}`,
+  unknownTopic: (topic: string, declared: string[]) =>
+    `Topic '${topic}' was never declared: declare it in MetaqueueModule.forRoot({ topics }) (declared: ${declared.map((t) => `'${t}'`).join(', ') || 'none'}).`,
+  missingAsyncFactory: () =>
+    'MetaqueueModule.forRootAsync() needs one of useFactory, useClass or useExisting.',
+
+  // Publishing
+  invalidMetadata: (topic: string, field: string, problem: string) =>
+    `Cannot publish to topic '${topic}': ${field} ${problem}.`,
+  wrongDataType: (topic: string, expected: string, received: string) =>
+    `Cannot publish to topic '${topic}': data must be ${expected}, received ${received}.`,
+  queueFull: (topic: string, capacity: number) =>
+    `Queue of topic '${topic}' is full (capacity ${capacity}): raise bufferSize, or choose another overflow policy.`,
+  publishTimeout: (topic: string, timeoutMs: number) =>
+    `Queue of topic '${topic}' stayed full for ${timeoutMs} ms: the record was not published.`,
+
+  // Tasks
+  taskWithoutRun: (className: string) =>
+    `${className} is marked @MetaTask() but has no run() method: add an async run(...args).`,
+  taskNotStatic: (className: string) =>
+    `${className} is marked @MetaTask() but is request- or transient-scoped: tasks must be singletons.`,
+  unknownTask: (task: string) =>
+    `${task} is not a @MetaTask() provider of this application: mark it with @MetaTask() and list it in a module's providers.`,
+  argsMismatch: (tasks: number, args: number) =>
+    `TaskRunner.run() got ${tasks} tasks but ${args} argument lists: pass one array of arguments per task.`,
+  argsNotArray: (task: string) => `TaskRunner.run(): the arguments for ${task} must be an array.`,
+  invalidConcurrency: (value: unknown) =>
+    `TaskRunner concurrency must be a positive integer, received ${JSON.stringify(value)}.`,
+  taskFailed: (task: string) => `Task ${task} failed`,
+} as const;

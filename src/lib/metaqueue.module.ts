@@ -1,0 +1,34 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { MetaqueueConfigError } from './errors/metaqueue.errors.js';
+import { messages } from './metaqueue.messages.js';
+import {
+  ASYNC_OPTIONS_TYPE,
+  ConfigurableModuleClass,
+  OPTIONS_TYPE,
+} from './metaqueue.module-definition.js';
+import { MetaTaskMetadataAccessor } from './tasks/meta-task-metadata.accessor.js';
+import { MetaTaskExplorer } from './tasks/meta-task.explorer.js';
+import { TaskRunner } from './tasks/task-runner.service.js';
+
+/**
+ * `MetaqueueModule.forRoot({ topics })` registers one `MetadataEngine` per
+ * topic and discovers the `@MetaTask()` classes for `TaskRunner`.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [MetaTaskMetadataAccessor, MetaTaskExplorer, TaskRunner],
+  exports: [TaskRunner],
+})
+export class MetaqueueModule extends ConfigurableModuleClass {
+  static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
+    return super.forRoot(options);
+  }
+
+  static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+    if (!options.useFactory && !options.useClass && !options.useExisting) {
+      throw new MetaqueueConfigError(messages.missingAsyncFactory());
+    }
+    return super.forRootAsync(options);
+  }
+}

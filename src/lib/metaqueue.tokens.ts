@@ -1,0 +1,12 @@
+import type { Topic } from './engine/topic.js';
+
+/** Where the resolved `MetaqueueModuleOptions` are provided. */
+export const METAQUEUE_MODULE_OPTIONS = Symbol('METAQUEUE_MODULE_OPTIONS');
+
+/** Reflect-metadata key set by `@MetaTask()`. */
+export const META_TASK_METADATA = 'metaqueue:meta-task';
+
+/** The DI token of a topic's `MetadataEngine`, for `moduleRef.get()` and tests. */
+export function getEngineToken(topic: Topic): string {
+  return `metaqueue:engine:${topic}`;
+}

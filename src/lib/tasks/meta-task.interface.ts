@@ -1,0 +1,21 @@
+/** Options of `@MetaTask()`. */
+export interface MetaTaskOptions {
+  /** How results and logs name the task. Default: the class name. */
+  name?: string;
+}
+
+/** What a `@MetaTask()` class implements. */
+export interface MetaTaskRunnable {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  run(...args: any[]): unknown;
+}
+
+/** One task's outcome, shaped like `Promise.allSettled()`'s, plus the task's name. */
+export type TaskResult<V = unknown> =
+  | { task: string; status: 'fulfilled'; value: V }
+  | { task: string; status: 'rejected'; reason: unknown };
+
+export interface TaskRunOptions {
+  /** The most tasks running at once. Default: all of them. */
+  concurrency?: number;
+}

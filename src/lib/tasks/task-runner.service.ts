@@ -1,0 +1,104 @@
+import { Injectable, Logger, type Type } from '@nestjs/common';
+import { MetaTaskError } from '../errors/metaqueue.errors.js';
+import { messages } from '../metaqueue.messages.js';
+import { describeType } from '../queue/data-type.js';
+import { MetaTaskExplorer, type DiscoveredTask } from './meta-task.explorer.js';
+import type { MetaTaskRunnable, TaskResult, TaskRunOptions } from './meta-task.interface.js';
+
+/** A task class, or its instance. */
+export type TaskRef = Type<MetaTaskRunnable> | MetaTaskRunnable;
+
+type RunMethod<R> =
+  R extends Type<infer I extends MetaTaskRunnable>
+    ? I['run']
+    : R extends MetaTaskRunnable
+      ? R['run']
+      : never;
+
+/** One argument list per task, typed from each task's `run()`. */
+export type TaskArgs<Tasks extends readonly TaskRef[]> = {
+  [K in keyof Tasks]: Parameters<RunMethod<Tasks[K]>>;
+};
+
+/** One result per task, in input order. */
+export type TaskResults<Tasks extends readonly TaskRef[]> = {
+  -readonly [K in keyof Tasks]: TaskResult<Awaited<ReturnType<RunMethod<Tasks[K]>>>>;
+};
+
+/**
+ * Runs `@MetaTask()` classes concurrently: the seed's `TaskRunner.run(funcs, args)`.
+ * A failing task neither cancels the others nor is lost: its result says why,
+ * and it is logged with the task's name.
+ */
+@Injectable()
+export class TaskRunner {
+  private readonly logger = new Logger(TaskRunner.name);
+
+  constructor(private readonly explorer: MetaTaskExplorer) {}
+
+  /** Runs `tasks[i].run(...args[i])` for every i, concurrently; results in input order. */
+  async run<const Tasks extends readonly TaskRef[]>(
+    tasks: Tasks,
+    args?: TaskArgs<Tasks>,
+    options: TaskRunOptions = {},
+  ): Promise<TaskResults<Tasks>> {
+    if (args !== undefined && args.length !== tasks.length) {
+      throw new MetaTaskError(messages.argsMismatch(tasks.length, args.length));
+    }
+    const jobs = tasks.map((ref, i) => {
+      const task = this.resolve(ref);
+      const taskArgs: unknown = args?.[i] ?? [];
+      if (!Array.isArray(taskArgs)) throw new MetaTaskError(messages.argsNotArray(task.name));
+      return { task, args: taskArgs };
+    });
+    return (await this.settle(jobs, options)) as TaskResults<Tasks>;
+  }
+
+  /** Runs every discovered task, without arguments. */
+  runAll(options: TaskRunOptions = {}): Promise<TaskResult[]> {
+    return this.settle(
+      this.explorer.getAll().map((task) => ({ task, args: [] })),
+      options,
+    );
+  }
+
+  private resolve(ref: TaskRef): DiscoveredTask {
+    const task = this.explorer.find(ref);
+    if (!task) {
+      const name = typeof ref === 'function' ? ref.name : describeType(ref);
+      throw new MetaTaskError(messages.unknownTask(name));
+    }
+    return task;
+  }
+
+  private async settle(
+    jobs: { task: DiscoveredTask; args: unknown[] }[],
+    { concurrency = Infinity }: TaskRunOptions,
+  ): Promise<TaskResult[]> {
+    if (!(concurrency === Infinity || (Number.isSafeInteger(concurrency) && concurrency > 0))) {
+      throw new MetaTaskError(messages.invalidConcurrency(concurrency));
+    }
+    const results = new Array<TaskResult>(jobs.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < jobs.length) {
+        const i = next++;
+        results[i] = await this.runOne(jobs[i].task, jobs[i].args);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+    return results;
+  }
+
+  private async runOne(task: DiscoveredTask, args: unknown[]): Promise<TaskResult> {
+    try {
+      return { task: task.name, status: 'fulfilled', value: await task.instance.run(...args) };
+    } catch (reason) {
+      this.logger.error(
+        messages.taskFailed(task.name),
+        reason instanceof Error ? reason.stack : String(reason),
+      );
+      return { task: task.name, status: 'rejected', reason };
+    }
+  }
+}
