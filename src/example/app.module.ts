@@ -13,6 +13,8 @@ import { Topic } from './topics.js';
         { topic: Topic.Checks, dtype: 'string', overflow: 'drop-oldest' },
         { topic: Topic.Reports, dtype: 'json' },
       ],
+      // A PostgreSQL server if DATABASE_URL names one, else embedded PGlite in memory.
+      store: process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : {},
     }),
   ],
   providers: [ImportTask, StatusCheckTask, ReportTask],

@@ -1,22 +1,36 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { EngineRegistry, TaskRunner } from '../lib/index.js';
+import { BrokerService, EngineRegistry, MetadataStore, TaskRunner } from '../lib/index.js';
 import { AppModule } from './app.module.js';
 
-/** The demo: runs every task once, concurrently, and prints what each topic collected. */
+/** The demo: runs every task once, concurrently, stores what they published, and says where. */
 async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
   app.enableShutdownHooks();
 
   const results = await app.get(TaskRunner).runAll();
-  for (const result of results) {
-    console.log(`task ${result.task}: ${result.status}`);
-  }
+  await app.get(BrokerService).flush();
+
+  const store = app.get(MetadataStore);
+  const rows: { topic: string; count: number }[] = await store.dataSource.query(
+    'SELECT topic, count(*)::int AS count FROM metadata GROUP BY topic',
+  );
+  const stored = new Map(rows.map((row) => [row.topic, row.count]));
+  console.log('metaqueue example');
+  for (const result of results) console.log(`  task ${result.task}: ${result.status}`);
   for (const engine of app.get(EngineRegistry).getAll()) {
-    const records = engine.take();
-    console.log(`topic ${engine.topic}: ${records.length} records`);
-    for (const r of records) console.log(`  ${r.name}{location="${r.location}"} ${r.json}`);
+    const { published, accepted } = engine.counters;
+    console.log(
+      `  topic ${engine.topic}: ${published} published, ${accepted} accepted, ${stored.get(engine.topic) ?? 0} stored`,
+    );
   }
+  console.log(`  stored in ${store.target}, table "metadata"`);
+  if (process.env.DATABASE_URL) {
+    console.log(
+      '  look at them: psql "$DATABASE_URL" -c \'SELECT topic, name, data FROM metadata\'',
+    );
+  }
+
   await app.close();
   if (results.some((r) => r.status === 'rejected')) process.exitCode = 1;
 }

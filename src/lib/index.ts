@@ -30,8 +30,21 @@ export type {
 export { TaskRunner } from './tasks/task-runner.service.js';
 export type { TaskArgs, TaskRef, TaskResults } from './tasks/task-runner.service.js';
 
+export { BrokerService } from './broker/broker.service.js';
+export type { BrokerOptions } from './broker/broker-options.interface.js';
+export type { BrokerStats } from './broker/broker-stats.interface.js';
+
+export { MetadataStore } from './store/metadata-store.js';
+export type { StoreWriteResult } from './store/metadata-store.js';
+export type { StoreOptions } from './store/store-options.interface.js';
+export { MetadataEntity } from './store/metadata.entity.js';
+export { DeadLetterEntity } from './store/dead-letter.entity.js';
+export { storeDataSourceOptions } from './store/data-source.factory.js';
+
 export {
   DataTypeError,
+  EngineClosedError,
+  FlushTimeoutError,
   DuplicateTopicError,
   InvalidMetadataError,
   MetaqueueConfigError,

@@ -1,5 +1,7 @@
+import type { BrokerOptions } from './broker/broker-options.interface.js';
 import type { Topic } from './engine/topic.js';
 import type { MetaQueueOptions } from './queue/meta-queue-options.interface.js';
+import type { StoreOptions } from './store/store-options.interface.js';
 
 /** A topic with its own queue settings. */
 export interface TopicDefinition<T = unknown> extends MetaQueueOptions<T> {
@@ -24,6 +26,10 @@ export interface MetaqueueModuleExtras {
 export interface MetaqueueModuleOptions {
   /** Queue settings for every topic; a topic's own settings win. */
   queueDefaults?: MetaQueueOptions;
+  /** The database: a PostgreSQL server, or by default embedded PGlite; `false` for none. */
+  store?: StoreOptions | false;
+  /** When and how records are flushed. */
+  broker?: BrokerOptions;
 }
 
 /** A provider that `forRootAsync({ useClass })` or `{ useExisting }` asks for the options. */

@@ -1,3 +1,4 @@
+import type { BrokerOptions } from './broker/broker-options.interface.js';
 import type { ResolvedQueueOptions } from './queue/meta-queue-options.interface.js';
 
 /** Every default of a public option, in one place; the README lists the same values. */
@@ -8,4 +9,17 @@ export const defaults = {
     overflow: 'block',
     blockTimeoutMs: undefined,
   } satisfies ResolvedQueueOptions,
+  store: {
+    poolSize: 10,
+    runMigrations: true,
+    retryAttempts: 5,
+    retryDelayMs: 1_000,
+  },
+  broker: {
+    flushIntervalMs: 1_000,
+    maxBatchSize: 5_000,
+    shutdownTimeoutMs: 10_000,
+    retryInitialDelayMs: 100,
+    retryMaxDelayMs: 5_000,
+  } satisfies Required<BrokerOptions>,
 } as const;

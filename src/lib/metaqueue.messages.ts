@@ -25,6 +25,28 @@ export const messages = {
   publishTimeout: (topic: string, timeoutMs: number) =>
     `Queue of topic '${topic}' stayed full for ${timeoutMs} ms: the record was not published.`,
 
+  engineClosed: (topic: string) =>
+    `Cannot publish to topic '${topic}': the application is shutting down and its engines are closed.`,
+
+  // Store and broker
+  storeConnected: (target: string) => `Storing metadata in ${target}`,
+  storeConnectRetry: (target: string, attempt: number, attempts: number, reason: string) =>
+    `Cannot connect to ${target} (attempt ${attempt} of ${attempts}): ${reason}. Retrying.`,
+  storeWriteFailed: (records: number, attempt: number, retryInMs: number, reason: string) =>
+    `Storing ${records} records failed (attempt ${attempt}): ${reason}. They are kept; retrying in ${retryInMs} ms.`,
+  storeRecovered: (records: number, attempts: number) =>
+    `Stored ${records} records after ${attempts} attempts.`,
+  deadLettered: (records: number) =>
+    `The database refused ${records} records: they are in table metadata_dead_letter, with the reason.`,
+  flushFailed: (reason: string) =>
+    `Flush failed: ${reason}. The records are kept for the next flush.`,
+  flushTimeout: (timeoutMs: number) =>
+    `flush() did not finish within ${timeoutMs} ms; it goes on in the background and keeps every record.`,
+  unflushedAtShutdown: (records: number, timeoutMs: number) =>
+    `${records} accepted records could not be stored within shutdownTimeoutMs (${timeoutMs} ms) and are lost: raise shutdownTimeoutMs, or check the database.`,
+  invalidBrokerOption: (option: string, value: unknown, expected: string) =>
+    `Invalid broker option ${option}=${JSON.stringify(value)}: expected ${expected}.`,
+
   // Tasks
   taskWithoutRun: (className: string) =>
     `${className} is marked @MetaTask() but has no run() method: add an async run(...args).`,

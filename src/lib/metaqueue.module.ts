@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { BrokerService } from './broker/broker.service.js';
 import { MetaqueueConfigError } from './errors/metaqueue.errors.js';
 import { messages } from './metaqueue.messages.js';
 import {
@@ -7,18 +8,27 @@ import {
   ConfigurableModuleClass,
   OPTIONS_TYPE,
 } from './metaqueue.module-definition.js';
+import { MetadataStore } from './store/metadata-store.js';
+import { metadataStoreProvider } from './store/store.providers.js';
 import { MetaTaskMetadataAccessor } from './tasks/meta-task-metadata.accessor.js';
 import { MetaTaskExplorer } from './tasks/meta-task.explorer.js';
 import { TaskRunner } from './tasks/task-runner.service.js';
 
 /**
  * `MetaqueueModule.forRoot({ topics })` registers one `MetadataEngine` per
- * topic and discovers the `@MetaTask()` classes for `TaskRunner`.
+ * topic, discovers the `@MetaTask()` classes for `TaskRunner`, and opens the
+ * store that `BrokerService` flushes the queues into.
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [MetaTaskMetadataAccessor, MetaTaskExplorer, TaskRunner],
-  exports: [TaskRunner],
+  providers: [
+    MetaTaskMetadataAccessor,
+    MetaTaskExplorer,
+    TaskRunner,
+    metadataStoreProvider,
+    BrokerService,
+  ],
+  exports: [TaskRunner, BrokerService, MetadataStore],
 })
 export class MetaqueueModule extends ConfigurableModuleClass {
   static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {

@@ -63,7 +63,7 @@ const topics = [{ topic: Topic.Rows, dtype: 'integer' as const, bufferSize: 100 
 
 async function boot(extraProviders: unknown[] = []) {
   const moduleRef = await Test.createTestingModule({
-    imports: [MetaqueueModule.forRoot({ topics })],
+    imports: [MetaqueueModule.forRoot({ topics, store: false })],
     providers: [ImportTask, CheckTask, FailingTask, ...(extraProviders as [])],
   }).compile();
   return moduleRef.init();
@@ -188,7 +188,9 @@ describe('MetaqueueModule', () => {
 
   it('fails at startup on bad queue settings, naming the topic', async () => {
     const compile = Test.createTestingModule({
-      imports: [MetaqueueModule.forRoot({ topics: [{ topic: 'rows', bufferSize: -1 }] })],
+      imports: [
+        MetaqueueModule.forRoot({ topics: [{ topic: 'rows', bufferSize: -1 }], store: false }),
+      ],
     }).compile();
     await expect(compile).rejects.toThrow("Topic 'rows': Invalid queue option bufferSize=-1");
   });
@@ -211,7 +213,7 @@ describe('MetaqueueModule', () => {
     @Injectable()
     class MetaqueueConfig {
       createMetaqueueOptions(): MetaqueueModuleOptions {
-        return { queueDefaults: { bufferSize: 7 } };
+        return { queueDefaults: { bufferSize: 7 }, store: false };
       }
     }
     @Module({ providers: [MetaqueueConfig], exports: [MetaqueueConfig] })
@@ -268,7 +270,10 @@ describe('MetaqueueModule', () => {
     @Module({ providers: [Consumer] })
     class FeatureModule {}
     const app = await Test.createTestingModule({
-      imports: [MetaqueueModule.forRoot({ topics: ['g'], isGlobal: true }), FeatureModule],
+      imports: [
+        MetaqueueModule.forRoot({ topics: ['g'], isGlobal: true, store: false }),
+        FeatureModule,
+      ],
     }).compile();
     expect(app.get(Consumer).engine.topic).toBe('g');
     await app.close();

@@ -2,7 +2,7 @@
 export type DropReason = 'drop-newest' | 'drop-oldest';
 
 /** Why a publish was rejected (it threw). */
-export type RejectReason = 'invalid' | 'queue-full' | 'timeout';
+export type RejectReason = 'invalid' | 'queue-full' | 'timeout' | 'closed';
 
 /**
  * What an engine did with every record published to it. Each publish ends in
@@ -25,7 +25,7 @@ export function createCounters(): EngineCounters {
     accepted: 0,
     waiting: 0,
     dropped: { 'drop-newest': 0, 'drop-oldest': 0 },
-    rejected: { invalid: 0, 'queue-full': 0, timeout: 0 },
+    rejected: { invalid: 0, 'queue-full': 0, timeout: 0, closed: 0 },
   };
 }
 

@@ -3,6 +3,7 @@ import { messages } from '../metaqueue.messages.js';
 import type { MetaQueueOptions } from '../queue/meta-queue-options.interface.js';
 import { MetaQueue } from '../queue/meta-queue.js';
 import type { TopicDefinition } from '../metaqueue-options.interface.js';
+import { definedOnly } from '../utils/defined-only.util.js';
 import { MetadataEngine } from './metadata-engine.js';
 import type { Topic } from './topic.js';
 
@@ -38,11 +39,4 @@ export class EngineRegistry {
   getAll(): MetadataEngine[] {
     return [...this.engines.values()];
   }
-}
-
-/** `{ bufferSize: undefined }` must not hide the default. */
-function definedOnly<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(options).filter(([, v]) => v !== undefined),
-  ) as Partial<T>;
 }

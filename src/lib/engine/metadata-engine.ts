@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { DataTypeError, PublishTimeoutError, QueueFullError } from '../errors/metaqueue.errors.js';
+import {
+  DataTypeError,
+  EngineClosedError,
+  PublishTimeoutError,
+  QueueFullError,
+} from '../errors/metaqueue.errors.js';
 import { describeType } from '../queue/data-type.js';
 import { MetaQueue, type OfferOutcome } from '../queue/meta-queue.js';
 import { createCounters, type EngineCounters } from './engine-counters.js';
@@ -78,12 +83,20 @@ export class MetadataEngine<T = unknown> {
       case 'timeout':
         this.stats.rejected.timeout++;
         throw new PublishTimeoutError(this.topic, this.queue.blockTimeoutMs!);
+      case 'closed':
+        this.stats.rejected.closed++;
+        throw new EngineClosedError(this.topic);
     }
   }
 
   /** Removes and returns up to `max` queued records, oldest first: the broker's side. */
   take(max?: number): MetadataRecord<T>[] {
     return this.queue.take(max);
+  }
+
+  /** Rejects every later publish, and those waiting for space, with `EngineClosedError`. */
+  close(): void {
+    this.queue.close();
   }
 
   private stamp(metadata: Metadata<T>): MetadataRecord<T> {

@@ -72,3 +72,17 @@ export class PublishTimeoutError extends PublishError {
     super(topic, messages.publishTimeout(topic, timeoutMs));
   }
 }
+
+/** A publish after the application began to shut down. */
+export class EngineClosedError extends PublishError {
+  constructor(topic: string) {
+    super(topic, messages.engineClosed(topic));
+  }
+}
+
+/** `BrokerService.flush({ timeoutMs })` took longer; the flush itself goes on. */
+export class FlushTimeoutError extends MetaqueueError {
+  constructor(readonly timeoutMs: number) {
+    super(messages.flushTimeout(timeoutMs));
+  }
+}

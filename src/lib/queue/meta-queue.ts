@@ -16,11 +16,16 @@ import {
  * for space (policy `block`).
  */
 export type OfferOutcome =
-  'accepted' | 'dropped-newest' | 'dropped-oldest' | 'full' | Promise<'accepted' | 'timeout'>;
+  | 'accepted'
+  | 'dropped-newest'
+  | 'dropped-oldest'
+  | 'full'
+  | 'closed'
+  | Promise<'accepted' | 'timeout' | 'closed'>;
 
 interface Waiter<T> {
   record: MetadataRecord<T>;
-  resolve(outcome: 'accepted' | 'timeout'): void;
+  resolve(outcome: 'accepted' | 'timeout' | 'closed'): void;
   timer?: NodeJS.Timeout;
   settled: boolean;
 }
@@ -38,6 +43,9 @@ export class MetaQueue<T = unknown> {
 
   private readonly records = new Deque<MetadataRecord<T>>();
   private readonly waiters = new Deque<Waiter<T>>();
+  private closed = false;
+  private backlogThreshold = Infinity;
+  private onBacklog?: () => void;
 
   constructor(options: MetaQueueOptions<T> = {}) {
     this.capacity = options.bufferSize ?? defaults.queue.bufferSize;
@@ -53,8 +61,10 @@ export class MetaQueue<T = unknown> {
   }
 
   offer(record: MetadataRecord<T>): OfferOutcome {
+    if (this.closed) return 'closed';
     if (this.records.size < this.capacity && this.waiters.size === 0) {
       this.records.push(record);
+      if (this.records.size >= this.backlogThreshold) this.onBacklog!();
       return 'accepted';
     }
     switch (this.overflow) {
@@ -78,7 +88,24 @@ export class MetaQueue<T = unknown> {
     return taken;
   }
 
-  private wait(record: MetadataRecord<T>): Promise<'accepted' | 'timeout'> {
+  /** Calls `listener` whenever an offer leaves `threshold` or more records queued. */
+  watchBacklog(threshold: number, listener: () => void): void {
+    this.backlogThreshold = threshold;
+    this.onBacklog = listener;
+  }
+
+  /** Refuses every later offer, and the ones still waiting for space. */
+  close(): void {
+    this.closed = true;
+    for (let waiter = this.waiters.shift(); waiter; waiter = this.waiters.shift()) {
+      if (waiter.settled) continue;
+      waiter.settled = true;
+      clearTimeout(waiter.timer);
+      waiter.resolve('closed');
+    }
+  }
+
+  private wait(record: MetadataRecord<T>): Promise<'accepted' | 'timeout' | 'closed'> {
     return new Promise((resolve) => {
       const waiter: Waiter<T> = { record, resolve, settled: false };
       if (this.blockTimeoutMs !== undefined) {

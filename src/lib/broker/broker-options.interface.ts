@@ -1,0 +1,13 @@
+/** When and how the broker moves records from the queues to the store. */
+export interface BrokerOptions {
+  /** Flush this often. Default 1000 ms. */
+  flushIntervalMs?: number;
+  /** Most records per write; a queue holding this many triggers a flush at once. Default 5000. */
+  maxBatchSize?: number;
+  /** How long the final flush at shutdown may take. Default 10000 ms. */
+  shutdownTimeoutMs?: number;
+  /** First delay before retrying a failed write; it doubles each time, with jitter. Default 100 ms. */
+  retryInitialDelayMs?: number;
+  /** Longest delay between retries. Default 5000 ms. */
+  retryMaxDelayMs?: number;
+}

@@ -1,0 +1,51 @@
+import { PGlite } from '@electric-sql/pglite';
+import { DataSource } from 'typeorm';
+import { defaults } from '../metaqueue.defaults.js';
+import { DeadLetterEntity } from './dead-letter.entity.js';
+import { MetadataEntity } from './metadata.entity.js';
+import { CreateMetadataTables1764400000000 } from './migrations/1764400000000-create-metadata-tables.js';
+import { pglitePoolFor } from './pglite-pool.js';
+import type { StoreOptions } from './store-options.interface.js';
+
+/** The store's part of any DataSource that holds its tables; ormconfig.ts spreads it too. */
+export const storeDataSourceOptions = {
+  type: 'postgres' as const,
+  entities: [MetadataEntity, DeadLetterEntity],
+  migrations: [CreateMetadataTables1764400000000],
+  migrationsTableName: 'metadata_migrations',
+};
+
+/** A DataSource for the options, and where it points, for logs: never the credentials. */
+export async function createDataSource(
+  options: StoreOptions,
+): Promise<{ dataSource: DataSource; target: string }> {
+  const common = { ...storeDataSourceOptions, logging: false };
+  if (options.url === undefined && options.host === undefined) {
+    const dataDir = options.pglite?.dataDir;
+    const db = await PGlite.create(dataDir);
+    return {
+      dataSource: new DataSource({ ...common, driver: pglitePoolFor(db) }),
+      target: `embedded PGlite (${dataDir ?? 'in memory'})`,
+    };
+  }
+  const server = options.url ? new URL(options.url) : undefined;
+  const host = options.host ?? server?.hostname ?? 'localhost';
+  const port = options.port ?? (server?.port ? Number(server.port) : 5432);
+  const database =
+    options.database ??
+    (server?.pathname.slice(1) ? decodeURIComponent(server.pathname.slice(1)) : undefined);
+  return {
+    dataSource: new DataSource({
+      ...common,
+      url: options.url,
+      host: options.host,
+      port: options.port,
+      username: options.user,
+      password: options.password,
+      database: options.database,
+      ssl: options.ssl,
+      extra: { max: options.poolSize ?? defaults.store.poolSize },
+    }),
+    target: `PostgreSQL at ${host}:${port}/${database ?? '(default database)'}`,
+  };
+}

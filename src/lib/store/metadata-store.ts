@@ -1,0 +1,124 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { MetadataRecord } from '../engine/metadata.interface.js';
+import { defaults } from '../metaqueue.defaults.js';
+import { messages } from '../metaqueue.messages.js';
+import { createDataSource } from './data-source.factory.js';
+import { describeError, isRowRefusal } from './database-errors.js';
+import type { StoreOptions } from './store-options.interface.js';
+
+/** What one `write()` did with its batch. */
+export interface StoreWriteResult {
+  /** Records now in `metadata` (inserted by this write, or already there from an earlier try). */
+  stored: number;
+  /** Records the database refused, now in `metadata_dead_letter`. */
+  deadLettered: number;
+}
+
+// unnest() takes one array per column: seven bind parameters whatever the batch
+// size, far below PostgreSQL's 65,535. ON CONFLICT makes every retry harmless.
+const insertRecords = `
+  INSERT INTO "metadata" ("id", "topic", "name", "location", "context", "data", "published_at")
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])
+  ON CONFLICT ("id") DO NOTHING`;
+
+const insertDeadLetters = `
+  INSERT INTO "metadata_dead_letter" ("id", "topic", "name", "location", "context", "data", "published_at", "reason")
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
+  ON CONFLICT ("id") DO NOTHING`;
+
+/**
+ * Writes records to PostgreSQL (or PGlite) in bulk, exactly once. A batch the
+ * database refuses is split until the refused records are isolated; those go
+ * to the dead-letter table with the reason, the rest are stored.
+ */
+export class MetadataStore implements OnApplicationShutdown {
+  private static readonly logger = new Logger('MetadataStore');
+
+  constructor(
+    readonly dataSource: DataSource,
+    readonly target: string,
+  ) {}
+
+  /** Connects (retrying), runs pending migrations if asked, and returns the store. */
+  static async open(options: StoreOptions): Promise<MetadataStore> {
+    const attempts = options.retryAttempts ?? defaults.store.retryAttempts;
+    const delayMs = options.retryDelayMs ?? defaults.store.retryDelayMs;
+    for (let attempt = 1; ; attempt++) {
+      const { dataSource, target } = await createDataSource(options);
+      try {
+        await dataSource.initialize();
+        if (options.runMigrations ?? defaults.store.runMigrations) {
+          await dataSource.runMigrations({ transaction: 'each' });
+        }
+        MetadataStore.logger.log(messages.storeConnected(target));
+        return new MetadataStore(dataSource, target);
+      } catch (error) {
+        if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+        if (attempt >= attempts) throw error;
+        MetadataStore.logger.warn(
+          messages.storeConnectRetry(target, attempt, attempts, describeError(error)),
+        );
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
+  /**
+   * Stores a batch. Rejects only when nothing can be said about the batch
+   * (the database is unreachable, the connection broke): the caller retries
+   * the whole batch, and rows already stored are skipped.
+   */
+  async write(records: readonly MetadataRecord[]): Promise<StoreWriteResult> {
+    if (records.length === 0) return { stored: 0, deadLettered: 0 };
+    try {
+      await this.dataSource.query(insertRecords, columns(records));
+      return { stored: records.length, deadLettered: 0 };
+    } catch (error) {
+      if (!isRowRefusal(error)) throw error;
+      if (records.length === 1) {
+        await this.deadLetter(records[0], describeError(error));
+        return { stored: 0, deadLettered: 1 };
+      }
+      // Halving finds k refused rows among n in O(k log n) statements; one at a
+      // time, so PGlite's single session never sees two statements at once.
+      const middle = records.length >>> 1;
+      const left = await this.write(records.slice(0, middle));
+      const right = await this.write(records.slice(middle));
+      return {
+        stored: left.stored + right.stored,
+        deadLettered: left.deadLettered + right.deadLettered,
+      };
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  private async deadLetter(record: MetadataRecord, reason: string): Promise<void> {
+    await this.dataSource.query(insertDeadLetters, [...columns([record]), [reason]]);
+  }
+}
+
+function columns(records: readonly MetadataRecord[]): unknown[][] {
+  const n = records.length;
+  const ids = new Array<string>(n);
+  const topics = new Array<string>(n);
+  const names = new Array<string>(n);
+  const locations = new Array<string>(n);
+  const contexts = new Array<string>(n);
+  const data = new Array<string>(n);
+  const publishedAt = new Array<Date>(n);
+  for (let i = 0; i < n; i++) {
+    const r = records[i];
+    ids[i] = r.id;
+    topics[i] = r.topic;
+    names[i] = r.name;
+    locations[i] = r.location;
+    contexts[i] = r.context;
+    data[i] = r.json;
+    publishedAt[i] = r.publishedAt;
+  }
+  return [ids, topics, names, locations, contexts, data, publishedAt];
+}

@@ -1,0 +1,74 @@
+import { ConsoleLogger } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { Test } from '@nestjs/testing';
+import { MetadataStore, MetaqueueModule } from '../../src/lib/index.js';
+import { createTestDatabase, serverUrl } from '../support/test-database.js';
+
+/** Everything the application logs, as text. */
+class CapturingLogger extends ConsoleLogger {
+  readonly lines: string[] = [];
+  protected override printMessages(messages: unknown[], context?: string): void {
+    this.lines.push(
+      `${context} ${messages.map((m) => (m instanceof Error ? m.stack : String(m))).join(' ')}`,
+    );
+  }
+}
+
+describe('store connection options', () => {
+  it('forRootAsync takes the connection from ConfigService', async () => {
+    const db = await createTestDatabase();
+    const env = serverUrl
+      ? { DATABASE_URL: db.store.url! }
+      : { PGLITE_DIR: db.store.pglite!.dataDir! };
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        MetaqueueModule.forRootAsync({
+          topics: ['jobs'],
+          imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => env] })],
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => ({
+            store: config.get('DATABASE_URL')
+              ? { url: config.get<string>('DATABASE_URL') }
+              : { pglite: { dataDir: config.get<string>('PGLITE_DIR') } },
+          }),
+        }),
+      ],
+    }).compile();
+    moduleRef.useLogger(false);
+    await moduleRef.init();
+    expect(moduleRef.get(MetadataStore).target).toMatch(
+      serverUrl ? /^PostgreSQL at / : /^embedded PGlite/,
+    );
+    await moduleRef.close();
+    await db.drop();
+  });
+
+  it('never shows the password, in logs or in the startup error', async () => {
+    const password = 'S3cret-pa55word';
+    const logger = new CapturingLogger();
+    const compile = Test.createTestingModule({
+      imports: [
+        MetaqueueModule.forRoot({
+          topics: ['jobs'],
+          // Nothing listens on port 1: every attempt fails, and is logged.
+          store: {
+            url: `postgres://metaqueue:${password}@127.0.0.1:1/metaqueue`,
+            retryAttempts: 3,
+            retryDelayMs: 10,
+          },
+        }),
+      ],
+    })
+      .setLogger(logger)
+      .compile();
+    const error = (await compile.catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/ECONNREFUSED/);
+    expect(
+      logger.lines.filter((line) =>
+        line.includes('Cannot connect to PostgreSQL at 127.0.0.1:1/metaqueue'),
+      ),
+    ).toHaveLength(2);
+    const everything = [...logger.lines, error.message, String(error.stack)].join('\n');
+    expect(everything).not.toContain(password);
+  });
+});

@@ -1,0 +1,214 @@
+import type { TestingModule } from '@nestjs/testing';
+import {
+  BrokerService,
+  EngineClosedError,
+  getEngineToken,
+  MetadataStore,
+  type MetadataEngine,
+  type MetadataRecord,
+} from '../../src/lib/index.js';
+import { bootMetaqueue } from '../support/boot.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
+
+const backend = serverUrl ? 'PostgreSQL' : 'PGlite';
+
+interface Row {
+  id: string;
+  topic: string;
+  name: string;
+  location: string;
+  context: string;
+  data: unknown;
+  published_at: Date;
+  stored_at: Date;
+}
+
+const awkward = [
+  `it's "quoted"`,
+  'back\\slash \\N \\\\',
+  'new\nline\r\ncrlf\ttab',
+  `'); DROP TABLE metadata; --`,
+  'emoji 😀👩‍👩‍👧 and ünïcödé',
+  'control \u0001\u0007\u001b\u007f',
+  '{"not":"json"}, {a,b}, NULL',
+];
+
+describe(`store on ${backend}`, () => {
+  let db: TestDatabase;
+  let app: TestingModule | undefined;
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await db.drop();
+  });
+
+  const boot = async (broker = {}) => {
+    app = await bootMetaqueue({ topics: ['jobs', 'checks'], store: db.store, broker });
+    return {
+      jobs: app.get<MetadataEngine>(getEngineToken('jobs')),
+      checks: app.get<MetadataEngine>(getEngineToken('checks')),
+      broker: app.get(BrokerService),
+      store: app.get(MetadataStore),
+    };
+  };
+
+  it('migrations create exactly the schema the entities describe', async () => {
+    const { store } = await boot();
+    const pending = await store.dataSource.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+  });
+
+  it('round-trips every field exactly, awkward values and a 1 MB JSON included', async () => {
+    const { jobs, broker, store } = await boot();
+    const big = { rows: Array.from({ length: 30_000 }, (_, i) => ({ i, s: `row ${i} "q" \\ é` })) };
+    expect(JSON.stringify(big).length).toBeGreaterThan(1_000_000);
+    const published: MetadataRecord[] = [];
+    for (const text of awkward) {
+      published.push(
+        (await jobs.publish({
+          data: { text, n: -1.5e300, list: [text, null, true] },
+          name: 'job_meta',
+          location: text,
+          context: text,
+        }))!,
+      );
+    }
+    published.push(
+      (await jobs.publish({
+        data: text(awkward),
+        name: 'ns:job_text',
+        location: 'l',
+        context: 'c',
+      }))!,
+    );
+    published.push(
+      (await jobs.publish({ data: big, name: 'job_big', location: 'l', context: 'c' }))!,
+    );
+    await broker.flush();
+
+    const rows: Row[] = await store.dataSource.query('SELECT * FROM metadata');
+    expect(rows).toHaveLength(published.length);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const record of published) {
+      const row = byId.get(record.id)!;
+      expect(row).toMatchObject({
+        topic: record.topic,
+        name: record.name,
+        location: record.location,
+        context: record.context,
+      });
+      expect(row.data).toEqual(JSON.parse(record.json));
+      expect(new Date(row.published_at).getTime()).toBe(record.publishedAt.getTime());
+      expect(new Date(row.stored_at).getTime()).toBeGreaterThanOrEqual(
+        record.publishedAt.getTime() - 1000,
+      );
+    }
+  });
+
+  it('stores exactly the accepted records, across topics and many batches', async () => {
+    const { jobs, checks, broker, store } = await boot({ maxBatchSize: 700 });
+    await Promise.all(
+      Array.from({ length: 5_000 }, (_, i) =>
+        (i % 3 ? jobs : checks).publish({ data: i, name: 'n', location: `l${i}`, context: 'c' }),
+      ),
+    );
+    await broker.flush();
+    const [{ count }] = await store.dataSource.query('SELECT count(*)::int AS count FROM metadata');
+    const accepted = jobs.counters.accepted + checks.counters.accepted;
+    expect(accepted).toBe(5_000);
+    expect(count).toBe(accepted);
+    expect(broker.counters).toMatchObject({ stored: 5_000, deadLettered: 0, inFlight: 0 });
+  });
+
+  it('flushes on its own every flushIntervalMs', async () => {
+    const { jobs, broker, store } = await boot({ flushIntervalMs: 50 });
+    await jobs.publish({ data: 1, name: 'n', location: 'l', context: 'timer' });
+    await waitFor(async () => (await countRows(store)) === 1);
+    expect(broker.counters.lastFlushAt).toBeInstanceOf(Date);
+  });
+
+  it('flushes at once when a queue holds maxBatchSize', async () => {
+    const { checks, store } = await boot({ flushIntervalMs: 3_600_000, maxBatchSize: 100 });
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        checks.publish({ data: i, name: 'n', location: 'l', context: 'batch' }),
+      ),
+    );
+    await waitFor(async () => (await countRows(store)) === 100);
+  });
+
+  it('sends refused rows to the dead-letter table with the reason; the others are stored', async () => {
+    const { jobs, broker, store } = await boot({ maxBatchSize: 2_000 });
+    await store.dataSource.query(
+      `ALTER TABLE metadata ADD CONSTRAINT no_poison CHECK (location <> 'poison')`,
+    );
+    const poison = new Set<number>();
+    while (poison.size < 7) poison.add(Math.floor(Math.random() * 2_000));
+    const records = await Promise.all(
+      Array.from({ length: 2_000 }, (_, i) =>
+        jobs.publish({
+          data: i,
+          name: 'n',
+          location: poison.has(i) ? 'poison' : 'fine',
+          context: 'c',
+        }),
+      ),
+    );
+    await broker.flush();
+    expect(await countRows(store)).toBe(2_000 - 7);
+    const dead: { id: string; data: string; reason: string }[] = await store.dataSource.query(
+      'SELECT id, data, reason FROM metadata_dead_letter',
+    );
+    expect(dead.map((d) => Number(d.data)).sort((a, b) => a - b)).toEqual(
+      [...poison].sort((a, b) => a - b),
+    );
+    expect(dead.map((d) => d.id).sort()).toEqual(
+      records
+        .filter((r) => r!.location === 'poison')
+        .map((r) => r!.id)
+        .sort(),
+    );
+    expect(dead[0].reason).toMatch(/^23514: .*no_poison/);
+    expect(broker.counters).toMatchObject({ stored: 2_000 - 7, deadLettered: 7 });
+  });
+
+  it('at shutdown stores everything accepted, then rejects publishes with a clear error', async () => {
+    const { jobs, checks } = await boot({ flushIntervalMs: 3_600_000 });
+    await Promise.all(
+      Array.from({ length: 3_000 }, (_, i) =>
+        (i % 2 ? jobs : checks).publish({ data: i, name: 'n', location: 'l', context: 'c' }),
+      ),
+    );
+    await app!.close();
+    app = undefined;
+    await expect(
+      jobs.publish({ data: 1, name: 'n', location: 'l', context: 'late' }),
+    ).rejects.toThrow(new EngineClosedError('jobs'));
+    expect(jobs.counters.rejected.closed).toBe(1);
+    const [{ count }] = await db.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM metadata',
+    );
+    expect(count).toBe(3_000);
+  });
+});
+
+function text(values: string[]): string {
+  return values.join(' | ');
+}
+
+async function countRows(store: MetadataStore): Promise<number> {
+  const [{ count }] = await store.dataSource.query('SELECT count(*)::int AS count FROM metadata');
+  return count as number;
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

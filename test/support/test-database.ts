@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import type { StoreOptions } from '../../src/lib/index.js';
+import { createDataSource } from '../../src/lib/store/data-source.factory.js';
+
+/** The real server named by DATABASE_URL, if any: tests then run against it, else on PGlite. */
+export const serverUrl = process.env.DATABASE_URL;
+
+/** `describe` for tests that need a real server (a TCP proxy, locks from another session). */
+export const describeOnServer = serverUrl ? describe : describe.skip;
+
+/**
+ * A database of the test's own: a new database on the server, or a PGlite
+ * data directory, so the test can reopen it after the app has closed.
+ */
+export interface TestDatabase {
+  store: StoreOptions;
+  /** Runs SQL on the database from a connection of its own. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  if (serverUrl) {
+    const name = `metaqueue_test_${randomUUID().replaceAll('-', '')}`;
+    await withClient(serverUrl, async (c) => void (await c.query(`CREATE DATABASE ${name}`)));
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    return {
+      store: { url: url.toString() },
+      query: (sql, params) =>
+        withClient(url.toString(), async (c) => (await c.query<never>(sql, params)).rows),
+      drop: () =>
+        withClient(
+          serverUrl,
+          async (c) => void (await c.query(`DROP DATABASE ${name} WITH (FORCE)`)),
+        ),
+    };
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'metaqueue-pglite-'));
+  const store: StoreOptions = { pglite: { dataDir } };
+  let open: DataSource | undefined;
+  return {
+    store,
+    // PGlite allows one process-local handle per directory: open it only once the app is closed.
+    async query(sql, params) {
+      open ??= await (await createDataSource(store)).dataSource.initialize();
+      return open.query<never[]>(sql, params);
+    },
+    async drop() {
+      await open?.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
