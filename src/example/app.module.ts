@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { MetaqueueModule } from '../lib/index.js';
+import { MetaqueueModule, OpenMetricsFileConnector } from '../lib/index.js';
 import { ImportTask } from './tasks/import.task.js';
 import { ReportTask } from './tasks/report.task.js';
 import { StatusCheckTask } from './tasks/status-check.task.js';
@@ -15,6 +15,7 @@ import { Topic } from './topics.js';
       ],
       // A PostgreSQL server if DATABASE_URL names one, else embedded PGlite in memory.
       store: process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : {},
+      connectors: [new OpenMetricsFileConnector({ path: './log.txt' })],
     }),
   ],
   providers: [ImportTask, StatusCheckTask, ReportTask],

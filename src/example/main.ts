@@ -31,7 +31,9 @@ async function main(): Promise<void> {
     );
   }
 
+  // Closing the application turns ./log.txt into a complete OpenMetrics exposition.
   await app.close();
+  console.log('  and in ./log.txt, in OpenMetrics text: cat log.txt');
   if (results.some((r) => r.status === 'rejected')) process.exitCode = 1;
 }
 

@@ -34,6 +34,14 @@ export { BrokerService } from './broker/broker.service.js';
 export type { BrokerOptions } from './broker/broker-options.interface.js';
 export type { BrokerStats } from './broker/broker-stats.interface.js';
 
+export type {
+  ConnectorRegistration,
+  MetadataConnector,
+} from './connectors/metadata-connector.interface.js';
+export { OpenMetricsFileConnector } from './connectors/openmetrics/openmetrics-file.connector.js';
+export type { OpenMetricsFileOptions } from './connectors/openmetrics/openmetrics-file.connector.js';
+export type { ConnectorStats } from './broker/connector-channel.js';
+
 export { MetadataStore } from './store/metadata-store.js';
 export type { StoreWriteResult } from './store/metadata-store.js';
 export type { StoreOptions } from './store/store-options.interface.js';

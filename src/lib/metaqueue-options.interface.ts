@@ -1,4 +1,5 @@
 import type { BrokerOptions } from './broker/broker-options.interface.js';
+import type { ConnectorRegistration } from './connectors/metadata-connector.interface.js';
 import type { Topic } from './engine/topic.js';
 import type { MetaQueueOptions } from './queue/meta-queue-options.interface.js';
 import type { StoreOptions } from './store/store-options.interface.js';
@@ -30,6 +31,8 @@ export interface MetaqueueModuleOptions {
   store?: StoreOptions | false;
   /** When and how records are flushed. */
   broker?: BrokerOptions;
+  /** Where else every stored record goes, e.g. `new OpenMetricsFileConnector({ path })`. */
+  connectors?: ConnectorRegistration[];
 }
 
 /** A provider that `forRootAsync({ useClass })` or `{ useExisting }` asks for the options. */

@@ -21,5 +21,10 @@ export const defaults = {
     shutdownTimeoutMs: 10_000,
     retryInitialDelayMs: 100,
     retryMaxDelayMs: 5_000,
+    maxConnectorBacklog: 100_000,
   } satisfies Required<BrokerOptions>,
+  openMetricsFile: {
+    maxFileBytes: 64 * 1024 * 1024,
+    fsync: false,
+  },
 } as const;

@@ -44,6 +44,24 @@ export const messages = {
     `flush() did not finish within ${timeoutMs} ms; it goes on in the background and keeps every record.`,
   unflushedAtShutdown: (records: number, timeoutMs: number) =>
     `${records} accepted records could not be stored within shutdownTimeoutMs (${timeoutMs} ms) and are lost: raise shutdownTimeoutMs, or check the database.`,
+  connectorWriteFailed: (
+    name: string,
+    records: number,
+    attempt: number,
+    retryInMs: number,
+    reason: string,
+  ) =>
+    `Connector ${name} failed to write ${records} records (attempt ${attempt}): ${reason}. They are kept; retrying in ${retryInMs} ms.`,
+  connectorBacklogFull: (name: string, records: number, maxBacklog: number) =>
+    `Connector ${name} is more than maxConnectorBacklog (${maxBacklog}) records behind: dropped its ${records} oldest.`,
+  connectorUnflushed: (name: string, records: number, timeoutMs: number) =>
+    `Connector ${name} could not write ${records} records within shutdownTimeoutMs (${timeoutMs} ms); they are lost.`,
+  invalidConnector: (registration: string) =>
+    `Invalid connector ${registration}: give a class, an object with write(records), or { useFactory }.`,
+  invalidFileOption: (option: string, value: unknown, expected: string) =>
+    `Invalid OpenMetricsFileConnector option ${option}=${JSON.stringify(value)}: expected ${expected}.`,
+  fileNotWritable: (path: string, reason: string) =>
+    `Cannot write the OpenMetrics file ${path}: ${reason}. Choose a path in a writable directory.`,
   invalidBrokerOption: (option: string, value: unknown, expected: string) =>
     `Invalid broker option ${option}=${JSON.stringify(value)}: expected ${expected}.`,
 

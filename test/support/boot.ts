@@ -16,5 +16,8 @@ export async function bootMetaqueue(options: {
     imports: [MetaqueueModule.forRoot(options)],
   }).compile();
   moduleRef.useLogger(false);
-  return moduleRef.init();
+  return moduleRef.init().catch(async (error: unknown) => {
+    await moduleRef.close();
+    throw error;
+  });
 }

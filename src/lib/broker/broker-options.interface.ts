@@ -10,4 +10,6 @@ export interface BrokerOptions {
   retryInitialDelayMs?: number;
   /** Longest delay between retries. Default 5000 ms. */
   retryMaxDelayMs?: number;
+  /** Most records a connector may fall behind; past it, its oldest batches are dropped, counted. Default 100000. */
+  maxConnectorBacklog?: number;
 }

@@ -5,67 +5,83 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { resolveConnectors } from '../connectors/resolve-connectors.js';
 import { EngineRegistry } from '../engine/engine-registry.js';
+import type { MetadataEngine } from '../engine/metadata-engine.js';
 import type { MetadataRecord } from '../engine/metadata.interface.js';
 import { FlushTimeoutError, MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { messages } from '../metaqueue.messages.js';
 import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
 import { METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
-import { MetadataStore } from '../store/metadata-store.js';
 import { describeError } from '../store/database-errors.js';
+import { MetadataStore } from '../store/metadata-store.js';
 import { definedOnly } from '../utils/defined-only.util.js';
-import { backoffDelay } from './backoff.js';
 import type { BrokerOptions } from './broker-options.interface.js';
 import type { BrokerStats } from './broker-stats.interface.js';
-
-/** Thrown inside the broker when the shutdown deadline passes mid-retry. */
-class ShutdownDeadline extends Error {}
+import { ConnectorChannel } from './connector-channel.js';
+import { RetryLoop, ShutdownDeadlineError } from './retry-loop.js';
 
 /**
- * Moves records from the engines' queues to the store: every
- * `flushIntervalMs`, as soon as a queue holds `maxBatchSize`, on `flush()`,
- * and once more at shutdown. Flushes never overlap; a failed write keeps its
- * records and is retried with backoff, so the queues' bounds and overflow
- * policies, not memory, absorb an outage.
+ * Moves records from the engines' queues to the store and the connectors:
+ * every `flushIntervalMs`, as soon as a queue holds `maxBatchSize`, on
+ * `flush()`, and once more at shutdown. Flushes never overlap. A failed store
+ * write keeps its batch and is retried with backoff while nothing more is
+ * taken from the queues, so their bounds and overflow policies, not memory,
+ * absorb an outage. Each connector has its own backlog and retries, and never
+ * holds back the store or the other connectors.
  */
 @Injectable()
 export class BrokerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(BrokerService.name);
   private readonly options: Required<BrokerOptions>;
-  private readonly stats: BrokerStats = {
-    stored: 0,
-    deadLettered: 0,
-    failedWrites: 0,
-    inFlight: 0,
-    unflushed: 0,
-    lastFlushAt: undefined,
-  };
+  private readonly retry: RetryLoop;
+  private readonly stats = { stored: 0, deadLettered: 0, failedWrites: 0, unflushed: 0 };
+  private lastFlushAt: Date | undefined;
+  private channels: ConnectorChannel[] = [];
   private inFlight: MetadataRecord[] = [];
   private draining?: Promise<void>;
   private drainAgain = false;
   private timer?: NodeJS.Timeout;
   private running = false;
   private shutdown?: Promise<void>;
-  private deadline = Infinity;
-  private retryTimer?: NodeJS.Timeout;
   private nextEngine = 0;
 
   constructor(
     private readonly registry: EngineRegistry,
     @Inject(MetadataStore) private readonly store: MetadataStore | null,
-    @Inject(METAQUEUE_MODULE_OPTIONS) moduleOptions: MetaqueueModuleOptions,
+    @Inject(METAQUEUE_MODULE_OPTIONS) private readonly moduleOptions: MetaqueueModuleOptions,
+    private readonly moduleRef: ModuleRef,
   ) {
     this.options = resolveBrokerOptions(moduleOptions.broker);
+    this.retry = new RetryLoop(this.options.retryInitialDelayMs, this.options.retryMaxDelayMs);
   }
 
-  /** A snapshot of what the broker has done. */
+  /** A snapshot of what the broker has done, for the store and for each connector. */
   get counters(): BrokerStats {
-    return { ...this.stats, inFlight: this.inFlight.length };
+    return {
+      ...this.stats,
+      inFlight: this.inFlight.length,
+      lastFlushAt: this.lastFlushAt,
+      connectors: Object.fromEntries(this.channels.map((c) => [c.name, { ...c.stats }])),
+    };
   }
 
-  onApplicationBootstrap(): void {
-    if (!this.store || this.running || this.shutdown) return;
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.running || this.shutdown) return;
+    const connectors = await resolveConnectors(this.moduleOptions.connectors ?? [], this.moduleRef);
+    this.channels = connectors.map(
+      ({ name, connector }) =>
+        new ConnectorChannel(
+          name,
+          connector,
+          this.options.maxConnectorBacklog,
+          this.retry,
+          this.logger,
+        ),
+    );
+    if (!this.store && this.channels.length === 0) return;
     this.running = true;
     for (const engine of this.registry.getAll()) {
       engine.queue.watchBacklog(this.options.maxBatchSize, () => this.flushSoon());
@@ -74,13 +90,14 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /**
-   * Stores what is queued now; resolves when it is stored. With `timeoutMs`,
-   * rejects with `FlushTimeoutError` after that long; the flush goes on.
+   * Writes what is queued now; resolves when the store and every connector
+   * have it. With `timeoutMs`, rejects with `FlushTimeoutError` after that
+   * long; the flush goes on.
    */
   async flush(options: { timeoutMs?: number } = {}): Promise<void> {
-    if (!this.store) return;
-    const drained = this.drain();
-    if (options.timeoutMs === undefined) return drained;
+    if (!this.running && !this.shutdown) return;
+    const flushed = this.drain().then(() => this.drainConnectors());
+    if (options.timeoutMs === undefined) return flushed;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -89,35 +106,51 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       );
     });
     try {
-      await Promise.race([drained, timeout]);
+      await Promise.race([flushed, timeout]);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  /** Stops the timer and the engines, then stores what is left, within `shutdownTimeoutMs`. */
+  /** Stops the timer and the engines, then writes what is left, within `shutdownTimeoutMs`. */
   beforeApplicationShutdown(): Promise<void> {
     this.shutdown ??= this.stop();
     return this.shutdown;
   }
 
   private async stop(): Promise<void> {
+    const wasRunning = this.running;
     this.running = false;
     clearTimeout(this.timer);
     for (const engine of this.registry.getAll()) engine.close();
-    if (!this.store) return;
-    this.deadline = Date.now() + this.options.shutdownTimeoutMs;
-    // From here on, a retry wait must hold the process open until the flush ends.
-    this.retryTimer?.ref();
+    if (!wasRunning) return;
+    this.retry.finishBy(Date.now() + this.options.shutdownTimeoutMs);
     try {
       await this.drain();
     } catch (error) {
-      if (!(error instanceof ShutdownDeadline)) throw error;
-      const left =
-        this.inFlight.length + this.registry.getAll().reduce((n, engine) => n + engine.size, 0);
+      if (!(error instanceof ShutdownDeadlineError)) throw error;
+      const left = this.inFlight.length + this.registry.getAll().reduce((n, e) => n + e.size, 0);
       this.stats.unflushed += left;
       this.logger.error(messages.unflushedAtShutdown(left, this.options.shutdownTimeoutMs));
     }
+    await Promise.all(
+      this.channels.map(async (channel) => {
+        try {
+          await channel.drain();
+        } catch (error) {
+          if (!(error instanceof ShutdownDeadlineError)) throw error;
+          channel.stats.unflushed += channel.stats.backlog;
+          this.logger.error(
+            messages.connectorUnflushed(
+              channel.name,
+              channel.stats.backlog,
+              this.options.shutdownTimeoutMs,
+            ),
+          );
+        }
+        await channel.close();
+      }),
+    );
   }
 
   private schedule(delayMs: number): void {
@@ -158,24 +191,26 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     return this.draining;
   }
 
-  /** Stores the records queued when the pass began (and any batch still in flight). */
+  private async drainConnectors(): Promise<void> {
+    await Promise.all(this.channels.map((channel) => channel.drain()));
+  }
+
+  /** Writes the records queued when the pass began (and any batch still in flight). */
   private async drainQueued(): Promise<void> {
     const engines = this.registry.getAll();
     const remaining = engines.map((engine) => engine.size);
     for (;;) {
       if (this.inFlight.length === 0) this.inFlight = this.takeBatch(engines, remaining);
       if (this.inFlight.length === 0) return;
-      await this.storeWithRetry(this.inFlight);
+      const stored = await this.storeWithRetry(this.inFlight);
+      for (const channel of this.channels) channel.push(stored);
       this.inFlight = [];
-      this.stats.lastFlushAt = new Date();
+      this.lastFlushAt = new Date();
     }
   }
 
   /** Up to `maxBatchSize` records, taken round-robin so no topic starves the others. */
-  private takeBatch(
-    engines: ReturnType<EngineRegistry['getAll']>,
-    remaining: number[],
-  ): MetadataRecord[] {
+  private takeBatch(engines: MetadataEngine[], remaining: number[]): MetadataRecord[] {
     const batch: MetadataRecord[] = [];
     for (let visited = 0; visited < engines.length; visited++) {
       const i = (this.nextEngine + visited) % engines.length;
@@ -190,39 +225,31 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     return batch;
   }
 
-  private async storeWithRetry(batch: MetadataRecord[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await this.store!.write(batch);
-        this.stats.stored += result.stored;
-        this.stats.deadLettered += result.deadLettered;
-        if (result.deadLettered > 0) this.logger.warn(messages.deadLettered(result.deadLettered));
-        if (attempt > 1) this.logger.log(messages.storeRecovered(batch.length, attempt));
-        return;
-      } catch (error) {
+  /** Stores a batch, retrying until it is stored; returns the records the database took. */
+  private async storeWithRetry(batch: MetadataRecord[]): Promise<readonly MetadataRecord[]> {
+    if (!this.store) return batch;
+    const store = this.store;
+    let attempts = 1;
+    const result = await this.retry.run(
+      () => store.write(batch),
+      (error, attempt, retryInMs) => {
         this.stats.failedWrites++;
-        const delay = backoffDelay(
-          attempt - 1,
-          this.options.retryInitialDelayMs,
-          this.options.retryMaxDelayMs,
-        );
-        if (Date.now() + delay > this.deadline) throw new ShutdownDeadline();
+        attempts = attempt + 1;
         // The first failure of a batch and every tenth: an outage is visible, not noisy.
         if (attempt % 10 === 1) {
           this.logger.warn(
-            messages.storeWriteFailed(batch.length, attempt, delay, describeError(error)),
+            messages.storeWriteFailed(batch.length, attempt, retryInMs, describeError(error)),
           );
         }
-        await this.wait(delay);
-      }
-    }
-  }
-
-  private wait(delayMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.retryTimer = setTimeout(resolve, delayMs);
-      if (!this.shutdown) this.retryTimer.unref();
-    });
+      },
+    );
+    if (attempts > 1) this.logger.log(messages.storeRecovered(batch.length, attempts));
+    this.stats.stored += batch.length - result.deadLettered.length;
+    if (result.deadLettered.length === 0) return batch;
+    this.stats.deadLettered += result.deadLettered.length;
+    this.logger.warn(messages.deadLettered(result.deadLettered.length));
+    const refused = new Set(result.deadLettered);
+    return batch.filter((record) => !refused.has(record));
   }
 }
 
@@ -241,10 +268,12 @@ function resolveBrokerOptions(options: BrokerOptions = {}): Required<BrokerOptio
       );
     }
   }
-  if (!(Number.isSafeInteger(resolved.maxBatchSize) && resolved.maxBatchSize > 0)) {
-    throw new MetaqueueConfigError(
-      messages.invalidBrokerOption('maxBatchSize', resolved.maxBatchSize, 'a positive integer'),
-    );
+  for (const key of ['maxBatchSize', 'maxConnectorBacklog'] as const) {
+    if (!(Number.isSafeInteger(resolved[key]) && resolved[key] > 0)) {
+      throw new MetaqueueConfigError(
+        messages.invalidBrokerOption(key, resolved[key], 'a positive integer'),
+      );
+    }
   }
   return resolved;
 }

@@ -9,10 +9,8 @@ import type { StoreOptions } from './store-options.interface.js';
 
 /** What one `write()` did with its batch. */
 export interface StoreWriteResult {
-  /** Records now in `metadata` (inserted by this write, or already there from an earlier try). */
-  stored: number;
-  /** Records the database refused, now in `metadata_dead_letter`. */
-  deadLettered: number;
+  /** Records the database refused, now in `metadata_dead_letter`; all others are in `metadata`. */
+  deadLettered: readonly MetadataRecord[];
 }
 
 // unnest() takes one array per column: seven bind parameters whatever the batch
@@ -70,25 +68,22 @@ export class MetadataStore implements OnApplicationShutdown {
    * the whole batch, and rows already stored are skipped.
    */
   async write(records: readonly MetadataRecord[]): Promise<StoreWriteResult> {
-    if (records.length === 0) return { stored: 0, deadLettered: 0 };
+    if (records.length === 0) return { deadLettered: [] };
     try {
       await this.dataSource.query(insertRecords, columns(records));
-      return { stored: records.length, deadLettered: 0 };
+      return { deadLettered: [] };
     } catch (error) {
       if (!isRowRefusal(error)) throw error;
       if (records.length === 1) {
         await this.deadLetter(records[0], describeError(error));
-        return { stored: 0, deadLettered: 1 };
+        return { deadLettered: records };
       }
       // Halving finds k refused rows among n in O(k log n) statements; one at a
       // time, so PGlite's single session never sees two statements at once.
       const middle = records.length >>> 1;
       const left = await this.write(records.slice(0, middle));
       const right = await this.write(records.slice(middle));
-      return {
-        stored: left.stored + right.stored,
-        deadLettered: left.deadLettered + right.deadLettered,
-      };
+      return { deadLettered: [...left.deadLettered, ...right.deadLettered] };
     }
   }
 

@@ -1,0 +1,25 @@
+import type { Type } from '@nestjs/common';
+import type { ModuleRef } from '@nestjs/core';
+import type { MetadataRecord } from '../engine/metadata.interface.js';
+
+/**
+ * A repository that receives every stored record, besides the database: the
+ * seed's connectors. The broker hands it batches in order, retries a batch
+ * that rejects, and never lets it hold back the database or other connectors.
+ */
+export interface MetadataConnector {
+  /** Names the connector in logs and counters. Default: its class name. */
+  readonly name?: string;
+  /** Checks the connector can work; called at startup, where an error stops the application. */
+  open?(): Promise<void>;
+  /** Writes one batch; rejects to have the same batch retried. */
+  write(records: readonly MetadataRecord[]): Promise<void>;
+  /** Called once at shutdown, after the last write. */
+  close?(): Promise<void>;
+}
+
+/** A connector in the module options: a class (built by Nest DI), an instance, or a factory. */
+export type ConnectorRegistration =
+  | Type<MetadataConnector>
+  | MetadataConnector
+  | { useFactory: (moduleRef: ModuleRef) => MetadataConnector | Promise<MetadataConnector> };

@@ -1,0 +1,50 @@
+import type { ModuleRef } from '@nestjs/core';
+import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
+import { messages } from '../metaqueue.messages.js';
+import { describeType } from '../queue/data-type.js';
+import type { ConnectorRegistration, MetadataConnector } from './metadata-connector.interface.js';
+
+export interface ResolvedConnector {
+  name: string;
+  connector: MetadataConnector;
+}
+
+/**
+ * Turns registrations into opened connectors: a class through Nest DI (the
+ * registered provider if there is one, else a new instance with its
+ * dependencies injected), an instance as it is, a factory by calling it.
+ */
+export async function resolveConnectors(
+  registrations: ConnectorRegistration[],
+  moduleRef: ModuleRef,
+): Promise<ResolvedConnector[]> {
+  const resolved: ResolvedConnector[] = [];
+  const names = new Map<string, number>();
+  for (const registration of registrations) {
+    const connector = await instantiate(registration, moduleRef);
+    if (typeof connector?.write !== 'function') {
+      throw new MetaqueueConfigError(messages.invalidConnector(describeType(registration)));
+    }
+    await connector.open?.();
+    const base = connector.name ?? connector.constructor.name;
+    const seen = names.get(base) ?? 0;
+    names.set(base, seen + 1);
+    resolved.push({ name: seen === 0 ? base : `${base}#${seen + 1}`, connector });
+  }
+  return resolved;
+}
+
+async function instantiate(
+  registration: ConnectorRegistration,
+  moduleRef: ModuleRef,
+): Promise<MetadataConnector> {
+  if (typeof registration === 'function') {
+    try {
+      return moduleRef.get(registration, { strict: false });
+    } catch {
+      return moduleRef.create(registration);
+    }
+  }
+  if (registration && 'useFactory' in registration) return registration.useFactory(moduleRef);
+  return registration;
+}

@@ -1,0 +1,320 @@
+import { Injectable } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BrokerService,
+  getEngineToken,
+  MetadataStore,
+  MetaqueueConfigError,
+  MetaqueueModule,
+  OpenMetricsFileConnector,
+  type ConnectorRegistration,
+  type MetadataConnector,
+  type MetadataEngine,
+  type MetadataRecord,
+} from '../../src/lib/index.js';
+import {
+  describeWithOpenMetricsTools,
+  parseOpenMetrics,
+  promtoolImport,
+  type ParsedSample,
+} from '../support/openmetrics-tools.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+/** The record a sample stands for, read back from the file alone. */
+function recordOf(sample: ParsedSample) {
+  const { id, topic, location, context, data } = sample.labels;
+  return {
+    id,
+    topic,
+    name: sample.name,
+    location,
+    context,
+    data: data === undefined ? sample.value : (JSON.parse(data) as unknown),
+    publishedAt: sample.sec * 1000 + Math.round(sample.nsec / 1e6),
+  };
+}
+
+/** Fails its first `failures` writes, then writes through. */
+class FlakyConnector implements MetadataConnector {
+  readonly name = 'flaky';
+  calls = 0;
+  constructor(
+    private readonly inner: MetadataConnector,
+    private readonly failures: number,
+  ) {}
+  open = () => this.inner.open!();
+  close = () => this.inner.close!();
+  async write(records: readonly MetadataRecord[]): Promise<void> {
+    if (++this.calls <= this.failures) throw new Error(`disk full (simulated, call ${this.calls})`);
+    await this.inner.write(records);
+  }
+}
+
+@Injectable()
+class AuditTrail {
+  readonly ids: string[] = [];
+}
+
+@Injectable()
+class AuditConnector implements MetadataConnector {
+  constructor(private readonly trail: AuditTrail) {}
+  write(records: readonly MetadataRecord[]): Promise<void> {
+    this.trail.ids.push(...records.map((r) => r.id));
+    return Promise.resolve();
+  }
+}
+
+describeWithOpenMetricsTools('OpenMetrics file connector', () => {
+  let dir: string;
+  let db: TestDatabase;
+  let app: TestingModule | undefined;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'metaqueue-om-'));
+    db = await createTestDatabase();
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const boot = async (
+    connectors: ConnectorRegistration[],
+    broker = {},
+    providers: unknown[] = [],
+  ) => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        MetaqueueModule.forRoot({
+          topics: ['jobs', 'checks'],
+          store: db.store,
+          connectors,
+          broker,
+        }),
+      ],
+      providers: providers as [],
+    }).compile();
+    moduleRef.useLogger(false);
+    await moduleRef.init().catch(async (error: unknown) => {
+      await moduleRef.close();
+      throw error;
+    });
+    app = moduleRef;
+    return {
+      jobs: app.get<MetadataEngine>(getEngineToken('jobs')),
+      checks: app.get<MetadataEngine>(getEngineToken('checks')),
+      broker: app.get(BrokerService),
+      store: app.get(MetadataStore),
+    };
+  };
+
+  const closeApp = async () => {
+    await app!.close();
+    app = undefined;
+  };
+
+  it('writes every stored record exactly, in a file the strict parser and promtool read whole', async () => {
+    const path = join(dir, 'log.txt');
+    const { jobs, checks, broker, store } = await boot([new OpenMetricsFileConnector({ path })]);
+    await store.dataSource.query(
+      `ALTER TABLE metadata ADD CONSTRAINT no_poison CHECK (location <> 'poison')`,
+    );
+    const awkward = [
+      '"quoted"',
+      'back\\slash\\n',
+      'new\nline',
+      'cr\rtab\t',
+      'ünï 😀 \u2028',
+      `'); DROP TABLE x; --`,
+    ];
+    const big = {
+      items: Array.from({ length: 5_000 }, (_, i) => ({ i, text: awkward[i % awkward.length] })),
+    };
+    const values: unknown[] = [
+      0,
+      42,
+      -0.5,
+      1e300,
+      5e-324,
+      'ok',
+      '',
+      true,
+      null,
+      [1, 'two'],
+      { nested: awkward },
+      big,
+    ];
+    const published: MetadataRecord[] = [];
+    for (const [i, data] of values.entries()) {
+      for (const text of awkward) {
+        published.push(
+          (await jobs.publish({ data, name: `job_${i % 3}`, location: text, context: text }))!,
+        );
+      }
+    }
+    for (let i = 0; i < 500; i++) {
+      published.push(
+        (await checks.publish({ data: i, name: 'ns:check_total', location: 'api', context: 'c' }))!,
+      );
+    }
+    await checks.publish({ data: 'x', name: 'poisoned', location: 'poison', context: 'c' });
+    await broker.flush();
+    const [{ count }] = await store.dataSource.query('SELECT count(*)::int AS count FROM metadata');
+    await closeApp();
+
+    expect(readdirSync(dir)).toEqual(['log.txt']);
+    const samples = parseOpenMetrics(path);
+    expect(count).toBe(published.length);
+    expect(samples).toHaveLength(count as number);
+    const byId = new Map(samples.map((s) => [s.labels.id, recordOf(s)]));
+    for (const record of published) {
+      expect(byId.get(record.id)).toEqual({
+        id: record.id,
+        topic: record.topic,
+        name: record.name,
+        location: record.location,
+        context: record.context,
+        data: JSON.parse(record.json),
+        publishedAt: record.publishedAt.getTime(),
+      });
+    }
+    expect(promtoolImport(path)).toBe(count);
+  });
+
+  it('rotates by size; every rotated file is a complete exposition, together holding every record', async () => {
+    const path = join(dir, 'log.txt');
+    const { jobs, broker } = await boot([
+      new OpenMetricsFileConnector({ path, maxFileBytes: 30_000 }),
+    ]);
+    for (let batch = 0; batch < 10; batch++) {
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          jobs.publish({
+            data: i,
+            name: `family_${i % 4}`,
+            location: 'l',
+            context: `batch ${batch}`,
+          }),
+        ),
+      );
+      await broker.flush();
+    }
+    await closeApp();
+    const files = readdirSync(dir).sort();
+    expect(files.length).toBeGreaterThan(3);
+    expect(files.every((f) => /^log\.txt(\.\d+)?$/.test(f))).toBe(true);
+    let total = 0;
+    for (const file of files) {
+      const samples = parseOpenMetrics(join(dir, file));
+      total += samples.length;
+      expect(promtoolImport(join(dir, file))).toBe(samples.length);
+    }
+    expect(total).toBe(2_000);
+  });
+
+  it('keeps what an earlier run wrote: the old file is rotated, not overwritten', async () => {
+    const path = join(dir, 'log.txt');
+    for (let run = 0; run < 2; run++) {
+      const { jobs, broker } = await boot([new OpenMetricsFileConnector({ path })]);
+      await jobs.publish({ data: run, name: 'run', location: 'l', context: 'c' });
+      await broker.flush();
+      await closeApp();
+    }
+    expect(readdirSync(dir).sort()).toEqual(['log.txt', 'log.txt.1']);
+    expect(parseOpenMetrics(`${path}.1`).map((s) => s.value)).toEqual([0]);
+    expect(parseOpenMetrics(path).map((s) => s.value)).toEqual([1]);
+  });
+
+  it('a connector failing for a while loses nothing and holds back neither the database nor the others', async () => {
+    const flaky = new FlakyConnector(
+      new OpenMetricsFileConnector({ path: join(dir, 'flaky.txt') }),
+      6,
+    );
+    const steady = join(dir, 'steady.txt');
+    const { jobs, broker, store } = await boot(
+      [flaky, new OpenMetricsFileConnector({ path: steady })],
+      { flushIntervalMs: 20, retryInitialDelayMs: 50, retryMaxDelayMs: 100 },
+    );
+    await Promise.all(
+      Array.from({ length: 1_000 }, (_, i) =>
+        jobs.publish({ data: i, name: 'n', location: 'l', context: 'c' }),
+      ),
+    );
+    // The database has everything while the flaky connector is still failing.
+    const until = Date.now() + 10_000;
+    while ((await store.dataSource.query('SELECT count(*)::int AS c FROM metadata'))[0].c < 1_000) {
+      if (Date.now() > until) throw new Error('database did not get the records');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(flaky.calls).toBeLessThanOrEqual(6);
+    await broker.flush();
+    const stats = broker.counters.connectors;
+    expect(stats.flaky).toMatchObject({ written: 1_000, failedWrites: 6, dropped: 0, backlog: 0 });
+    expect(stats[`OpenMetricsFileConnector(${steady})`]).toMatchObject({
+      written: 1_000,
+      failedWrites: 0,
+    });
+    await closeApp();
+    expect(parseOpenMetrics(join(dir, 'flaky.txt'))).toHaveLength(1_000);
+    expect(parseOpenMetrics(steady)).toHaveLength(1_000);
+  });
+
+  it('bounds the backlog of a connector that keeps failing, and counts what it drops', async () => {
+    const broken: MetadataConnector = {
+      name: 'broken',
+      write: () => Promise.reject(new Error('down')),
+    };
+    const { jobs, broker } = await boot([broken], {
+      maxBatchSize: 100,
+      maxConnectorBacklog: 300,
+      retryInitialDelayMs: 10,
+      retryMaxDelayMs: 20,
+      shutdownTimeoutMs: 200,
+    });
+    for (let i = 0; i < 10; i++) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) =>
+          jobs.publish({ data: j, name: 'n', location: 'l', context: `${i}` }),
+        ),
+      );
+      await broker.flush({ timeoutMs: 50 }).catch(() => undefined);
+    }
+    expect(broker.counters.stored).toBe(1_000);
+    const { dropped, backlog } = broker.counters.connectors.broken;
+    expect(backlog).toBeLessThanOrEqual(300 + 100);
+    expect(dropped + backlog).toBe(1_000);
+    await closeApp();
+    expect(broker.counters.connectors.broken.unflushed).toBe(backlog);
+  });
+
+  it('resolves connectors through Nest DI: a provider class, and a factory', async () => {
+    const { jobs, broker } = await boot(
+      [
+        AuditConnector,
+        { useFactory: (moduleRef) => moduleRef.get(AuditConnector, { strict: false }) },
+      ],
+      {},
+      [AuditTrail, AuditConnector],
+    );
+    const record = await jobs.publish({ data: 1, name: 'n', location: 'l', context: 'c' });
+    await broker.flush();
+    expect(app!.get(AuditTrail).ids).toEqual([record!.id, record!.id]);
+    expect(Object.keys(broker.counters.connectors)).toEqual(['AuditConnector', 'AuditConnector#2']);
+  });
+
+  it('refuses an unwritable path at startup, with the path in the error', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    for (const path of [join(dir, 'missing', 'log.txt'), join(file, 'log.txt')]) {
+      const error = await boot([new OpenMetricsFileConnector({ path })]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MetaqueueConfigError);
+      expect((error as Error).message).toContain(`Cannot write the OpenMetrics file ${path}`);
+    }
+    app = undefined;
+  });
+});

@@ -1,0 +1,58 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Independent readers of OpenMetrics: prometheus_client's strict parser
+ * (Debian python3-prometheus-client) and promtool (Debian prometheus).
+ * `.ci/run` installs both; elsewhere, tests that need them are skipped.
+ */
+const python = '/usr/bin/python3';
+const script = new URL('./parse-openmetrics.py', import.meta.url).pathname;
+
+const hasParser =
+  existsSync(python) && spawnSync(python, ['-c', 'import prometheus_client']).status === 0;
+const hasPromtool = spawnSync('promtool', ['--version']).status === 0;
+if (process.env.CI && !(hasParser && hasPromtool)) {
+  throw new Error('CI needs python3-prometheus-client and prometheus (promtool): see .ci/run');
+}
+
+export const describeWithOpenMetricsTools = hasParser && hasPromtool ? describe : describe.skip;
+
+export interface ParsedSample {
+  family: string;
+  type: string;
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+  sec: number;
+  nsec: number;
+}
+
+/** Every sample of the file; throws if the strict parser rejects it. */
+export function parseOpenMetrics(file: string): ParsedSample[] {
+  const out = execFileSync(python, [script, file], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as ParsedSample);
+}
+
+/** Imports the file into a fresh TSDB with promtool; returns how many samples it holds. */
+export function promtoolImport(file: string): number {
+  const dir = mkdtempSync(join(tmpdir(), 'metaqueue-tsdb-'));
+  try {
+    execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', file, dir], {
+      stdio: 'pipe',
+    });
+    const listing = execFileSync('promtool', ['tsdb', 'list', dir], { encoding: 'utf8' });
+    return listing
+      .split('\n')
+      .slice(1)
+      .filter(Boolean)
+      .reduce((sum, row) => sum + Number(row.trim().split(/\s+/)[4]), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
