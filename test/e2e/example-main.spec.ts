@@ -1,0 +1,46 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  describeWithOpenMetricsTools,
+  parseOpenMetrics,
+  promtoolImport,
+} from '../support/openmetrics-tools.js';
+import { createTestDatabase, serverUrl } from '../support/test-database.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+/** What `npm start` runs, in a fresh directory, on PGlite or on DATABASE_URL's server. */
+describeWithOpenMetricsTools('the example app (npm start)', () => {
+  it('prints its summary, exits 0, and leaves log.txt with one sample per stored row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metaqueue-example-'));
+    const db = serverUrl ? await createTestDatabase() : undefined;
+    try {
+      // `npm start` is `nest start`: build, then run dist/example/main.js.
+      execFileSync('npx', ['nest', 'build'], { cwd: root, stdio: 'pipe' });
+      const output = execFileSync(process.execPath, [join(root, 'dist/example/main.js')], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, DATABASE_URL: db?.store.url ?? '' },
+      });
+      expect(output).toContain('topic imports: 10 published, 10 accepted, 10 stored');
+      expect(output).toContain('topic checks: 3 published, 3 accepted, 3 stored');
+      expect(output).toContain('topic reports: 1 published, 1 accepted, 1 stored');
+      expect(output).toContain(serverUrl ? 'stored in PostgreSQL at' : 'stored in embedded PGlite');
+      expect(readdirSync(dir)).toEqual(['log.txt']);
+      const samples = parseOpenMetrics(join(dir, 'log.txt'));
+      expect(samples).toHaveLength(14);
+      expect(promtoolImport(join(dir, 'log.txt'))).toBe(14);
+      if (db) {
+        const [{ count }] = await db.query<{ count: number }>(
+          'SELECT count(*)::int AS count FROM metadata',
+        );
+        expect(count).toBe(14);
+      }
+    } finally {
+      await db?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
