@@ -18,6 +18,7 @@ export const defaults = {
   broker: {
     flushIntervalMs: 1_000,
     maxBatchSize: 5_000,
+    storeConcurrency: 2,
     shutdownTimeoutMs: 10_000,
     retryInitialDelayMs: 100,
     retryMaxDelayMs: 5_000,

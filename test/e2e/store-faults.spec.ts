@@ -96,7 +96,7 @@ describeOnServer('store faults on PostgreSQL', () => {
     'database unreachable, then back (%s): the bound holds, drops are counted, the rest arrives',
     async (overflow) => {
       const { engine, broker } = await boot(
-        { flushIntervalMs: 20, maxBatchSize: 100 },
+        { flushIntervalMs: 20, maxBatchSize: 100, storeConcurrency: 2 },
         { overflow, bufferSize: 500 },
       );
       proxy.refuse(true);
@@ -106,9 +106,9 @@ describeOnServer('store faults on PostgreSQL', () => {
         ),
       );
       await new Promise((r) => setTimeout(r, 1_500));
-      // While down: at most the queue plus one batch in flight is held.
+      // While down: at most the queue plus storeConcurrency batches in flight are held.
       expect(engine.size).toBeLessThanOrEqual(500);
-      expect(broker.counters.inFlight).toBeLessThanOrEqual(100);
+      expect(broker.counters.inFlight).toBeLessThanOrEqual(2 * 100);
       proxy.refuse(false);
       const outcomes = await publishing;
       await broker.flush();

@@ -4,6 +4,8 @@ export interface BrokerOptions {
   flushIntervalMs?: number;
   /** Most records per write; a queue holding this many triggers a flush at once. Default 5000. */
   maxBatchSize?: number;
+  /** Batches being stored at once: the database ingests one while the next is prepared. Default 2. */
+  storeConcurrency?: number;
   /** How long the final flush at shutdown may take. Default 10000 ms. */
   shutdownTimeoutMs?: number;
   /** First delay before retrying a failed write; it doubles each time, with jitter. Default 100 ms. */

@@ -23,6 +23,12 @@ import type { BrokerStats } from './broker-stats.interface.js';
 import { ConnectorChannel } from './connector-channel.js';
 import { RetryLoop, ShutdownDeadlineError } from './retry-loop.js';
 
+interface InFlightBatch {
+  batch: MetadataRecord[];
+  /** Resolves to the records the database took (all but the dead-lettered). */
+  stored: Promise<readonly MetadataRecord[]>;
+}
+
 /**
  * Moves records from the engines' queues to the store and the connectors:
  * every `flushIntervalMs`, as soon as a queue holds `maxBatchSize`, on
@@ -40,7 +46,8 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly stats = { stored: 0, deadLettered: 0, failedWrites: 0, unflushed: 0 };
   private lastFlushAt: Date | undefined;
   private channels: ConnectorChannel[] = [];
-  private inFlight: MetadataRecord[] = [];
+  /** Batches taken from the queues and being stored, oldest first. */
+  private inFlight: InFlightBatch[] = [];
   private draining?: Promise<void>;
   private drainAgain = false;
   private timer?: NodeJS.Timeout;
@@ -62,7 +69,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   get counters(): BrokerStats {
     return {
       ...this.stats,
-      inFlight: this.inFlight.length,
+      inFlight: this.inFlightRecords(),
       lastFlushAt: this.lastFlushAt,
       connectors: Object.fromEntries(this.channels.map((c) => [c.name, { ...c.stats }])),
     };
@@ -129,7 +136,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       await this.drain();
     } catch (error) {
       if (!(error instanceof ShutdownDeadlineError)) throw error;
-      const left = this.inFlight.length + this.registry.getAll().reduce((n, e) => n + e.size, 0);
+      const left = this.inFlightRecords() + this.registry.getAll().reduce((n, e) => n + e.size, 0);
       this.stats.unflushed += left;
       this.logger.error(messages.unflushedAtShutdown(left, this.options.shutdownTimeoutMs));
     }
@@ -160,8 +167,11 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     this.timer.unref();
   }
 
+  /** A queue reached `maxBatchSize`: flush now, or right after the pass under way. */
   private flushSoon(): void {
-    if (this.running && !this.draining) this.schedule(0);
+    if (!this.running) return;
+    if (this.draining) this.drainAgain = true;
+    else this.schedule(0);
   }
 
   private tick(): void {
@@ -183,6 +193,13 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
         do {
           this.drainAgain = false;
           await this.drainQueued();
+          // Publishers that waited for space may have refilled a queue without a signal.
+          if (
+            this.running &&
+            this.registry.getAll().some((e) => e.size >= this.options.maxBatchSize)
+          ) {
+            this.drainAgain = true;
+          }
         } while (this.drainAgain);
       } finally {
         this.draining = undefined;
@@ -195,18 +212,34 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     await Promise.all(this.channels.map((channel) => channel.drain()));
   }
 
-  /** Writes the records queued when the pass began (and any batch still in flight). */
+  /**
+   * Writes the records queued when the pass began (and any batch still in
+   * flight). Up to `storeConcurrency` batches are stored at once, so the
+   * database ingests one while the next is taken and encoded; connectors get
+   * them in the order they were taken.
+   */
   private async drainQueued(): Promise<void> {
     const engines = this.registry.getAll();
     const remaining = engines.map((engine) => engine.size);
     for (;;) {
-      if (this.inFlight.length === 0) this.inFlight = this.takeBatch(engines, remaining);
+      while (this.inFlight.length < this.options.storeConcurrency) {
+        const batch = this.takeBatch(engines, remaining);
+        if (batch.length === 0) break;
+        const stored = this.storeWithRetry(batch);
+        // Awaited in order below; a batch behind a failing one must not count as unhandled.
+        stored.catch(() => undefined);
+        this.inFlight.push({ batch, stored });
+      }
       if (this.inFlight.length === 0) return;
-      const stored = await this.storeWithRetry(this.inFlight);
+      const stored = await this.inFlight[0].stored;
+      this.inFlight.shift();
       for (const channel of this.channels) channel.push(stored);
-      this.inFlight = [];
       this.lastFlushAt = new Date();
     }
+  }
+
+  private inFlightRecords(): number {
+    return this.inFlight.reduce((n, { batch }) => n + batch.length, 0);
   }
 
   /** Up to `maxBatchSize` records, taken round-robin so no topic starves the others. */
@@ -268,7 +301,7 @@ function resolveBrokerOptions(options: BrokerOptions = {}): Required<BrokerOptio
       );
     }
   }
-  for (const key of ['maxBatchSize', 'maxConnectorBacklog'] as const) {
+  for (const key of ['maxBatchSize', 'maxConnectorBacklog', 'storeConcurrency'] as const) {
     if (!(Number.isSafeInteger(resolved[key]) && resolved[key] > 0)) {
       throw new MetaqueueConfigError(
         messages.invalidBrokerOption(key, resolved[key], 'a positive integer'),

@@ -18,7 +18,7 @@ export const storeDataSourceOptions = {
 /** A DataSource for the options, and where it points, for logs: never the credentials. */
 export async function createDataSource(
   options: StoreOptions,
-): Promise<{ dataSource: DataSource; target: string }> {
+): Promise<{ dataSource: DataSource; target: string; embedded: boolean }> {
   const common = { ...storeDataSourceOptions, logging: false };
   if (options.url === undefined && options.host === undefined) {
     const dataDir = options.pglite?.dataDir;
@@ -26,6 +26,7 @@ export async function createDataSource(
     return {
       dataSource: new DataSource({ ...common, driver: pglitePoolFor(db) }),
       target: `embedded PGlite (${dataDir ?? 'in memory'})`,
+      embedded: true,
     };
   }
   const server = options.url ? new URL(options.url) : undefined;
@@ -47,5 +48,6 @@ export async function createDataSource(
       extra: { max: options.poolSize ?? defaults.store.poolSize },
     }),
     target: `PostgreSQL at ${host}:${port}/${database ?? '(default database)'}`,
+    embedded: false,
   };
 }

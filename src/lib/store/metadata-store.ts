@@ -1,8 +1,13 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import type { MetadataRecord } from '../engine/metadata.interface.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { messages } from '../metaqueue.messages.js';
+import { copyMetadata, copyRows } from './copy-rows.js';
 import { createDataSource } from './data-source.factory.js';
 import { describeError, isRowRefusal } from './database-errors.js';
 import type { StoreOptions } from './store-options.interface.js';
@@ -26,9 +31,12 @@ const insertDeadLetters = `
   ON CONFLICT ("id") DO NOTHING`;
 
 /**
- * Writes records to PostgreSQL (or PGlite) in bulk, exactly once. A batch the
- * database refuses is split until the refused records are isolated; those go
- * to the dead-letter table with the reason, the rest are stored.
+ * Writes records to PostgreSQL (or PGlite) in bulk, exactly once. On a server
+ * a batch goes in with COPY, the fastest path; COPY is all or nothing, so if
+ * it is refused (a row already stored by a retried write, or a poison row)
+ * the batch takes the exact path: INSERT ... ON CONFLICT DO NOTHING, split
+ * until the refused records are isolated; those go to the dead-letter table
+ * with the reason, the rest are stored.
  */
 export class MetadataStore implements OnApplicationShutdown {
   private static readonly logger = new Logger('MetadataStore');
@@ -36,6 +44,8 @@ export class MetadataStore implements OnApplicationShutdown {
   constructor(
     readonly dataSource: DataSource,
     readonly target: string,
+    /** COPY FROM STDIN through node-postgres: on a server, not on PGlite. */
+    private readonly copySupported: boolean,
   ) {}
 
   /** Connects (retrying), runs pending migrations if asked, and returns the store. */
@@ -43,14 +53,14 @@ export class MetadataStore implements OnApplicationShutdown {
     const attempts = options.retryAttempts ?? defaults.store.retryAttempts;
     const delayMs = options.retryDelayMs ?? defaults.store.retryDelayMs;
     for (let attempt = 1; ; attempt++) {
-      const { dataSource, target } = await createDataSource(options);
+      const { dataSource, target, embedded } = await createDataSource(options);
       try {
         await dataSource.initialize();
         if (options.runMigrations ?? defaults.store.runMigrations) {
           await dataSource.runMigrations({ transaction: 'each' });
         }
         MetadataStore.logger.log(messages.storeConnected(target));
-        return new MetadataStore(dataSource, target);
+        return new MetadataStore(dataSource, target, !embedded);
       } catch (error) {
         if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
         if (attempt >= attempts) throw error;
@@ -69,6 +79,18 @@ export class MetadataStore implements OnApplicationShutdown {
    */
   async write(records: readonly MetadataRecord[]): Promise<StoreWriteResult> {
     if (records.length === 0) return { deadLettered: [] };
+    if (this.copySupported) {
+      try {
+        await this.copy(records);
+        return { deadLettered: [] };
+      } catch (error) {
+        if (!isRowRefusal(error)) throw error;
+      }
+    }
+    return this.insert(records);
+  }
+
+  private async insert(records: readonly MetadataRecord[]): Promise<StoreWriteResult> {
     try {
       await this.dataSource.query(insertRecords, columns(records));
       return { deadLettered: [] };
@@ -81,14 +103,24 @@ export class MetadataStore implements OnApplicationShutdown {
       // Halving finds k refused rows among n in O(k log n) statements; one at a
       // time, so PGlite's single session never sees two statements at once.
       const middle = records.length >>> 1;
-      const left = await this.write(records.slice(0, middle));
-      const right = await this.write(records.slice(middle));
+      const left = await this.insert(records.slice(0, middle));
+      const right = await this.insert(records.slice(middle));
       return { deadLettered: [...left.deadLettered, ...right.deadLettered] };
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  private async copy(records: readonly MetadataRecord[]): Promise<void> {
+    const queryRunner = this.dataSource.createQueryRunner();
+    try {
+      const client = (await queryRunner.connect()) as PoolClient;
+      await pipeline(Readable.from(copyRows(records)), client.query(copyFrom(copyMetadata)));
+    } finally {
+      await queryRunner.release();
+    }
   }
 
   private async deadLetter(record: MetadataRecord, reason: string): Promise<void> {

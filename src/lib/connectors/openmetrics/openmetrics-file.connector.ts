@@ -1,22 +1,22 @@
 import { constants } from 'node:fs';
 import {
   access,
+  appendFile,
+  mkdir,
   open,
   readdir,
-  readFile,
   rename,
+  rm,
   stat,
-  unlink,
-  writeFile,
-  type FileHandle,
+  truncate,
 } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { MetadataRecord } from '../../engine/metadata.interface.js';
 import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
 import { defaults } from '../../metaqueue.defaults.js';
 import { messages } from '../../metaqueue.messages.js';
 import type { MetadataConnector } from '../metadata-connector.interface.js';
-import { renderExposition, renderSample } from './openmetrics-format.js';
+import { endOfExposition, familyHeader, renderSample } from './openmetrics-format.js';
 
 export interface OpenMetricsFileOptions {
   /** The file; rotated files sit beside it as `<path>.1`, `<path>.2`, … (oldest first). */
@@ -31,20 +31,23 @@ export interface OpenMetricsFileOptions {
  * Writes every record to a file in OpenMetrics text: the seed's
  * `StoreToLocalhost(path)`, in a format Prometheus tooling reads.
  *
- * OpenMetrics forbids interleaving families, so batches are appended to a
- * spool (`<path>.spool`): a write costs its batch only. At rotation and at
- * close the spool becomes a complete exposition, families grouped and
- * `# EOF` last, written atomically.
+ * OpenMetrics forbids interleaving families, so each batch is appended to a
+ * spool directory (`<path>.spool/`), one file per family: a write costs its
+ * batch only. At rotation and at close the family files are joined into a
+ * complete exposition, each under its TYPE line, `# EOF` last, and renamed
+ * into place atomically.
  */
 export class OpenMetricsFileConnector implements MetadataConnector {
   readonly name: string;
   private readonly path: string;
-  private readonly spoolPath: string;
+  private readonly spoolDir: string;
   private readonly maxFileBytes: number;
   private readonly fsync: boolean;
-  private spool?: FileHandle;
-  /** Bytes of whole batches in the spool; a failed write is cut back to this. */
+  /** Bytes of whole batches in each family's spool file; a failed write is cut back to these. */
+  private familyBytes = new Map<string, number>();
   private spoolBytes = 0;
+  /** Set when a write failed: the spool may hold part of a batch until it is cut back. */
+  private dirty = false;
   private nextRotation = 1;
 
   constructor(options: OpenMetricsFileOptions) {
@@ -54,7 +57,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       );
     }
     this.path = resolve(options.path);
-    this.spoolPath = `${this.path}.spool`;
+    this.spoolDir = `${this.path}.spool`;
     this.maxFileBytes = options.maxFileBytes ?? defaults.openMetricsFile.maxFileBytes;
     this.fsync = options.fsync ?? defaults.openMetricsFile.fsync;
     if (!(Number.isSafeInteger(this.maxFileBytes) && this.maxFileBytes > 0)) {
@@ -65,12 +68,12 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     this.name = `OpenMetricsFileConnector(${options.path})`;
   }
 
-  /** Checks the path is writable, keeps what an earlier run left, and opens the spool. */
+  /** Checks the path is writable, keeps what an earlier run left, and starts a spool. */
   async open(): Promise<void> {
     const dir = dirname(this.path);
     try {
       await access(dir, constants.W_OK);
-      if ((await stat(dir)).isDirectory() === false) throw new Error('not a directory');
+      if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
       const existing = await stat(this.path).catch(() => undefined);
       if (existing && !existing.isFile()) throw new Error('exists and is not a file');
     } catch (error) {
@@ -84,58 +87,92 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       if (await exists(leftover)) await this.assemble(leftover, `${this.path}.${n}`);
     }
     if (await exists(this.path)) await rename(this.path, `${this.path}.${this.nextRotation++}`);
-    if (await exists(this.spoolPath)) await this.rotate();
-    this.spool = await open(this.spoolPath, 'a');
-    this.spoolBytes = 0;
+    if (await exists(this.spoolDir)) await this.rotate();
+    await mkdir(this.spoolDir);
   }
 
   async write(records: readonly MetadataRecord[]): Promise<void> {
     if (this.spoolBytes >= this.maxFileBytes) await this.rotate();
-    this.spool ??= await open(this.spoolPath, 'a');
-    let text = '';
-    for (const record of records) text += renderSample(record);
-    const bytes = Buffer.from(text);
+    const families = new Map<string, string>();
+    for (const record of records) {
+      families.set(record.name, (families.get(record.name) ?? '') + renderSample(record));
+    }
+    if (this.dirty) await this.cutBack();
+    const written = new Map<string, number>();
     try {
-      // A failed write may have appended part of the batch: cut it, so the retry cannot duplicate.
-      await this.spool.truncate(this.spoolBytes);
-      await this.spool.appendFile(bytes);
-      if (this.fsync) await this.spool.sync();
+      for (const [family, text] of families) {
+        const file = join(this.spoolDir, family);
+        const size = this.familyBytes.get(family) ?? 0;
+        await appendFile(file, text, { flush: this.fsync });
+        written.set(family, size + Buffer.byteLength(text));
+      }
     } catch (error) {
-      await this.spool.truncate(this.spoolBytes).catch(() => undefined);
+      this.dirty = true;
       throw error;
     }
-    this.spoolBytes += bytes.length;
+    for (const [family, size] of written) {
+      this.spoolBytes += size - (this.familyBytes.get(family) ?? 0);
+      this.familyBytes.set(family, size);
+    }
+  }
+
+  /** A failed write may have appended part of a batch: cut it, so the retry cannot duplicate. */
+  private async cutBack(): Promise<void> {
+    for (const family of await readdir(this.spoolDir)) {
+      await truncate(join(this.spoolDir, family), this.familyBytes.get(family) ?? 0);
+    }
+    this.dirty = false;
   }
 
   /** Turns the spool into `<path>`, a complete exposition. */
   async close(): Promise<void> {
-    await this.spool?.close();
-    this.spool = undefined;
-    await this.assemble(this.spoolPath, this.path);
+    if (this.dirty) await this.cutBack();
+    await this.assemble(this.spoolDir, this.path);
+    this.familyBytes = new Map();
+    this.spoolBytes = 0;
   }
 
   private async rotate(): Promise<void> {
-    await this.spool?.close();
-    this.spool = undefined;
     const n = this.nextRotation++;
     const spool = `${this.path}.${n}.spool`;
-    await rename(this.spoolPath, spool);
+    await rename(this.spoolDir, spool);
+    this.familyBytes = new Map();
     this.spoolBytes = 0;
+    await mkdir(this.spoolDir);
     await this.assemble(spool, `${this.path}.${n}`);
   }
 
-  /** Writes the exposition of a spool to `target` atomically, then removes the spool. */
+  /** Joins a spool's family files into `target` atomically, then removes the spool. */
   private async assemble(spool: string, target: string): Promise<void> {
-    const samples = await readFile(spool, 'utf8').catch(() => '');
+    const families = await readdir(spool).catch(() => [] as string[]);
     const tmp = `${target}.tmp`;
-    await writeFile(tmp, renderExposition(samples), { flush: true });
+    const out = await open(tmp, 'w');
+    try {
+      for (const family of families) {
+        await out.write(familyHeader(family));
+        const source = await open(join(spool, family), 'r');
+        try {
+          for await (const chunk of source.createReadStream({
+            autoClose: false,
+            highWaterMark: 1 << 20,
+          })) {
+            await out.write(chunk as Buffer);
+          }
+        } finally {
+          await source.close();
+        }
+      }
+      await out.write(endOfExposition);
+      await out.sync();
+    } finally {
+      await out.close();
+    }
     await rename(tmp, target);
-    await unlink(spool).catch(() => undefined);
+    await rm(spool, { recursive: true, force: true });
   }
 
   private async rotatedIndexes(): Promise<number[]> {
-    const base = basename(this.path);
-    const pattern = new RegExp(`^${escapeRegExp(base)}\\.(\\d+)(\\.spool)?$`);
+    const pattern = new RegExp(`^${escapeRegExp(basename(this.path))}\\.(\\d+)(\\.spool)?$`);
     const names = await readdir(dirname(this.path));
     return [
       ...new Set(

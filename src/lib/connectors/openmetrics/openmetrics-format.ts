@@ -22,8 +22,13 @@ export function renderSample(record: MetadataRecord): string {
 
 /** OpenMetrics escapes exactly these three in label values. */
 export function escapeLabelValue(value: string): string {
-  return value.replace(/[\\"\n]/g, (c) => (c === '\\' ? '\\\\' : c === '"' ? '\\"' : '\\n'));
+  if (!needsEscape.test(value)) return value;
+  return value.replace(toEscape, (c) => labelEscapes[c]);
 }
+
+const needsEscape = /[\\"\n]/;
+const toEscape = /[\\"\n]/g;
+const labelEscapes: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n' };
 
 /** Milliseconds as Unix seconds, exactly: `1764412345.123`. */
 function unixSeconds(date: Date): string {
@@ -33,23 +38,9 @@ function unixSeconds(date: Date): string {
   return `${sign}${Math.floor(abs / 1000)}.${String(abs % 1000).padStart(3, '0')}`;
 }
 
-/**
- * A complete exposition from sample lines in any order: each family's
- * samples together under its TYPE line, families in order of first
- * appearance, and `# EOF` last.
- */
-export function renderExposition(samples: string): string {
-  const families = new Map<string, string[]>();
-  for (const line of samples.split('\n')) {
-    if (line === '') continue;
-    const name = line.slice(0, line.indexOf('{'));
-    let lines = families.get(name);
-    if (!lines) families.set(name, (lines = []));
-    lines.push(line);
-  }
-  let out = '';
-  for (const [name, lines] of families) {
-    out += `# TYPE ${name} gauge\n${lines.join('\n')}\n`;
-  }
-  return `${out}# EOF\n`;
+/** The TYPE line that opens a family in an exposition. */
+export function familyHeader(name: string): string {
+  return `# TYPE ${name} gauge\n`;
 }
+
+export const endOfExposition = '# EOF\n';

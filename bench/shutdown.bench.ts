@@ -1,0 +1,85 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { spawn } from 'node:child_process';
+import pg from 'pg';
+import {
+  BrokerService,
+  getEngineToken,
+  MetaqueueModule,
+  type MetadataEngine,
+  type MetaqueueModuleOptions,
+  type TopicDeclaration,
+} from '../src/lib/index.js';
+import { figure, type Figure } from './report.js';
+
+/** The same app in both runs: nothing flushes before it is asked to. */
+export function shutdownBenchOptions(
+  url: string,
+  records: number,
+): MetaqueueModuleOptions & { topics: TopicDeclaration[] } {
+  return {
+    topics: [{ topic: 'shutdown', bufferSize: records + 1 }],
+    store: { url },
+    broker: { flushIntervalMs: 3_600_000, maxBatchSize: records + 1 },
+  };
+}
+
+/** Time from SIGTERM to exit with records queued, against the time their flush alone takes. */
+export async function shutdownTime(url: string, scale: number): Promise<Figure[]> {
+  const records = Math.max(5_000, Math.round(100_000 * scale));
+  const flushMs = await flushAlone(url, records);
+  await truncate(url);
+  const exitMs = await sigtermToExit(url, records);
+  const stored = await truncate(url);
+  if (stored !== records) throw new Error(`shutdown bench: ${stored} of ${records} records stored`);
+  return [figure('SIGTERM to exit with records queued', exitMs, 'ms', flushMs, { atMost: 1.2 })];
+}
+
+async function flushAlone(url: string, records: number): Promise<number> {
+  @Module({})
+  class FlushModule {}
+  const module: DynamicModule = {
+    module: FlushModule,
+    imports: [MetaqueueModule.forRoot(shutdownBenchOptions(url, records))],
+  };
+  const app = await NestFactory.createApplicationContext(module, { logger: ['error'] });
+  const engine = app.get<MetadataEngine<number>>(getEngineToken('shutdown'));
+  for (let i = 0; i < records; i++) {
+    await engine.publish({ data: i, name: 'shutdown', location: 'parent', context: 'flush' });
+  }
+  const started = performance.now();
+  await app.get(BrokerService).flush();
+  const ms = performance.now() - started;
+  await app.close();
+  return ms;
+}
+
+async function sigtermToExit(url: string, records: number): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    ['--import', '@swc-node/register/esm-register', 'bench/shutdown-app.ts'],
+    {
+      env: { ...process.env, BENCH_URL: url, BENCH_RECORDS: String(records) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  await new Promise<void>((resolve) =>
+    child.stdout.on('data', (c: Buffer) => c.toString().includes('queued') && resolve()),
+  );
+  const started = performance.now();
+  child.kill('SIGTERM');
+  await exited;
+  return performance.now() - started;
+}
+
+async function truncate(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query<{ count: number }>(
+    'SELECT count(*)::int AS count FROM metadata',
+  );
+  await client.query('TRUNCATE metadata');
+  await client.end();
+  return rows[0].count;
+}
