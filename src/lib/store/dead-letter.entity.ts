@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { RecordColumns } from './record-columns.js';
 
 /**
  * A record the database refused (a "poison row"), with the reason: table
@@ -6,27 +7,9 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
  * be about the data itself.
  */
 @Entity({ name: 'metadata_dead_letter' })
-export class DeadLetterEntity {
-  @PrimaryColumn('uuid')
-  id!: string;
-
-  @Column('text')
-  topic!: string;
-
-  @Column('text')
-  name!: string;
-
-  @Column('text')
-  location!: string;
-
-  @Column('text')
-  context!: string;
-
+export class DeadLetterEntity extends RecordColumns {
   @Column('text')
   data!: string;
-
-  @Column('timestamptz', { name: 'published_at' })
-  publishedAt!: Date;
 
   @Column('text')
   reason!: string;
