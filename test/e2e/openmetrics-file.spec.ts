@@ -230,6 +230,35 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     expect(parseOpenMetrics(path).map((s) => s.value)).toEqual([1]);
   });
 
+  it('after a crash, the spool left behind becomes a complete rotated file at the next start', async () => {
+    const path = join(dir, 'log.txt');
+    const crashed = new OpenMetricsFileConnector({ path });
+    await crashed.open();
+    const records = Array.from({ length: 50 }, (_, i) => ({
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      topic: 't',
+      name: i % 2 ? 'odd' : 'even',
+      location: 'l',
+      context: 'c',
+      data: i,
+      json: String(i),
+      publishedAt: new Date(1_764_400_000_000 + i),
+    }));
+    await crashed.write(records.slice(0, 30));
+    await crashed.write(records.slice(30));
+    // No close(): the process died. The next start finishes the file.
+    const next = new OpenMetricsFileConnector({ path });
+    await next.open();
+    await next.close();
+    expect(readdirSync(dir).sort()).toEqual(['log.txt', 'log.txt.1']);
+    expect(
+      parseOpenMetrics(`${path}.1`)
+        .map((s) => s.value)
+        .sort((a, b) => a - b),
+    ).toEqual(records.map((r) => r.data));
+    expect(parseOpenMetrics(path)).toEqual([]);
+  });
+
   it('a connector failing for a while loses nothing and holds back neither the database nor the others', async () => {
     const flaky = new FlakyConnector(
       new OpenMetricsFileConnector({ path: join(dir, 'flaky.txt') }),

@@ -88,7 +88,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     }
     if (await exists(this.path)) await rename(this.path, `${this.path}.${this.nextRotation++}`);
     if (await exists(this.spoolDir)) await this.rotate();
-    await mkdir(this.spoolDir);
+    await mkdir(this.spoolDir, { recursive: true });
   }
 
   async write(records: readonly MetadataRecord[]): Promise<void> {
