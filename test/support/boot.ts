@@ -1,17 +1,14 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
   MetaqueueModule,
-  type BrokerOptions,
-  type StoreOptions,
+  type MetaqueueModuleOptions,
   type TopicDeclaration,
 } from '../../src/lib/index.js';
 
 /** Boots a Nest application with metaqueue and nothing else, logs silenced. */
-export async function bootMetaqueue(options: {
-  topics: TopicDeclaration[];
-  store: StoreOptions | false;
-  broker?: BrokerOptions;
-}): Promise<TestingModule> {
+export async function bootMetaqueue(
+  options: MetaqueueModuleOptions & { topics: TopicDeclaration[] },
+): Promise<TestingModule> {
   const moduleRef = await Test.createTestingModule({
     imports: [MetaqueueModule.forRoot(options)],
   }).compile();

@@ -9,6 +9,7 @@ import {
   EngineClosedError,
   InjectEngine,
   MetaqueueModule,
+  OpenMetricsFileConnector,
   type MetadataEngine,
   type StoreOptions,
 } from '../../src/lib/index.js';
@@ -30,6 +31,9 @@ class Report implements OnApplicationShutdown {
       topics: [{ topic: 'load', bufferSize: 20_000 }],
       store,
       broker: { flushIntervalMs: 200, maxBatchSize: 2_000 },
+      connectors: process.env.METAQUEUE_TEST_FILE
+        ? [new OpenMetricsFileConnector({ path: process.env.METAQUEUE_TEST_FILE })]
+        : [],
     }),
   ],
   providers: [Report],
@@ -55,6 +59,9 @@ for (let publisher = 0; publisher < 20; publisher++) {
         if (error instanceof EngineClosedError) return;
         throw error;
       }
+      // Progress for SIGKILL tests, which get no report at the end.
+      if (engine.counters.accepted % 1_000 === 0)
+        writeSync(1, `accepted ${engine.counters.accepted}\n`);
       if (!announced && engine.counters.accepted >= 5_000) {
         announced = true;
         writeSync(1, 'ready\n');

@@ -28,10 +28,3 @@ export function createCounters(): EngineCounters {
     rejected: { invalid: 0, 'queue-full': 0, timeout: 0, closed: 0 },
   };
 }
-
-/** A sum over reasons, e.g. `total(counters.dropped)`. */
-export function total(byReason: Record<string, number>): number {
-  let sum = 0;
-  for (const key in byReason) sum += byReason[key];
-  return sum;
-}

@@ -1,0 +1,476 @@
+import { ConsoleLogger } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import {
+  BrokerService,
+  getEngineToken,
+  MetaqueueModule,
+  OpenMetricsFileConnector,
+  PublishError,
+  type DataTypeName,
+  type MetadataConnector,
+  type MetadataEngine,
+  type MetadataRecord,
+  type OverflowPolicy,
+} from '../../src/lib/index.js';
+import { parseOpenMetrics } from '../support/openmetrics-tools.js';
+import { acceptedIdsOf, FaultWorld, publishers } from './harness.js';
+import { score } from './scorecard.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const sum = (byReason: Record<string, number>) =>
+  Object.values(byReason).reduce((a, b) => a + b, 0);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const policies: OverflowPolicy[] = ['block', 'drop-oldest', 'drop-newest', 'error'];
+
+describe('faults', () => {
+  let world: FaultWorld;
+  beforeEach(async () => (world = await new FaultWorld().start()));
+  afterEach(() => world.stop());
+
+  it('connection cut again and again mid-flush', async () => {
+    const { engine, broker } = await world.boot({
+      topics: ['jobs'],
+      broker: { flushIntervalMs: 10, maxBatchSize: 300 },
+    });
+    let cuts = 0;
+    const cutter = setInterval(() => (cuts += world.proxy.cutAll() > 0 ? 1 : 0), 25);
+    const outcomes = await publishers(50, 200, (p, i) =>
+      engine('jobs').publish({ data: i, name: 'cut', location: `p${p}`, context: 'c' }),
+    );
+    await sleep(300);
+    clearInterval(cutter);
+    await broker.flush();
+    const c = engine('jobs').counters;
+    const failedWrites = broker.counters.failedWrites;
+    const tally = await world.tally(
+      { published: c.published, accepted: c.accepted, dropped: sum(c.dropped) },
+      acceptedIdsOf(outcomes),
+    );
+    expect(
+      score('connection-cut', { ...tally, checks: { cuts: cuts > 5, retried: failedWrites > 0 } }),
+    ).toBe(true);
+  });
+
+  it.each(policies)(
+    'database unreachable for 10 s, then back (%s)',
+    async (overflow) => {
+      const { engine, broker } = await world.boot({
+        topics: [{ topic: 'jobs', bufferSize: 500, overflow }],
+        broker: { flushIntervalMs: 20, maxBatchSize: 100, storeConcurrency: 2 },
+      });
+      world.proxy.refuse(true);
+      const publishing = publishers(50, 100, (p, i) =>
+        engine('jobs').publish({ data: i, name: 'outage', location: `p${p}`, context: overflow }),
+      );
+      let boundHeld = true;
+      for (let t = 0; t < 100; t++) {
+        await sleep(100);
+        boundHeld &&= engine('jobs').size <= 500 && broker.counters.inFlight <= 2 * 100;
+      }
+      world.proxy.refuse(false);
+      const outcomes = await publishing;
+      await broker.flush();
+      const c = engine('jobs').counters;
+      const rejected = outcomes.filter((o) => o.status === 'rejected').length;
+      const tally = await world.tally(
+        { published: c.published, accepted: c.accepted, dropped: sum(c.dropped) },
+        acceptedIdsOf(outcomes),
+      );
+      const checks = {
+        boundHeldWhileDown: boundHeld,
+        everyPublishCounted: c.accepted + sum(c.dropped) + sum(c.rejected) === c.published,
+        rejectionsCounted: rejected === sum(c.rejected),
+      };
+      expect(score(`database-down-${overflow}`, { ...tally, checks })).toBe(true);
+    },
+    60_000,
+  );
+
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    it(`${signal} to a child process under load`, async () => {
+      const file = join(world.dir, 'log.txt');
+      const { report, lastAccepted } = await runLoadApp(world.db.store.url!, file, signal);
+      if (signal === 'SIGKILL') {
+        // A restart finishes the file the killed process left as a spool.
+        const restarted = new OpenMetricsFileConnector({ path: file });
+        await restarted.open();
+        await restarted.close();
+      }
+      const accepted = report?.accepted ?? lastAccepted;
+      const tally = await world.tally({
+        published: report?.published ?? accepted,
+        accepted,
+        dropped: 0,
+      });
+      // SIGKILL: what was queued or being stored is lost, at most the queue (20,000) plus
+      // storeConcurrency (2) batches of maxBatchSize (2,000); the file may lag the table.
+      const killed = signal === 'SIGKILL';
+      expect(
+        score(signal.toLowerCase(), {
+          ...tally,
+          allowedLoss: killed ? 20_000 + 2 * 2_000 : 0,
+          file: killed ? tally.stored : tally.file,
+          checks: killed
+            ? { fileNeverAhead: tally.file <= tally.stored }
+            : { reported: report !== undefined },
+        }),
+      ).toBe(true);
+    }, 60_000);
+  }
+
+  it('poison rows at random positions in large batches', async () => {
+    const { engine, broker } = await world.boot({
+      topics: ['jobs'],
+      broker: { maxBatchSize: 5_000 },
+    });
+    await world.db.query(
+      `ALTER TABLE metadata ADD CONSTRAINT no_poison CHECK (location <> 'poison')`,
+    );
+    const poison = new Set<number>();
+    while (poison.size < 40) poison.add(Math.floor(Math.random() * 20_000));
+    const outcomes = await publishers(20, 1_000, (p, i) =>
+      engine('jobs').publish({
+        data: i,
+        name: 'poison',
+        location: poison.has(p * 1_000 + i) ? 'poison' : 'fine',
+        context: 'c',
+      }),
+    );
+    await broker.flush();
+    const c = engine('jobs').counters;
+    const deadLettered = broker.counters.deadLettered;
+    const tally = await world.tally(
+      { published: c.published, accepted: c.accepted, dropped: 0 },
+      acceptedIdsOf(outcomes),
+    );
+    expect(
+      score('poison-rows', {
+        ...tally,
+        checks: { allPoisonDeadLettered: deadLettered === 40 && tally.deadLettered === 40 },
+      }),
+    ).toBe(true);
+  });
+
+  it('a connector that fails half of its writes for a while', async () => {
+    let calls = 0;
+    const failingUntil = Date.now() + 3_000;
+    const { engine, broker } = await world.boot({
+      topics: ['jobs'],
+      broker: { flushIntervalMs: 20, maxBatchSize: 500 },
+      wrapFile: (file: MetadataConnector) => ({
+        name: 'half-failing',
+        open: () => file.open!(),
+        close: () => file.close!(),
+        write: (records: readonly MetadataRecord[]) =>
+          ++calls % 2 === 0 && Date.now() < failingUntil
+            ? Promise.reject(new Error('EIO (simulated)'))
+            : file.write(records),
+      }),
+    });
+    const outcomes = await publishers(20, 500, async (p, i) => {
+      if (i % 100 === 0) await sleep(50);
+      return engine('jobs').publish({ data: i, name: 'flaky', location: `p${p}`, context: 'c' });
+    });
+    await sleep(Math.max(0, failingUntil - Date.now()));
+    await broker.flush();
+    const c = engine('jobs').counters;
+    const { failedWrites, dropped } = broker.counters.connectors['half-failing'];
+    const tally = await world.tally(
+      { published: c.published, accepted: c.accepted, dropped: 0 },
+      acceptedIdsOf(outcomes),
+    );
+    expect(
+      score('connector-half-failing', {
+        ...tally,
+        checks: { failed: failedWrites > 0, noneDropped: dropped === 0 },
+      }),
+    ).toBe(true);
+  });
+
+  it('two app instances writing to the same table at once', async () => {
+    const [a, b] = await Promise.all([
+      world.boot({ topics: ['jobs'], file: 'a.txt' }),
+      world.boot({ topics: ['jobs'], file: 'b.txt' }),
+    ]);
+    const outcomes = (
+      await Promise.all(
+        [a, b].map((app, n) =>
+          publishers(20, 500, (p, i) =>
+            app
+              .engine('jobs')
+              .publish({ data: i, name: 'twin', location: `app${n}p${p}`, context: 'c' }),
+          ),
+        ),
+      )
+    ).flat();
+    await Promise.all([a.broker.flush(), b.broker.flush()]);
+    const counters = [a, b].map((app) => app.engine('jobs').counters);
+    const tally = await world.tally(
+      {
+        published: counters.reduce((n, c) => n + c.published, 0),
+        accepted: counters.reduce((n, c) => n + c.accepted, 0),
+        dropped: 0,
+      },
+      acceptedIdsOf(outcomes),
+    );
+    expect(score('two-instances', tally)).toBe(true);
+  });
+
+  it.each(policies)('1,000 concurrent publishers on a small queue (%s)', async (overflow) => {
+    const { engine, broker } = await world.boot({
+      topics: [{ topic: 'jobs', bufferSize: 16, overflow }],
+      broker: { flushIntervalMs: 5, maxBatchSize: 8 },
+    });
+    const outcomes = await publishers(1_000, 5, (p, i) =>
+      engine('jobs').publish({ data: i, name: 'crowd', location: `p${p}`, context: overflow }),
+    );
+    await broker.flush();
+    const c = engine('jobs').counters;
+    const rejected = outcomes.filter((o) => o.status === 'rejected').length;
+    const tally = await world.tally(
+      { published: c.published, accepted: c.accepted, dropped: sum(c.dropped) },
+      acceptedIdsOf(outcomes),
+    );
+    const checks = {
+      exactBalance:
+        c.published === 5_000 && c.accepted + sum(c.dropped) + sum(c.rejected) === 5_000,
+      rejectionsCounted: rejected === sum(c.rejected),
+    };
+    expect(score(`small-queue-${overflow}`, { ...tally, checks })).toBe(true);
+  });
+
+  it('property-based publishing: a clear error at publish, or back exactly from the table and the file', async () => {
+    const dtypes: DataTypeName[] = ['json', 'number', 'integer', 'string', 'boolean'];
+    const { engine, broker } = await world.boot({
+      topics: dtypes.map((dtype) => ({ topic: dtype, dtype, bufferSize: 100_000 })),
+    });
+    const anyData = fc.oneof(
+      fc.jsonValue(),
+      fc.double(),
+      fc.integer(),
+      fc.string({ unit: 'binary' }),
+      fc.boolean(),
+      fc.constantFrom(undefined, Number.NaN, -0, 10n, new Map(), [1, , 2], () => 1, Symbol('s')), // eslint-disable-line no-sparse-arrays
+      fc.dictionary(fc.string({ unit: 'binary' }), fc.jsonValue()),
+    );
+    const label = fc.string({ unit: 'binary', maxLength: 40 });
+    // Mostly valid names, so thousands of records make the round trip; some invalid ones.
+    const metricName = fc.oneof(
+      { arbitrary: fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,20}$/), weight: 9 },
+      { arbitrary: fc.string({ maxLength: 10 }), weight: 1 },
+    );
+    const cases = fc.sample(
+      fc.record({
+        dtype: fc.constantFrom(...dtypes),
+        data: anyData,
+        name: metricName,
+        location: label,
+        context: label,
+      }),
+      { numRuns: 10_000, seed: 20261129 },
+    );
+    const expected = new Map<string, MetadataRecord>();
+    let unclear = 0;
+    for (const { dtype, data, name, location, context } of cases) {
+      try {
+        const record = await engine(dtype).publish({ data, name, location, context });
+        expected.set(record!.id, record!);
+      } catch (error) {
+        if (
+          !(error instanceof PublishError) ||
+          !error.message.startsWith(`Cannot publish to topic '${dtype}'`)
+        )
+          unclear++;
+      }
+    }
+    await broker.flush();
+    const published = dtypes.reduce((n, t) => n + engine(t).counters.published, 0);
+    const accepted = dtypes.reduce((n, t) => n + engine(t).counters.accepted, 0);
+    const rows = await world.db.query<{
+      id: string;
+      topic: string;
+      name: string;
+      location: string;
+      context: string;
+      data: unknown;
+      published_at: Date;
+    }>('SELECT id, topic, name, location, context, data, published_at FROM metadata');
+    const tally = await world.tally({ published, accepted, dropped: 0 }, expected.keys());
+    const samples = parseOpenMetrics(join(world.dir, 'log.txt'));
+    let mismatches = 0;
+    for (const row of rows) {
+      const r = expected.get(row.id)!;
+      const same =
+        row.topic === r.topic &&
+        row.name === r.name &&
+        row.location === r.location &&
+        row.context === r.context &&
+        JSON.stringify(sortKeys(row.data)) === JSON.stringify(sortKeys(JSON.parse(r.json))) &&
+        new Date(row.published_at).getTime() === r.publishedAt.getTime();
+      if (!same) mismatches++;
+    }
+    for (const s of samples) {
+      const r = expected.get(s.labels.id)!;
+      const data = s.labels.data === undefined ? s.value : (JSON.parse(s.labels.data) as unknown);
+      const same =
+        s.name === r.name &&
+        s.labels.topic === r.topic &&
+        s.labels.location === r.location &&
+        s.labels.context === r.context &&
+        JSON.stringify(sortKeys(data)) === JSON.stringify(sortKeys(JSON.parse(r.json))) &&
+        s.sec * 1000 + Math.round(s.nsec / 1e6) === r.publishedAt.getTime();
+      if (!same) mismatches++;
+    }
+    const checks = {
+      everyErrorClear: unclear === 0,
+      exactRoundTrip: mismatches === 0,
+      someAccepted: accepted >= 2_000,
+    };
+    expect(score('property-based', { ...tally, checks })).toBe(true);
+  }, 120_000);
+
+  it('SQL text, quotes, backslashes and unicode in every field, stored verbatim', async () => {
+    const nasty = [
+      `'; DROP TABLE metadata; --`,
+      `" OR 1=1 --`,
+      'back\\slash \\N \\\\ \\x00',
+      "$1 $$ $tag$ E'\\n'",
+      'new\nline\r\ntab\t',
+      '日本語 😀 ẞ ﷺ \u2028\u2029 \u200b',
+    ];
+    const topics = [`topic ${nasty[0]}`, `topic ${nasty[5]}`];
+    const { engine, broker } = await world.boot({ topics });
+    const records: MetadataRecord[] = [];
+    for (const topic of topics) {
+      for (const text of nasty) {
+        records.push(
+          (await engine(topic).publish({
+            data: { text, list: nasty },
+            name: 'ns:verbatim',
+            location: text,
+            context: text,
+          }))!,
+        );
+      }
+    }
+    await broker.flush();
+    const rows = await world.db.query<{
+      id: string;
+      topic: string;
+      location: string;
+      context: string;
+      data: { text: string };
+    }>('SELECT id, topic, location, context, data FROM metadata');
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const verbatim = records.every((r) => {
+      const row = byId.get(r.id);
+      return (
+        row?.topic === r.topic &&
+        row.location === r.location &&
+        row.context === r.context &&
+        row.data.text === r.location
+      );
+    });
+    const tally = await world.tally(
+      { published: records.length, accepted: records.length, dropped: 0 },
+      records.map((r) => r.id),
+    );
+    expect(score('sql-text-verbatim', { ...tally, checks: { verbatim } })).toBe(true);
+  });
+
+  it('never logs the password from the connection settings, while connections are cut', async () => {
+    const password = 'Sup3r-s3cret-pw';
+    const lines: string[] = [];
+    class CapturingLogger extends ConsoleLogger {
+      protected override printMessages(messages: unknown[], context?: string): void {
+        lines.push(
+          `${context} ${messages.map((m) => (m instanceof Error ? m.stack : String(m))).join(' ')}`,
+        );
+      }
+    }
+    const url = new URL(world.proxiedUrl);
+    url.password = password; // trust auth accepts any password: the app runs normally
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        MetaqueueModule.forRoot({
+          topics: ['jobs'],
+          store: { url: url.toString() },
+          broker: { flushIntervalMs: 10, retryInitialDelayMs: 10, retryMaxDelayMs: 50 },
+        }),
+      ],
+    })
+      .setLogger(new CapturingLogger())
+      .compile();
+    await moduleRef.init();
+    const jobs = moduleRef.get<MetadataEngine<number>>(getEngineToken('jobs'));
+    const cutter = setInterval(() => world.proxy.cutAll(), 20);
+    const outcomes = await publishers(10, 300, (p, i) =>
+      jobs.publish({ data: i, name: 'pw', location: `p${p}`, context: 'c' }),
+    );
+    clearInterval(cutter);
+    await moduleRef.get(BrokerService).flush();
+    const c = jobs.counters;
+    await moduleRef.close();
+    const tally = await world.tally(
+      { published: c.published, accepted: c.accepted, dropped: 0 },
+      acceptedIdsOf(outcomes),
+    );
+    const checks = {
+      somethingLogged: lines.some((l) => l.includes('Storing metadata in PostgreSQL')),
+      passwordNeverLogged: !lines.some((l) => l.includes(password)),
+    };
+    expect(score('password-never-logged', { ...tally, file: tally.stored, checks })).toBe(true);
+  });
+});
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+/** Runs test/support/load-app.ts, signals it once records flow, and reads what it said. */
+async function runLoadApp(url: string, file: string, signal: 'SIGTERM' | 'SIGKILL') {
+  const child = spawn(
+    process.execPath,
+    ['--import', '@swc-node/register/esm-register', 'test/support/load-app.ts'],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        METAQUEUE_TEST_STORE: JSON.stringify({ url }),
+        METAQUEUE_TEST_FILE: file,
+      },
+    },
+  );
+  let stdout = '';
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  await new Promise<void>((resolve) =>
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('ready\n')) resolve();
+    }),
+  );
+  await sleep(300);
+  child.kill(signal);
+  await exited;
+  const lines = stdout.trim().split('\n');
+  const lastAccepted = Math.max(
+    0,
+    ...lines.filter((l) => l.startsWith('accepted ')).map((l) => Number(l.slice(9))),
+  );
+  const last = lines.at(-1)!;
+  const report = last.startsWith('{')
+    ? (JSON.parse(last) as { accepted: number; published: number })
+    : undefined;
+  return { report, lastAccepted };
+}
