@@ -19,5 +19,7 @@ import { Topic } from './topics.js';
     }),
   ],
   providers: [ImportTask, StatusCheckTask, ReportTask],
+  // The HTTP example (serve.module.ts) builds on this one and uses metaqueue's providers.
+  exports: [MetaqueueModule],
 })
 export class AppModule {}

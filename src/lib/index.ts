@@ -62,3 +62,21 @@ export {
   PublishTimeoutError,
   QueueFullError,
 } from './errors/metaqueue.errors.js';
+
+export { MetaqueueMetrics } from './metrics/metaqueue-metrics.js';
+export type { MetricsScrape } from './metrics/metaqueue-metrics.js';
+export { MetricsController } from './metrics/metrics.controller.js';
+export type { FlushObservation } from './broker/flush-observation.interface.js';
+export { MetaqueueHealthIndicator } from './health/metaqueue-health.indicator.js';
+export type {
+  MetaqueueHealth,
+  MetaqueueHealthOptions,
+  MetaqueueHealthResult,
+} from './health/metaqueue-health.indicator.js';
+export { MetadataQueryService } from './query/metadata-query.service.js';
+export { MetadataController } from './query/metadata.controller.js';
+export type {
+  MetadataPage,
+  MetadataQuery,
+  StoredMetadata,
+} from './query/metadata-query.interface.js';

@@ -24,6 +24,14 @@ export const defaults = {
     retryMaxDelayMs: 5_000,
     maxConnectorBacklog: 100_000,
   } satisfies Required<BrokerOptions>,
+  health: {
+    failingForMs: 60_000,
+    fullForMs: 60_000,
+  },
+  query: {
+    limit: 100,
+    maxLimit: 1_000,
+  },
   openMetricsFile: {
     maxFileBytes: 64 * 1024 * 1024,
     fsync: false,

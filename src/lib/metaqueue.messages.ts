@@ -65,6 +65,35 @@ export const messages = {
   invalidBrokerOption: (option: string, value: unknown, expected: string) =>
     `Invalid broker option ${option}=${JSON.stringify(value)}: expected ${expected}.`,
 
+  flushObserverFailed: (reason: string) => `A flush observer failed: ${reason}.`,
+
+  // Health
+  invalidHealthOption: (option: string, value: unknown) =>
+    `Invalid health option ${option}=${JSON.stringify(value)}: expected a non-negative number of milliseconds.`,
+  unhealthy: (failingSinks: string[], fullQueues: string[]) =>
+    [
+      failingSinks.length > 0 && `failing to write: ${failingSinks.join(', ')}`,
+      fullQueues.length > 0 && `queues full: ${fullQueues.join(', ')}`,
+    ]
+      .filter(Boolean)
+      .join('; '),
+
+  // Reading records back
+  notAnObject: () => 'The metadata query must be an object of query parameters.',
+  unknownParameter: (name: string, known: readonly string[]) =>
+    `Unknown query parameter '${name}': use ${known.map((k) => `'${k}'`).join(', ')}.`,
+  repeatedParameter: (name: string) => `Query parameter '${name}' is given more than once.`,
+  invalidText: (name: string) =>
+    `Query parameter '${name}' must be a non-empty string without NUL characters.`,
+  invalidInstant: (name: string, value: unknown) =>
+    `Query parameter '${name}'=${JSON.stringify(String(value))} is not a date: use ISO 8601, such as 2026-11-29 or 2026-11-29T09:14:22.040Z (a time needs Z or an offset).`,
+  emptyRange: () => `Query parameter 'from' must be before 'to'.`,
+  invalidLimit: (value: unknown, max: number) =>
+    `Query parameter 'limit'=${JSON.stringify(String(value))} must be an integer from 1 to ${max}.`,
+  invalidCursor: () =>
+    `Query parameter 'cursor' is not a cursor this API returned: pass nextCursor of the previous page as it is.`,
+  noStore: () => 'There is no store to query: MetaqueueModule was configured with store: false.',
+
   // Tasks
   taskWithoutRun: (className: string) =>
     `${className} is marked @MetaTask() but has no run() method: add an async run(...args).`,

@@ -1,6 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { BrokerService } from './broker/broker.service.js';
+import { MetaqueueHealthIndicator } from './health/metaqueue-health.indicator.js';
+import { MetaqueueMetrics } from './metrics/metaqueue-metrics.js';
+import { MetadataQueryService } from './query/metadata-query.service.js';
 import { MetaqueueConfigError } from './errors/metaqueue.errors.js';
 import { messages } from './metaqueue.messages.js';
 import {
@@ -27,8 +30,18 @@ import { TaskRunner } from './tasks/task-runner.service.js';
     TaskRunner,
     metadataStoreProvider,
     BrokerService,
+    MetaqueueMetrics,
+    MetaqueueHealthIndicator,
+    MetadataQueryService,
   ],
-  exports: [TaskRunner, BrokerService, MetadataStore],
+  exports: [
+    TaskRunner,
+    BrokerService,
+    MetadataStore,
+    MetaqueueMetrics,
+    MetaqueueHealthIndicator,
+    MetadataQueryService,
+  ],
 })
 export class MetaqueueModule extends ConfigurableModuleClass {
   static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {

@@ -16,6 +16,6 @@ for family in text_string_to_metric_families(text):
             "name": sample.name,
             "labels": sample.labels,
             "value": sample.value,
-            "sec": sample.timestamp.sec,
-            "nsec": sample.timestamp.nsec,
+            "sec": sample.timestamp.sec if sample.timestamp else None,
+            "nsec": sample.timestamp.nsec if sample.timestamp else None,
         }))

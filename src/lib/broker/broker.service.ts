@@ -21,6 +21,7 @@ import { definedOnly } from '../utils/defined-only.util.js';
 import type { BrokerOptions } from './broker-options.interface.js';
 import type { BrokerStats } from './broker-stats.interface.js';
 import { ConnectorChannel } from './connector-channel.js';
+import type { FlushObservation } from './flush-observation.interface.js';
 import { RetryLoop, ShutdownDeadlineError } from './retry-loop.js';
 
 interface InFlightBatch {
@@ -54,6 +55,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   private running = false;
   private shutdown?: Promise<void>;
   private nextEngine = 0;
+  private readonly flushObservers = new Set<(flush: FlushObservation) => void>();
 
   constructor(
     private readonly registry: EngineRegistry,
@@ -117,6 +119,12 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Calls `observer` after every flush pass that stored records; returns how to stop. */
+  observeFlushes(observer: (flush: FlushObservation) => void): () => void {
+    this.flushObservers.add(observer);
+    return () => void this.flushObservers.delete(observer);
   }
 
   /** Stops the timer and the engines, then writes what is left, within `shutdownTimeoutMs`. */
@@ -221,6 +229,8 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   private async drainQueued(): Promise<void> {
     const engines = this.registry.getAll();
     const remaining = engines.map((engine) => engine.size);
+    const started = performance.now();
+    let records = 0;
     for (;;) {
       while (this.inFlight.length < this.options.storeConcurrency) {
         const batch = this.takeBatch(engines, remaining);
@@ -230,11 +240,27 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
         stored.catch(() => undefined);
         this.inFlight.push({ batch, stored });
       }
-      if (this.inFlight.length === 0) return;
+      if (this.inFlight.length === 0) {
+        if (records > 0) {
+          this.notifyFlush({ durationSeconds: (performance.now() - started) / 1000, records });
+        }
+        return;
+      }
       const stored = await this.inFlight[0].stored;
-      this.inFlight.shift();
+      records += this.inFlight.shift()!.batch.length;
       for (const channel of this.channels) channel.push(stored);
       this.lastFlushAt = new Date();
+    }
+  }
+
+  private notifyFlush(flush: FlushObservation): void {
+    for (const observer of this.flushObservers) {
+      try {
+        observer(flush);
+      } catch (error) {
+        // An observer (metrics) must never break flushing.
+        this.logger.warn(messages.flushObserverFailed(describeError(error)));
+      }
     }
   }
 

@@ -1,0 +1,99 @@
+import {
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import {
+  openMetricsContentType,
+  Registry,
+  type Histogram,
+  type OpenMetricsContentType,
+} from 'prom-client';
+import { BrokerService } from '../broker/broker.service.js';
+import { EngineRegistry } from '../engine/engine-registry.js';
+import { MetadataStore } from '../store/metadata-store.js';
+import type { FlushObservation } from '../broker/flush-observation.interface.js';
+import { registerMetricFamilies } from './metric-families.js';
+import { prefersOpenMetrics } from './metrics-content-type.js';
+
+/** One scrape: the exposition and the Content-Type to send it with. */
+export interface MetricsScrape {
+  contentType: string;
+  body: string;
+}
+
+/**
+ * metaqueue's own metrics, in registries of this application's own (never
+ * prom-client's global one, so two applications in one process never share
+ * a metric). Merge `registry` into yours with `Registry.merge()`, or serve
+ * `scrape()` (as `MetricsController` does).
+ *
+ * It finds the engines, the broker and the store of the application it lives
+ * in, so it may be provided in any module of an application that imports
+ * `MetaqueueModule`.
+ */
+@Injectable()
+export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationShutdown {
+  /** Prometheus text format (0.0.4). */
+  readonly registry = new Registry();
+  /**
+   * The same metrics in OpenMetrics 1.0. A registry of its own, with metric
+   * objects of its own: prom-client renames a counter when it renders it as
+   * OpenMetrics, which would change the Prometheus text of a shared one.
+   */
+  readonly openMetricsRegistry = openMetricsRegistry();
+  private readonly flushDurations: Histogram[];
+  private sources?: { engines: EngineRegistry; broker: BrokerService; hasStore: boolean };
+  private unobserve = (): void => undefined;
+
+  constructor(private readonly moduleRef: ModuleRef) {
+    const sources = {
+      engines: () => this.resolve().engines.getAll(),
+      broker: () => this.resolve().broker.counters,
+      hasStore: () => this.resolve().hasStore,
+    };
+    this.flushDurations = [this.registry, this.openMetricsRegistry].map((registry) =>
+      registerMetricFamilies(registry, sources),
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.unobserve = this.resolve().broker.observeFlushes((flush) => this.observeFlush(flush));
+  }
+
+  onApplicationShutdown(): void {
+    this.unobserve();
+  }
+
+  /** Records one flush in `metaqueue_flush_duration_seconds`; the broker's flush hook calls it. */
+  observeFlush(flush: FlushObservation): void {
+    for (const histogram of this.flushDurations) histogram.observe(flush.durationSeconds);
+  }
+
+  /**
+   * The metrics as OpenMetrics when `accept` (an Accept header) asks for
+   * `application/openmetrics-text`, else as Prometheus text.
+   */
+  async scrape(accept?: string): Promise<MetricsScrape> {
+    const registry = prefersOpenMetrics(accept) ? this.openMetricsRegistry : this.registry;
+    return { contentType: registry.contentType, body: await registry.metrics() };
+  }
+
+  private resolve(): NonNullable<typeof this.sources> {
+    // Looked up, not injected: this provider may live in a module that does
+    // not import MetaqueueModule itself (as the example's ServeModule).
+    this.sources ??= {
+      engines: this.moduleRef.get(EngineRegistry, { strict: false }),
+      broker: this.moduleRef.get(BrokerService, { strict: false }),
+      hasStore: this.moduleRef.get(MetadataStore, { strict: false }) !== null,
+    };
+    return this.sources;
+  }
+}
+
+function openMetricsRegistry(): Registry<OpenMetricsContentType> {
+  const registry = new Registry<OpenMetricsContentType>();
+  registry.setContentType(openMetricsContentType);
+  return registry;
+}

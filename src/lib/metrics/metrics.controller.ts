@@ -1,0 +1,29 @@
+import { Controller, Get, Headers, Res } from '@nestjs/common';
+import { MetaqueueMetrics } from './metaqueue-metrics.js';
+
+/** What the controller needs of the response: Express and Fastify both have it. */
+interface HeaderSetter {
+  header(name: string, value: string): unknown;
+}
+
+/**
+ * GET /metrics: metaqueue's metrics, as OpenMetrics for a scraper that
+ * accepts `application/openmetrics-text` (Prometheus does), else as
+ * Prometheus text. Add it to `controllers` of a module of yours, with
+ * `MetaqueueMetrics` among its providers.
+ */
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: MetaqueueMetrics) {}
+
+  @Get()
+  async scrape(
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) response: HeaderSetter,
+  ): Promise<string> {
+    const { contentType, body } = await this.metrics.scrape(accept);
+    response.header('Content-Type', contentType);
+    response.header('Vary', 'Accept');
+    return body;
+  }
+}

@@ -1,0 +1,31 @@
+/** Where a page ended: the last record's exact publish time and id (keyset pagination). */
+export interface MetadataCursor {
+  /** `published_at` in UTC to the microsecond, as PostgreSQL holds it: a Date would round it. */
+  publishedAt: string;
+  id: string;
+}
+
+const exactInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Opaque to clients: they pass it back as it is. */
+export function encodeCursor(cursor: MetadataCursor): string {
+  return Buffer.from(JSON.stringify([cursor.publishedAt, cursor.id])).toString('base64url');
+}
+
+/** The cursor, or `undefined` if `text` is not one `encodeCursor()` made. */
+export function decodeCursor(text: string): MetadataCursor | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(value) || value.length !== 2) return undefined;
+  const [publishedAt, id] = value as unknown[];
+  if (typeof publishedAt !== 'string' || !exactInstant.test(publishedAt)) return undefined;
+  if (Number.isNaN(Date.parse(publishedAt))) return undefined;
+  if (typeof id !== 'string' || !uuid.test(id)) return undefined;
+  return { publishedAt, id };
+}

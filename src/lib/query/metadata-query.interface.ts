@@ -1,0 +1,38 @@
+/**
+ * A query over the stored records (table `metadata`). Every field is
+ * optional; the filters given must all match. Strings are accepted where a
+ * query string would carry them, and checked as strictly as the typed form.
+ */
+export interface MetadataQuery {
+  topic?: string;
+  name?: string;
+  location?: string;
+  context?: string;
+  /** Published at or after this instant: a `Date`, or ISO 8601 (a date alone is midnight UTC). */
+  from?: Date | string;
+  /** Published before this instant (exclusive); as `from`. */
+  to?: Date | string;
+  /** `nextCursor` of the previous page, to read the next one. */
+  cursor?: string;
+  /** Records per page: 1 to 1000; default 100. */
+  limit?: number | string;
+}
+
+/** A stored record, as read back. */
+export interface StoredMetadata {
+  id: string;
+  topic: string;
+  name: string;
+  location: string;
+  context: string;
+  data: unknown;
+  publishedAt: Date;
+  storedAt: Date;
+}
+
+/** One page, oldest first (by `publishedAt`, then `id`). */
+export interface MetadataPage {
+  items: StoredMetadata[];
+  /** Pass as `cursor` to read the next page; `null` on the last page. */
+  nextCursor: string | null;
+}

@@ -1,0 +1,107 @@
+import { BadRequestException } from '@nestjs/common';
+import { decodeCursor, type MetadataCursor } from './metadata-cursor.js';
+import type { MetadataQuery } from './metadata-query.interface.js';
+import { defaults } from '../metaqueue.defaults.js';
+import { messages } from '../metaqueue.messages.js';
+
+/** A checked query, ready for SQL. */
+export interface ResolvedMetadataQuery {
+  filters: Partial<Record<TextFilter, string>>;
+  from?: Date;
+  to?: Date;
+  after?: MetadataCursor;
+  limit: number;
+}
+
+export type TextFilter = 'topic' | 'name' | 'location' | 'context';
+
+const textFilters: readonly TextFilter[] = ['topic', 'name', 'location', 'context'];
+const parameters: readonly (keyof MetadataQuery)[] = [
+  ...textFilters,
+  'from',
+  'to',
+  'cursor',
+  'limit',
+];
+
+// A date alone, or a date and time with Z or an offset: never local time.
+const isoInstant =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d))?$/;
+
+/**
+ * Checks a query, typed or straight from a query string; throws
+ * `BadRequestException` saying what is wrong.
+ */
+export function resolveMetadataQuery(query: unknown): ResolvedMetadataQuery {
+  if (query === undefined || query === null) query = {};
+  if (typeof query !== 'object' || Array.isArray(query)) {
+    throw new BadRequestException(messages.notAnObject());
+  }
+  const input = query as Record<string, unknown>;
+  for (const [key, value] of Object.entries(input)) {
+    if (!(parameters as readonly string[]).includes(key)) {
+      throw new BadRequestException(messages.unknownParameter(key, parameters));
+    }
+    if (Array.isArray(value)) throw new BadRequestException(messages.repeatedParameter(key));
+  }
+
+  const filters: ResolvedMetadataQuery['filters'] = {};
+  for (const key of textFilters) {
+    const value = input[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value === '' || value.includes('\0')) {
+      throw new BadRequestException(messages.invalidText(key));
+    }
+    filters[key] = value;
+  }
+  const from = instant('from', input.from);
+  const to = instant('to', input.to);
+  if (from && to && from.getTime() >= to.getTime()) {
+    throw new BadRequestException(messages.emptyRange());
+  }
+  let after: MetadataCursor | undefined;
+  if (input.cursor !== undefined) {
+    after = typeof input.cursor === 'string' ? decodeCursor(input.cursor) : undefined;
+    if (!after) throw new BadRequestException(messages.invalidCursor());
+  }
+  return { filters, from, to, after, limit: limit(input.limit) };
+}
+
+function instant(name: string, value: unknown): Date | undefined {
+  if (value === undefined) return undefined;
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) {
+      throw new BadRequestException(messages.invalidInstant(name, value));
+    }
+    return value;
+  }
+  // In a query string an unencoded '+' arrives as a space: read `T10:00:00 02:00` as +02:00.
+  const text = typeof value === 'string' ? value.replace(/ (?=\d{2}:\d{2}$)/, '+') : '';
+  const match = isoInstant.exec(text);
+  const ms = match ? Date.parse(text) : NaN;
+  if (!match || Number.isNaN(ms) || !isCalendarDate(match)) {
+    throw new BadRequestException(messages.invalidInstant(name, value));
+  }
+  return new Date(ms);
+}
+
+/** Date.parse() reads 2026-02-31 as March 3rd: the day must exist in its month. */
+function isCalendarDate([, year, month, day]: RegExpExecArray): boolean {
+  const date = new Date(0);
+  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
+  return date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day);
+}
+
+function limit(value: unknown): number {
+  if (value === undefined) return defaults.query.limit;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d+$/.test(value)
+        ? Number(value)
+        : NaN;
+  if (!(Number.isSafeInteger(n) && n >= 1 && n <= defaults.query.maxLimit)) {
+    throw new BadRequestException(messages.invalidLimit(value, defaults.query.maxLimit));
+  }
+  return n;
+}

@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
+import { MetadataStore } from '../store/metadata-store.js';
+import { encodeCursor } from './metadata-cursor.js';
+import type { MetadataPage, MetadataQuery, StoredMetadata } from './metadata-query.interface.js';
+import { resolveMetadataQuery, type TextFilter } from './metadata-query.parser.js';
+import { messages } from '../metaqueue.messages.js';
+
+interface Row extends Omit<StoredMetadata, 'publishedAt' | 'storedAt'> {
+  publishedAt: Date | string;
+  storedAt: Date | string;
+  /** `published_at` to the microsecond, for the cursor. */
+  cursorAt: string;
+}
+
+const columns: Record<TextFilter, string> = {
+  topic: '"topic"',
+  name: '"name"',
+  location: '"location"',
+  context: '"context"',
+};
+
+/**
+ * Reads stored records back from table `metadata`, a page at a time, oldest
+ * first. Pages follow each other by keyset (the last `published_at`, `id`),
+ * so paging through a table that is being written neither repeats nor skips
+ * a record; the indexes on `(topic, published_at)` and `(name,
+ * published_at)` serve the common filters. Bad input throws
+ * `BadRequestException` with the reason.
+ */
+@Injectable()
+export class MetadataQueryService {
+  private store?: MetadataStore | null;
+
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  async find(query: MetadataQuery = {}): Promise<MetadataPage> {
+    const { filters, from, to, after, limit } = resolveMetadataQuery(query);
+    const store = this.resolveStore();
+    // Only placeholders enter the SQL text; every value is a bind parameter.
+    const params: unknown[] = [];
+    const param = (value: unknown, type: string) => `$${params.push(value)}::${type}`;
+    const where: string[] = [];
+    for (const key of Object.keys(filters) as TextFilter[]) {
+      where.push(`${columns[key]} = ${param(filters[key], 'text')}`);
+    }
+    if (from) where.push(`"published_at" >= ${param(from, 'timestamptz')}`);
+    if (to) where.push(`"published_at" < ${param(to, 'timestamptz')}`);
+    if (after) {
+      where.push(
+        `("published_at", "id") > (${param(after.publishedAt, 'timestamptz')}, ${param(after.id, 'uuid')})`,
+      );
+    }
+    const sql = `
+      SELECT "id", "topic", "name", "location", "context", "data",
+        "published_at" AS "publishedAt", "stored_at" AS "storedAt",
+        to_char("published_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorAt"
+      FROM "metadata"
+      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY "published_at", "id"
+      LIMIT ${param(limit + 1, 'int')}`;
+    // One row more than the page tells whether there is a next page.
+    const rows: Row[] = await store.dataSource.query(sql, params);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((row) => ({
+        id: row.id,
+        topic: row.topic,
+        name: row.name,
+        location: row.location,
+        context: row.context,
+        data: row.data,
+        publishedAt: new Date(row.publishedAt),
+        storedAt: new Date(row.storedAt),
+      })),
+      nextCursor:
+        rows.length > limit && last
+          ? encodeCursor({ publishedAt: last.cursorAt, id: last.id })
+          : null,
+    };
+  }
+
+  private resolveStore(): MetadataStore {
+    // As MetaqueueMetrics: found in the application, so any module may provide it.
+    this.store ??= this.moduleRef.get(MetadataStore, { strict: false });
+    if (!this.store) throw new MetaqueueConfigError(messages.noStore());
+    return this.store;
+  }
+}

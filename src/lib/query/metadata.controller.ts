@@ -1,0 +1,20 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import type { MetadataPage, MetadataQuery } from './metadata-query.interface.js';
+import { MetadataQueryService } from './metadata-query.service.js';
+
+/**
+ * GET /metadata?topic=&name=&location=&context=&from=&to=&limit=&cursor=:
+ * a page of stored records, `{ items, nextCursor }`; 400 with the reason on
+ * bad input. Add it to `controllers` of a module of yours, with
+ * `MetadataQueryService` among its providers.
+ */
+@Controller('metadata')
+export class MetadataController {
+  constructor(private readonly query: MetadataQueryService) {}
+
+  @Get()
+  find(@Query() query: MetadataQuery): Promise<MetadataPage> {
+    // The service checks every parameter: a query string is untyped whatever the signature says.
+    return this.query.find(query);
+  }
+}
