@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { Inject, Injectable } from '@nestjs/common';
 import { BrokerService } from '../broker/broker.service.js';
 import { EngineRegistry } from '../engine/engine-registry.js';
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
@@ -52,9 +51,12 @@ interface SinkProgress {
 export class MetaqueueHealthIndicator {
   private readonly sinks = new Map<string, SinkProgress>();
   private readonly fullSince = new Map<string, number>();
-  private sources?: { engines: EngineRegistry; broker: BrokerService; hasStore: boolean };
 
-  constructor(private readonly moduleRef: ModuleRef) {}
+  constructor(
+    private readonly engines: EngineRegistry,
+    private readonly broker: BrokerService,
+    @Inject(MetadataStore) private readonly store: MetadataStore | null,
+  ) {}
 
   isHealthy<const Key extends string = 'metaqueue'>(
     key: Key = 'metaqueue' as Key,
@@ -63,16 +65,14 @@ export class MetaqueueHealthIndicator {
     const failingForMs = threshold('failingForMs', options.failingForMs);
     const fullForMs = threshold('fullForMs', options.fullForMs);
     const now = Date.now();
-    const { engines, broker, hasStore } = this.resolve();
-
-    const counters = broker.counters;
+    const counters = this.broker.counters;
     const sinks = Object.entries(counters.connectors).map(([name, c]) => ({
       name,
       written: c.written,
       failedWrites: c.failedWrites,
       backlog: c.backlog,
     }));
-    if (hasStore) {
+    if (this.store) {
       sinks.unshift({
         name: STORE_SINK,
         written: counters.stored + counters.deadLettered,
@@ -87,7 +87,7 @@ export class MetaqueueHealthIndicator {
     }
 
     const fullQueues: string[] = [];
-    for (const engine of engines.getAll()) {
+    for (const engine of this.engines.getAll()) {
       if (engine.size < engine.capacity) {
         this.fullSince.delete(engine.topic);
         continue;
@@ -125,16 +125,6 @@ export class MetaqueueHealthIndicator {
       failingSince,
     });
     return failingSince;
-  }
-
-  private resolve(): NonNullable<typeof this.sources> {
-    // As MetaqueueMetrics: found in the application, so any module may provide it.
-    this.sources ??= {
-      engines: this.moduleRef.get(EngineRegistry, { strict: false }),
-      broker: this.moduleRef.get(BrokerService, { strict: false }),
-      hasStore: this.moduleRef.get(MetadataStore, { strict: false }) !== null,
-    };
-    return this.sources;
   }
 }
 

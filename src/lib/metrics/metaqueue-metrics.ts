@@ -1,9 +1,9 @@
 import {
+  Inject,
   Injectable,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import {
   openMetricsContentType,
   Registry,
@@ -27,11 +27,7 @@ export interface MetricsScrape {
  * metaqueue's own metrics, in registries of this application's own (never
  * prom-client's global one, so two applications in one process never share
  * a metric). Merge `registry` into yours with `Registry.merge()`, or serve
- * `scrape()` (as `MetricsController` does).
- *
- * It finds the engines, the broker and the store of the application it lives
- * in, so it may be provided in any module of an application that imports
- * `MetaqueueModule`.
+ * `scrape()` (as `MetricsController` does). Provided by `MetaqueueModule`.
  */
 @Injectable()
 export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -44,14 +40,17 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
    */
   readonly openMetricsRegistry = openMetricsRegistry();
   private readonly flushDurations: Histogram[];
-  private sources?: { engines: EngineRegistry; broker: BrokerService; hasStore: boolean };
   private unobserve = (): void => undefined;
 
-  constructor(private readonly moduleRef: ModuleRef) {
+  constructor(
+    engines: EngineRegistry,
+    private readonly broker: BrokerService,
+    @Inject(MetadataStore) store: MetadataStore | null,
+  ) {
     const sources = {
-      engines: () => this.resolve().engines.getAll(),
-      broker: () => this.resolve().broker.counters,
-      hasStore: () => this.resolve().hasStore,
+      engines: () => engines.getAll(),
+      broker: () => broker.counters,
+      hasStore: () => store !== null,
     };
     this.flushDurations = [this.registry, this.openMetricsRegistry].map((registry) =>
       registerMetricFamilies(registry, sources),
@@ -59,7 +58,7 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
   }
 
   onApplicationBootstrap(): void {
-    this.unobserve = this.resolve().broker.observeFlushes((flush) => this.observeFlush(flush));
+    this.unobserve = this.broker.observeFlushes((flush) => this.observeFlush(flush));
   }
 
   onApplicationShutdown(): void {
@@ -78,17 +77,6 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
   async scrape(accept?: string): Promise<MetricsScrape> {
     const registry = prefersOpenMetrics(accept) ? this.openMetricsRegistry : this.registry;
     return { contentType: registry.contentType, body: await registry.metrics() };
-  }
-
-  private resolve(): NonNullable<typeof this.sources> {
-    // Looked up, not injected: this provider may live in a module that does
-    // not import MetaqueueModule itself (as the example's ServeModule).
-    this.sources ??= {
-      engines: this.moduleRef.get(EngineRegistry, { strict: false }),
-      broker: this.moduleRef.get(BrokerService, { strict: false }),
-      hasStore: this.moduleRef.get(MetadataStore, { strict: false }) !== null,
-    };
-    return this.sources;
   }
 }
 

@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { Inject, Injectable } from '@nestjs/common';
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { encodeCursor } from './metadata-cursor.js';
@@ -31,13 +30,12 @@ const columns: Record<TextFilter, string> = {
  */
 @Injectable()
 export class MetadataQueryService {
-  private store?: MetadataStore | null;
-
-  constructor(private readonly moduleRef: ModuleRef) {}
+  constructor(@Inject(MetadataStore) private readonly store: MetadataStore | null) {}
 
   async find(query: MetadataQuery = {}): Promise<MetadataPage> {
     const { filters, from, to, after, limit } = resolveMetadataQuery(query);
-    const store = this.resolveStore();
+    const store = this.store;
+    if (!store) throw new MetaqueueConfigError(messages.noStore());
     // Only placeholders enter the SQL text; every value is a bind parameter.
     const params: unknown[] = [];
     const param = (value: unknown, type: string) => `$${params.push(value)}::${type}`;
@@ -80,12 +78,5 @@ export class MetadataQueryService {
           ? encodeCursor({ publishedAt: last.cursorAt, id: last.id })
           : null,
     };
-  }
-
-  private resolveStore(): MetadataStore {
-    // As MetaqueueMetrics: found in the application, so any module may provide it.
-    this.store ??= this.moduleRef.get(MetadataStore, { strict: false });
-    if (!this.store) throw new MetaqueueConfigError(messages.noStore());
-    return this.store;
   }
 }
