@@ -74,7 +74,8 @@ describeOnServer('store faults on PostgreSQL', () => {
                 context: 'c',
               }))!.id,
             );
-            if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5));
+            // Paced over about two seconds, so the cutter finds flushes under way many times.
+            if (i % 50 === 0) await new Promise((r) => setTimeout(r, 250));
           }
           return mine;
         }),

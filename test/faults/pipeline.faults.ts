@@ -37,9 +37,11 @@ describe('faults', () => {
     });
     let cuts = 0;
     const cutter = setInterval(() => (cuts += world.proxy.cutAll() > 0 ? 1 : 0), 25);
-    const outcomes = await publishers(50, 200, (p, i) =>
-      engine('jobs').publish({ data: i, name: 'cut', location: `p${p}`, context: 'c' }),
-    );
+    // Publishing paced over about two seconds, so the cutter finds flushes under way many times.
+    const outcomes = await publishers(50, 200, async (p, i) => {
+      if (i % 20 === 0) await sleep(200);
+      return engine('jobs').publish({ data: i, name: 'cut', location: `p${p}`, context: 'c' });
+    });
     await sleep(300);
     clearInterval(cutter);
     await broker.flush();
