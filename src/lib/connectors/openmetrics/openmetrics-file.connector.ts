@@ -23,7 +23,7 @@ export interface OpenMetricsFileOptions {
   path: string;
   /** Rotate once this many bytes are written. Default 64 MiB. */
   maxFileBytes?: number;
-  /** fsync after every batch. Default `false`. */
+  /** fsync the spool after every batch, and each file as it is closed. Default `false`. */
   fsync?: boolean;
 }
 
@@ -102,9 +102,9 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     try {
       for (const [family, text] of families) {
         const file = join(this.spoolDir, family);
-        const size = this.familyBytes.get(family) ?? 0;
-        await appendFile(file, text, { flush: this.fsync });
-        written.set(family, size + Buffer.byteLength(text));
+        const bytes = Buffer.from(text);
+        await appendFile(file, bytes, { flush: this.fsync });
+        written.set(family, (this.familyBytes.get(family) ?? 0) + bytes.length);
       }
     } catch (error) {
       this.dirty = true;
@@ -163,7 +163,8 @@ export class OpenMetricsFileConnector implements MetadataConnector {
         }
       }
       await out.write(endOfExposition);
-      await out.sync();
+      // Durable on disk only when asked for, as the spool is.
+      if (this.fsync) await out.sync();
     } finally {
       await out.close();
     }
