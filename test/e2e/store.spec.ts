@@ -8,20 +8,14 @@ import {
   type MetadataRecord,
 } from '../../src/lib/index.js';
 import { bootMetaqueue } from '../support/boot.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
+import {
+  createTestDatabase,
+  serverUrl,
+  type MetadataRow,
+  type TestDatabase,
+} from '../support/test-database.js';
 
 const backend = serverUrl ? 'PostgreSQL' : 'PGlite';
-
-interface Row {
-  id: string;
-  topic: string;
-  name: string;
-  location: string;
-  context: string;
-  data: unknown;
-  published_at: Date;
-  stored_at: Date;
-}
 
 const awkward = [
   `it's "quoted"`,
@@ -90,7 +84,7 @@ describe(`store on ${backend}`, () => {
     );
     await broker.flush();
 
-    const rows: Row[] = await store.dataSource.query('SELECT * FROM metadata');
+    const rows: MetadataRow[] = await store.dataSource.query('SELECT * FROM metadata');
     expect(rows).toHaveLength(published.length);
     const byId = new Map(rows.map((r) => [r.id, r]));
     for (const record of published) {

@@ -7,6 +7,7 @@ import {
   getEngineToken,
   OpenMetricsFileConnector,
   type BrokerOptions,
+  type EngineCounters,
   type MetadataConnector,
   type MetadataEngine,
   type TopicDeclaration,
@@ -138,4 +139,13 @@ export function acceptedIdsOf(outcomes: PromiseSettledResult<unknown>[]): string
   return outcomes.flatMap((o) =>
     o.status === 'fulfilled' && o.value ? [(o.value as { id: string }).id] : [],
   );
+}
+
+/** The scorecard's counts from an engine's counters. */
+export function countsOf(c: EngineCounters): Pick<Tally, 'published' | 'accepted' | 'dropped'> {
+  return {
+    published: c.published,
+    accepted: c.accepted,
+    dropped: c.dropped['drop-newest'] + c.dropped['drop-oldest'],
+  };
 }

@@ -16,7 +16,8 @@ import {
   type OverflowPolicy,
 } from '../../src/lib/index.js';
 import { parseOpenMetrics } from '../support/openmetrics-tools.js';
-import { acceptedIdsOf, FaultWorld, publishers } from './harness.js';
+import type { MetadataRow } from '../support/test-database.js';
+import { acceptedIdsOf, countsOf, FaultWorld, publishers } from './harness.js';
 import { score } from './scorecard.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -47,10 +48,7 @@ describe('faults', () => {
     await broker.flush();
     const c = engine('jobs').counters;
     const failedWrites = broker.counters.failedWrites;
-    const tally = await world.tally(
-      { published: c.published, accepted: c.accepted, dropped: sum(c.dropped) },
-      acceptedIdsOf(outcomes),
-    );
+    const tally = await world.tally(countsOf(c), acceptedIdsOf(outcomes));
     expect(
       score('connection-cut', { ...tally, checks: { cuts: cuts > 5, retried: failedWrites > 0 } }),
     ).toBe(true);
@@ -77,10 +75,7 @@ describe('faults', () => {
       await broker.flush();
       const c = engine('jobs').counters;
       const rejected = outcomes.filter((o) => o.status === 'rejected').length;
-      const tally = await world.tally(
-        { published: c.published, accepted: c.accepted, dropped: sum(c.dropped) },
-        acceptedIdsOf(outcomes),
-      );
+      const tally = await world.tally(countsOf(c), acceptedIdsOf(outcomes));
       const checks = {
         boundHeldWhileDown: boundHeld,
         everyPublishCounted: c.accepted + sum(c.dropped) + sum(c.rejected) === c.published,
@@ -144,10 +139,7 @@ describe('faults', () => {
     await broker.flush();
     const c = engine('jobs').counters;
     const deadLettered = broker.counters.deadLettered;
-    const tally = await world.tally(
-      { published: c.published, accepted: c.accepted, dropped: 0 },
-      acceptedIdsOf(outcomes),
-    );
+    const tally = await world.tally(countsOf(c), acceptedIdsOf(outcomes));
     expect(
       score('poison-rows', {
         ...tally,
@@ -180,10 +172,7 @@ describe('faults', () => {
     await broker.flush();
     const c = engine('jobs').counters;
     const { failedWrites, dropped } = broker.counters.connectors['half-failing'];
-    const tally = await world.tally(
-      { published: c.published, accepted: c.accepted, dropped: 0 },
-      acceptedIdsOf(outcomes),
-    );
+    const tally = await world.tally(countsOf(c), acceptedIdsOf(outcomes));
     expect(
       score('connector-half-failing', {
         ...tally,
@@ -232,10 +221,7 @@ describe('faults', () => {
     await broker.flush();
     const c = engine('jobs').counters;
     const rejected = outcomes.filter((o) => o.status === 'rejected').length;
-    const tally = await world.tally(
-      { published: c.published, accepted: c.accepted, dropped: sum(c.dropped) },
-      acceptedIdsOf(outcomes),
-    );
+    const tally = await world.tally(countsOf(c), acceptedIdsOf(outcomes));
     const checks = {
       exactBalance:
         c.published === 5_000 && c.accepted + sum(c.dropped) + sum(c.rejected) === 5_000,
@@ -291,15 +277,9 @@ describe('faults', () => {
     await broker.flush();
     const published = dtypes.reduce((n, t) => n + engine(t).counters.published, 0);
     const accepted = dtypes.reduce((n, t) => n + engine(t).counters.accepted, 0);
-    const rows = await world.db.query<{
-      id: string;
-      topic: string;
-      name: string;
-      location: string;
-      context: string;
-      data: unknown;
-      published_at: Date;
-    }>('SELECT id, topic, name, location, context, data, published_at FROM metadata');
+    const rows = await world.db.query<Omit<MetadataRow, 'stored_at'>>(
+      'SELECT id, topic, name, location, context, data, published_at FROM metadata',
+    );
     const tally = await world.tally({ published, accepted, dropped: 0 }, expected.keys());
     const samples = parseOpenMetrics(join(world.dir, 'log.txt'));
     let mismatches = 0;
@@ -416,10 +396,7 @@ describe('faults', () => {
     await moduleRef.get(BrokerService).flush();
     const c = jobs.counters;
     await moduleRef.close();
-    const tally = await world.tally(
-      { published: c.published, accepted: c.accepted, dropped: 0 },
-      acceptedIdsOf(outcomes),
-    );
+    const tally = await world.tally(countsOf(c), acceptedIdsOf(outcomes));
     const checks = {
       somethingLogged: lines.some((l) => l.includes('Storing metadata in PostgreSQL')),
       passwordNeverLogged: !lines.some((l) => l.includes(password)),

@@ -13,6 +13,18 @@ export const serverUrl = process.env.DATABASE_URL;
 /** `describe` for tests that need a real server (a TCP proxy, locks from another session). */
 export const describeOnServer = serverUrl ? describe : describe.skip;
 
+/** A row of table `metadata`, as SQL returns it. */
+export interface MetadataRow {
+  id: string;
+  topic: string;
+  name: string;
+  location: string;
+  context: string;
+  data: unknown;
+  published_at: Date;
+  stored_at: Date;
+}
+
 /**
  * A database of the test's own: a new database on the server, or a PGlite
  * data directory, so the test can reopen it after the app has closed.

@@ -107,6 +107,8 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     if (!this.running && !this.shutdown) return;
     const flushed = this.drain().then(() => this.drainConnectors());
     if (options.timeoutMs === undefined) return flushed;
+    // After a timeout nobody awaits the flush: a later failure must not go unhandled.
+    flushed.catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(

@@ -1,3 +1,4 @@
+import type { MetadataEntity } from '../store/metadata.entity.js';
 /**
  * A query over the stored records (table `metadata`). Every field is
  * optional; the filters given must all match. Strings are accepted where a
@@ -18,17 +19,11 @@ export interface MetadataQuery {
   limit?: number | string;
 }
 
-/** A stored record, as read back. */
-export interface StoredMetadata {
-  id: string;
-  topic: string;
-  name: string;
-  location: string;
-  context: string;
-  data: unknown;
-  publishedAt: Date;
-  storedAt: Date;
-}
+/** A stored record, as read back: the fields of `MetadataEntity`. */
+export type StoredMetadata = Pick<
+  MetadataEntity,
+  'id' | 'topic' | 'name' | 'location' | 'context' | 'data' | 'publishedAt' | 'storedAt'
+>;
 
 /** One page, oldest first (by `publishedAt`, then `id`). */
 export interface MetadataPage {

@@ -6,7 +6,7 @@
  */
 const refusalClasses = new Set(['22', '23', '54', 'P0']);
 
-export function sqlState(error: unknown): string | undefined {
+function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown; driverError?: { code?: unknown } } | null)?.code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }

@@ -21,7 +21,7 @@ export function renderSample(record: MetadataRecord): string {
 }
 
 /** OpenMetrics escapes exactly these three in label values. */
-export function escapeLabelValue(value: string): string {
+function escapeLabelValue(value: string): string {
   if (!needsEscape.test(value)) return value;
   return value.replace(toEscape, (c) => labelEscapes[c]);
 }
