@@ -59,8 +59,7 @@ describeOnServer('store faults on PostgreSQL', () => {
 
   it('connections cut again and again mid-flush: nothing lost, nothing duplicated', async () => {
     const { engine, broker } = await boot({ flushIntervalMs: 10, maxBatchSize: 300 });
-    let cuts = 0;
-    const cutter = setInterval(() => (cuts += proxy.cutAll() > 0 ? 1 : 0), 25);
+    const cutter = proxy.cutRepeatedly(60);
     const ids = (
       await Promise.all(
         Array.from({ length: 50 }, async (_, publisher) => {
@@ -82,11 +81,11 @@ describeOnServer('store faults on PostgreSQL', () => {
       )
     ).flat();
     await new Promise((r) => setTimeout(r, 300));
-    clearInterval(cutter);
+    const cuts = cutter.stop();
     await broker.flush();
 
     expect(cuts).toBeGreaterThan(5);
-    expect(broker.counters.failedWrites).toBeGreaterThan(0);
+    expect(broker.counters.sinks.store.failedWrites).toBeGreaterThan(0);
     const stored = await storedIds();
     expect(stored.length).toBe(20_000);
     expect(new Set(stored)).toEqual(new Set(ids));
@@ -109,7 +108,7 @@ describeOnServer('store faults on PostgreSQL', () => {
       await new Promise((r) => setTimeout(r, 1_500));
       // While down: at most the queue plus storeConcurrency batches in flight are held.
       expect(engine.size).toBeLessThanOrEqual(500);
-      expect(broker.counters.inFlight).toBeLessThanOrEqual(2 * 100);
+      expect(broker.counters.sinks.store.backlog).toBeLessThanOrEqual(2 * 100);
       proxy.refuse(false);
       const outcomes = await publishing;
       await broker.flush();

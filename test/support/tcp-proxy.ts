@@ -28,6 +28,33 @@ export class TcpProxy {
     return n;
   }
 
+  /**
+   * Cuts every open connection again and again, at random gaps of `minGapMs`
+   * to twice that: a new connection takes tens of milliseconds to become
+   * useful, and a faster cutter would starve every write rather than cut
+   * some mid-flight. Returns how to stop, and how many cuts hit a connection.
+   */
+  cutRepeatedly(minGapMs: number): { stop(): number } {
+    let cuts = 0;
+    let timer: NodeJS.Timeout;
+    const next = () => {
+      timer = setTimeout(
+        () => {
+          cuts += this.cutAll() > 0 ? 1 : 0;
+          next();
+        },
+        minGapMs * (1 + Math.random()),
+      );
+    };
+    next();
+    return {
+      stop: () => {
+        clearTimeout(timer);
+        return cuts;
+      },
+    };
+  }
+
   /** While refusing, connections are cut as soon as they open, and open ones are cut now. */
   refuse(refusing: boolean): void {
     this.refusing = refusing;
