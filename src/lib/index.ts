@@ -32,18 +32,18 @@ export type { TaskArgs, TaskRef, TaskResults } from './tasks/task-runner.service
 
 export { BrokerService } from './broker/broker.service.js';
 export type { BrokerOptions } from './broker/broker-options.interface.js';
-export type { BrokerStats } from './broker/broker-stats.interface.js';
+export type { BrokerStats, SinkStats } from './broker/broker-stats.interface.js';
+export { STORE_SINK } from './broker/broker.constants.js';
 
 export type {
   ConnectorRegistration,
   MetadataConnector,
 } from './connectors/metadata-connector.interface.js';
 export { OpenMetricsFileConnector } from './connectors/openmetrics/openmetrics-file.connector.js';
-export type { OpenMetricsFileOptions } from './connectors/openmetrics/openmetrics-file.connector.js';
-export type { ConnectorStats } from './broker/connector-channel.js';
+export type { OpenMetricsFileOptions } from './connectors/openmetrics/openmetrics-file-options.interface.js';
 
 export { MetadataStore } from './store/metadata-store.js';
-export type { StoreWriteResult } from './store/metadata-store.js';
+export type { StoreWriteResult } from './store/store-write-result.interface.js';
 export type { StoreOptions } from './store/store-options.interface.js';
 export { MetadataEntity } from './store/metadata.entity.js';
 export { DeadLetterEntity } from './store/dead-letter.entity.js';
@@ -61,10 +61,11 @@ export {
   PublishError,
   PublishTimeoutError,
   QueueFullError,
+  ShutdownDeadlineError,
 } from './errors/metaqueue.errors.js';
 
-export { MetaqueueMetrics } from './metrics/metaqueue-metrics.js';
-export type { MetricsScrape } from './metrics/metaqueue-metrics.js';
+export { MetaqueueMetrics } from './metrics/metaqueue-metrics.service.js';
+export type { MetricsScrape } from './metrics/metrics-scrape.interface.js';
 export { MetricsController } from './metrics/metrics.controller.js';
 export type { FlushObservation } from './broker/flush-observation.interface.js';
 export { MetaqueueHealthIndicator } from './health/metaqueue-health.indicator.js';
@@ -72,7 +73,7 @@ export type {
   MetaqueueHealth,
   MetaqueueHealthOptions,
   MetaqueueHealthResult,
-} from './health/metaqueue-health.indicator.js';
+} from './health/metaqueue-health.interface.js';
 export { MetadataQueryService } from './query/metadata-query.service.js';
 export { MetadataController } from './query/metadata.controller.js';
 export type {

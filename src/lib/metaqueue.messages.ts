@@ -1,19 +1,30 @@
-/** Every message metaqueue shows to a user, in one place. */
-export const messages = {
+/**
+ * Every text metaqueue shows a user, in one place, grouped by where it goes:
+ * the messages of thrown errors, log lines, and HTTP responses.
+ */
+
+/** Messages of the errors metaqueue throws; each says what was wrong and what to do. */
+export const errorMessages = {
   // Configuration, at startup
+  invalidOption: (owner: string, option: string, value: unknown, expected: string) =>
+    `Invalid ${owner} option ${option}=${JSON.stringify(value)}: expected ${expected}.`,
   unknownDataType: (dtype: unknown, names: string[]) =>
     `Unknown dtype ${JSON.stringify(String(dtype))}: use one of ${names.map((n) => `'${n}'`).join(', ')}, a class or a predicate.`,
   invalidTopic: (topic: unknown) =>
     `Invalid topic ${JSON.stringify(String(topic))}: a topic is a non-empty string (a string enum member or a plain string).`,
   duplicateTopic: (topic: string) =>
     `Topic '${topic}' is declared more than once in MetaqueueModule.forRoot(): declare each topic once.`,
-  invalidQueueOption: (option: string, value: unknown, expected: string) =>
-    `Invalid queue option ${option}=${JSON.stringify(value)}: expected ${expected}.`,
   topicConfig: (topic: string, problem: string) => `Topic '${topic}': ${problem}`,
   unknownTopic: (topic: string, declared: string[]) =>
     `Topic '${topic}' was never declared: declare it in MetaqueueModule.forRoot({ topics }) (declared: ${declared.map((t) => `'${t}'`).join(', ') || 'none'}).`,
   missingAsyncFactory: () =>
     'MetaqueueModule.forRootAsync() needs one of useFactory, useClass or useExisting.',
+  invalidConnector: (registration: string) =>
+    `Invalid connector ${registration}: give a class, an object with write(records), or { useFactory }.`,
+  reservedSinkName: (name: string) =>
+    `A connector is named '${name}', the store's name among the sinks: give it another name.`,
+  fileNotWritable: (path: string, reason: string) =>
+    `Cannot write the OpenMetrics file ${path}: ${reason}. Choose a path in a writable directory.`,
 
   // Publishing
   invalidMetadata: (topic: string, field: string, problem: string) =>
@@ -24,52 +35,60 @@ export const messages = {
     `Queue of topic '${topic}' is full (capacity ${capacity}): raise bufferSize, or choose another overflow policy.`,
   publishTimeout: (topic: string, timeoutMs: number) =>
     `Queue of topic '${topic}' stayed full for ${timeoutMs} ms: the record was not published.`,
-
   engineClosed: (topic: string) =>
     `Cannot publish to topic '${topic}': the application is shutting down and its engines are closed.`,
 
-  // Store and broker
+  // Flushing
+  flushTimeout: (timeoutMs: number) =>
+    `flush() did not finish within ${timeoutMs} ms; it goes on in the background and keeps every record.`,
+  shutdownDeadline: () =>
+    'The shutdown deadline (shutdownTimeoutMs) passed while a write was being retried.',
+
+  // Tasks
+  taskWithoutRun: (className: string) =>
+    `${className} is marked @MetaTask() but has no run() method: add an async run(...args).`,
+  taskNotStatic: (className: string) =>
+    `${className} is marked @MetaTask() but is request- or transient-scoped: tasks must be singletons.`,
+  unknownTask: (task: string) =>
+    `${task} is not a @MetaTask() provider of this application: mark it with @MetaTask() and list it in a module's providers.`,
+  argsMismatch: (tasks: number, args: number) =>
+    `TaskRunner.run() got ${tasks} tasks but ${args} argument lists: pass one array of arguments per task.`,
+  argsNotArray: (task: string) => `TaskRunner.run(): the arguments for ${task} must be an array.`,
+  invalidConcurrency: (value: unknown) =>
+    `TaskRunner concurrency must be a positive integer, received ${JSON.stringify(value)}.`,
+} as const;
+
+/** Lines metaqueue logs. A sink is the store ("store") or a connector, by name. */
+export const logMessages = {
   storeConnected: (target: string) => `Storing metadata in ${target}`,
   storeConnectRetry: (target: string, attempt: number, attempts: number, reason: string) =>
     `Cannot connect to ${target} (attempt ${attempt} of ${attempts}): ${reason}. Retrying.`,
-  storeWriteFailed: (records: number, attempt: number, retryInMs: number, reason: string) =>
-    `Storing ${records} records failed (attempt ${attempt}): ${reason}. They are kept; retrying in ${retryInMs} ms.`,
-  storeRecovered: (records: number, attempts: number) =>
-    `Stored ${records} records after ${attempts} attempts.`,
-  deadLettered: (records: number) =>
-    `The database refused ${records} records: they are in table metadata_dead_letter, with the reason.`,
-  flushFailed: (reason: string) =>
-    `Flush failed: ${reason}. The records are kept for the next flush.`,
-  flushTimeout: (timeoutMs: number) =>
-    `flush() did not finish within ${timeoutMs} ms; it goes on in the background and keeps every record.`,
-  unflushedAtShutdown: (records: number, timeoutMs: number) =>
-    `${records} accepted records could not be stored within shutdownTimeoutMs (${timeoutMs} ms) and are lost: raise shutdownTimeoutMs, or check the database.`,
-  connectorWriteFailed: (
-    name: string,
+  noSinks: () =>
+    'store: false and no connectors: records stay in the queues until they are full, then the overflow policy applies.',
+  sinkWriteFailed: (
+    sink: string,
     records: number,
     attempt: number,
     retryInMs: number,
     reason: string,
   ) =>
-    `Connector ${name} failed to write ${records} records (attempt ${attempt}): ${reason}. They are kept; retrying in ${retryInMs} ms.`,
-  connectorBacklogFull: (name: string, records: number, maxBacklog: number) =>
-    `Connector ${name} is more than maxConnectorBacklog (${maxBacklog}) records behind: dropped its ${records} oldest.`,
-  connectorUnflushed: (name: string, records: number, timeoutMs: number) =>
-    `Connector ${name} could not write ${records} records within shutdownTimeoutMs (${timeoutMs} ms); they are lost.`,
-  invalidConnector: (registration: string) =>
-    `Invalid connector ${registration}: give a class, an object with write(records), or { useFactory }.`,
-  invalidFileOption: (option: string, value: unknown, expected: string) =>
-    `Invalid OpenMetricsFileConnector option ${option}=${JSON.stringify(value)}: expected ${expected}.`,
-  fileNotWritable: (path: string, reason: string) =>
-    `Cannot write the OpenMetrics file ${path}: ${reason}. Choose a path in a writable directory.`,
-  invalidBrokerOption: (option: string, value: unknown, expected: string) =>
-    `Invalid broker option ${option}=${JSON.stringify(value)}: expected ${expected}.`,
-
+    `Sink ${sink} failed to write ${records} records (attempt ${attempt}): ${reason}. They are kept; retrying in ${retryInMs} ms.`,
+  sinkRecovered: (sink: string, records: number, attempts: number) =>
+    `Sink ${sink} wrote ${records} records after ${attempts} attempts.`,
+  sinkUnflushed: (sink: string, records: number, timeoutMs: number) =>
+    `Sink ${sink} could not write ${records} accepted records within shutdownTimeoutMs (${timeoutMs} ms); they are lost: raise shutdownTimeoutMs, or check the sink.`,
+  sinkBacklogFull: (sink: string, records: number, maxBacklog: number) =>
+    `Sink ${sink} is more than maxConnectorBacklog (${maxBacklog}) records behind: dropped its ${records} oldest.`,
+  deadLettered: (records: number) =>
+    `The database refused ${records} records: they are in table metadata_dead_letter, with the reason.`,
+  flushFailed: (reason: string) =>
+    `Flush failed: ${reason}. The records are kept for the next flush.`,
   flushObserverFailed: (reason: string) => `A flush observer failed: ${reason}.`,
+  taskFailed: (task: string) => `Task ${task} failed`,
+} as const;
 
-  // Health
-  invalidHealthOption: (option: string, value: unknown) =>
-    `Invalid health option ${option}=${JSON.stringify(value)}: expected a non-negative number of milliseconds.`,
+/** Texts of HTTP responses: health, and 400s of the metadata query. */
+export const httpMessages = {
   unhealthy: (failingSinks: string[], fullQueues: string[]) =>
     [
       failingSinks.length > 0 && `failing to write: ${failingSinks.join(', ')}`,
@@ -77,8 +96,6 @@ export const messages = {
     ]
       .filter(Boolean)
       .join('; '),
-
-  // Reading records back
   notAnObject: () => 'The metadata query must be an object of query parameters.',
   unknownParameter: (name: string, known: readonly string[]) =>
     `Unknown query parameter '${name}': use ${known.map((k) => `'${k}'`).join(', ')}.`,
@@ -93,18 +110,4 @@ export const messages = {
   invalidCursor: () =>
     `Query parameter 'cursor' is not a cursor this API returned: pass nextCursor of the previous page as it is.`,
   noStore: () => 'There is no store to query: MetaqueueModule was configured with store: false.',
-
-  // Tasks
-  taskWithoutRun: (className: string) =>
-    `${className} is marked @MetaTask() but has no run() method: add an async run(...args).`,
-  taskNotStatic: (className: string) =>
-    `${className} is marked @MetaTask() but is request- or transient-scoped: tasks must be singletons.`,
-  unknownTask: (task: string) =>
-    `${task} is not a @MetaTask() provider of this application: mark it with @MetaTask() and list it in a module's providers.`,
-  argsMismatch: (tasks: number, args: number) =>
-    `TaskRunner.run() got ${tasks} tasks but ${args} argument lists: pass one array of arguments per task.`,
-  argsNotArray: (task: string) => `TaskRunner.run(): the arguments for ${task} must be an array.`,
-  invalidConcurrency: (value: unknown) =>
-    `TaskRunner concurrency must be a positive integer, received ${JSON.stringify(value)}.`,
-  taskFailed: (task: string) => `Task ${task} failed`,
 } as const;

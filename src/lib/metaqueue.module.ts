@@ -1,16 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { BrokerService } from './broker/broker.service.js';
+import { recordSourceProvider } from './broker/source/record-source.providers.js';
+import { ConnectorRegistry } from './connectors/connector.registry.js';
 import { MetaqueueHealthIndicator } from './health/metaqueue-health.indicator.js';
-import { MetaqueueMetrics } from './metrics/metaqueue-metrics.js';
+import { MetaqueueMetrics } from './metrics/metaqueue-metrics.service.js';
 import { MetadataQueryService } from './query/metadata-query.service.js';
 import { MetaqueueConfigError } from './errors/metaqueue.errors.js';
-import { messages } from './metaqueue.messages.js';
-import {
-  ASYNC_OPTIONS_TYPE,
-  ConfigurableModuleClass,
-  OPTIONS_TYPE,
-} from './metaqueue.module-definition.js';
+import { errorMessages } from './metaqueue.messages.js';
+import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass } from './metaqueue.module-definition.js';
 import { MetadataStore } from './store/metadata-store.js';
 import { metadataStoreProvider } from './store/store.providers.js';
 import { MetaTaskMetadataAccessor } from './tasks/meta-task-metadata.accessor.js';
@@ -29,6 +27,8 @@ import { TaskRunner } from './tasks/task-runner.service.js';
     MetaTaskExplorer,
     TaskRunner,
     metadataStoreProvider,
+    ConnectorRegistry,
+    recordSourceProvider,
     BrokerService,
     MetaqueueMetrics,
     MetaqueueHealthIndicator,
@@ -44,13 +44,9 @@ import { TaskRunner } from './tasks/task-runner.service.js';
   ],
 })
 export class MetaqueueModule extends ConfigurableModuleClass {
-  static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
-    return super.forRoot(options);
-  }
-
   static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
     if (!options.useFactory && !options.useClass && !options.useExisting) {
-      throw new MetaqueueConfigError(messages.missingAsyncFactory());
+      throw new MetaqueueConfigError(errorMessages.missingAsyncFactory());
     }
     return super.forRootAsync(options);
   }

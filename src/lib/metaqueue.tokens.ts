@@ -10,3 +10,6 @@ export const META_TASK_METADATA = 'metaqueue:meta-task';
 export function getEngineToken(topic: Topic): string {
   return `metaqueue:engine:${topic}`;
 }
+
+/** Where the broker reads accepted records from: the engines' queues by default. */
+export const RECORD_SOURCE = Symbol('metaqueue:record-source');

@@ -1,18 +1,8 @@
-import { ConsoleLogger } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { MetadataStore, MetaqueueModule } from '../../src/lib/index.js';
 import { createTestDatabase, serverUrl } from '../support/test-database.js';
-
-/** Everything the application logs, as text. */
-class CapturingLogger extends ConsoleLogger {
-  readonly lines: string[] = [];
-  protected override printMessages(messages: unknown[], context?: string): void {
-    this.lines.push(
-      `${context} ${messages.map((m) => (m instanceof Error ? m.stack : String(m))).join(' ')}`,
-    );
-  }
-}
+import { CapturingLogger } from '../support/capturing-logger.js';
 
 describe('store connection options', () => {
   it('forRootAsync takes the connection from ConfigService', async () => {

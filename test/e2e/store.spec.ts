@@ -115,7 +115,10 @@ describe(`store on ${backend}`, () => {
     const accepted = jobs.counters.accepted + checks.counters.accepted;
     expect(accepted).toBe(5_000);
     expect(count).toBe(accepted);
-    expect(broker.counters).toMatchObject({ stored: 5_000, deadLettered: 0, inFlight: 0 });
+    expect(broker.counters).toMatchObject({
+      sinks: { store: { written: 5_000, deadLettered: 0, backlog: 0 } },
+      inFlight: 0,
+    });
   });
 
   it('flushes on its own every flushIntervalMs', async () => {
@@ -167,7 +170,7 @@ describe(`store on ${backend}`, () => {
         .sort(),
     );
     expect(dead[0].reason).toMatch(/^23514: .*no_poison/);
-    expect(broker.counters).toMatchObject({ stored: 2_000 - 7, deadLettered: 7 });
+    expect(broker.counters.sinks.store).toMatchObject({ written: 2_000 - 7, deadLettered: 7 });
   });
 
   it('at shutdown stores everything accepted, then rejects publishes with a clear error', async () => {

@@ -1,4 +1,3 @@
-import { ConsoleLogger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { parseOpenMetrics } from '../support/openmetrics-tools.js';
 import type { MetadataRow } from '../support/test-database.js';
 import { acceptedIdsOf, countsOf, FaultWorld, publishers } from './harness.js';
 import { score } from './scorecard.js';
+import { CapturingLogger } from '../support/capturing-logger.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const sum = (byReason: Record<string, number>) =>
@@ -36,18 +36,17 @@ describe('faults', () => {
       topics: ['jobs'],
       broker: { flushIntervalMs: 10, maxBatchSize: 300 },
     });
-    let cuts = 0;
-    const cutter = setInterval(() => (cuts += world.proxy.cutAll() > 0 ? 1 : 0), 25);
+    const cutter = world.proxy.cutRepeatedly(60);
     // Publishing paced over about two seconds, so the cutter finds flushes under way many times.
     const outcomes = await publishers(50, 200, async (p, i) => {
       if (i % 20 === 0) await sleep(200);
       return engine('jobs').publish({ data: i, name: 'cut', location: `p${p}`, context: 'c' });
     });
     await sleep(300);
-    clearInterval(cutter);
+    const cuts = cutter.stop();
     await broker.flush();
     const c = engine('jobs').counters;
-    const failedWrites = broker.counters.failedWrites;
+    const failedWrites = broker.counters.sinks.store.failedWrites;
     const tally = await world.tally(countsOf(c), acceptedIdsOf(outcomes));
     expect(
       score('connection-cut', { ...tally, checks: { cuts: cuts > 5, retried: failedWrites > 0 } }),
@@ -68,7 +67,7 @@ describe('faults', () => {
       let boundHeld = true;
       for (let t = 0; t < 100; t++) {
         await sleep(100);
-        boundHeld &&= engine('jobs').size <= 500 && broker.counters.inFlight <= 2 * 100;
+        boundHeld &&= engine('jobs').size <= 500 && broker.counters.sinks.store.backlog <= 2 * 100;
       }
       world.proxy.refuse(false);
       const outcomes = await publishing;
@@ -138,7 +137,7 @@ describe('faults', () => {
     );
     await broker.flush();
     const c = engine('jobs').counters;
-    const deadLettered = broker.counters.deadLettered;
+    const deadLettered = broker.counters.sinks.store.deadLettered;
     const tally = await world.tally(countsOf(c), acceptedIdsOf(outcomes));
     expect(
       score('poison-rows', {
@@ -171,7 +170,7 @@ describe('faults', () => {
     await sleep(Math.max(0, failingUntil - Date.now()));
     await broker.flush();
     const c = engine('jobs').counters;
-    const { failedWrites, dropped } = broker.counters.connectors['half-failing'];
+    const { failedWrites, dropped } = broker.counters.sinks['half-failing'];
     const tally = await world.tally(countsOf(c), acceptedIdsOf(outcomes));
     expect(
       score('connector-half-failing', {
@@ -365,14 +364,7 @@ describe('faults', () => {
 
   it('never logs the password from the connection settings, while connections are cut', async () => {
     const password = 'Sup3r-s3cret-pw';
-    const lines: string[] = [];
-    class CapturingLogger extends ConsoleLogger {
-      protected override printMessages(messages: unknown[], context?: string): void {
-        lines.push(
-          `${context} ${messages.map((m) => (m instanceof Error ? m.stack : String(m))).join(' ')}`,
-        );
-      }
-    }
+    const logger = new CapturingLogger();
     const url = new URL(world.proxiedUrl);
     url.password = password; // trust auth accepts any password: the app runs normally
     const moduleRef = await Test.createTestingModule({
@@ -384,22 +376,22 @@ describe('faults', () => {
         }),
       ],
     })
-      .setLogger(new CapturingLogger())
+      .setLogger(logger)
       .compile();
     await moduleRef.init();
     const jobs = moduleRef.get<MetadataEngine<number>>(getEngineToken('jobs'));
-    const cutter = setInterval(() => world.proxy.cutAll(), 20);
+    const cutter = world.proxy.cutRepeatedly(60);
     const outcomes = await publishers(10, 300, (p, i) =>
       jobs.publish({ data: i, name: 'pw', location: `p${p}`, context: 'c' }),
     );
-    clearInterval(cutter);
+    cutter.stop();
     await moduleRef.get(BrokerService).flush();
     const c = jobs.counters;
     await moduleRef.close();
     const tally = await world.tally(countsOf(c), acceptedIdsOf(outcomes));
     const checks = {
-      somethingLogged: lines.some((l) => l.includes('Storing metadata in PostgreSQL')),
-      passwordNeverLogged: !lines.some((l) => l.includes(password)),
+      somethingLogged: logger.lines.some((l) => l.includes('Storing metadata in PostgreSQL')),
+      passwordNeverLogged: !logger.lines.some((l) => l.includes(password)),
     };
     expect(score('password-never-logged', { ...tally, file: tally.stored, checks })).toBe(true);
   });

@@ -1,18 +1,25 @@
-import type { ConnectorStats } from './connector-channel.js';
+/** What one sink (the store, or a connector) has done since startup. */
+export interface SinkStats {
+  /** Records written: for the store, confirmed in the `metadata` table. */
+  written: number;
+  /** Records the sink refused for good and kept aside (the store: in `metadata_dead_letter`). */
+  deadLettered: number;
+  /** Writes that failed and were retried. */
+  failedWrites: number;
+  /** Records dropped because the sink fell more than `maxConnectorBacklog` behind. */
+  dropped: number;
+  /** Records handed to this sink and not yet written. */
+  backlog: number;
+  /** Accepted records shutdown could not write to this sink in time. */
+  unflushed: number;
+}
 
 /** What the broker has done since startup. */
 export interface BrokerStats {
-  /** Records confirmed in the `metadata` table. */
-  stored: number;
-  /** Records the database refused, kept in `metadata_dead_letter`. */
-  deadLettered: number;
-  /** Store writes that failed and were retried. */
-  failedWrites: number;
-  /** Records taken from the queues and not yet stored. */
+  /** Every sink by name: the store as `"store"`, each connector under its name. */
+  sinks: Record<string, SinkStats>;
+  /** Records read from the queues that some sink does not have yet. */
   inFlight: number;
-  /** Accepted records that shutdown could not store in time. */
-  unflushed: number;
+  /** When a batch was last written to the first sink (the store, if there is one). */
   lastFlushAt: Date | undefined;
-  /** Each connector's own counts, by name. */
-  connectors: Record<string, ConnectorStats>;
 }

@@ -23,3 +23,9 @@ export type ConnectorRegistration =
   | Type<MetadataConnector>
   | MetadataConnector
   | { useFactory: (moduleRef: ModuleRef) => MetadataConnector | Promise<MetadataConnector> };
+
+/** A connector opened at startup, under the unique name logs, counters and health use. */
+export interface ResolvedConnector {
+  name: string;
+  connector: MetadataConnector;
+}

@@ -1,13 +1,12 @@
 import type { ModuleRef } from '@nestjs/core';
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
-import { messages } from '../metaqueue.messages.js';
-import { describeType } from '../queue/data-type.js';
-import type { ConnectorRegistration, MetadataConnector } from './metadata-connector.interface.js';
-
-export interface ResolvedConnector {
-  name: string;
-  connector: MetadataConnector;
-}
+import { errorMessages } from '../metaqueue.messages.js';
+import { describeType } from '../utils/describe-type.util.js';
+import type {
+  ConnectorRegistration,
+  MetadataConnector,
+  ResolvedConnector,
+} from './metadata-connector.interface.js';
 
 /**
  * Turns registrations into opened connectors: a class through Nest DI (the
@@ -23,7 +22,7 @@ export async function resolveConnectors(
   for (const registration of registrations) {
     const connector = await instantiate(registration, moduleRef);
     if (typeof connector?.write !== 'function') {
-      throw new MetaqueueConfigError(messages.invalidConnector(describeType(registration)));
+      throw new MetaqueueConfigError(errorMessages.invalidConnector(describeType(registration)));
     }
     await connector.open?.();
     const base = connector.name ?? connector.constructor.name;
@@ -45,6 +44,8 @@ async function instantiate(
       return moduleRef.create(registration);
     }
   }
-  if (registration && 'useFactory' in registration) return registration.useFactory(moduleRef);
+  if (typeof registration === 'object' && registration !== null && 'useFactory' in registration) {
+    return registration.useFactory(moduleRef);
+  }
   return registration;
 }

@@ -1,5 +1,5 @@
 import { MetaqueueConfigError, MetaqueueError } from '../errors/metaqueue.errors.js';
-import { messages } from '../metaqueue.messages.js';
+import { errorMessages } from '../metaqueue.messages.js';
 import type { MetaQueueOptions } from '../queue/meta-queue-options.interface.js';
 import { MetaQueue } from '../queue/meta-queue.js';
 import type { TopicDefinition } from '../metaqueue-options.interface.js';
@@ -21,7 +21,7 @@ export class EngineRegistry {
         this.engines.set(topic, new MetadataEngine(topic, queue));
       } catch (error) {
         if (!(error instanceof MetaqueueConfigError)) throw error;
-        throw new MetaqueueConfigError(messages.topicConfig(topic, error.message));
+        throw new MetaqueueConfigError(errorMessages.topicConfig(topic, error.message));
       }
     }
   }
@@ -32,7 +32,7 @@ export class EngineRegistry {
 
   get<T = unknown>(topic: Topic): MetadataEngine<T> {
     const engine = this.engines.get(topic);
-    if (!engine) throw new MetaqueueError(messages.unknownTopic(topic, this.topics));
+    if (!engine) throw new MetaqueueError(errorMessages.unknownTopic(topic, this.topics));
     return engine as MetadataEngine<T>;
   }
 

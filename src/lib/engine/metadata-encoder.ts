@@ -1,5 +1,5 @@
 import { InvalidMetadataError } from '../errors/metaqueue.errors.js';
-import { describeType } from '../queue/data-type.js';
+import { describeType } from '../utils/describe-type.util.js';
 
 /** OpenMetrics metric names: https://prometheus.io/docs/specs/om/open_metrics_spec/#metric-names */
 const metricName = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;

@@ -5,8 +5,9 @@ import {
   PublishTimeoutError,
   QueueFullError,
 } from '../errors/metaqueue.errors.js';
-import { describeType } from '../queue/data-type.js';
-import { MetaQueue, type OfferOutcome } from '../queue/meta-queue.js';
+import type { OfferOutcome } from '../queue/meta-queue-options.interface.js';
+import { MetaQueue } from '../queue/meta-queue.js';
+import { describeType } from '../utils/describe-type.util.js';
 import { createCounters, type EngineCounters } from './engine-counters.js';
 import { assertMetadataFields, encodeData } from './metadata-encoder.js';
 import type { Metadata, MetadataRecord } from './metadata.interface.js';
@@ -22,7 +23,7 @@ export class MetadataEngine<T = unknown> {
 
   constructor(
     readonly topic: string,
-    readonly queue: MetaQueue<T> = new MetaQueue<T>(),
+    readonly queue: MetaQueue = new MetaQueue(),
   ) {
     assertTopic(topic);
   }
@@ -91,7 +92,8 @@ export class MetadataEngine<T = unknown> {
 
   /** Removes and returns up to `max` queued records, oldest first: the broker's side. */
   take(max?: number): MetadataRecord<T>[] {
-    return this.queue.take(max);
+    // Only this engine offers into its queue, so it holds this engine's records.
+    return this.queue.take(max) as MetadataRecord<T>[];
   }
 
   /** Rejects every later publish, and those waiting for space, with `EngineClosedError`. */

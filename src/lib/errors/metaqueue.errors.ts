@@ -1,4 +1,4 @@
-import { messages } from '../metaqueue.messages.js';
+import { errorMessages } from '../metaqueue.messages.js';
 
 /** Base class of every error metaqueue throws on purpose. */
 export class MetaqueueError extends Error {
@@ -14,7 +14,7 @@ export class MetaqueueConfigError extends MetaqueueError {}
 /** Two topic declarations share a name. */
 export class DuplicateTopicError extends MetaqueueConfigError {
   constructor(readonly topic: string) {
-    super(messages.duplicateTopic(topic));
+    super(errorMessages.duplicateTopic(topic));
   }
 }
 
@@ -38,7 +38,7 @@ export class InvalidMetadataError extends PublishError {
     readonly field: string,
     problem: string,
   ) {
-    super(topic, messages.invalidMetadata(topic, field, problem));
+    super(topic, errorMessages.invalidMetadata(topic, field, problem));
   }
 }
 
@@ -49,7 +49,7 @@ export class DataTypeError extends PublishError {
     readonly expected: string,
     readonly received: string,
   ) {
-    super(topic, messages.wrongDataType(topic, expected, received));
+    super(topic, errorMessages.wrongDataType(topic, expected, received));
   }
 }
 
@@ -59,7 +59,7 @@ export class QueueFullError extends PublishError {
     topic: string,
     readonly capacity: number,
   ) {
-    super(topic, messages.queueFull(topic, capacity));
+    super(topic, errorMessages.queueFull(topic, capacity));
   }
 }
 
@@ -69,20 +69,27 @@ export class PublishTimeoutError extends PublishError {
     topic: string,
     readonly timeoutMs: number,
   ) {
-    super(topic, messages.publishTimeout(topic, timeoutMs));
+    super(topic, errorMessages.publishTimeout(topic, timeoutMs));
   }
 }
 
 /** A publish after the application began to shut down. */
 export class EngineClosedError extends PublishError {
   constructor(topic: string) {
-    super(topic, messages.engineClosed(topic));
+    super(topic, errorMessages.engineClosed(topic));
   }
 }
 
 /** `BrokerService.flush({ timeoutMs })` took longer; the flush itself goes on. */
 export class FlushTimeoutError extends MetaqueueError {
   constructor(readonly timeoutMs: number) {
-    super(messages.flushTimeout(timeoutMs));
+    super(errorMessages.flushTimeout(timeoutMs));
+  }
+}
+
+/** The next retry of a write would end after the shutdown deadline; the records are counted unflushed. */
+export class ShutdownDeadlineError extends MetaqueueError {
+  constructor(readonly lastError: unknown) {
+    super(errorMessages.shutdownDeadline());
   }
 }

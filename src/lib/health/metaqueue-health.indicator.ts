@@ -1,32 +1,15 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import type { SinkStats } from '../broker/broker-stats.interface.js';
 import { BrokerService } from '../broker/broker.service.js';
 import { EngineRegistry } from '../engine/engine-registry.js';
-import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
-import { STORE_SINK } from '../metrics/metric-families.js';
-import { MetadataStore } from '../store/metadata-store.js';
 import { defaults } from '../metaqueue.defaults.js';
-import { messages } from '../metaqueue.messages.js';
-
-/** Thresholds of `isHealthy()`. */
-export interface MetaqueueHealthOptions {
-  /** A sink failing this long (records waiting, none written) is down. Default 60 s. */
-  failingForMs?: number;
-  /** A queue full at every check for this long is down. Default 60 s. */
-  fullForMs?: number;
-}
-
-/** What `isHealthy()` says, under its key; a `HealthIndicatorResult` of @nestjs/terminus. */
-export type MetaqueueHealthResult<Key extends string = string> = Record<Key, MetaqueueHealth>;
-
-export interface MetaqueueHealth {
-  status: 'up' | 'down';
-  /** Why it is down. */
-  message?: string;
-  /** Sinks ("store" or connector names) failing longer than `failingForMs`. */
-  failingSinks?: string[];
-  /** Topics whose queue has been full longer than `fullForMs`. */
-  fullQueues?: string[];
-}
+import { httpMessages } from '../metaqueue.messages.js';
+import { assertOption, optionRules } from '../utils/assert-option.util.js';
+import type {
+  MetaqueueHealth,
+  MetaqueueHealthOptions,
+  MetaqueueHealthResult,
+} from './metaqueue-health.interface.js';
 
 /** Where a sink stood at the last check. */
 interface SinkProgress {
@@ -55,7 +38,6 @@ export class MetaqueueHealthIndicator {
   constructor(
     private readonly engines: EngineRegistry,
     private readonly broker: BrokerService,
-    @Inject(MetadataStore) private readonly store: MetadataStore | null,
   ) {}
 
   isHealthy<const Key extends string = 'metaqueue'>(
@@ -65,25 +47,10 @@ export class MetaqueueHealthIndicator {
     const failingForMs = threshold('failingForMs', options.failingForMs);
     const fullForMs = threshold('fullForMs', options.fullForMs);
     const now = Date.now();
-    const counters = this.broker.counters;
-    const sinks = Object.entries(counters.connectors).map(([name, c]) => ({
-      name,
-      written: c.written,
-      failedWrites: c.failedWrites,
-      backlog: c.backlog,
-    }));
-    if (this.store) {
-      sinks.unshift({
-        name: STORE_SINK,
-        written: counters.stored + counters.deadLettered,
-        failedWrites: counters.failedWrites,
-        backlog: counters.inFlight,
-      });
-    }
     const failingSinks: string[] = [];
-    for (const sink of sinks) {
-      const since = this.track(sink, now);
-      if (since !== undefined && now - since > failingForMs) failingSinks.push(sink.name);
+    for (const [name, sink] of Object.entries(this.broker.counters.sinks)) {
+      const since = this.track(name, sink, now);
+      if (since !== undefined && now - since > failingForMs) failingSinks.push(name);
     }
 
     const fullQueues: string[] = [];
@@ -102,7 +69,7 @@ export class MetaqueueHealthIndicator {
         ? { status: 'up' }
         : {
             status: 'down',
-            message: messages.unhealthy(failingSinks, fullQueues),
+            message: httpMessages.unhealthy(failingSinks, fullQueues),
             failingSinks,
             fullQueues,
           };
@@ -110,17 +77,16 @@ export class MetaqueueHealthIndicator {
   }
 
   /** Updates a sink's progress; returns since when it has been failing, if it is. */
-  private track(
-    sink: { name: string; written: number; failedWrites: number; backlog: number },
-    now: number,
-  ): number | undefined {
-    const last = this.sinks.get(sink.name) ?? { written: 0, failedWrites: 0 };
+  private track(name: string, sink: SinkStats, now: number): number | undefined {
+    // A dead-lettered record is progress too: the sink answered about it.
+    const written = sink.written + sink.deadLettered;
+    const last = this.sinks.get(name) ?? { written: 0, failedWrites: 0 };
     let failingSince = last.failingSince;
-    if (sink.written > last.written || sink.backlog === 0) failingSince = undefined;
+    if (written > last.written || sink.backlog === 0) failingSince = undefined;
     else if (sink.failedWrites > last.failedWrites) failingSince ??= now;
     // Otherwise nothing happened since the last check (a retry waiting out its backoff).
-    this.sinks.set(sink.name, {
-      written: sink.written,
+    this.sinks.set(name, {
+      written,
       failedWrites: sink.failedWrites,
       failingSince,
     });
@@ -130,8 +96,6 @@ export class MetaqueueHealthIndicator {
 
 function threshold(option: keyof MetaqueueHealthOptions, value: number | undefined): number {
   if (value === undefined) return defaults.health[option];
-  if (!(Number.isFinite(value) && value >= 0)) {
-    throw new MetaqueueConfigError(messages.invalidHealthOption(option, value));
-  }
+  assertOption('health', option, value, optionRules.nonNegativeMs);
   return value;
 }

@@ -1,20 +1,14 @@
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
-import type { BrokerStats } from '../broker/broker-stats.interface.js';
+import { STORE_SINK } from '../broker/broker.constants.js';
+import type { BrokerStats, SinkStats } from '../broker/broker-stats.interface.js';
 import type { MetadataEngine } from '../engine/metadata-engine.js';
+import { flushBuckets } from './metrics.constants.js';
 
 /** What the metrics are read from, at collect time. */
 export interface MetricSources {
   engines(): readonly MetadataEngine[];
-  broker(): BrokerStats | undefined;
-  /** False with `store: false`: the store is then no sink. */
-  hasStore(): boolean;
+  broker(): BrokerStats;
 }
-
-/** The label value of the store among the sinks; connectors go by their names. */
-export const STORE_SINK = 'store';
-
-// Flushes are taken every second by default and store thousands of records each.
-const flushBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 type Sample<L extends string> = readonly [labels: Record<L, string>, value: number];
 
@@ -73,8 +67,8 @@ export function registerMetricFamilies(
           n,
         ]),
       );
-  const perSink = (store: (b: BrokerStats) => number | undefined, connector: ConnectorRead) => () =>
-    sinkSamples(sources.broker(), sources.hasStore() ? store : () => undefined, connector);
+  const perSink = (read: (sink: SinkStats) => number) => () =>
+    Object.entries(sources.broker().sinks).map(([sink, s]): Sample<'sink'> => [{ sink }, read(s)]);
 
   gauge(
     'metaqueue_queue_depth',
@@ -123,54 +117,39 @@ export function registerMetricFamilies(
     'metaqueue_sink_written_total',
     'Records written, by sink: "store" (the metadata table) or a connector name.',
     ['sink'],
-    perSink(
-      (b) => b.stored,
-      (c) => c.written,
-    ),
+    perSink((s) => s.written),
   );
   counter(
     'metaqueue_sink_failed_writes_total',
     'Writes that failed and were retried, by sink.',
     ['sink'],
-    perSink(
-      (b) => b.failedWrites,
-      (c) => c.failedWrites,
-    ),
+    perSink((s) => s.failedWrites),
   );
   gauge(
     'metaqueue_sink_backlog',
     'Records taken from the queues and not yet written, by sink.',
     ['sink'],
-    perSink(
-      (b) => b.inFlight,
-      (c) => c.backlog,
-    ),
+    perSink((s) => s.backlog),
   );
   counter(
     'metaqueue_sink_dropped_total',
     'Records a connector dropped because its backlog passed maxConnectorBacklog, by sink.',
     ['sink'],
-    perSink(
-      () => undefined,
-      (c) => c.dropped,
-    ),
+    perSink((s) => s.dropped),
   );
   counter(
     'metaqueue_sink_unflushed_total',
     'Records shutdown could not write in time, by sink.',
     ['sink'],
-    perSink(
-      (b) => b.unflushed,
-      (c) => c.unflushed,
-    ),
+    perSink((s) => s.unflushed),
   );
   counter(
     'metaqueue_store_dead_lettered_total',
     'Records the database refused, kept in metadata_dead_letter.',
     [],
     () => {
-      const broker = sources.broker();
-      return broker ? [[{}, broker.deadLettered]] : [];
+      const store = sources.broker().sinks[STORE_SINK];
+      return store ? [[{}, store.deadLettered]] : [];
     },
   );
   gauge(
@@ -178,7 +157,7 @@ export function registerMetricFamilies(
     'When records were last stored, in Unix seconds; 0 before the first flush.',
     [],
     () => {
-      const at = sources.broker()?.lastFlushAt;
+      const at = sources.broker().lastFlushAt;
       return at ? [[{}, at.getTime() / 1000]] : [];
     },
   );
@@ -189,21 +168,4 @@ export function registerMetricFamilies(
     buckets: flushBuckets,
     registers,
   });
-}
-
-type ConnectorRead = (stats: BrokerStats['connectors'][string]) => number;
-
-function sinkSamples(
-  broker: BrokerStats | undefined,
-  store: (b: BrokerStats) => number | undefined,
-  connector: ConnectorRead,
-): Sample<'sink'>[] {
-  if (!broker) return [];
-  const samples: Sample<'sink'>[] = [];
-  const stored = store(broker);
-  if (stored !== undefined) samples.push([{ sink: STORE_SINK }, stored]);
-  for (const [sink, stats] of Object.entries(broker.connectors)) {
-    samples.push([{ sink }, connector(stats)]);
-  }
-  return samples;
 }

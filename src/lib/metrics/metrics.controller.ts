@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, Res } from '@nestjs/common';
-import { MetaqueueMetrics } from './metaqueue-metrics.js';
+import { MetaqueueMetrics } from './metaqueue-metrics.service.js';
 
 /** What the controller needs of the response: Express and Fastify both have it. */
 interface HeaderSetter {

@@ -2,7 +2,7 @@ import { BadRequestException } from '@nestjs/common';
 import { decodeCursor, type MetadataCursor } from './metadata-cursor.js';
 import type { MetadataQuery } from './metadata-query.interface.js';
 import { defaults } from '../metaqueue.defaults.js';
-import { messages } from '../metaqueue.messages.js';
+import { httpMessages } from '../metaqueue.messages.js';
 
 /** A checked query, ready for SQL. */
 export interface ResolvedMetadataQuery {
@@ -35,14 +35,14 @@ const isoInstant =
 export function resolveMetadataQuery(query: unknown): ResolvedMetadataQuery {
   if (query === undefined || query === null) query = {};
   if (typeof query !== 'object' || Array.isArray(query)) {
-    throw new BadRequestException(messages.notAnObject());
+    throw new BadRequestException(httpMessages.notAnObject());
   }
   const input = query as Record<string, unknown>;
   for (const [key, value] of Object.entries(input)) {
     if (!(parameters as readonly string[]).includes(key)) {
-      throw new BadRequestException(messages.unknownParameter(key, parameters));
+      throw new BadRequestException(httpMessages.unknownParameter(key, parameters));
     }
-    if (Array.isArray(value)) throw new BadRequestException(messages.repeatedParameter(key));
+    if (Array.isArray(value)) throw new BadRequestException(httpMessages.repeatedParameter(key));
   }
 
   const filters: ResolvedMetadataQuery['filters'] = {};
@@ -50,19 +50,19 @@ export function resolveMetadataQuery(query: unknown): ResolvedMetadataQuery {
     const value = input[key];
     if (value === undefined) continue;
     if (typeof value !== 'string' || value === '' || value.includes('\0')) {
-      throw new BadRequestException(messages.invalidText(key));
+      throw new BadRequestException(httpMessages.invalidText(key));
     }
     filters[key] = value;
   }
   const from = instant('from', input.from);
   const to = instant('to', input.to);
   if (from && to && from.getTime() >= to.getTime()) {
-    throw new BadRequestException(messages.emptyRange());
+    throw new BadRequestException(httpMessages.emptyRange());
   }
   let after: MetadataCursor | undefined;
   if (input.cursor !== undefined) {
     after = typeof input.cursor === 'string' ? decodeCursor(input.cursor) : undefined;
-    if (!after) throw new BadRequestException(messages.invalidCursor());
+    if (!after) throw new BadRequestException(httpMessages.invalidCursor());
   }
   return { filters, from, to, after, limit: limit(input.limit) };
 }
@@ -71,7 +71,7 @@ function instant(name: string, value: unknown): Date | undefined {
   if (value === undefined) return undefined;
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) {
-      throw new BadRequestException(messages.invalidInstant(name, value));
+      throw new BadRequestException(httpMessages.invalidInstant(name, value));
     }
     return value;
   }
@@ -80,7 +80,7 @@ function instant(name: string, value: unknown): Date | undefined {
   const match = isoInstant.exec(text);
   const ms = match ? Date.parse(text) : NaN;
   if (!match || Number.isNaN(ms) || !isCalendarDate(match)) {
-    throw new BadRequestException(messages.invalidInstant(name, value));
+    throw new BadRequestException(httpMessages.invalidInstant(name, value));
   }
   return new Date(ms);
 }
@@ -101,7 +101,7 @@ function limit(value: unknown): number {
         ? Number(value)
         : NaN;
   if (!(Number.isSafeInteger(n) && n >= 1 && n <= defaults.query.maxLimit)) {
-    throw new BadRequestException(messages.invalidLimit(value, defaults.query.maxLimit));
+    throw new BadRequestException(httpMessages.invalidLimit(value, defaults.query.maxLimit));
   }
   return n;
 }

@@ -4,7 +4,7 @@ import { MetadataStore } from '../store/metadata-store.js';
 import { encodeCursor } from './metadata-cursor.js';
 import type { MetadataPage, MetadataQuery, StoredMetadata } from './metadata-query.interface.js';
 import { resolveMetadataQuery, type TextFilter } from './metadata-query.parser.js';
-import { messages } from '../metaqueue.messages.js';
+import { httpMessages } from '../metaqueue.messages.js';
 
 interface Row extends Omit<StoredMetadata, 'publishedAt' | 'storedAt'> {
   publishedAt: Date | string;
@@ -35,7 +35,7 @@ export class MetadataQueryService {
   async find(query: MetadataQuery = {}): Promise<MetadataPage> {
     const { filters, from, to, after, limit } = resolveMetadataQuery(query);
     const store = this.store;
-    if (!store) throw new MetaqueueConfigError(messages.noStore());
+    if (!store) throw new MetaqueueConfigError(httpMessages.noStore());
     // Only placeholders enter the SQL text; every value is a bind parameter.
     const params: unknown[] = [];
     const param = (value: unknown, type: string) => `$${params.push(value)}::${type}`;

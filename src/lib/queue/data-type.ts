@@ -1,5 +1,5 @@
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
-import { messages } from '../metaqueue.messages.js';
+import { errorMessages } from '../metaqueue.messages.js';
 
 /** Names of the built-in data types a topic can declare. */
 export type DataTypeName = 'number' | 'integer' | 'string' | 'boolean' | 'json';
@@ -47,11 +47,12 @@ export interface DataTypeCheck {
 export function compileDataType(dtype: DataType): DataTypeCheck {
   if (typeof dtype === 'string') {
     const accepts = Object.hasOwn(builtInChecks, dtype) ? builtInChecks[dtype] : undefined;
-    if (!accepts) throw new MetaqueueConfigError(messages.unknownDataType(dtype, dataTypeNames));
+    if (!accepts)
+      throw new MetaqueueConfigError(errorMessages.unknownDataType(dtype, dataTypeNames));
     return { description: builtInDescriptions[dtype], isClass: false, accepts };
   }
   if (typeof dtype !== 'function') {
-    throw new MetaqueueConfigError(messages.unknownDataType(dtype, dataTypeNames));
+    throw new MetaqueueConfigError(errorMessages.unknownDataType(dtype, dataTypeNames));
   }
   if (isClass(dtype)) {
     const type = dtype;
@@ -70,18 +71,6 @@ export function compileDataType(dtype: DataType): DataTypeCheck {
 }
 
 /** Describes a value's type the way users think of it: `null`, `array`, `Date`, `number`. */
-export function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  if (typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
-    const name = proto?.constructor?.name;
-    return name && name !== 'Object' ? name : 'object';
-  }
-  return typeof value;
-}
-
 /**
  * Arrow functions have no prototype, so they are predicates; `class` syntax,
  * built-ins such as `Date` and ES5 constructors with prototype methods are classes.

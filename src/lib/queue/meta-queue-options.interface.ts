@@ -32,3 +32,16 @@ export type ResolvedQueueOptions<T = unknown> = Required<
   Omit<MetaQueueOptions<T>, 'blockTimeoutMs'>
 > &
   Pick<MetaQueueOptions<T>, 'blockTimeoutMs'>;
+
+/**
+ * What became of an offered record. `dropped-oldest` means the record was
+ * taken and the oldest one dropped for it; a promise means the offer waits
+ * for space (policy `block`).
+ */
+export type OfferOutcome =
+  | 'accepted'
+  | 'dropped-newest'
+  | 'dropped-oldest'
+  | 'full'
+  | 'closed'
+  | Promise<'accepted' | 'timeout' | 'closed'>;

@@ -1,30 +1,16 @@
-import type { MetadataRecord } from '../engine/metadata.interface.js';
-import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { defaults } from '../metaqueue.defaults.js';
-import { messages } from '../metaqueue.messages.js';
+import { assertOption, optionRules } from '../utils/assert-option.util.js';
 import { compileDataType, type DataTypeCheck } from './data-type.js';
 import { Deque } from './deque.js';
 import {
   overflowPolicies,
   type MetaQueueOptions,
+  type OfferOutcome,
   type OverflowPolicy,
 } from './meta-queue-options.interface.js';
 
-/**
- * What became of an offered record. `dropped-oldest` means the record was
- * taken and the oldest one dropped for it; a promise means the offer waits
- * for space (policy `block`).
- */
-export type OfferOutcome =
-  | 'accepted'
-  | 'dropped-newest'
-  | 'dropped-oldest'
-  | 'full'
-  | 'closed'
-  | Promise<'accepted' | 'timeout' | 'closed'>;
-
-interface Waiter<T> {
-  record: MetadataRecord<T>;
+interface Waiter<Item> {
+  item: Item;
   resolve(outcome: 'accepted' | 'timeout' | 'closed'): void;
   timer?: NodeJS.Timeout;
   settled: boolean;
@@ -33,21 +19,22 @@ interface Waiter<T> {
 /**
  * A bounded FIFO queue of one topic's records, with a dtype and an overflow
  * policy: the seed's `MetaQueue(buffer_size, dtype)`. Every operation is O(1)
- * per record at any backlog.
+ * per record at any backlog. It holds items of any type: its engine queues
+ * stamped records, and checks them against `dtype` before it offers them.
  */
-export class MetaQueue<T = unknown> {
+export class MetaQueue<Item = unknown> {
   readonly capacity: number;
   readonly overflow: OverflowPolicy;
   readonly blockTimeoutMs: number | undefined;
   readonly dtype: DataTypeCheck;
 
-  private readonly records = new Deque<MetadataRecord<T>>();
-  private readonly waiters = new Deque<Waiter<T>>();
+  private readonly records = new Deque<Item>();
+  private readonly waiters = new Deque<Waiter<Item>>();
   private closed = false;
   private backlogThreshold = Infinity;
   private onBacklog?: () => void;
 
-  constructor(options: MetaQueueOptions<T> = {}) {
+  constructor(options: MetaQueueOptions = {}) {
     this.capacity = options.bufferSize ?? defaults.queue.bufferSize;
     this.overflow = options.overflow ?? defaults.queue.overflow;
     this.blockTimeoutMs = options.blockTimeoutMs ?? defaults.queue.blockTimeoutMs;
@@ -60,7 +47,7 @@ export class MetaQueue<T = unknown> {
     return this.records.size;
   }
 
-  offer(record: MetadataRecord<T>): OfferOutcome {
+  offer(record: Item): OfferOutcome {
     if (this.closed) return 'closed';
     if (this.records.size < this.capacity && this.waiters.size === 0) {
       this.records.push(record);
@@ -82,13 +69,16 @@ export class MetaQueue<T = unknown> {
   }
 
   /** Removes and returns up to `max` records, oldest first, and lets waiting publishes in. */
-  take(max: number = Infinity): MetadataRecord<T>[] {
+  take(max: number = Infinity): Item[] {
     const taken = this.records.take(max);
     this.admitWaiters();
     return taken;
   }
 
-  /** Calls `listener` whenever an offer leaves `threshold` or more records queued. */
+  /**
+   * Calls `listener` whenever an offer, or a blocked publish let in, leaves
+   * `threshold` or more records queued.
+   */
   watchBacklog(threshold: number, listener: () => void): void {
     this.backlogThreshold = threshold;
     this.onBacklog = listener;
@@ -105,9 +95,9 @@ export class MetaQueue<T = unknown> {
     }
   }
 
-  private wait(record: MetadataRecord<T>): Promise<'accepted' | 'timeout' | 'closed'> {
+  private wait(item: Item): Promise<'accepted' | 'timeout' | 'closed'> {
     return new Promise((resolve) => {
-      const waiter: Waiter<T> = { record, resolve, settled: false };
+      const waiter: Waiter<Item> = { item, resolve, settled: false };
       if (this.blockTimeoutMs !== undefined) {
         waiter.timer = setTimeout(() => {
           // Left in the deque and skipped by admitWaiters: removal from the middle is O(n).
@@ -125,37 +115,23 @@ export class MetaQueue<T = unknown> {
       if (waiter.settled) continue;
       waiter.settled = true;
       clearTimeout(waiter.timer);
-      this.records.push(waiter.record);
+      this.records.push(waiter.item);
       waiter.resolve('accepted');
     }
     // Timed-out waiters at the head would hold back `offer`'s fast path.
     while (this.waiters.peek()?.settled) this.waiters.shift();
+    // Publishers let in may have refilled the queue: the broker must hear of it.
+    if (this.records.size >= this.backlogThreshold) this.onBacklog!();
   }
 }
 
-function assertQueueOptions(queue: MetaQueue<unknown>): void {
-  if (!Number.isSafeInteger(queue.capacity) || queue.capacity < 1) {
-    throw new MetaqueueConfigError(
-      messages.invalidQueueOption('bufferSize', queue.capacity, 'a positive integer'),
-    );
-  }
-  if (!overflowPolicies.includes(queue.overflow)) {
-    throw new MetaqueueConfigError(
-      messages.invalidQueueOption(
-        'overflow',
-        queue.overflow,
-        overflowPolicies.map((p) => `'${p}'`).join(', '),
-      ),
-    );
-  }
-  const timeout = queue.blockTimeoutMs;
-  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
-    throw new MetaqueueConfigError(
-      messages.invalidQueueOption(
-        'blockTimeoutMs',
-        timeout,
-        'a non-negative number of milliseconds',
-      ),
-    );
+function assertQueueOptions(queue: MetaQueue): void {
+  assertOption('queue', 'bufferSize', queue.capacity, optionRules.positiveInteger);
+  assertOption('queue', 'overflow', queue.overflow, {
+    test: (v) => overflowPolicies.includes(v as OverflowPolicy),
+    expected: overflowPolicies.map((p) => `'${p}'`).join(', '),
+  });
+  if (queue.blockTimeoutMs !== undefined) {
+    assertOption('queue', 'blockTimeoutMs', queue.blockTimeoutMs, optionRules.nonNegativeMs);
   }
 }

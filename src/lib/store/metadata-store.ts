@@ -6,17 +6,13 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import type { MetadataRecord } from '../engine/metadata.interface.js';
 import { defaults } from '../metaqueue.defaults.js';
-import { messages } from '../metaqueue.messages.js';
+import { logMessages } from '../metaqueue.messages.js';
 import { copyMetadata, copyRows } from './copy-rows.js';
 import { createDataSource } from './data-source.factory.js';
-import { describeError, isRowRefusal } from './database-errors.js';
+import { describeError } from '../utils/describe-error.util.js';
+import { isRowRefusal } from './database-errors.js';
 import type { StoreOptions } from './store-options.interface.js';
-
-/** What one `write()` did with its batch. */
-export interface StoreWriteResult {
-  /** Records the database refused, now in `metadata_dead_letter`; all others are in `metadata`. */
-  deadLettered: readonly MetadataRecord[];
-}
+import type { StoreWriteResult } from './store-write-result.interface.js';
 
 // unnest() takes one array per column: seven bind parameters whatever the batch
 // size, far below PostgreSQL's 65,535. ON CONFLICT makes every retry harmless.
@@ -59,13 +55,13 @@ export class MetadataStore implements OnApplicationShutdown {
         if (options.runMigrations ?? defaults.store.runMigrations) {
           await dataSource.runMigrations({ transaction: 'each' });
         }
-        MetadataStore.logger.log(messages.storeConnected(target));
+        MetadataStore.logger.log(logMessages.storeConnected(target));
         return new MetadataStore(dataSource, target, !embedded);
       } catch (error) {
         if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
         if (attempt >= attempts) throw error;
         MetadataStore.logger.warn(
-          messages.storeConnectRetry(target, attempt, attempts, describeError(error)),
+          logMessages.storeConnectRetry(target, attempt, attempts, describeError(error)),
         );
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
@@ -87,7 +83,11 @@ export class MetadataStore implements OnApplicationShutdown {
         if (!isRowRefusal(error)) throw error;
       }
     }
-    return this.insert(records);
+    const result = await this.insert(records);
+    if (result.deadLettered.length > 0) {
+      MetadataStore.logger.warn(logMessages.deadLettered(result.deadLettered.length));
+    }
+    return result;
   }
 
   private async insert(records: readonly MetadataRecord[]): Promise<StoreWriteResult> {

@@ -1,15 +1,9 @@
 import { Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { MetaTaskError } from '../errors/metaqueue.errors.js';
-import { messages } from '../metaqueue.messages.js';
+import { errorMessages } from '../metaqueue.messages.js';
 import { MetaTaskMetadataAccessor } from './meta-task-metadata.accessor.js';
-import type { MetaTaskRunnable } from './meta-task.interface.js';
-
-export interface DiscoveredTask {
-  name: string;
-  type: Type<MetaTaskRunnable>;
-  instance: MetaTaskRunnable;
-}
+import type { DiscoveredTask, MetaTaskRunnable } from './meta-task.interface.js';
 
 /** Finds the `@MetaTask()` providers of the application; runs nothing. */
 @Injectable()
@@ -28,13 +22,13 @@ export class MetaTaskExplorer implements OnModuleInit {
       const options = this.accessor.getOptions(type);
       if (!options) continue;
       if (!wrapper.isDependencyTreeStatic()) {
-        throw new MetaTaskError(messages.taskNotStatic(type.name));
+        throw new MetaTaskError(errorMessages.taskNotStatic(type.name));
       }
       const instance = wrapper.instance as MetaTaskRunnable | undefined;
       if (typeof instance?.run !== 'function') {
-        throw new MetaTaskError(messages.taskWithoutRun(type.name));
+        throw new MetaTaskError(errorMessages.taskWithoutRun(type.name));
       }
-      this.tasks.set(type, { name: options.name ?? type.name, type, instance });
+      this.tasks.set(type, { name: options.name ?? type.name, instance });
     }
   }
 

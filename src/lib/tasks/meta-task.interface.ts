@@ -10,6 +10,12 @@ export interface MetaTaskRunnable {
   run(...args: any[]): unknown;
 }
 
+/** A `@MetaTask()` provider found at startup. */
+export interface DiscoveredTask {
+  name: string;
+  instance: MetaTaskRunnable;
+}
+
 /** One task's outcome, shaped like `Promise.allSettled()`'s, plus the task's name. */
 export type TaskResult<V = unknown> =
   | { task: string; status: 'fulfilled'; value: V }

@@ -1,9 +1,14 @@
 import { Injectable, Logger, type Type } from '@nestjs/common';
 import { MetaTaskError } from '../errors/metaqueue.errors.js';
-import { messages } from '../metaqueue.messages.js';
-import { describeType } from '../queue/data-type.js';
-import { MetaTaskExplorer, type DiscoveredTask } from './meta-task.explorer.js';
-import type { MetaTaskRunnable, TaskResult, TaskRunOptions } from './meta-task.interface.js';
+import { errorMessages, logMessages } from '../metaqueue.messages.js';
+import { describeType } from '../utils/describe-type.util.js';
+import { MetaTaskExplorer } from './meta-task.explorer.js';
+import type {
+  DiscoveredTask,
+  MetaTaskRunnable,
+  TaskResult,
+  TaskRunOptions,
+} from './meta-task.interface.js';
 
 /** A task class, or its instance. */
 export type TaskRef = Type<MetaTaskRunnable> | MetaTaskRunnable;
@@ -43,12 +48,12 @@ export class TaskRunner {
     options: TaskRunOptions = {},
   ): Promise<TaskResults<Tasks>> {
     if (args !== undefined && args.length !== tasks.length) {
-      throw new MetaTaskError(messages.argsMismatch(tasks.length, args.length));
+      throw new MetaTaskError(errorMessages.argsMismatch(tasks.length, args.length));
     }
     const jobs = tasks.map((ref, i) => {
       const task = this.resolve(ref);
       const taskArgs: unknown = args?.[i] ?? [];
-      if (!Array.isArray(taskArgs)) throw new MetaTaskError(messages.argsNotArray(task.name));
+      if (!Array.isArray(taskArgs)) throw new MetaTaskError(errorMessages.argsNotArray(task.name));
       return { task, args: taskArgs };
     });
     return (await this.settle(jobs, options)) as TaskResults<Tasks>;
@@ -66,7 +71,7 @@ export class TaskRunner {
     const task = this.explorer.find(ref);
     if (!task) {
       const name = typeof ref === 'function' ? ref.name : describeType(ref);
-      throw new MetaTaskError(messages.unknownTask(name));
+      throw new MetaTaskError(errorMessages.unknownTask(name));
     }
     return task;
   }
@@ -76,7 +81,7 @@ export class TaskRunner {
     { concurrency = Infinity }: TaskRunOptions,
   ): Promise<TaskResult[]> {
     if (!(concurrency === Infinity || (Number.isSafeInteger(concurrency) && concurrency > 0))) {
-      throw new MetaTaskError(messages.invalidConcurrency(concurrency));
+      throw new MetaTaskError(errorMessages.invalidConcurrency(concurrency));
     }
     const results = new Array<TaskResult>(jobs.length);
     let next = 0;
@@ -95,7 +100,7 @@ export class TaskRunner {
       return { task: task.name, status: 'fulfilled', value: await task.instance.run(...args) };
     } catch (reason) {
       this.logger.error(
-        messages.taskFailed(task.name),
+        logMessages.taskFailed(task.name),
         reason instanceof Error ? reason.stack : String(reason),
       );
       return { task: task.name, status: 'rejected', reason };

@@ -14,18 +14,11 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { MetadataRecord } from '../../engine/metadata.interface.js';
 import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
 import { defaults } from '../../metaqueue.defaults.js';
-import { messages } from '../../metaqueue.messages.js';
+import { errorMessages } from '../../metaqueue.messages.js';
+import { assertOption, optionRules } from '../../utils/assert-option.util.js';
 import type { MetadataConnector } from '../metadata-connector.interface.js';
+import type { OpenMetricsFileOptions } from './openmetrics-file-options.interface.js';
 import { endOfExposition, familyHeader, renderSample } from './openmetrics-format.js';
-
-export interface OpenMetricsFileOptions {
-  /** The file; rotated files sit beside it as `<path>.1`, `<path>.2`, … (oldest first). */
-  path: string;
-  /** Rotate once this many bytes are written. Default 64 MiB. */
-  maxFileBytes?: number;
-  /** fsync the spool after every batch, and each file as it is closed. Default `false`. */
-  fsync?: boolean;
-}
 
 /**
  * Writes every record to a file in OpenMetrics text: the seed's
@@ -51,20 +44,12 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   private nextRotation = 1;
 
   constructor(options: OpenMetricsFileOptions) {
-    if (typeof options?.path !== 'string' || options.path === '') {
-      throw new MetaqueueConfigError(
-        messages.invalidFileOption('path', options?.path, 'a file path'),
-      );
-    }
+    assertOption(owner, 'path', options?.path, optionRules.path);
     this.path = resolve(options.path);
     this.spoolDir = `${this.path}.spool`;
     this.maxFileBytes = options.maxFileBytes ?? defaults.openMetricsFile.maxFileBytes;
     this.fsync = options.fsync ?? defaults.openMetricsFile.fsync;
-    if (!(Number.isSafeInteger(this.maxFileBytes) && this.maxFileBytes > 0)) {
-      throw new MetaqueueConfigError(
-        messages.invalidFileOption('maxFileBytes', this.maxFileBytes, 'a positive integer'),
-      );
-    }
+    assertOption(owner, 'maxFileBytes', this.maxFileBytes, optionRules.positiveInteger);
     this.name = `OpenMetricsFileConnector(${options.path})`;
   }
 
@@ -77,7 +62,9 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       const existing = await stat(this.path).catch(() => undefined);
       if (existing && !existing.isFile()) throw new Error('exists and is not a file');
     } catch (error) {
-      throw new MetaqueueConfigError(messages.fileNotWritable(this.path, (error as Error).message));
+      throw new MetaqueueConfigError(
+        errorMessages.fileNotWritable(this.path, (error as Error).message),
+      );
     }
     const rotated = await this.rotatedIndexes();
     this.nextRotation = Math.max(0, ...rotated) + 1;
@@ -185,6 +172,8 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     ];
   }
 }
+
+const owner = 'OpenMetricsFileConnector';
 
 function exists(path: string): Promise<boolean> {
   return stat(path).then(

@@ -1,4 +1,4 @@
-import { Deque } from '../../src/lib/queue/deque.js';
+import { Deque } from '../../../src/lib/queue/deque.js';
 
 /** A deque whose backing store counts every slot read and write. */
 class CountingDeque<T> extends Deque<T> {

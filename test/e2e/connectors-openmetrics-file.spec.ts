@@ -282,7 +282,7 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     }
     expect(flaky.calls).toBeLessThanOrEqual(6);
     await broker.flush();
-    const stats = broker.counters.connectors;
+    const stats = broker.counters.sinks;
     expect(stats.flaky).toMatchObject({ written: 1_000, failedWrites: 6, dropped: 0, backlog: 0 });
     expect(stats[`OpenMetricsFileConnector(${steady})`]).toMatchObject({
       written: 1_000,
@@ -313,12 +313,12 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
       );
       await broker.flush({ timeoutMs: 50 }).catch(() => undefined);
     }
-    expect(broker.counters.stored).toBe(1_000);
-    const { dropped, backlog } = broker.counters.connectors.broken;
+    expect(broker.counters.sinks.store.written).toBe(1_000);
+    const { dropped, backlog } = broker.counters.sinks.broken;
     expect(backlog).toBeLessThanOrEqual(300 + 100);
     expect(dropped + backlog).toBe(1_000);
     await closeApp();
-    expect(broker.counters.connectors.broken.unflushed).toBe(backlog);
+    expect(broker.counters.sinks.broken.unflushed).toBe(backlog);
   });
 
   it('resolves connectors through Nest DI: a provider class, and a factory', async () => {
@@ -333,7 +333,11 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     const record = await jobs.publish({ data: 1, name: 'n', location: 'l', context: 'c' });
     await broker.flush();
     expect(app!.get(AuditTrail).ids).toEqual([record!.id, record!.id]);
-    expect(Object.keys(broker.counters.connectors)).toEqual(['AuditConnector', 'AuditConnector#2']);
+    expect(Object.keys(broker.counters.sinks)).toEqual([
+      'store',
+      'AuditConnector',
+      'AuditConnector#2',
+    ]);
   });
 
   it('refuses an unwritable path at startup, with the path in the error', async () => {

@@ -1,5 +1,4 @@
 import {
-  Inject,
   Injectable,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
@@ -11,17 +10,11 @@ import {
   type OpenMetricsContentType,
 } from 'prom-client';
 import { BrokerService } from '../broker/broker.service.js';
-import { EngineRegistry } from '../engine/engine-registry.js';
-import { MetadataStore } from '../store/metadata-store.js';
 import type { FlushObservation } from '../broker/flush-observation.interface.js';
+import { EngineRegistry } from '../engine/engine-registry.js';
 import { registerMetricFamilies } from './metric-families.js';
 import { prefersOpenMetrics } from './metrics-content-type.js';
-
-/** One scrape: the exposition and the Content-Type to send it with. */
-export interface MetricsScrape {
-  contentType: string;
-  body: string;
-}
+import type { MetricsScrape } from './metrics-scrape.interface.js';
 
 /**
  * metaqueue's own metrics, in registries of this application's own (never
@@ -45,13 +38,8 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     engines: EngineRegistry,
     private readonly broker: BrokerService,
-    @Inject(MetadataStore) store: MetadataStore | null,
   ) {
-    const sources = {
-      engines: () => engines.getAll(),
-      broker: () => broker.counters,
-      hasStore: () => store !== null,
-    };
+    const sources = { engines: () => engines.getAll(), broker: () => broker.counters };
     this.flushDurations = [this.registry, this.openMetricsRegistry].map((registry) =>
       registerMetricFamilies(registry, sources),
     );

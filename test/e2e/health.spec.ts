@@ -118,7 +118,7 @@ describe(`MetaqueueHealthIndicator, store on ${backend}`, () => {
     connector.failing = true;
     await publish();
     // Failing, but not yet for longer than the threshold: still up.
-    while (app!.get(BrokerService).counters.connectors.flaky.failedWrites === 0) {
+    while (app!.get(BrokerService).counters.sinks.flaky.failedWrites === 0) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     expect((await check()).status).toBe(200);

@@ -1,7 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
-import { prefersOpenMetrics } from '../../src/lib/metrics/metrics-content-type.js';
-import { decodeCursor, encodeCursor } from '../../src/lib/query/metadata-cursor.js';
-import { resolveMetadataQuery } from '../../src/lib/query/metadata-query.parser.js';
+import { prefersOpenMetrics } from '../../../src/lib/metrics/metrics-content-type.js';
+import { decodeCursor, encodeCursor } from '../../../src/lib/query/metadata-cursor.js';
+import { resolveMetadataQuery } from '../../../src/lib/query/metadata-query.parser.js';
 
 describe('resolveMetadataQuery', () => {
   it('defaults to the first 100 records, unfiltered', () => {

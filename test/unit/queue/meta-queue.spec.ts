@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
-import type { MetadataRecord } from '../../src/lib/index.js';
-import { MetaQueue, MetaqueueConfigError } from '../../src/lib/index.js';
+import type { MetadataRecord } from '../../../src/lib/index.js';
+import { MetaQueue, MetaqueueConfigError } from '../../../src/lib/index.js';
 
 const record = (n: number): MetadataRecord<number> => ({
   id: `id-${n}`,
@@ -17,7 +17,7 @@ describe('MetaQueue', () => {
   afterEach(() => jest.useRealTimers());
 
   it('keeps FIFO order and reports its size and capacity', () => {
-    const queue = new MetaQueue<number>({ bufferSize: 3 });
+    const queue = new MetaQueue<MetadataRecord<number>>({ bufferSize: 3 });
     [1, 2, 3].forEach((n) => expect(queue.offer(record(n))).toBe('accepted'));
     expect(queue.size).toBe(3);
     expect(queue.capacity).toBe(3);
@@ -34,7 +34,7 @@ describe('MetaQueue', () => {
   });
 
   it('drop-newest keeps the queued records', () => {
-    const queue = new MetaQueue<number>({ bufferSize: 2, overflow: 'drop-newest' });
+    const queue = new MetaQueue<MetadataRecord<number>>({ bufferSize: 2, overflow: 'drop-newest' });
     void queue.offer(record(1));
     void queue.offer(record(2));
     expect(queue.offer(record(3))).toBe('dropped-newest');
@@ -42,7 +42,7 @@ describe('MetaQueue', () => {
   });
 
   it('drop-oldest makes room for the new record', () => {
-    const queue = new MetaQueue<number>({ bufferSize: 2, overflow: 'drop-oldest' });
+    const queue = new MetaQueue<MetadataRecord<number>>({ bufferSize: 2, overflow: 'drop-oldest' });
     void queue.offer(record(1));
     void queue.offer(record(2));
     expect(queue.offer(record(3))).toBe('dropped-oldest');
@@ -50,14 +50,14 @@ describe('MetaQueue', () => {
   });
 
   it('error reports a full queue and keeps what it has', () => {
-    const queue = new MetaQueue<number>({ bufferSize: 1, overflow: 'error' });
+    const queue = new MetaQueue<MetadataRecord<number>>({ bufferSize: 1, overflow: 'error' });
     void queue.offer(record(1));
     expect(queue.offer(record(2))).toBe('full');
     expect(queue.take().map((r) => r.data)).toEqual([1]);
   });
 
   it('block admits waiting records in arrival order as space frees', async () => {
-    const queue = new MetaQueue<number>({ bufferSize: 1 });
+    const queue = new MetaQueue<MetadataRecord<number>>({ bufferSize: 1 });
     void queue.offer(record(1));
     const second = queue.offer(record(2));
     const third = queue.offer(record(3));
@@ -74,7 +74,7 @@ describe('MetaQueue', () => {
 
   it('block with a timeout gives up, and the record never enters', async () => {
     jest.useFakeTimers();
-    const queue = new MetaQueue<number>({ bufferSize: 1, blockTimeoutMs: 50 });
+    const queue = new MetaQueue<MetadataRecord<number>>({ bufferSize: 1, blockTimeoutMs: 50 });
     void queue.offer(record(1));
     const waiting = queue.offer(record(2)) as Promise<string>;
     jest.advanceTimersByTime(50);

@@ -8,7 +8,7 @@ import {
   type EngineCounters,
   type Metadata,
   type OverflowPolicy,
-} from '../../src/lib/index.js';
+} from '../../../src/lib/index.js';
 
 const meta = <T>(data: T, overrides: Partial<Metadata<T>> = {}): Metadata<T> => ({
   data,

@@ -210,7 +210,7 @@ describe(`GET /metrics, store on ${backend}`, () => {
 
     const all = samples((await s.scrape()).text);
     const counters = s.broker.counters;
-    expect(counters.stored).toBe(5);
+    expect(counters.sinks.store.written).toBe(5);
     expect(valueOf(all, 'metaqueue_queue_depth', { topic: 'jobs' })).toBe(0);
     expect(valueOf(all, 'metaqueue_sink_written_total', { sink: 'store' })).toBe(5);
     expect(valueOf(all, 'metaqueue_sink_written_total', { sink: 'memory' })).toBe(5);
@@ -225,11 +225,11 @@ describe(`GET /metrics, store on ${backend}`, () => {
     connector.failing = true;
     await s.engine<number>('jobs').publish({ data: 9, name: 'n', location: 'l', context: 'c' });
     await s.broker.flush({ timeoutMs: 50 }).catch(() => undefined);
-    await waitFor(() => s.broker.counters.connectors.memory.failedWrites >= 2);
+    await waitFor(() => s.broker.counters.sinks.memory.failedWrites >= 2);
     // Retries go on during the scrape: the count lies between the counters before and after it.
-    const failedBefore = s.broker.counters.connectors.memory.failedWrites;
+    const failedBefore = s.broker.counters.sinks.memory.failedWrites;
     const failing = samples((await s.scrape()).text);
-    const failedAfter = s.broker.counters.connectors.memory.failedWrites;
+    const failedAfter = s.broker.counters.sinks.memory.failedWrites;
     expect(valueOf(failing, 'metaqueue_sink_written_total', { sink: 'store' })).toBe(6);
     expect(valueOf(failing, 'metaqueue_sink_backlog', { sink: 'memory' })).toBe(1);
     const failed = valueOf(failing, 'metaqueue_sink_failed_writes_total', { sink: 'memory' });

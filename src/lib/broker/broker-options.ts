@@ -1,0 +1,23 @@
+import { defaults } from '../metaqueue.defaults.js';
+import { assertOption, optionRules } from '../utils/assert-option.util.js';
+import { definedOnly } from '../utils/defined-only.util.js';
+import type { BrokerOptions } from './broker-options.interface.js';
+
+const rules: Record<keyof BrokerOptions, (typeof optionRules)[keyof typeof optionRules]> = {
+  flushIntervalMs: optionRules.positiveMs,
+  shutdownTimeoutMs: optionRules.positiveMs,
+  retryInitialDelayMs: optionRules.positiveMs,
+  retryMaxDelayMs: optionRules.positiveMs,
+  maxBatchSize: optionRules.positiveInteger,
+  maxConnectorBacklog: optionRules.positiveInteger,
+  storeConcurrency: optionRules.positiveInteger,
+};
+
+/** The broker options with their defaults; throws `MetaqueueConfigError` on a bad one. */
+export function resolveBrokerOptions(options: BrokerOptions = {}): Required<BrokerOptions> {
+  const resolved = { ...defaults.broker, ...definedOnly(options) };
+  for (const [option, rule] of Object.entries(rules)) {
+    assertOption('broker', option, resolved[option as keyof BrokerOptions], rule);
+  }
+  return resolved;
+}

@@ -1,0 +1,74 @@
+/**
+ * When flush passes run: every `intervalMs`, "soon" on request, and on
+ * demand; never two at once. A request while a pass runs gets one more pass
+ * right after it, however many requests came. The timer never keeps the
+ * process alive, and a failed pass is reported, never thrown into the event
+ * loop.
+ */
+export class FlushLoop {
+  private timer?: NodeJS.Timeout;
+  private started = false;
+  private passing?: Promise<void>;
+  private again = false;
+
+  constructor(
+    private readonly pass: () => Promise<void>,
+    private readonly intervalMs: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  get running(): boolean {
+    return this.started;
+  }
+
+  start(): void {
+    this.started = true;
+    this.schedule(this.intervalMs);
+  }
+
+  /** Stops the timer; a pass under way goes on, and `run()` still works. */
+  stop(): void {
+    this.started = false;
+    clearTimeout(this.timer);
+  }
+
+  /** A pass now, or right after the one under way. */
+  soon(): void {
+    if (!this.started) return;
+    if (this.passing) this.again = true;
+    else this.schedule(0);
+  }
+
+  /** Runs a pass, or joins the one under way and asks for one more; resolves when they are done. */
+  run(): Promise<void> {
+    if (this.passing) {
+      this.again = true;
+      return this.passing;
+    }
+    this.passing = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.pass();
+        } while (this.again);
+      } finally {
+        this.passing = undefined;
+      }
+    })();
+    return this.passing;
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), delayMs);
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    this.run()
+      .catch(this.onError)
+      .finally(() => {
+        if (this.started) this.schedule(this.intervalMs);
+      });
+  }
+}

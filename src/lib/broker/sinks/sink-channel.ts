@@ -1,0 +1,152 @@
+import type { LoggerService } from '@nestjs/common';
+import type { MetadataRecord } from '../../engine/metadata.interface.js';
+import { logMessages } from '../../metaqueue.messages.js';
+import { Deque } from '../../queue/deque.js';
+import type { SinkStats } from '../broker-stats.interface.js';
+import type { SourceBatch } from '../source/record-source.interface.js';
+import type { RecordSink } from './record-sink.interface.js';
+import type { RetryLoop } from './retry-loop.js';
+
+/** A batch on its way to one sink: the source's batch, and the records this sink gets of it. */
+export interface Delivery {
+  batch: SourceBatch;
+  records: readonly MetadataRecord[];
+}
+
+export interface SinkChannelOptions {
+  /** Writes under way at once; their results are still passed on in order. */
+  concurrency: number;
+  /**
+   * Most records waiting to be written; past it the oldest waiting batches
+   * are dropped, counted. `Infinity` when the caller paces with `whenRoom()`.
+   */
+  maxBacklog: number;
+}
+
+/**
+ * One sink's own line: deliveries wait in order, up to `concurrency` are
+ * written at once, each retried until it succeeds, and `onSettled` hears of
+ * each in the order pushed, with the records the sink took. A slow or failing
+ * sink only grows its own backlog; it never holds back another sink.
+ */
+export class SinkChannel {
+  readonly stats: SinkStats = {
+    written: 0,
+    deadLettered: 0,
+    failedWrites: 0,
+    dropped: 0,
+    backlog: 0,
+    unflushed: 0,
+  };
+  private readonly waiting = new Deque<Delivery>();
+  private waitingRecords = 0;
+  private readonly writing: { delivery: Delivery; taken: Promise<readonly MetadataRecord[]> }[] =
+    [];
+  private delivering?: Promise<void>;
+  private readonly roomWaiters: { resolve(): void; reject(error: unknown): void }[] = [];
+
+  constructor(
+    private readonly sink: RecordSink,
+    private readonly options: SinkChannelOptions,
+    private readonly retry: RetryLoop,
+    private readonly logger: LoggerService,
+    /** Called once per delivery, in order: written (with what the sink took) or dropped (with none). */
+    private readonly onSettled: (delivery: Delivery, taken: readonly MetadataRecord[]) => void,
+  ) {}
+
+  get name(): string {
+    return this.sink.name;
+  }
+
+  push(delivery: Delivery): void {
+    this.waiting.push(delivery);
+    this.waitingRecords += delivery.records.length;
+    this.stats.backlog += delivery.records.length;
+    this.dropPastBacklog();
+    this.fill();
+  }
+
+  /** Resolves once fewer than `concurrency` deliveries are waiting or being written. */
+  whenRoom(): Promise<void> {
+    if (this.writing.length + this.waiting.size < this.options.concurrency) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => this.roomWaiters.push({ resolve, reject }));
+  }
+
+  /** Resolves when the backlog is written; rejects with `ShutdownDeadlineError` past the deadline. */
+  async drain(): Promise<void> {
+    while (this.delivering) await this.delivering;
+  }
+
+  /** Shutdown gave up on the backlog (and on `alsoLost` records it never got): counts and logs it. */
+  abandon(timeoutMs: number, alsoLost = 0): void {
+    const lost = this.stats.backlog + alsoLost;
+    this.stats.unflushed += lost;
+    this.logger.error(logMessages.sinkUnflushed(this.name, lost, timeoutMs));
+  }
+
+  private dropPastBacklog(): void {
+    while (this.waitingRecords > this.options.maxBacklog && this.waiting.size > 0) {
+      const dropped = this.waiting.shift()!;
+      const n = dropped.records.length;
+      this.waitingRecords -= n;
+      this.stats.backlog -= n;
+      this.stats.dropped += n;
+      this.logger.warn(logMessages.sinkBacklogFull(this.name, n, this.options.maxBacklog));
+      this.onSettled(dropped, []);
+    }
+  }
+
+  private fill(): void {
+    while (this.writing.length < this.options.concurrency && this.waiting.size > 0) {
+      const delivery = this.waiting.shift()!;
+      this.waitingRecords -= delivery.records.length;
+      const taken = this.write(delivery.records);
+      // Awaited in order by deliverInOrder(); one behind a failing write must not count as unhandled.
+      taken.catch(() => undefined);
+      this.writing.push({ delivery, taken });
+    }
+    if (!this.delivering && this.writing.length > 0) {
+      this.delivering = this.deliverInOrder();
+      // Only shutdown's deadline makes it fail; drain() awaits and reports that.
+      this.delivering.catch(() => undefined);
+    }
+  }
+
+  private async deliverInOrder(): Promise<void> {
+    try {
+      while (this.writing.length > 0) {
+        const { delivery, taken } = this.writing[0];
+        const records = await taken;
+        this.writing.shift();
+        this.stats.backlog -= delivery.records.length;
+        this.onSettled(delivery, records);
+        this.fill();
+        for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
+      }
+    } catch (error) {
+      for (const waiter of this.roomWaiters.splice(0)) waiter.reject(error);
+      throw error;
+    } finally {
+      // Cleared in the same tick the loop ends, so a push right after starts a new one.
+      this.delivering = undefined;
+    }
+  }
+
+  /** Writes with retries; resolves to the records the sink took (all but the dead-lettered). */
+  private async write(records: readonly MetadataRecord[]): Promise<readonly MetadataRecord[]> {
+    if (records.length === 0) return records;
+    const result = await this.retry.run(() => this.sink.write(records), {
+      sink: this.name,
+      records: records.length,
+      onFailure: () => this.stats.failedWrites++,
+    });
+    const refused = result?.deadLettered ?? [];
+    this.stats.written += records.length - refused.length;
+    if (refused.length === 0) return records;
+    this.stats.deadLettered += refused.length;
+    const isRefused = new Set(refused);
+    return records.filter((record) => !isRefused.has(record));
+  }
+}

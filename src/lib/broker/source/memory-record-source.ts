@@ -1,0 +1,66 @@
+import type { EngineRegistry } from '../../engine/engine-registry.js';
+import type { MetadataRecord } from '../../engine/metadata.interface.js';
+import type { BatchReader, RecordSource, SourceBatch } from './record-source.interface.js';
+import { RoundRobinBatcher } from './round-robin-batcher.js';
+
+/**
+ * The engines' in-memory queues as a source. A record leaves its queue when
+ * it is read, which lets a blocked publish in; until every sink has
+ * acknowledged it, it is counted in flight, held only by the sinks' channels.
+ * Nothing survives the process: see the README's Guarantees.
+ */
+export class MemoryRecordSource implements RecordSource {
+  private readonly batcher = new RoundRobinBatcher<MetadataRecord>();
+  /** Acknowledgements each batch in flight still waits for. */
+  private readonly unacknowledged = new Map<SourceBatch, number>();
+  private sinks = 0;
+  private inFlightRecords = 0;
+
+  constructor(private readonly engines: EngineRegistry) {}
+
+  get waiting(): number {
+    return this.engines.getAll().reduce((n, engine) => n + engine.size, 0);
+  }
+
+  get inFlight(): number {
+    return this.inFlightRecords;
+  }
+
+  start(sinks: readonly string[]): Promise<void> {
+    this.sinks = sinks.length;
+    return Promise.resolve();
+  }
+
+  watch(threshold: number, listener: () => void): void {
+    for (const engine of this.engines.getAll()) engine.queue.watchBacklog(threshold, listener);
+  }
+
+  reader(maxBatchSize: number): BatchReader {
+    const nextRecords = this.batcher.pass(this.engines.getAll(), maxBatchSize);
+    return {
+      next: () => {
+        const records = nextRecords();
+        if (records.length === 0) return Promise.resolve(undefined);
+        const batch: SourceBatch = { records };
+        this.unacknowledged.set(batch, this.sinks);
+        this.inFlightRecords += records.length;
+        return Promise.resolve(batch);
+      },
+    };
+  }
+
+  acknowledge(_sink: string, batch: SourceBatch): void {
+    const left = this.unacknowledged.get(batch);
+    if (left === undefined) return;
+    if (left > 1) {
+      this.unacknowledged.set(batch, left - 1);
+      return;
+    }
+    this.unacknowledged.delete(batch);
+    this.inFlightRecords -= batch.records.length;
+  }
+
+  close(): void {
+    for (const engine of this.engines.getAll()) engine.close();
+  }
+}

@@ -1,0 +1,36 @@
+import type { MetadataRecord } from '../../engine/metadata.interface.js';
+
+/** Records a source handed out together; each sink acknowledges it once it has them. */
+export interface SourceBatch {
+  readonly records: readonly MetadataRecord[];
+}
+
+/** Hands out, batch by batch, what waited in a source when the reader was made. */
+export interface BatchReader {
+  /** The next batch of at most the reader's size, or `undefined` when the pass is done. */
+  next(): Promise<SourceBatch | undefined>;
+}
+
+/**
+ * Where accepted records wait until every sink has them: the engines' queues
+ * in memory, and in time a disk log or a stream. The broker reads batches,
+ * hands each to every sink, and each sink acknowledges it under its own name
+ * once written. A source forgets a record only when every sink has
+ * acknowledged it, so a durable source keeps one position per sink.
+ */
+export interface RecordSource {
+  /** Records waiting to be read. */
+  readonly waiting: number;
+  /** Records read and not yet acknowledged by every sink. */
+  readonly inFlight: number;
+  /** Names the sinks that will acknowledge; called once, before the first read. */
+  start(sinks: readonly string[]): Promise<void>;
+  /** Calls `listener` whenever `threshold` or more records wait, so a flush can start early. */
+  watch(threshold: number, listener: () => void): void;
+  /** A reader of what waits now; later records wait for the next reader. */
+  reader(maxBatchSize: number): BatchReader;
+  /** `sink` has the batch: written, dead-lettered, or dropped by its own bound. */
+  acknowledge(sink: string, batch: SourceBatch): void;
+  /** Closes intake: later publishes are refused; what waits can still be read. */
+  close(): void;
+}

@@ -1,0 +1,35 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
+import { METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
+import type { ResolvedConnector } from './metadata-connector.interface.js';
+import { resolveConnectors } from './resolve-connectors.js';
+
+/**
+ * The application's connectors: resolved and opened once every provider is
+ * built, closed after the broker's final flush (which runs in
+ * `beforeApplicationShutdown`, before this hook).
+ */
+@Injectable()
+export class ConnectorRegistry implements OnModuleInit, OnApplicationShutdown {
+  private connectors: ResolvedConnector[] = [];
+
+  constructor(
+    @Inject(METAQUEUE_MODULE_OPTIONS) private readonly options: MetaqueueModuleOptions,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.connectors = await resolveConnectors(this.options.connectors ?? [], this.moduleRef);
+  }
+
+  getAll(): readonly ResolvedConnector[] {
+    return this.connectors;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const connectors = this.connectors;
+    this.connectors = [];
+    await Promise.all(connectors.map(async ({ connector }) => connector.close?.()));
+  }
+}

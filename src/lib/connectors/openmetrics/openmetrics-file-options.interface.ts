@@ -1,0 +1,8 @@
+export interface OpenMetricsFileOptions {
+  /** The file; rotated files sit beside it as `<path>.1`, `<path>.2`, … (oldest first). */
+  path: string;
+  /** Rotate once this many bytes are written. Default 64 MiB. */
+  maxFileBytes?: number;
+  /** fsync the spool after every batch, and each file as it is closed. Default `false`. */
+  fsync?: boolean;
+}

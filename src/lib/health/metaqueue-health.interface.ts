@@ -1,0 +1,20 @@
+/** Thresholds of `isHealthy()`. */
+export interface MetaqueueHealthOptions {
+  /** A sink failing this long (records waiting, none written) is down. Default 60 s. */
+  failingForMs?: number;
+  /** A queue full at every check for this long is down. Default 60 s. */
+  fullForMs?: number;
+}
+
+/** What `isHealthy()` says, under its key; a `HealthIndicatorResult` of @nestjs/terminus. */
+export type MetaqueueHealthResult<Key extends string = string> = Record<Key, MetaqueueHealth>;
+
+export interface MetaqueueHealth {
+  status: 'up' | 'down';
+  /** Why it is down. */
+  message?: string;
+  /** Sinks ("store" or connector names) failing longer than `failingForMs`. */
+  failingSinks?: string[];
+  /** Topics whose queue has been full longer than `fullForMs`. */
+  fullQueues?: string[];
+}

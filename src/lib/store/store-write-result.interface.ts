@@ -1,0 +1,7 @@
+import type { MetadataRecord } from '../engine/metadata.interface.js';
+
+/** What one `MetadataStore.write()` did with its batch. */
+export interface StoreWriteResult {
+  /** Records the database refused, now in `metadata_dead_letter`; all others are in `metadata`. */
+  deadLettered: readonly MetadataRecord[];
+}

@@ -1,0 +1,45 @@
+import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
+import { errorMessages } from '../metaqueue.messages.js';
+
+/** What an option must be: a test, and how the error message says it. */
+export interface OptionRule {
+  test(value: unknown): boolean;
+  expected: string;
+}
+
+export const optionRules = {
+  positiveInteger: {
+    test: (v) => Number.isSafeInteger(v) && (v as number) > 0,
+    expected: 'a positive integer',
+  },
+  positiveMs: {
+    test: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0,
+    expected: 'a positive number of milliseconds',
+  },
+  nonNegativeMs: {
+    test: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0,
+    expected: 'a non-negative number of milliseconds',
+  },
+  path: {
+    test: (v) => typeof v === 'string' && v !== '',
+    expected: 'a file path',
+  },
+} satisfies Record<string, OptionRule>;
+
+/**
+ * Throws a `MetaqueueConfigError` naming the option, its value and what it
+ * should be, unless `rule` accepts the value. `owner` says whose option it is
+ * ("broker", "queue", …).
+ */
+export function assertOption(
+  owner: string,
+  option: string,
+  value: unknown,
+  rule: OptionRule,
+): void {
+  if (!rule.test(value)) {
+    throw new MetaqueueConfigError(
+      errorMessages.invalidOption(owner, option, value, rule.expected),
+    );
+  }
+}

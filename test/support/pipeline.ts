@@ -1,0 +1,63 @@
+import type { ModuleRef } from '@nestjs/core';
+import { BrokerService } from '../../src/lib/broker/broker.service.js';
+import { MemoryRecordSource } from '../../src/lib/broker/source/memory-record-source.js';
+import type { RecordSource } from '../../src/lib/broker/source/record-source.interface.js';
+import { ConnectorRegistry } from '../../src/lib/connectors/connector.registry.js';
+import {
+  EngineRegistry,
+  type BrokerOptions,
+  type MetadataConnector,
+  type MetadataEngine,
+  type MetadataStore,
+  type TopicDefinition,
+} from '../../src/lib/index.js';
+import type { MemorySink } from './memory-sink.js';
+
+/** How a contract or unit test makes a source over an application's engines. */
+export type SourceFactory = (engines: EngineRegistry) => RecordSource;
+
+export const memorySource: SourceFactory = (engines) => new MemoryRecordSource(engines);
+
+export interface PipelineOptions {
+  topics: TopicDefinition[];
+  /** The store: a sink in memory, or none (`store: false`). */
+  store?: MemorySink;
+  /** Connectors; a `MemorySink` will do. */
+  connectors?: (MetadataConnector | MemorySink)[];
+  broker?: BrokerOptions;
+  source?: SourceFactory;
+}
+
+/**
+ * The broker and its parts, wired by hand as `MetaqueueModule` wires them,
+ * with sinks in memory: for tests of the pipeline that need no Nest app.
+ */
+export async function startPipeline(options: PipelineOptions) {
+  const engines = new EngineRegistry(options.topics);
+  const source = (options.source ?? memorySource)(engines);
+  const moduleOptions = {
+    connectors: (options.connectors ?? []) as MetadataConnector[],
+    broker: options.broker,
+  };
+  const connectors = new ConnectorRegistry(moduleOptions, {} as ModuleRef);
+  await connectors.onModuleInit();
+  const store = (options.store ?? null) as unknown as MetadataStore | null;
+  const broker = new BrokerService(source, store, connectors, moduleOptions);
+  await broker.onApplicationBootstrap();
+  return {
+    engines,
+    source,
+    broker,
+    engine: <T = number>(topic: string): MetadataEngine<T> => engines.get<T>(topic),
+    /** Shuts down as Nest does: the broker's last flush, then the connectors close. */
+    close: async () => {
+      await broker.beforeApplicationShutdown();
+      await connectors.onApplicationShutdown();
+    },
+  };
+}
+
+/** The ids of the records a set of publishes resolved with (drop-newest resolves to none). */
+export function idsOf(settled: PromiseSettledResult<{ id: string } | undefined>[]): string[] {
+  return settled.flatMap((s) => (s.status === 'fulfilled' && s.value ? [s.value.id] : []));
+}
