@@ -11,7 +11,12 @@ export { getEngineToken } from './metaqueue.tokens.js';
 
 export { MetadataEngine } from './engine/metadata-engine.js';
 export type { Metadata, MetadataRecord } from './engine/metadata.interface.js';
-export type { EngineCounters, DropReason, RejectReason } from './engine/engine-counters.js';
+export type {
+  DropListener,
+  DropReason,
+  EngineCounters,
+  RejectReason,
+} from './engine/engine-counters.js';
 export { EngineRegistry } from './engine/engine-registry.js';
 export { InjectEngine } from './engine/inject-engine.decorator.js';
 export type { Topic } from './engine/topic.js';

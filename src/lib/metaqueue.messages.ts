@@ -84,6 +84,8 @@ export const logMessages = {
   flushFailed: (reason: string) =>
     `Flush failed: ${reason}. The records are kept for the next flush.`,
   flushObserverFailed: (reason: string) => `A flush observer failed: ${reason}.`,
+  dropListenerFailed: (topic: string, reason: string) =>
+    `An onDropped listener of topic '${topic}' failed: ${reason}.`,
   taskFailed: (task: string) => `Task ${task} failed`,
 } as const;
 

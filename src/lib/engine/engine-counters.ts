@@ -1,5 +1,10 @@
+import type { MetadataRecord } from './metadata.interface.js';
+
 /** Why a record was dropped by its queue's overflow policy. */
 export type DropReason = 'drop-newest' | 'drop-oldest';
+
+/** Hears of each record an engine's overflow policy drops: `engine.onDropped(listener)`. */
+export type DropListener<T = unknown> = (record: MetadataRecord<T>, reason: DropReason) => void;
 
 /** Why a publish was rejected (it threw). */
 export type RejectReason = 'invalid' | 'queue-full' | 'timeout' | 'closed';

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
   DataTypeError,
@@ -8,7 +9,14 @@ import {
 import type { OfferOutcome } from '../queue/meta-queue-options.interface.js';
 import { MetaQueue } from '../queue/meta-queue.js';
 import { describeType } from '../utils/describe-type.util.js';
-import { createCounters, type EngineCounters } from './engine-counters.js';
+import { logMessages } from '../metaqueue.messages.js';
+import { describeError } from '../utils/describe-error.util.js';
+import {
+  createCounters,
+  type DropListener,
+  type DropReason,
+  type EngineCounters,
+} from './engine-counters.js';
 import { assertMetadataFields, encodeData } from './metadata-encoder.js';
 import type { Metadata, MetadataRecord } from './metadata.interface.js';
 import { assertTopic } from './topic.js';
@@ -19,7 +27,9 @@ import { assertTopic } from './topic.js';
  * per topic, and it works the same without Nest.
  */
 export class MetadataEngine<T = unknown> {
+  private static readonly logger = new Logger('MetadataEngine');
   private readonly stats: EngineCounters = createCounters();
+  private readonly dropListeners = new Set<DropListener<T>>();
 
   constructor(
     readonly topic: string,
@@ -57,7 +67,7 @@ export class MetadataEngine<T = unknown> {
       this.stats.rejected.invalid++;
       throw error;
     }
-    const offered = this.queue.offer(record);
+    const offered = this.queue.offer(record, this.onEvicted);
     let outcome: Exclude<OfferOutcome, Promise<unknown>> | 'timeout';
     if (typeof offered === 'string') {
       outcome = offered;
@@ -72,11 +82,11 @@ export class MetadataEngine<T = unknown> {
         this.stats.accepted++;
         return record;
       case 'dropped-oldest':
-        // The new record is in and an accepted one is out: accepted stays level.
-        this.stats.dropped['drop-oldest']++;
+        // The new record is in and an accepted one is out (counted by onEvicted): accepted stays level.
         return record;
       case 'dropped-newest':
         this.stats.dropped['drop-newest']++;
+        this.notifyDropped(record, 'drop-newest');
         return undefined;
       case 'full':
         this.stats.rejected['queue-full']++;
@@ -90,6 +100,17 @@ export class MetadataEngine<T = unknown> {
     }
   }
 
+  /**
+   * Calls `listener` with every record the overflow policy drops, and why:
+   * with `drop-newest` the record just published (its publish resolves to
+   * `undefined`), with `drop-oldest` the accepted record pushed out for it.
+   * Returns how to stop listening.
+   */
+  onDropped(listener: DropListener<T>): () => void {
+    this.dropListeners.add(listener);
+    return () => void this.dropListeners.delete(listener);
+  }
+
   /** Removes and returns up to `max` queued records, oldest first: the broker's side. */
   take(max?: number): MetadataRecord<T>[] {
     // Only this engine offers into its queue, so it holds this engine's records.
@@ -99,6 +120,24 @@ export class MetadataEngine<T = unknown> {
   /** Rejects every later publish, and those waiting for space, with `EngineClosedError`. */
   close(): void {
     this.queue.close();
+  }
+
+  private readonly onEvicted = (evicted: unknown): void => {
+    this.stats.dropped['drop-oldest']++;
+    this.notifyDropped(evicted as MetadataRecord<T>, 'drop-oldest');
+  };
+
+  private notifyDropped(record: MetadataRecord<T>, reason: DropReason): void {
+    for (const listener of this.dropListeners) {
+      try {
+        listener(record, reason);
+      } catch (error) {
+        // A listener must not turn a publish that went through into an error.
+        MetadataEngine.logger.warn(
+          logMessages.dropListenerFailed(this.topic, describeError(error)),
+        );
+      }
+    }
   }
 
   private stamp(metadata: Metadata<T>): MetadataRecord<T> {

@@ -47,7 +47,8 @@ export class MetaQueue<Item = unknown> {
     return this.records.size;
   }
 
-  offer(record: Item): OfferOutcome {
+  /** Offers an item; with `drop-oldest`, `onEvicted` hears of the item pushed out for it. */
+  offer(record: Item, onEvicted?: (evicted: Item) => void): OfferOutcome {
     if (this.closed) return 'closed';
     if (this.records.size < this.capacity && this.waiters.size === 0) {
       this.records.push(record);
@@ -58,7 +59,7 @@ export class MetaQueue<Item = unknown> {
       case 'drop-newest':
         return 'dropped-newest';
       case 'drop-oldest':
-        this.records.shift();
+        onEvicted?.(this.records.shift()!);
         this.records.push(record);
         return 'dropped-oldest';
       case 'error':

@@ -280,3 +280,44 @@ describe('MetadataEngine', () => {
     );
   });
 });
+
+describe('MetadataEngine.onDropped', () => {
+  const full = async (overflow: OverflowPolicy) => {
+    const engine = new MetadataEngine<number>('rows', new MetaQueue({ bufferSize: 2, overflow }));
+    const dropped: [number, string][] = [];
+    const stop = engine.onDropped((record, reason) => dropped.push([record.data, reason]));
+    for (let i = 0; i < 5; i++) await engine.publish(meta(i));
+    return { engine, dropped, stop };
+  };
+
+  it('names each record drop-newest drops: the one just published', async () => {
+    const { dropped } = await full('drop-newest');
+    expect(dropped).toEqual([
+      [2, 'drop-newest'],
+      [3, 'drop-newest'],
+      [4, 'drop-newest'],
+    ]);
+  });
+
+  it('names each record drop-oldest pushes out, counted as it is told', async () => {
+    const { engine, dropped } = await full('drop-oldest');
+    expect(dropped).toEqual([
+      [0, 'drop-oldest'],
+      [1, 'drop-oldest'],
+      [2, 'drop-oldest'],
+    ]);
+    expect(engine.counters.dropped['drop-oldest']).toBe(3);
+    expect(engine.take().map((r) => r.data)).toEqual([3, 4]);
+  });
+
+  it('stops when asked, and a listener that throws does not fail the publish', async () => {
+    const { engine, dropped, stop } = await full('drop-newest');
+    stop();
+    engine.onDropped(() => {
+      throw new Error('listener broke');
+    });
+    await expect(engine.publish(meta(9))).resolves.toBeUndefined();
+    expect(dropped).toHaveLength(3);
+    expect(engine.counters.dropped['drop-newest']).toBe(4);
+  });
+});
