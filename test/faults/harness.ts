@@ -1,9 +1,11 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   BrokerService,
+  EngineRegistry,
   getEngineToken,
   OpenMetricsFileConnector,
   type BrokerOptions,
@@ -27,6 +29,7 @@ if (!serverUrl)
  */
 export class FaultWorld {
   readonly dir = mkdtempSync(join(tmpdir(), 'metaqueue-faults-'));
+  private readonly droppedIds = new Set<string>();
   private readonly apps: TestingModule[] = [];
   db!: TestDatabase;
   proxy!: TcpProxy;
@@ -58,6 +61,7 @@ export class FaultWorld {
       connectors: [options.wrapFile ? options.wrapFile(file) : file],
       broker: { retryInitialDelayMs: 10, retryMaxDelayMs: 250, ...options.broker },
     });
+    this.watchDrops(app);
     this.apps.push(app);
     return {
       app,
@@ -66,40 +70,62 @@ export class FaultWorld {
     };
   }
 
+  /** Keeps the id of every record an engine of `app` drops, for the tally. */
+  watchDrops(app: INestApplicationContext): void {
+    for (const engine of app.get(EngineRegistry).getAll()) {
+      engine.onDropped((record) => this.droppedIds.add(record.id));
+    }
+  }
+
   async closeApps(): Promise<void> {
     this.proxy.refuse(false);
     await Promise.all(this.apps.splice(0).map((app) => app.close()));
   }
 
-  /** Counts what reached the table, the dead-letter table and the closed files. */
-  async tally(
-    counts: Pick<Tally, 'published' | 'accepted' | 'dropped'>,
-    acceptedIds?: Iterable<string>,
-  ): Promise<Tally> {
+  /**
+   * Closes the apps, then compares, as id sets, what was accepted (the ids
+   * publish() resolved with, less those dropped since) with what reached the
+   * table, the dead-letter table and the closed files. With the engines'
+   * counters, also checks that they agree with the ids.
+   */
+  async tally(resolvedIds: Iterable<string>, counters: EngineCounters[] = []): Promise<Tally> {
     await this.closeApps();
-    const [{ rows, distinct }] = await this.db.query<{ rows: number; distinct: number }>(
-      'SELECT count(*)::int AS rows, count(DISTINCT id)::int AS distinct FROM metadata',
-    );
-    const [{ dead }] = await this.db.query<{ dead: number }>(
-      'SELECT count(*)::int AS dead FROM metadata_dead_letter',
+    const resolved = new Set(resolvedIds);
+    const dropped = this.droppedIds;
+    const accepted = new Set([...resolved].filter((id) => !dropped.has(id)));
+    const storedRows = await this.db.query<{ id: string }>('SELECT id FROM metadata');
+    const stored = new Set(storedRows.map((r) => r.id));
+    const dead = new Set(
+      (await this.db.query<{ id: string }>('SELECT id FROM metadata_dead_letter')).map((r) => r.id),
     );
     const fileIds = readdirSync(this.dir)
       .filter((f) => /\.txt(\.\d+)?$/.test(f))
       .flatMap((f) => parseOpenMetrics(join(this.dir, f)).map((s) => s.labels.id));
-    let phantoms: number | undefined;
-    if (acceptedIds) {
-      const known = new Set(acceptedIds);
-      const ids = await this.db.query<{ id: string }>('SELECT id FROM metadata');
-      phantoms = ids.filter(({ id }) => !known.has(id)).length;
-    }
+    const inFile = new Set(fileIds);
+    const count = (ids: Iterable<string>, where: (id: string) => boolean) =>
+      [...ids].filter(where).length;
+    const counted = (read: (c: EngineCounters) => number) =>
+      counters.reduce((n, c) => n + read(c), 0);
     return {
-      ...counts,
-      stored: distinct,
-      duplicateRows: rows - distinct,
-      deadLettered: dead,
+      published: counters.length > 0 ? counted((c) => c.published) : resolved.size,
+      accepted: accepted.size,
+      dropped: dropped.size,
+      stored: stored.size,
+      deadLettered: dead.size,
       file: fileIds.length,
-      duplicateSamples: fileIds.length - new Set(fileIds).size,
-      phantoms,
+      duplicated: storedRows.length - stored.size + fileIds.length - inFile.size,
+      lost: count(accepted, (id) => !stored.has(id) && !dead.has(id)),
+      phantoms: [stored, dead, inFile].reduce(
+        (n, ids) => n + count(ids, (id) => !accepted.has(id)),
+        0,
+      ),
+      storedAndDeadLettered: count(stored, (id) => dead.has(id)),
+      fileMissing: count(stored, (id) => !inFile.has(id)),
+      fileExtra: count(inFile, (id) => !stored.has(id)),
+      checks:
+        counters.length > 0
+          ? { acceptedAsCounted: counted((c) => c.accepted) === accepted.size }
+          : {},
     };
   }
 
@@ -139,13 +165,4 @@ export function acceptedIdsOf(outcomes: PromiseSettledResult<unknown>[]): string
   return outcomes.flatMap((o) =>
     o.status === 'fulfilled' && o.value ? [(o.value as { id: string }).id] : [],
   );
-}
-
-/** The scorecard's counts from an engine's counters. */
-export function countsOf(c: EngineCounters): Pick<Tally, 'published' | 'accepted' | 'dropped'> {
-  return {
-    published: c.published,
-    accepted: c.accepted,
-    dropped: c.dropped['drop-newest'] + c.dropped['drop-oldest'],
-  };
 }

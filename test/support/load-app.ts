@@ -1,11 +1,14 @@
 // A child process for signal tests: an app publishing under load until it is
-// told to stop by a signal. It prints `ready` once records flow, and at the
-// end one JSON line with what its engine accepted.
+// told to stop by a signal. It appends the id of every record whose publish
+// resolved to METAQUEUE_TEST_IDS (a write() survives a SIGKILL), prints
+// `ready` once records flow, `in-flight` while the store writes a batch, and
+// at the end one JSON line with its engine's counters.
 import 'reflect-metadata';
-import { writeSync } from 'node:fs';
+import { openSync, writeSync } from 'node:fs';
 import { Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
+  BrokerService,
   EngineClosedError,
   InjectEngine,
   MetaqueueModule,
@@ -43,25 +46,30 @@ class LoadModule {}
 const app = await NestFactory.createApplicationContext(LoadModule, { logger: ['error'] });
 app.enableShutdownHooks();
 const engine = app.get<MetadataEngine<number>>('metaqueue:engine:load');
+const broker = app.get(BrokerService);
+const ids = openSync(process.env.METAQUEUE_TEST_IDS!, 'a');
+
+// Tells the parent, every 20 ms at most, that a batch is being stored: a signal can land mid-write.
+setInterval(() => {
+  if (broker.counters.sinks.store.backlog > 0) writeSync(1, 'in-flight\n');
+}, 20).unref();
 
 let announced = false;
 for (let publisher = 0; publisher < 20; publisher++) {
   void (async () => {
     for (let i = 0; ; i++) {
       try {
-        await engine.publish({
+        const record = await engine.publish({
           data: i,
           name: 'load',
           location: `p${publisher}`,
           context: 'sigterm',
         });
+        writeSync(ids, `${record!.id}\n`);
       } catch (error) {
         if (error instanceof EngineClosedError) return;
         throw error;
       }
-      // Progress for SIGKILL tests, which get no report at the end.
-      if (engine.counters.accepted % 1_000 === 0)
-        writeSync(1, `accepted ${engine.counters.accepted}\n`);
       if (!announced && engine.counters.accepted >= 5_000) {
         announced = true;
         writeSync(1, 'ready\n');
