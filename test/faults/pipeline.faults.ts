@@ -33,12 +33,13 @@ describe('faults', () => {
   beforeEach(async () => (world = await new FaultWorld().start()));
   afterEach(() => world.stop());
 
-  it('connection cut again and again mid-flush', async () => {
+  it('connection cut again and again mid-flush, and after commits the app never heard of', async () => {
     const { engine, broker } = await world.boot({
       topics: ['jobs'],
       broker: { flushIntervalMs: 10, maxBatchSize: 300 },
     });
-    const cutter = world.proxy.cutRepeatedly(60);
+    world.proxy.cutAfterCopyCommits(3);
+    const cutter = world.proxy.cutRepeatedly(60, () => broker.counters.sinks.store.backlog > 0);
     // Publishing paced over about two seconds, so the cutter finds flushes under way many times.
     const outcomes = await publishers(50, 200, async (p, i) => {
       if (i % 20 === 0) await sleep(200);
@@ -48,11 +49,15 @@ describe('faults', () => {
     const cuts = cutter.stop();
     await broker.flush();
     const c = engine('jobs').counters;
-    const failedWrites = broker.counters.sinks.store.failedWrites;
+    const { failedWrites, alreadyWritten } = broker.counters.sinks.store;
     const tally = await world.tally(acceptedIdsOf(outcomes), [c]);
-    expect(
-      score('connection-cut', tally, { checks: { cuts: cuts > 5, retried: failedWrites > 0 } }),
-    ).toBe(true);
+    const checks = {
+      cutMidFlush: cuts > 5,
+      retried: failedWrites > 0,
+      committedThenCut: world.proxy.copiesCutAfterCommit === 3,
+      retriedCommitsSkipped: alreadyWritten > 0,
+    };
+    expect(score('connection-cut', tally, { checks })).toBe(true);
   });
 
   it.each(policies)(

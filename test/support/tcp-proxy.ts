@@ -8,6 +8,9 @@ export class TcpProxy {
   private readonly server = net.createServer((client) => this.accept(client));
   private readonly sockets = new Set<net.Socket>();
   private refusing = false;
+  private cutsAfterCopy = 0;
+  /** Connections cut right after PostgreSQL said a COPY completed: committed, never acknowledged. */
+  copiesCutAfterCommit = 0;
   port = 0;
 
   constructor(
@@ -32,15 +35,16 @@ export class TcpProxy {
    * Cuts every open connection again and again, at random gaps of `minGapMs`
    * to twice that: a new connection takes tens of milliseconds to become
    * useful, and a faster cutter would starve every write rather than cut
-   * some mid-flight. Returns how to stop, and how many cuts hit a connection.
+   * some mid-flight. With `when`, it cuts only while that holds (a write is
+   * under way, say). Returns how to stop, and how many cuts hit a connection.
    */
-  cutRepeatedly(minGapMs: number): { stop(): number } {
+  cutRepeatedly(minGapMs: number, when: () => boolean = () => true): { stop(): number } {
     let cuts = 0;
     let timer: NodeJS.Timeout;
     const next = () => {
       timer = setTimeout(
         () => {
-          cuts += this.cutAll() > 0 ? 1 : 0;
+          if (when()) cuts += this.cutAll() > 0 ? 1 : 0;
           next();
         },
         minGapMs * (1 + Math.random()),
@@ -53,6 +57,16 @@ export class TcpProxy {
         return cuts;
       },
     };
+  }
+
+  /**
+   * Cuts the next `times` connections on which the server reports a COPY
+   * complete, before the reply reaches the client: the rows are committed
+   * (PostgreSQL commits before it sends CommandComplete), but the client
+   * cannot know, and must retry without storing them twice.
+   */
+  cutAfterCopyCommits(times: number): void {
+    this.cutsAfterCopy = times;
   }
 
   /** While refusing, connections are cut as soon as they open, and open ones are cut now. */
@@ -82,7 +96,24 @@ export class TcpProxy {
         this.sockets.delete(a);
         b.destroy();
       });
-      a.pipe(b);
     }
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      if (this.cutsAfterCopy > 0 && reportsCopyComplete(chunk)) {
+        this.cutsAfterCopy--;
+        this.copiesCutAfterCommit++;
+        upstream.destroy();
+        return;
+      }
+      client.write(chunk);
+    });
   }
+}
+
+/** A CommandComplete message ('C', its length, then "COPY <rows>") in a chunk from the server. */
+function reportsCopyComplete(chunk: Buffer): boolean {
+  for (let i = chunk.indexOf('COPY '); i >= 0; i = chunk.indexOf('COPY ', i + 1)) {
+    if (i >= 5 && chunk[i - 5] === 0x43) return true;
+  }
+  return false;
 }

@@ -2,6 +2,11 @@
 export interface SinkStats {
   /** Records written: for the store, confirmed in the `metadata` table. */
   written: number;
+  /**
+   * Of those, records the sink already had when a retry wrote them: the
+   * earlier attempt succeeded but its reply was lost (the store skips them).
+   */
+  alreadyWritten: number;
   /** Records the sink refused for good and kept aside (the store: in `metadata_dead_letter`). */
   deadLettered: number;
   /** Writes that failed and were retried. */

@@ -1,4 +1,5 @@
 import {
+  Inject,
   Injectable,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
@@ -12,6 +13,7 @@ import {
 import { BrokerService } from '../broker/broker.service.js';
 import type { FlushObservation } from '../broker/flush-observation.interface.js';
 import { EngineRegistry } from '../engine/engine-registry.js';
+import { MetadataStore } from '../store/metadata-store.js';
 import { registerMetricFamilies } from './metric-families.js';
 import { prefersOpenMetrics } from './metrics-content-type.js';
 import type { MetricsScrape } from './metrics-scrape.interface.js';
@@ -38,8 +40,13 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     engines: EngineRegistry,
     private readonly broker: BrokerService,
+    @Inject(MetadataStore) store: MetadataStore | null,
   ) {
-    const sources = { engines: () => engines.getAll(), broker: () => broker.counters };
+    const sources = {
+      engines: () => engines.getAll(),
+      broker: () => broker.counters,
+      copyFallbacks: () => store?.copyFallbacks,
+    };
     this.flushDurations = [this.registry, this.openMetricsRegistry].map((registry) =>
       registerMetricFamilies(registry, sources),
     );

@@ -8,6 +8,8 @@ import { flushBuckets } from './metrics.constants.js';
 export interface MetricSources {
   engines(): readonly MetadataEngine[];
   broker(): BrokerStats;
+  /** Batches COPY refused that the store wrote the exact way; absent with `store: false`. */
+  copyFallbacks(): number | undefined;
 }
 
 type Sample<L extends string> = readonly [labels: Record<L, string>, value: number];
@@ -120,6 +122,12 @@ export function registerMetricFamilies(
     perSink((s) => s.written),
   );
   counter(
+    'metaqueue_sink_already_written_total',
+    'Records a retry found already written (the first attempt succeeded, its reply was lost), by sink.',
+    ['sink'],
+    perSink((s) => s.alreadyWritten),
+  );
+  counter(
     'metaqueue_sink_failed_writes_total',
     'Writes that failed and were retried, by sink.',
     ['sink'],
@@ -150,6 +158,15 @@ export function registerMetricFamilies(
     () => {
       const store = sources.broker().sinks[STORE_SINK];
       return store ? [[{}, store.deadLettered]] : [];
+    },
+  );
+  counter(
+    'metaqueue_store_copy_fallbacks_total',
+    'Batches COPY refused (a row already stored, or a poison row) that were written the exact way.',
+    [],
+    () => {
+      const fallbacks = sources.copyFallbacks();
+      return fallbacks === undefined ? [] : [[{}, fallbacks]];
     },
   );
   gauge(

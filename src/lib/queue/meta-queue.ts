@@ -58,10 +58,12 @@ export class MetaQueue<Item = unknown> {
     switch (this.overflow) {
       case 'drop-newest':
         return 'dropped-newest';
-      case 'drop-oldest':
-        onEvicted?.(this.records.shift()!);
+      case 'drop-oldest': {
+        const evicted = this.records.shift()!;
         this.records.push(record);
+        onEvicted?.(evicted);
         return 'dropped-oldest';
+      }
       case 'error':
         return 'full';
       case 'block':

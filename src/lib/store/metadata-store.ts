@@ -16,10 +16,15 @@ import type { StoreWriteResult } from './store-write-result.interface.js';
 
 // unnest() takes one array per column: seven bind parameters whatever the batch
 // size, far below PostgreSQL's 65,535. ON CONFLICT makes every retry harmless.
+// It counts the rows it inserted: the others were already stored, by an attempt whose reply was lost.
 const insertRecords = `
-  INSERT INTO "metadata" ("id", "topic", "name", "location", "context", "data", "published_at")
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])
-  ON CONFLICT ("id") DO NOTHING`;
+  WITH inserted AS (
+    INSERT INTO "metadata" ("id", "topic", "name", "location", "context", "data", "published_at")
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING 1
+  )
+  SELECT count(*)::int AS "inserted" FROM inserted`;
 
 const insertDeadLetters = `
   INSERT INTO "metadata_dead_letter" ("id", "topic", "name", "location", "context", "data", "published_at", "reason")
@@ -36,6 +41,8 @@ const insertDeadLetters = `
  */
 export class MetadataStore implements OnApplicationShutdown {
   private static readonly logger = new Logger('MetadataStore');
+  /** Batches COPY refused that took the exact path instead; in `/metrics`. */
+  copyFallbacks = 0;
 
   constructor(
     readonly dataSource: DataSource,
@@ -74,13 +81,14 @@ export class MetadataStore implements OnApplicationShutdown {
    * the whole batch, and rows already stored are skipped.
    */
   async write(records: readonly MetadataRecord[]): Promise<StoreWriteResult> {
-    if (records.length === 0) return { deadLettered: [] };
+    if (records.length === 0) return { deadLettered: [], alreadyWritten: 0 };
     if (this.copySupported) {
       try {
         await this.copy(records);
-        return { deadLettered: [] };
+        return { deadLettered: [], alreadyWritten: 0 };
       } catch (error) {
         if (!isRowRefusal(error)) throw error;
+        this.copyFallbacks++;
       }
     }
     const result = await this.insert(records);
@@ -92,20 +100,25 @@ export class MetadataStore implements OnApplicationShutdown {
 
   private async insert(records: readonly MetadataRecord[]): Promise<StoreWriteResult> {
     try {
-      await this.dataSource.query(insertRecords, columns(records));
-      return { deadLettered: [] };
+      const [{ inserted }] = (await this.dataSource.query(insertRecords, columns(records))) as [
+        { inserted: number },
+      ];
+      return { deadLettered: [], alreadyWritten: records.length - inserted };
     } catch (error) {
       if (!isRowRefusal(error)) throw error;
       if (records.length === 1) {
         await this.deadLetter(records[0], describeError(error));
-        return { deadLettered: records };
+        return { deadLettered: records, alreadyWritten: 0 };
       }
       // Halving finds k refused rows among n in O(k log n) statements; one at a
       // time, so PGlite's single session never sees two statements at once.
       const middle = records.length >>> 1;
       const left = await this.insert(records.slice(0, middle));
       const right = await this.insert(records.slice(middle));
-      return { deadLettered: [...left.deadLettered, ...right.deadLettered] };
+      return {
+        deadLettered: [...left.deadLettered, ...right.deadLettered],
+        alreadyWritten: left.alreadyWritten + right.alreadyWritten,
+      };
     }
   }
 

@@ -1,9 +1,11 @@
 import type { MetadataRecord } from '../../engine/metadata.interface.js';
 
-/** What a sink did with a batch it took: the records it refused for good, if any. */
+/** What a sink did with a batch it took, when it can say more than "written". */
 export interface SinkWriteResult {
   /** Refused records, kept by the sink with the reason; the others are written. */
   deadLettered: readonly MetadataRecord[];
+  /** Records the sink found it had already: a retry of a write whose reply was lost. */
+  alreadyWritten?: number;
 }
 
 /**

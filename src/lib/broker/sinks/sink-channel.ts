@@ -32,6 +32,7 @@ export interface SinkChannelOptions {
 export class SinkChannel {
   readonly stats: SinkStats = {
     written: 0,
+    alreadyWritten: 0,
     deadLettered: 0,
     failedWrites: 0,
     dropped: 0,
@@ -144,6 +145,7 @@ export class SinkChannel {
     });
     const refused = result?.deadLettered ?? [];
     this.stats.written += records.length - refused.length;
+    this.stats.alreadyWritten += result?.alreadyWritten ?? 0;
     if (refused.length === 0) return records;
     this.stats.deadLettered += refused.length;
     const isRefused = new Set(refused);
