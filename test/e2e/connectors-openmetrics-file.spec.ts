@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -21,6 +22,8 @@ import {
   promtoolImport,
   type ParsedSample,
 } from '../support/openmetrics-tools.js';
+import { records } from '../support/records.js';
+import { requirement } from '../support/requirement.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /** The record a sample stands for, read back from the file alone. */
@@ -349,5 +352,58 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
       expect((error as Error).message).toContain(`Cannot write the OpenMetrics file ${path}`);
     }
     app = undefined;
+  });
+});
+
+/** Mounts a tmpfs of `size` at a new directory, if this machine lets us (root, no sandbox refusal). */
+function mountTmpfs(size: string): string | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'metaqueue-full-'));
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]).status === 0) {
+    return dir;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return undefined;
+}
+
+function unmount(dir: string): void {
+  spawnSync('umount', [dir]);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const probe = mountTmpfs('64k');
+if (probe) unmount(probe);
+const onSmallDisk = requirement(
+  'a small tmpfs mounted by the test',
+  probe !== undefined,
+  'mount -t tmpfs needs root, and a machine that allows it; this one refused',
+  { optionalInCi: true },
+);
+
+onSmallDisk.describe('OpenMetrics file on a disk that fills up', () => {
+  it('cuts back a batch a full disk left half-appended, so its retry writes each record once', async () => {
+    const dir = mountTmpfs('1m')!;
+    try {
+      const path = join(dir, 'log.txt');
+      const connector = new OpenMetricsFileConnector({ path });
+      await connector.open();
+      const first = records(200);
+      await connector.write(first);
+      const spoolFile = join(`${path}.spool`, 'm');
+      const spooled = statSync(spoolFile).size;
+      // Leave about 20 KiB free: the next batch (about 300 KiB) runs out of space halfway.
+      const { bavail, bsize } = statfsSync(dir);
+      writeFileSync(join(dir, 'filler'), Buffer.alloc(bavail * bsize - 20 * 1024));
+      const second = records(2_000);
+      await expect(connector.write(second)).rejects.toThrow(/ENOSPC/);
+      expect(statSync(spoolFile).size).toBeGreaterThan(spooled);
+      rmSync(join(dir, 'filler'));
+      await connector.write(second);
+      await connector.close();
+      const ids = parseOpenMetrics(path).map((s) => s.labels.id);
+      expect(ids).toHaveLength(2_200);
+      expect(new Set(ids)).toEqual(new Set([...first, ...second].map((r) => r.id)));
+    } finally {
+      unmount(dir);
+    }
   });
 });

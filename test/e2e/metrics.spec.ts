@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,17 +19,21 @@ import {
   type MetaqueueModuleOptions,
   type TopicDeclaration,
 } from '../../src/lib/index.js';
+import { hasParser } from '../support/openmetrics-tools.js';
+import { requirement } from '../support/requirement.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
 
 const backend = serverUrl ? 'PostgreSQL' : 'PGlite';
 const openMetricsAccept = 'application/openmetrics-text; version=1.0.0';
 
-// prometheus_client's strict OpenMetrics parser, when installed (Debian python3-prometheus-client).
+// prometheus_client's strict OpenMetrics parser (Debian python3-prometheus-client).
 // test/support/parse-openmetrics.py needs a timestamp on every sample, which live metrics lack.
 const python = '/usr/bin/python3';
-const hasParser =
-  existsSync(python) && spawnSync(python, ['-c', 'import prometheus_client']).status === 0;
-const itWithParser = hasParser ? it : it.skip;
+const itWithParser = requirement(
+  "prometheus_client's parser",
+  hasParser,
+  'apt-get install python3-prometheus-client, as .ci/run does',
+).it;
 const strictParse = `
 import json, sys
 from prometheus_client.openmetrics.parser import text_string_to_metric_families

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requirement } from './requirement.js';
 
 /**
  * Independent readers of OpenMetrics: prometheus_client's strict parser
@@ -11,14 +12,15 @@ import { join } from 'node:path';
 const python = '/usr/bin/python3';
 const script = new URL('./parse-openmetrics.py', import.meta.url).pathname;
 
-const hasParser =
+export const hasParser =
   existsSync(python) && spawnSync(python, ['-c', 'import prometheus_client']).status === 0;
 const hasPromtool = spawnSync('promtool', ['--version']).status === 0;
-if (process.env.CI && !(hasParser && hasPromtool)) {
-  throw new Error('CI needs python3-prometheus-client and prometheus (promtool): see .ci/run');
-}
 
-export const describeWithOpenMetricsTools = hasParser && hasPromtool ? describe : describe.skip;
+export const describeWithOpenMetricsTools = requirement(
+  "prometheus_client's parser and promtool",
+  hasParser && hasPromtool,
+  'apt-get install python3-prometheus-client prometheus, as .ci/run does',
+).describe;
 
 export interface ParsedSample {
   family: string;

@@ -6,12 +6,18 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import type { StoreOptions } from '../../src/lib/index.js';
 import { createDataSource } from '../../src/lib/store/data-source.factory.js';
+import { requirement } from './requirement.js';
 
 /** The real server named by DATABASE_URL, if any: tests then run against it, else on PGlite. */
 export const serverUrl = process.env.DATABASE_URL;
 
 /** `describe` for tests that need a real server (a TCP proxy, locks from another session). */
-export const describeOnServer = serverUrl ? describe : describe.skip;
+export const describeOnServer = requirement(
+  'a PostgreSQL server',
+  serverUrl !== undefined,
+  'set DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/test; .ci/run runs npm test both ways',
+  { optionalInCi: true },
+).describe;
 
 /** A row of table `metadata`, as SQL returns it. */
 export interface MetadataRow {
