@@ -100,9 +100,10 @@ export class MetadataStore implements OnApplicationShutdown {
 
   private async insert(records: readonly MetadataRecord[]): Promise<StoreWriteResult> {
     try {
-      const [{ inserted }] = (await this.dataSource.query(insertRecords, columns(records))) as [
-        { inserted: number },
-      ];
+      const [{ inserted }] = await this.dataSource.query<[{ inserted: number }]>(
+        insertRecords,
+        columns(records),
+      );
       return { deadLettered: [], alreadyWritten: records.length - inserted };
     } catch (error) {
       if (!isRowRefusal(error)) throw error;
