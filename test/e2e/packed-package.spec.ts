@@ -44,7 +44,9 @@ describe('the packed package', () => {
         dependencies: { metaqueue: `file:./${tarball}`, ...self.peerDependencies },
       }),
     );
-    copyFileSync(join(root, 'test/fixtures/consumer-app/main.js'), join(dir, 'main.js'));
+    for (const file of ['main.js', 'typed.ts', 'type-errors.ts']) {
+      copyFileSync(join(root, 'test/fixtures/consumer-app', file), join(dir, file));
+    }
     run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], dir);
 
     const output = run(process.execPath, ['main.js'], dir).trim().split('\n').at(-1)!;
@@ -74,8 +76,63 @@ describe('the packed package', () => {
     expect(exported.split(',')).toEqual(
       expect.arrayContaining(['MetaqueueModule', 'MetadataEngine', 'TaskRunner', 'BrokerService']),
     );
-    expect(exported).not.toMatch(
-      /Deque|EngineRegistryProvider|ConnectorChannel|RetryLoop|renderSample/,
-    );
+    expect(exported).not.toMatch(/Deque|EngineRegistryProvider|SinkChannel|RetryLoop|renderSample/);
   }, 240_000);
+
+  // The same install, now with the TypeScript a user writes, checked against the shipped .d.ts.
+  const tsc = (project: string) => {
+    try {
+      return { status: 0, output: run(process.execPath, [typescript, '-p', project], dir) };
+    } catch (error) {
+      const { status, stdout } = error as { status: number; stdout: string };
+      return { status, output: stdout };
+    }
+  };
+  const typescript = join(root, 'node_modules/typescript/bin/tsc');
+
+  it('compiles and runs a TypeScript consumer against the shipped declarations', () => {
+    writeTsconfig(dir, 'tsconfig.json', ['typed.ts'], { outDir: 'out' });
+    const { status, output } = tsc('tsconfig.json');
+    expect(output).toBe('');
+    expect(status).toBe(0);
+    const result = run(process.execPath, ['out/typed.js'], dir).trim().split('\n').at(-1)!;
+    expect(JSON.parse(result)).toEqual({ value: 3, sinks: ['store', expect.any(String)] });
+  }, 60_000);
+
+  it('refuses wrong data types and wrong TaskRunner arguments, each for its stated reason', () => {
+    writeTsconfig(dir, 'tsconfig.errors.json', ['type-errors.ts'], { noEmit: true });
+    const source = readFileSync(join(dir, 'type-errors.ts'), 'utf8').split('\n');
+    const expected = source.flatMap((line, i) => {
+      const code = /\/\/ expect-error (TS\d+)$/.exec(line)?.[1];
+      return code ? [`${i + 1} ${code}`] : [];
+    });
+    const { status, output } = tsc('tsconfig.errors.json');
+    const reported = [...output.matchAll(/^type-errors\.ts\((\d+),\d+\): error (TS\d+)/gm)].map(
+      ([, line, code]) => `${line} ${code}`,
+    );
+    expect(status).not.toBe(0);
+    expect(expected.length).toBeGreaterThanOrEqual(5);
+    expect(reported).toEqual(expected);
+  }, 60_000);
 });
+
+/** A consumer's tsconfig: strict, decorators as Nest uses them, Node's own ESM resolution. */
+function writeTsconfig(
+  dir: string,
+  name: string,
+  files: string[],
+  output: { outDir?: string; noEmit?: boolean },
+): void {
+  const compilerOptions = {
+    target: 'es2023',
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    strict: true,
+    experimentalDecorators: true,
+    emitDecoratorMetadata: true,
+    typeRoots: [join(root, 'node_modules/@types')],
+    types: ['node'],
+    ...output,
+  };
+  writeFileSync(join(dir, name), JSON.stringify({ compilerOptions, files }));
+}
