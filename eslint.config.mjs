@@ -14,6 +14,8 @@ export default tseslint.config(
       'jest.config.js',
       'jest.faults.config.js',
       'test/fixtures/',
+      'test/readme/harnesses/',
+      'test/readme/.generated/',
     ],
   },
   eslint.configs.recommended,

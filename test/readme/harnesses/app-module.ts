@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  BrokerService,
+  MetaqueueModule,
+  OpenMetricsFileConnector,
+  TaskRunner,
+} from '../../../src/lib/index.js';
+import { ImportTask } from '../../../src/example/tasks/import.task.js';
+import { ReportTask } from '../../../src/example/tasks/report.task.js';
+import { StatusCheckTask } from '../../../src/example/tasks/status-check.task.js';
+import { Topic } from '../../../src/example/topics.js';
+
+// README
+
+const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+const results = await app.get(TaskRunner).runAll();
+await app.get(BrokerService).flush();
+assert.deepEqual(
+  results.map((r) => r.status),
+  ['fulfilled', 'fulfilled', 'fulfilled'],
+);
+assert.equal(app.get(BrokerService).counters.sinks.store.written, 14);
+await app.close();
+console.log('ok');

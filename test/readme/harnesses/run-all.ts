@@ -1,0 +1,12 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { NestFactory } from '@nestjs/core';
+import { BrokerService, TaskRunner } from '../../../src/lib/index.js';
+import { AppModule } from '../../../src/example/app.module.js';
+
+const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+// README
+assert.ok(results.every((r) => r.status === 'fulfilled'));
+assert.equal(app.get(BrokerService).counters.sinks.store.written, 14);
+await app.close();
+console.log('ok');

@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
+
+/**
+ * The README's TypeScript examples, executed. Each ```ts block is preceded by
+ * `<!-- readme-test: NAME -->`: harnesses/NAME.ts is a program with a
+ * `// README` line where the block goes (blocks with the same name fill its
+ * lines in order). Every program is type-checked as one project, then run in
+ * a process of its own, and must print `ok` after checking what the block did.
+ */
+const here = new URL('.', import.meta.url).pathname;
+const root = join(here, '../..');
+const generated = join(here, '.generated');
+const run = promisify(execFile);
+// The programs run in a directory of their own (they write log.txt), where
+// @swc-node/register/esm-register would look for SWC: register it by path.
+const swcLoader = pathToFileURL(join(root, 'node_modules/@swc-node/register/esm/esm.mjs')).href;
+const swcRegister = `data:text/javascript,import { register } from 'node:module'; register('${swcLoader}');`;
+
+interface Example {
+  harness: string;
+  code: string;
+}
+
+function readmeExamples(): Example[] {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  return [...readme.matchAll(/(?:<!-- readme-test: ([\w-]+) -->\n\n?)?```ts\n([\s\S]*?)```/g)].map(
+    ([block, harness, code]) => {
+      if (!harness) throw new Error(`A ts block in README.md names no harness:\n${block}`);
+      return { harness, code };
+    },
+  );
+}
+
+/** Each harness with its blocks in place, written to .generated/NAME.ts. */
+function writePrograms(examples: Example[]): string[] {
+  rmSync(generated, { recursive: true, force: true });
+  mkdirSync(generated);
+  const names = [...new Set(examples.map((e) => e.harness))];
+  for (const name of names) {
+    const blocks = examples.filter((e) => e.harness === name).map((e) => e.code.trimEnd());
+    const lines = readFileSync(join(here, 'harnesses', `${name}.ts`), 'utf8').split('\n');
+    const slots = lines.filter((line) => line.trim() === '// README').length;
+    if (slots !== blocks.length) {
+      throw new Error(`harness ${name} has ${slots} slots for ${blocks.length} README blocks`);
+    }
+    let next = 0;
+    const program = lines.map((line) => (line.trim() === '// README' ? blocks[next++] : line));
+    writeFileSync(join(generated, `${name}.ts`), program.join('\n'));
+  }
+  return names;
+}
+
+describe('README examples', () => {
+  const examples = readmeExamples();
+  const programs = writePrograms(examples);
+  let db: TestDatabase | undefined;
+  let cwd: string;
+
+  beforeAll(async () => {
+    db = serverUrl ? await createTestDatabase() : undefined;
+    cwd = mkdtempSync(join(tmpdir(), 'metaqueue-readme-'));
+  });
+  afterAll(async () => {
+    await db?.drop();
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('has a harness for every block, and every harness is used', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(9);
+    const harnesses = readdirSync(join(here, 'harnesses')).map((f) => f.replace(/\.ts$/, ''));
+    expect(programs.sort()).toEqual(harnesses.sort());
+  });
+
+  it('type-checks every example in its program', async () => {
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    await expect(
+      run(process.execPath, [tsc, '-p', join(here, 'tsconfig.json')], { cwd: root }),
+    ).resolves.toMatchObject({ stdout: '' });
+  }, 120_000);
+
+  it.each(programs)(
+    'runs the %s example',
+    async (name) => {
+      const { stdout } = await run(
+        process.execPath,
+        ['--import', swcRegister, join(generated, `${name}.ts`)],
+        {
+          cwd,
+          env: {
+            ...process.env,
+            SWC_NODE_PROJECT: join(root, 'tsconfig.json'),
+            DATABASE_URL: db?.store.url ?? '',
+          },
+        },
+      );
+      expect(stdout.trim().split('\n').at(-1)).toBe('ok');
+    },
+    60_000,
+  );
+});
