@@ -1,6 +1,5 @@
 import { Test } from '@nestjs/testing';
-import { spawn } from 'node:child_process';
-import { readFileSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
@@ -11,7 +10,6 @@ import {
   InvalidMetadataError,
   type DataTypeName,
   type Metadata,
-  type EngineCounters,
   type MetadataConnector,
   type MetadataEngine,
   type MetadataRecord,
@@ -19,12 +17,12 @@ import {
 } from '../../src/lib/index.js';
 import { parseOpenMetrics } from '../support/openmetrics-tools.js';
 import type { MetadataRow } from '../support/test-database.js';
+import { runLoadApp } from '../support/run-load-app.js';
 import { acceptedIdsOf, FaultWorld, publishers } from './harness.js';
 import { publishCase } from './publish-cases.js';
 import { score } from './scorecard.js';
 import { CapturingLogger } from '../support/capturing-logger.js';
 
-const root = new URL('../..', import.meta.url).pathname;
 const sum = (byReason: Record<string, number>) =>
   Object.values(byReason).reduce((a, b) => a + b, 0);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -97,12 +95,13 @@ describe('faults', () => {
   for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     it(`${signal} to a child process under load, while a batch is being stored`, async () => {
       const file = join(world.dir, 'log.txt');
-      const { report, resolvedIds, killedInFlight } = await runLoadApp(
-        world.db.store.url!,
-        world.dir,
+      const { report, resolvedIds, killedInFlight } = await runLoadApp({
+        store: { url: world.db.store.url },
+        dir: world.dir,
         file,
         signal,
-      );
+        whileWriting: true,
+      });
       const killed = signal === 'SIGKILL';
       if (killed) {
         // A restart finishes the file the killed process left as a spool.
@@ -385,47 +384,4 @@ function sortKeys(value: unknown): unknown {
     );
   }
   return value;
-}
-
-/**
- * Runs test/support/load-app.ts, and signals it while the store writes a
- * batch, once records have flowed for a while. Returns the ids whose publish
- * resolved, exactly (the child appends each to a file of its own), and the
- * child's counters if it lived to report them.
- */
-async function runLoadApp(url: string, dir: string, file: string, signal: 'SIGTERM' | 'SIGKILL') {
-  const idsFile = join(dir, 'accepted-ids');
-  const child = spawn(
-    process.execPath,
-    ['--import', '@swc-node/register/esm-register', 'test/support/load-app.ts'],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        METAQUEUE_TEST_STORE: JSON.stringify({ url }),
-        METAQUEUE_TEST_FILE: file,
-        METAQUEUE_TEST_IDS: idsFile,
-      },
-    },
-  );
-  let stdout = '';
-  let readyAt = Infinity;
-  let killedInFlight = false;
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    if (readyAt === Infinity && stdout.includes('ready\n')) readyAt = Date.now();
-    const inFlight = chunk.toString().includes('in-flight\n');
-    if (!killedInFlight && inFlight && Date.now() - readyAt > 300) {
-      killedInFlight = true;
-      child.kill(signal);
-    }
-  });
-  await exited;
-  const last = stdout.trim().split('\n').at(-1)!;
-  const report = last.startsWith('{') ? (JSON.parse(last) as EngineCounters) : undefined;
-  const resolvedIds = readFileSync(idsFile, 'utf8')
-    .split('\n')
-    .filter((line) => line.length === 36);
-  return { report, resolvedIds, killedInFlight };
 }

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EngineCounters, StoreOptions } from '../../src/lib/index.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+export interface LoadAppRun {
+  /** The child's counters, if it lived to report them (not after SIGKILL). */
+  report?: EngineCounters & { signal?: string };
+  /** Exactly the ids whose publish resolved: the child appended each to a file of its own. */
+  resolvedIds: string[];
+  /** Whether the signal went out while the child said its store was writing a batch. */
+  killedInFlight: boolean;
+}
+
+/**
+ * Runs test/support/load-app.ts and signals it once records flow: with
+ * `whileWriting`, only when the child says its store is writing a batch,
+ * after records have flowed for 300 ms. A child that never says so is
+ * signalled after 20 s anyway, and `killedInFlight` is false.
+ */
+export async function runLoadApp(options: {
+  store: StoreOptions;
+  /** Where the child keeps its ids file, and `file` if set. */
+  dir: string;
+  /** The OpenMetrics file, if the child is to write one. */
+  file?: string;
+  signal: 'SIGTERM' | 'SIGKILL';
+  whileWriting?: boolean;
+}): Promise<LoadAppRun> {
+  const idsFile = join(options.dir, 'accepted-ids');
+  const child = spawn(
+    process.execPath,
+    ['--import', '@swc-node/register/esm-register', 'test/support/load-app.ts'],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        METAQUEUE_TEST_STORE: JSON.stringify(options.store),
+        METAQUEUE_TEST_FILE: options.file ?? '',
+        METAQUEUE_TEST_IDS: idsFile,
+      },
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  let readyAt = Infinity;
+  let signalled = false;
+  let killedInFlight = false;
+  const signal = () => {
+    signalled = true;
+    child.kill(options.signal);
+  };
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const giveUp = setTimeout(signal, 20_000);
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (signalled) return;
+    if (readyAt === Infinity && stdout.includes('ready\n')) {
+      readyAt = Date.now();
+      if (!options.whileWriting) signal();
+    }
+    if (chunk.toString().includes('in-flight\n') && Date.now() - readyAt > 300) {
+      killedInFlight = true;
+      signal();
+    }
+  });
+  await exited;
+  clearTimeout(giveUp);
+  if (!signalled) throw new Error(`load app exited before it was signalled: ${stderr}`);
+  const last = stdout.trim().split('\n').at(-1)!;
+  return {
+    report: last.startsWith('{') ? (JSON.parse(last) as LoadAppRun['report']) : undefined,
+    resolvedIds: readFileSync(idsFile, 'utf8')
+      .split('\n')
+      .filter((line) => line.length === 36),
+    killedInFlight,
+  };
+}
