@@ -16,14 +16,14 @@ export type {
   DropReason,
   EngineCounters,
   RejectReason,
-} from './engine/engine-counters.js';
-export { EngineRegistry } from './engine/engine-registry.js';
+} from './engine/engine-counters.interface.js';
+export { EngineRegistry } from './engine/engine.registry.js';
 export { InjectEngine } from './engine/inject-engine.decorator.js';
-export type { Topic } from './engine/topic.js';
+export type { Topic } from './engine/topic.interface.js';
 
 export { MetaQueue } from './queue/meta-queue.js';
 export type { MetaQueueOptions, OverflowPolicy } from './queue/meta-queue-options.interface.js';
-export type { DataType, DataTypeName } from './queue/data-type.js';
+export type { DataType, DataTypeName } from './queue/data-type.interface.js';
 
 export { MetaTask } from './tasks/meta-task.decorator.js';
 export type {
@@ -33,7 +33,7 @@ export type {
   TaskRunOptions,
 } from './tasks/meta-task.interface.js';
 export { TaskRunner } from './tasks/task-runner.service.js';
-export type { TaskArgs, TaskRef, TaskResults } from './tasks/task-runner.service.js';
+export type { TaskArgs, TaskRef, TaskResults } from './tasks/meta-task.interface.js';
 
 export { BrokerService } from './broker/broker.service.js';
 export type { BrokerOptions } from './broker/broker-options.interface.js';

@@ -1,6 +1,6 @@
 import type { BrokerOptions } from './broker/broker-options.interface.js';
 import type { ConnectorRegistration } from './connectors/metadata-connector.interface.js';
-import type { Topic } from './engine/topic.js';
+import type { Topic } from './engine/topic.interface.js';
 import type { MetaQueueOptions } from './queue/meta-queue-options.interface.js';
 import type { StoreOptions } from './store/store-options.interface.js';
 

@@ -6,7 +6,7 @@ import type {
   TopicDefinition,
 } from '../metaqueue-options.interface.js';
 import { getEngineToken, METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
-import { EngineRegistry } from './engine-registry.js';
+import { EngineRegistry } from './engine.registry.js';
 import { assertTopic } from './topic.js';
 
 /** The registry and one engine provider per topic; throws on a bad or repeated topic. */

@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import type { Topic } from './topic.js';
+import type { Topic } from './topic.interface.js';
 import { getEngineToken } from '../metaqueue.tokens.js';
 
 /** Injects the `MetadataEngine` of a topic declared in `MetaqueueModule.forRoot()`. */

@@ -11,12 +11,8 @@ import { MetaQueue } from '../queue/meta-queue.js';
 import { describeType } from '../utils/describe-type.util.js';
 import { logMessages } from '../metaqueue.messages.js';
 import { describeError } from '../utils/describe-error.util.js';
-import {
-  createCounters,
-  type DropListener,
-  type DropReason,
-  type EngineCounters,
-} from './engine-counters.js';
+import { createCounters } from './engine-counters.js';
+import type { DropListener, DropReason, EngineCounters } from './engine-counters.interface.js';
 import { assertMetadataFields, encodeData } from './metadata-encoder.js';
 import type { Metadata, MetadataRecord } from './metadata.interface.js';
 import { assertTopic } from './topic.js';

@@ -1,8 +1,6 @@
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { errorMessages } from '../metaqueue.messages.js';
-
-/** A topic names a kind of metadata: a string enum member or a plain string. */
-export type Topic = string;
+import type { Topic } from './topic.interface.js';
 
 export function assertTopic(topic: unknown): asserts topic is Topic {
   if (typeof topic !== 'string' || topic.length === 0) {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { SinkStats } from '../broker/broker-stats.interface.js';
 import { BrokerService } from '../broker/broker.service.js';
-import { EngineRegistry } from '../engine/engine-registry.js';
+import { EngineRegistry } from '../engine/engine.registry.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { httpMessages } from '../metaqueue.messages.js';
 import { assertOption, optionRules } from '../utils/assert-option.util.js';

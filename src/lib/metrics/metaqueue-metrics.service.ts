@@ -12,7 +12,7 @@ import {
 } from 'prom-client';
 import { BrokerService } from '../broker/broker.service.js';
 import type { FlushObservation } from '../broker/flush-observation.interface.js';
-import { EngineRegistry } from '../engine/engine-registry.js';
+import { EngineRegistry } from '../engine/engine.registry.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { registerMetricFamilies } from './metric-families.js';
 import { prefersOpenMetrics } from './metrics-content-type.js';

@@ -1,4 +1,4 @@
-import type { DataType } from './data-type.js';
+import type { DataType } from './data-type.interface.js';
 
 /**
  * What a full queue does with a new record:

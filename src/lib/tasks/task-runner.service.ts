@@ -1,34 +1,16 @@
-import { Injectable, Logger, type Type } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { MetaTaskError } from '../errors/metaqueue.errors.js';
 import { errorMessages, logMessages } from '../metaqueue.messages.js';
 import { describeType } from '../utils/describe-type.util.js';
 import { MetaTaskExplorer } from './meta-task.explorer.js';
 import type {
   DiscoveredTask,
-  MetaTaskRunnable,
+  TaskArgs,
+  TaskRef,
   TaskResult,
+  TaskResults,
   TaskRunOptions,
 } from './meta-task.interface.js';
-
-/** A task class, or its instance. */
-export type TaskRef = Type<MetaTaskRunnable> | MetaTaskRunnable;
-
-type RunMethod<R> =
-  R extends Type<infer I extends MetaTaskRunnable>
-    ? I['run']
-    : R extends MetaTaskRunnable
-      ? R['run']
-      : never;
-
-/** One argument list per task, typed from each task's `run()`. */
-export type TaskArgs<Tasks extends readonly TaskRef[]> = {
-  [K in keyof Tasks]: Parameters<RunMethod<Tasks[K]>>;
-};
-
-/** One result per task, in input order. */
-export type TaskResults<Tasks extends readonly TaskRef[]> = {
-  -readonly [K in keyof Tasks]: TaskResult<Awaited<ReturnType<RunMethod<Tasks[K]>>>>;
-};
 
 /**
  * Runs `@MetaTask()` classes concurrently: the seed's `TaskRunner.run(funcs, args)`.

@@ -1,4 +1,4 @@
-import type { EngineRegistry } from '../../engine/engine-registry.js';
+import type { EngineRegistry } from '../../engine/engine.registry.js';
 import type { MetadataRecord } from '../../engine/metadata.interface.js';
 import type { BatchReader, RecordSource, SourceBatch } from './record-source.interface.js';
 import { RoundRobinBatcher } from './round-robin-batcher.js';

@@ -1,5 +1,5 @@
 import type { FactoryProvider } from '@nestjs/common';
-import { EngineRegistry } from '../../engine/engine-registry.js';
+import { EngineRegistry } from '../../engine/engine.registry.js';
 import { RECORD_SOURCE } from '../../metaqueue.tokens.js';
 import { MemoryRecordSource } from './memory-record-source.js';
 import type { RecordSource } from './record-source.interface.js';
