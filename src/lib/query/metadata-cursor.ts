@@ -1,3 +1,5 @@
+import { isCalendarDate } from './calendar-date.js';
+
 /** Where a page ended: the last record's exact publish time and id (keyset pagination). */
 export interface MetadataCursor {
   /** `published_at` in UTC to the microsecond, as PostgreSQL holds it: a Date would round it. */
@@ -5,7 +7,7 @@ export interface MetadataCursor {
   id: string;
 }
 
-const exactInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const exactInstant = /^(\d{4})-(\d{2})-(\d{2})T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z$/;
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Opaque to clients: they pass it back as it is. */
@@ -24,8 +26,9 @@ export function decodeCursor(text: string): MetadataCursor | undefined {
   }
   if (!Array.isArray(value) || value.length !== 2) return undefined;
   const [publishedAt, id] = value as unknown[];
-  if (typeof publishedAt !== 'string' || !exactInstant.test(publishedAt)) return undefined;
-  if (Number.isNaN(Date.parse(publishedAt))) return undefined;
+  const instant = typeof publishedAt === 'string' ? exactInstant.exec(publishedAt) : null;
+  // A forged cursor could name a day PostgreSQL refuses (February 31, year 0): a 400, not a 500.
+  if (!instant || !isCalendarDate(instant[1], instant[2], instant[3])) return undefined;
   if (typeof id !== 'string' || !uuid.test(id)) return undefined;
-  return { publishedAt, id };
+  return { publishedAt: publishedAt as string, id };
 }

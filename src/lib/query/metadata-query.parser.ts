@@ -3,6 +3,7 @@ import { decodeCursor, type MetadataCursor } from './metadata-cursor.js';
 import type { MetadataQuery } from './metadata-query.interface.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { httpMessages } from '../metaqueue.messages.js';
+import { isCalendarDate } from './calendar-date.js';
 
 /** A checked query, ready for SQL. */
 export interface ResolvedMetadataQuery {
@@ -79,17 +80,10 @@ function instant(name: string, value: unknown): Date | undefined {
   const text = typeof value === 'string' ? value.replace(/ (?=\d{2}:\d{2}$)/, '+') : '';
   const match = isoInstant.exec(text);
   const ms = match ? Date.parse(text) : NaN;
-  if (!match || Number.isNaN(ms) || !isCalendarDate(match)) {
+  if (!match || Number.isNaN(ms) || !isCalendarDate(match[1], match[2], match[3])) {
     throw new BadRequestException(httpMessages.invalidInstant(name, value));
   }
   return new Date(ms);
-}
-
-/** Date.parse() reads 2026-02-31 as March 3rd: the day must exist in its month. */
-function isCalendarDate([, year, month, day]: RegExpExecArray): boolean {
-  const date = new Date(0);
-  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
-  return date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day);
 }
 
 function limit(value: unknown): number {

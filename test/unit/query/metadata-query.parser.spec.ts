@@ -41,6 +41,7 @@ describe('resolveMetadataQuery', () => {
     [{ from: '2026-02-29' }, /'from'/],
     [{ from: '2026-13-01' }, /'from'/],
     [{ from: '2026-01-01T24:00:00Z' }, /'from'/],
+    [{ from: '0000-01-01' }, /'from'/],
     [{ to: '2026-01-01T10:00' }, /'to'/],
     [{ to: '1767225600000' }, /'to'/],
     [{ to: new Date(NaN) }, /'to'/],
@@ -77,6 +78,11 @@ describe('metadata cursors', () => {
     expect(decodeCursor(forge([cursor.publishedAt, "x' OR 1=1"]))).toBeUndefined();
     expect(decodeCursor(forge({ publishedAt: cursor.publishedAt, id: cursor.id }))).toBeUndefined();
     expect(decodeCursor('not base64!')).toBeUndefined();
+    // Days PostgreSQL would refuse with an error: they must never reach it.
+    for (const day of ['2026-02-31', '0000-01-01', '2026-13-01']) {
+      expect(decodeCursor(forge([`${day}T00:00:00.000000Z`, cursor.id]))).toBeUndefined();
+    }
+    expect(decodeCursor(forge(['2026-01-01T25:00:00.000000Z', cursor.id]))).toBeUndefined();
   });
 });
 
