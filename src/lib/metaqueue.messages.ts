@@ -19,6 +19,8 @@ export const errorMessages = {
     `Topic '${topic}' was never declared: declare it in MetaqueueModule.forRoot({ topics }) (declared: ${declared.map((t) => `'${t}'`).join(', ') || 'none'}).`,
   missingAsyncFactory: () =>
     'MetaqueueModule.forRootAsync() needs one of useFactory, useClass or useExisting.',
+  invalidStoreUrl: () =>
+    'The store url is not a valid URL (it is not shown: it may hold a password). Percent-encode reserved characters in the user name and password, e.g. # as %23 and @ as %40.',
   invalidConnector: (registration: string) =>
     `Invalid connector ${registration}: give a class, an object with write(records), or { useFactory }.`,
   reservedSinkName: (name: string) =>

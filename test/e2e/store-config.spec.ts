@@ -1,6 +1,7 @@
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
-import { MetadataStore, MetaqueueModule } from '../../src/lib/index.js';
+import { inspect } from 'node:util';
+import { MetadataStore, MetaqueueConfigError, MetaqueueModule } from '../../src/lib/index.js';
 import { createTestDatabase, serverUrl } from '../support/test-database.js';
 import { CapturingLogger } from '../support/capturing-logger.js';
 
@@ -60,5 +61,26 @@ describe('store connection options', () => {
     ).toHaveLength(2);
     const everything = [...logger.lines, error.message, String(error.stack)].join('\n');
     expect(everything).not.toContain(password);
+  });
+
+  it('never shows the password of a url that cannot be parsed, and says how to fix it', async () => {
+    // An unescaped '#' ends the URL's authority: new URL() refuses it, keeping the input.
+    const password = 'S3cret#pa55word';
+    const logger = new CapturingLogger();
+    const compile = Test.createTestingModule({
+      imports: [
+        MetaqueueModule.forRoot({
+          topics: ['jobs'],
+          store: { url: `postgres://metaqueue:${password}@127.0.0.1:5432/metaqueue` },
+        }),
+      ],
+    })
+      .setLogger(logger)
+      .compile();
+    const error = (await compile.catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(MetaqueueConfigError);
+    expect(error.message).toMatch(/# as %23/);
+    const everything = [...logger.lines, inspect(error), String(error.stack)].join('\n');
+    expect(everything).not.toContain('pa55word');
   });
 });

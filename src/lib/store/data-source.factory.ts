@@ -1,6 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import { DataSource } from 'typeorm';
+import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { defaults } from '../metaqueue.defaults.js';
+import { errorMessages } from '../metaqueue.messages.js';
 import { DeadLetterEntity } from './dead-letter.entity.js';
 import { MetadataEntity } from './metadata.entity.js';
 import { CreateMetadataTables1764400000000 } from './migrations/1764400000000-create-metadata-tables.js';
@@ -29,7 +31,7 @@ export async function createDataSource(
       embedded: true,
     };
   }
-  const server = options.url ? new URL(options.url) : undefined;
+  const server = options.url === undefined ? undefined : parseStoreUrl(options.url);
   const host = options.host ?? server?.hostname ?? 'localhost';
   const port = options.port ?? (server?.port ? Number(server.port) : 5432);
   const database =
@@ -50,4 +52,16 @@ export async function createDataSource(
     target: `PostgreSQL at ${host}:${port}/${database ?? '(default database)'}`,
     embedded: false,
   };
+}
+
+/**
+ * The URL, or a config error that never shows it: URL's own TypeError keeps
+ * the whole input, password included, and Nest prints it at startup.
+ */
+function parseStoreUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new MetaqueueConfigError(errorMessages.invalidStoreUrl());
+  }
 }
