@@ -10,8 +10,8 @@ export const errorMessages = {
     `Invalid ${owner} option ${option}=${JSON.stringify(value)}: expected ${expected}.`,
   unknownDataType: (dtype: unknown, names: string[]) =>
     `Unknown dtype ${JSON.stringify(String(dtype))}: use one of ${names.map((n) => `'${n}'`).join(', ')}, a class or a predicate.`,
-  invalidTopic: (topic: unknown) =>
-    `Invalid topic ${JSON.stringify(String(topic))}: a topic is a non-empty string (a string enum member or a plain string).`,
+  invalidTopic: (topic: unknown, maxLength: number) =>
+    `Invalid topic ${JSON.stringify(String(topic))}: a topic is a non-empty string of at most ${maxLength} characters (a string enum member or a plain string).`,
   duplicateTopic: (topic: string) =>
     `Topic '${topic}' is declared more than once in MetaqueueModule.forRoot(): declare each topic once.`,
   topicConfig: (topic: string, problem: string) => `Topic '${topic}': ${problem}`,

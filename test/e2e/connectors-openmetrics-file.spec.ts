@@ -189,6 +189,26 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     expect(promtoolImport(path)).toBe(count);
   });
 
+  it('takes a record at every limit publish allows: the table and the file, nothing dead-lettered', async () => {
+    const path = join(dir, 'log.txt');
+    const { jobs, broker } = await boot([new OpenMetricsFileConnector({ path })]);
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 63; i++) deep = { level: deep };
+    const label = 'é'.repeat(2_048);
+    const records = [
+      await jobs.publish({ data: 1, name: 'n'.repeat(200), location: 'l', context: 'c' }),
+      await jobs.publish({ data: 2, name: 'labels', location: label, context: label }),
+      await jobs.publish({ data: 'x'.repeat(1_048_574), name: 'big', location: 'l', context: 'c' }),
+      await jobs.publish({ data: deep, name: 'deep', location: 'l', context: 'c' }),
+    ];
+    await broker.flush();
+    expect(broker.counters.sinks.store).toMatchObject({ written: 4, deadLettered: 0 });
+    await closeApp();
+    const samples = parseOpenMetrics(path);
+    expect(samples.map((s) => s.labels.id).sort()).toEqual(records.map((r) => r!.id).sort());
+    expect(samples.find((s) => s.name === 'labels')!.labels.location).toBe(label);
+  });
+
   it('rotates by size; every rotated file is a complete exposition, together holding every record', async () => {
     const path = join(dir, 'log.txt');
     const { jobs, broker } = await boot([

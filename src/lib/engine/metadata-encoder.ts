@@ -1,5 +1,6 @@
 import { InvalidMetadataError } from '../errors/metaqueue.errors.js';
 import { describeType } from '../utils/describe-type.util.js';
+import { metadataLimits } from './metadata-limits.constants.js';
 
 /** OpenMetrics metric names: https://prometheus.io/docs/specs/om/open_metrics_spec/#metric-names */
 const metricName = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -21,6 +22,13 @@ export function assertMetadataFields(topic: string, metadata: unknown): void {
       `must be an OpenMetrics metric name (letters, digits, '_' and ':', not starting with a digit), received ${JSON.stringify(name) ?? describeType(name)}`,
     );
   }
+  if (name.length > metadataLimits.nameLength) {
+    throw new InvalidMetadataError(
+      topic,
+      'name',
+      `is ${name.length} characters long; the limit is ${metadataLimits.nameLength}`,
+    );
+  }
   assertLabel(topic, 'location', location);
   assertLabel(topic, 'context', context);
 }
@@ -35,6 +43,14 @@ function assertLabel(topic: string, field: string, value: unknown): void {
   }
   const problem = stringProblem(value);
   if (problem) throw new InvalidMetadataError(topic, field, problem);
+  const bytes = utf8BytesOver(value, metadataLimits.labelBytes);
+  if (bytes !== undefined) {
+    throw new InvalidMetadataError(
+      topic,
+      field,
+      `is ${bytes} bytes long in UTF-8; the limit is ${metadataLimits.labelBytes}`,
+    );
+  }
 }
 
 /**
@@ -46,7 +62,24 @@ function assertLabel(topic: string, field: string, value: unknown): void {
 export function encodeData(topic: string, data: unknown, classInstance = false): string {
   const problem = jsonProblem(data, classInstance, []);
   if (problem) throw new InvalidMetadataError(topic, `data${problem.path}`, problem.text);
-  return JSON.stringify(data);
+  const json = JSON.stringify(data);
+  const bytes = utf8BytesOver(json, metadataLimits.dataBytes);
+  if (bytes !== undefined) {
+    throw new InvalidMetadataError(
+      topic,
+      'data',
+      `is ${bytes} bytes long as JSON; the limit is ${metadataLimits.dataBytes}`,
+    );
+  }
+  return json;
+}
+
+/** The UTF-8 length of `text` if it is over `limit`; counted only when it could be. */
+function utf8BytesOver(text: string, limit: number): number | undefined {
+  // A UTF-16 code unit is at most 3 bytes in UTF-8: most texts need no count.
+  if (text.length * 3 <= limit) return undefined;
+  const bytes = Buffer.byteLength(text);
+  return bytes > limit ? bytes : undefined;
 }
 
 interface Problem {
@@ -83,6 +116,10 @@ function objectProblem(
   ancestors: object[],
 ): Problem | undefined {
   if (ancestors.includes(value)) return { path: '', text: 'contains a cycle' };
+  // Bounded here, the walk can never exhaust the stack, however deep the value.
+  if (ancestors.length >= metadataLimits.depth) {
+    return { path: '', text: `nests deeper than ${metadataLimits.depth} levels, the limit` };
+  }
   if (Array.isArray(value)) {
     ancestors.push(value);
     for (let i = 0; i < value.length; i++) {

@@ -1,9 +1,10 @@
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { errorMessages } from '../metaqueue.messages.js';
+import { metadataLimits } from './metadata-limits.constants.js';
 import type { Topic } from './topic.interface.js';
 
 export function assertTopic(topic: unknown): asserts topic is Topic {
-  if (typeof topic !== 'string' || topic.length === 0) {
-    throw new MetaqueueConfigError(errorMessages.invalidTopic(topic));
+  if (typeof topic !== 'string' || topic.length === 0 || topic.length > metadataLimits.nameLength) {
+    throw new MetaqueueConfigError(errorMessages.invalidTopic(topic, metadataLimits.nameLength));
   }
 }

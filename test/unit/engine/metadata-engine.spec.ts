@@ -321,3 +321,44 @@ describe('MetadataEngine.onDropped', () => {
     expect(engine.counters.dropped['drop-newest']).toBe(4);
   });
 });
+
+describe('what a record may hold: every limit, and one past it', () => {
+  const engine = () => new MetadataEngine('limits');
+  const nested = (levels: number): unknown => {
+    let value: unknown = 1;
+    for (let i = 0; i < levels; i++) value = [value];
+    return value;
+  };
+  const expectRefused = async (metadata: Metadata<unknown>, field: string, limit: RegExp) => {
+    const error = (await engine()
+      .publish(metadata)
+      .catch((e: unknown) => e)) as InvalidMetadataError;
+    expect(error).toBeInstanceOf(InvalidMetadataError);
+    expect(error.field).toBe(field);
+    expect(error.message).toMatch(limit);
+  };
+
+  it('name: 200 characters', async () => {
+    await expect(engine().publish(meta(1, { name: 'n'.repeat(200) }))).resolves.toBeDefined();
+    await expectRefused(meta(1, { name: 'n'.repeat(201) }), 'name', /limit is 200/);
+  });
+
+  it('location and context: 4,096 bytes of UTF-8 each', async () => {
+    const at = 'é'.repeat(2_048); // two bytes each
+    await expect(engine().publish(meta(1, { location: at, context: at }))).resolves.toBeDefined();
+    await expectRefused(meta(1, { location: `${at}x` }), 'location', /4097 bytes.*limit is 4096/);
+    await expectRefused(meta(1, { context: `${at}x` }), 'context', /limit is 4096/);
+  });
+
+  it('data: 1 MiB of JSON', async () => {
+    const at = 'x'.repeat(1_048_576 - 2); // the quotes make it 1 MiB
+    await expect(engine().publish(meta(at))).resolves.toBeDefined();
+    await expectRefused(meta(`${at}x`), 'data', /limit is 1048576/);
+  });
+
+  it('data: 64 levels deep; thousands of levels give the same clear error, not a stack overflow', async () => {
+    await expect(engine().publish(meta(nested(64)))).resolves.toBeDefined();
+    await expectRefused(meta(nested(65)), `data${'[0]'.repeat(64)}`, /deeper than 64 levels/);
+    await expectRefused(meta(nested(100_000)), `data${'[0]'.repeat(64)}`, /deeper than 64/);
+  });
+});
