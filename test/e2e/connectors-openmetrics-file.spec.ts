@@ -198,7 +198,7 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     const records = [
       await jobs.publish({ data: 1, name: 'n'.repeat(200), location: 'l', context: 'c' }),
       await jobs.publish({ data: 2, name: 'labels', location: label, context: label }),
-      await jobs.publish({ data: 'x'.repeat(1_048_574), name: 'big', location: 'l', context: 'c' }),
+      await jobs.publish({ data: 'x'.repeat(4_194_302), name: 'big', location: 'l', context: 'c' }),
       await jobs.publish({ data: deep, name: 'deep', location: 'l', context: 'c' }),
     ];
     await broker.flush();
@@ -207,6 +207,19 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     const samples = parseOpenMetrics(path);
     expect(samples.map((s) => s.labels.id).sort()).toEqual(records.map((r) => r!.id).sort());
     expect(samples.find((s) => s.name === 'labels')!.labels.location).toBe(label);
+  });
+
+  it('names no file after user data: a metric name too long for a file name is written', async () => {
+    const path = join(dir, 'log.txt');
+    const connector = new OpenMetricsFileConnector({ path });
+    await connector.open();
+    const long = records(3).map((r) => ({ ...r, name: `m${'x'.repeat(300)}` }));
+    const batch = [...long, ...records(2)];
+    await connector.write(batch);
+    expect(readdirSync(`${path}.spool`).sort()).toEqual(['0', '1']);
+    await connector.close();
+    const ids = parseOpenMetrics(path).map((s) => s.labels.id);
+    expect(ids.sort()).toEqual(batch.map((r) => r.id).sort());
   });
 
   it('rotates by size; every rotated file is a complete exposition, together holding every record', async () => {
@@ -408,7 +421,7 @@ onSmallDisk.describe('OpenMetrics file on a disk that fills up', () => {
       await connector.open();
       const first = records(200);
       await connector.write(first);
-      const spoolFile = join(`${path}.spool`, 'm');
+      const spoolFile = join(`${path}.spool`, '0');
       const spooled = statSync(spoolFile).size;
       // Leave about 20 KiB free: the next batch (about 300 KiB) runs out of space halfway.
       const { bavail, bsize } = statfsSync(dir);

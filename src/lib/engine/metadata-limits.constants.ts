@@ -9,7 +9,7 @@ export const metadataLimits = {
   /** UTF-8 bytes of `location`, and of `context`. */
   labelBytes: 4_096,
   /** UTF-8 bytes of `data` as JSON. */
-  dataBytes: 1_048_576,
+  dataBytes: 4_194_304,
   /** Levels of arrays and objects in `data`; validation never recurses deeper. */
   depth: 64,
 } as const;

@@ -350,10 +350,10 @@ describe('what a record may hold: every limit, and one past it', () => {
     await expectRefused(meta(1, { context: `${at}x` }), 'context', /limit is 4096/);
   });
 
-  it('data: 1 MiB of JSON', async () => {
-    const at = 'x'.repeat(1_048_576 - 2); // the quotes make it 1 MiB
+  it('data: 4 MiB of JSON', async () => {
+    const at = 'x'.repeat(4_194_304 - 2); // the quotes make it 4 MiB
     await expect(engine().publish(meta(at))).resolves.toBeDefined();
-    await expectRefused(meta(`${at}x`), 'data', /limit is 1048576/);
+    await expectRefused(meta(`${at}x`), 'data', /limit is 4194304/);
   });
 
   it('data: 64 levels deep; thousands of levels give the same clear error, not a stack overflow', async () => {

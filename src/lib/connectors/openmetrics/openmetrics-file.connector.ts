@@ -25,10 +25,11 @@ import { endOfExposition, familyHeader, renderSample } from './openmetrics-forma
  * `StoreToLocalhost(path)`, in a format Prometheus tooling reads.
  *
  * OpenMetrics forbids interleaving families, so each batch is appended to a
- * spool directory (`<path>.spool/`), one file per family: a write costs its
- * batch only. At rotation and at close the family files are joined into a
- * complete exposition, each under its TYPE line, `# EOF` last, and renamed
- * into place atomically.
+ * spool directory (`<path>.spool/`), one file per family, each starting with
+ * its TYPE line: a write costs its batch only. Spool files are numbered, never
+ * named after a metric: user data makes no file name. At rotation and at close
+ * they are joined into a complete exposition, `# EOF` last, and renamed into
+ * place atomically.
  */
 export class OpenMetricsFileConnector implements MetadataConnector {
   readonly name: string;
@@ -36,8 +37,8 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   private readonly spoolDir: string;
   private readonly maxFileBytes: number;
   private readonly fsync: boolean;
-  /** Bytes of whole batches in each family's spool file; a failed write is cut back to these. */
-  private familyBytes = new Map<string, number>();
+  /** Each family's spool file, and its bytes of whole batches: a failed write is cut back to these. */
+  private families = new Map<string, { file: string; bytes: number }>();
   private spoolBytes = 0;
   /** Set when a write failed: the spool may hold part of a batch until it is cut back. */
   private dirty = false;
@@ -80,33 +81,46 @@ export class OpenMetricsFileConnector implements MetadataConnector {
 
   async write(records: readonly MetadataRecord[]): Promise<void> {
     if (this.spoolBytes >= this.maxFileBytes) await this.rotate();
-    const families = new Map<string, string>();
+    const texts = new Map<string, string>();
     for (const record of records) {
-      families.set(record.name, (families.get(record.name) ?? '') + renderSample(record));
+      texts.set(record.name, (texts.get(record.name) ?? '') + renderSample(record));
     }
     if (this.dirty) await this.cutBack();
     const written = new Map<string, number>();
     try {
-      for (const [family, text] of families) {
-        const file = join(this.spoolDir, family);
-        const bytes = Buffer.from(text);
-        await appendFile(file, bytes, { flush: this.fsync });
-        written.set(family, (this.familyBytes.get(family) ?? 0) + bytes.length);
+      for (const [family, text] of texts) {
+        const spool = this.spoolFileOf(family);
+        // A family's file starts with its TYPE line, so joining the files makes the exposition.
+        const bytes = Buffer.from(spool.bytes === 0 ? familyHeader(family) + text : text);
+        await appendFile(join(this.spoolDir, spool.file), bytes, { flush: this.fsync });
+        written.set(family, spool.bytes + bytes.length);
       }
     } catch (error) {
       this.dirty = true;
       throw error;
     }
     for (const [family, size] of written) {
-      this.spoolBytes += size - (this.familyBytes.get(family) ?? 0);
-      this.familyBytes.set(family, size);
+      const spool = this.families.get(family)!;
+      this.spoolBytes += size - spool.bytes;
+      spool.bytes = size;
     }
+  }
+
+  /** The family's spool file; a new family gets the next number, kept even if its first write fails. */
+  private spoolFileOf(family: string): { file: string; bytes: number } {
+    let spool = this.families.get(family);
+    if (!spool) {
+      spool = { file: String(this.families.size), bytes: 0 };
+      this.families.set(family, spool);
+    }
+    return spool;
   }
 
   /** A failed write may have appended part of a batch: cut it, so the retry cannot duplicate. */
   private async cutBack(): Promise<void> {
-    for (const family of await readdir(this.spoolDir)) {
-      await truncate(join(this.spoolDir, family), this.familyBytes.get(family) ?? 0);
+    const whole = new Map([...this.families.values()].map(({ file, bytes }) => [file, bytes]));
+    for (const file of await readdir(this.spoolDir)) {
+      await truncate(join(this.spoolDir, file), whole.get(file) ?? 0);
     }
     this.dirty = false;
   }
@@ -115,7 +129,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   async close(): Promise<void> {
     if (this.dirty) await this.cutBack();
     await this.assemble(this.spoolDir, this.path);
-    this.familyBytes = new Map();
+    this.families = new Map();
     this.spoolBytes = 0;
   }
 
@@ -123,7 +137,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     const n = this.nextRotation++;
     const spool = `${this.path}.${n}.spool`;
     await rename(this.spoolDir, spool);
-    this.familyBytes = new Map();
+    this.families = new Map();
     this.spoolBytes = 0;
     await mkdir(this.spoolDir);
     await this.assemble(spool, `${this.path}.${n}`);
@@ -131,13 +145,12 @@ export class OpenMetricsFileConnector implements MetadataConnector {
 
   /** Joins a spool's family files into `target` atomically, then removes the spool. */
   private async assemble(spool: string, target: string): Promise<void> {
-    const families = await readdir(spool).catch(() => [] as string[]);
+    const files = await readdir(spool).catch(() => [] as string[]);
     const tmp = `${target}.tmp`;
     const out = await open(tmp, 'w');
     try {
-      for (const family of families) {
-        await out.write(familyHeader(family));
-        const source = await open(join(spool, family), 'r');
+      for (const file of files) {
+        const source = await open(join(spool, file), 'r');
         try {
           for await (const chunk of source.createReadStream({
             autoClose: false,
