@@ -5,19 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { MetaqueueHealthIndicator, MetaqueueModule } from '../../../src/lib/index.js';
 
-@Controller('health')
-class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly metaqueue: MetaqueueHealthIndicator,
-  ) {}
-
-  @Get()
-  @HealthCheck()
-  check() {
-    // README
-  }
-}
+// README
 
 @Module({
   imports: [MetaqueueModule.forRoot({ topics: ['jobs'], store: false }), TerminusModule.forRoot()],
