@@ -14,6 +14,7 @@ import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
 import { METAQUEUE_MODULE_OPTIONS, RECORD_SOURCE } from '../metaqueue.tokens.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { describeError } from '../utils/describe-error.util.js';
+import { Listeners } from '../utils/listeners.util.js';
 import { withTimeout } from '../utils/with-timeout.util.js';
 import { STORE_SINK } from './broker.constants.js';
 import type { BrokerOptions } from './broker-options.interface.js';
@@ -21,7 +22,6 @@ import { resolveBrokerOptions } from './broker-options.js';
 import type { BrokerStats } from './broker-stats.interface.js';
 import { FlushLoop } from './flush-loop.js';
 import type { FlushObservation } from './flush-observation.interface.js';
-import { FlushObservers } from './flush-observers.js';
 import { untilDeadline } from './shutdown-deadline.js';
 import { RetryLoop } from './sinks/retry-loop.js';
 import { SinkChannel, type Delivery } from './sinks/sink-channel.js';
@@ -43,7 +43,10 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly loop: FlushLoop;
   private readonly store?: SinkChannel;
   private connectors: SinkChannel[] = [];
-  private readonly observers = new FlushObservers(this.logger);
+  // An observer (metrics) must never break flushing.
+  private readonly observers = new Listeners<[FlushObservation]>((error) =>
+    this.logger.warn(logMessages.flushObserverFailed(describeError(error))),
+  );
   private lastFlushAt: Date | undefined;
   private shutdown?: Promise<void>;
 
@@ -78,9 +81,8 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
 
   /** A snapshot of what the broker has done, by sink. */
   get counters(): BrokerStats {
-    const channels = this.store ? [this.store, ...this.connectors] : this.connectors;
     return {
-      sinks: Object.fromEntries(channels.map((c) => [c.name, { ...c.stats }])),
+      sinks: Object.fromEntries(this.channels.map((c) => [c.name, { ...c.stats }])),
       inFlight: this.source.inFlight,
       lastFlushAt: this.lastFlushAt,
     };
@@ -91,9 +93,8 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     this.connectors = this.connectorRegistry
       .getAll()
       .map(({ name, connector }) => this.connectorChannel(name, connector));
-    const sinks = Object.keys(this.counters.sinks);
-    if (sinks.length === 0) return this.logger.warn(logMessages.noSinks());
-    await this.source.start(sinks);
+    if (this.channels.length === 0) return this.logger.warn(logMessages.noSinks());
+    await this.source.start(this.channels.map((c) => c.name));
     this.source.watch(this.options.maxBatchSize, () => this.loop.soon());
     this.loop.start();
   }
@@ -136,6 +137,11 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     await Promise.all(
       this.connectors.map((c) => untilDeadline(c.drain(), deadline, () => c.abandon(timeoutMs))),
     );
+  }
+
+  /** Every sink's channel: the store first. */
+  private get channels(): SinkChannel[] {
+    return this.store ? [this.store, ...this.connectors] : this.connectors;
   }
 
   private async drainConnectors(): Promise<void> {

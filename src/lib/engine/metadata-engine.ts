@@ -11,8 +11,9 @@ import { MetaQueue } from '../queue/meta-queue.js';
 import { describeType } from '../utils/describe-type.util.js';
 import { logMessages } from '../metaqueue.messages.js';
 import { describeError } from '../utils/describe-error.util.js';
+import { Listeners } from '../utils/listeners.util.js';
 import { createCounters } from './engine-counters.js';
-import type { DropListener, DropReason, EngineCounters } from './engine-counters.interface.js';
+import type { DropListener, EngineCounters } from './engine-counters.interface.js';
 import { assertMetadataFields, encodeData } from './metadata-encoder.js';
 import type { Metadata, MetadataRecord } from './metadata.interface.js';
 import { assertTopic } from './topic.js';
@@ -25,7 +26,10 @@ import { assertTopic } from './topic.js';
 export class MetadataEngine<T = unknown> {
   private static readonly logger = new Logger('MetadataEngine');
   private readonly stats: EngineCounters = createCounters();
-  private readonly dropListeners = new Set<DropListener<T>>();
+  // A listener must not turn a publish that went through into an error.
+  private readonly dropListeners = new Listeners<Parameters<DropListener<T>>>((error) =>
+    MetadataEngine.logger.warn(logMessages.dropListenerFailed(this.topic, describeError(error))),
+  );
 
   constructor(
     readonly topic: string,
@@ -82,7 +86,7 @@ export class MetadataEngine<T = unknown> {
         return record;
       case 'dropped-newest':
         this.stats.dropped['drop-newest']++;
-        this.notifyDropped(record, 'drop-newest');
+        this.dropListeners.notify(record, 'drop-newest');
         return undefined;
       case 'full':
         this.stats.rejected['queue-full']++;
@@ -103,8 +107,7 @@ export class MetadataEngine<T = unknown> {
    * Returns how to stop listening.
    */
   onDropped(listener: DropListener<T>): () => void {
-    this.dropListeners.add(listener);
-    return () => void this.dropListeners.delete(listener);
+    return this.dropListeners.add(listener);
   }
 
   /** Removes and returns up to `max` queued records, oldest first: the broker's side. */
@@ -120,21 +123,8 @@ export class MetadataEngine<T = unknown> {
 
   private readonly onEvicted = (evicted: unknown): void => {
     this.stats.dropped['drop-oldest']++;
-    this.notifyDropped(evicted as MetadataRecord<T>, 'drop-oldest');
+    this.dropListeners.notify(evicted as MetadataRecord<T>, 'drop-oldest');
   };
-
-  private notifyDropped(record: MetadataRecord<T>, reason: DropReason): void {
-    for (const listener of this.dropListeners) {
-      try {
-        listener(record, reason);
-      } catch (error) {
-        // A listener must not turn a publish that went through into an error.
-        MetadataEngine.logger.warn(
-          logMessages.dropListenerFailed(this.topic, describeError(error)),
-        );
-      }
-    }
-  }
 
   private stamp(metadata: Metadata<T>): MetadataRecord<T> {
     assertMetadataFields(this.topic, metadata);
