@@ -65,6 +65,7 @@ export {
   MetaTaskError,
   PublishError,
   PublishTimeoutError,
+  RecordRefusedError,
   QueueFullError,
   ShutdownDeadlineError,
 } from './errors/metaqueue.errors.js';

@@ -2,6 +2,7 @@
  * Every text metaqueue shows a user, in one place, grouped by where it goes:
  * the messages of thrown errors, log lines, and HTTP responses.
  */
+import type { MetadataRecord } from './engine/metadata.interface.js';
 
 /** Messages of the errors metaqueue throws; each says what was wrong and what to do. */
 export const errorMessages = {
@@ -81,6 +82,10 @@ export const logMessages = {
     `Sink ${sink} could not write ${records} accepted records within shutdownTimeoutMs (${timeoutMs} ms); they are lost: raise shutdownTimeoutMs, or check the sink.`,
   sinkBacklogFull: (sink: string, records: number, maxBacklog: number) =>
     `Sink ${sink} is more than maxConnectorBacklog (${maxBacklog}) records behind: dropped its ${records} oldest.`,
+  connectorRefused: (sink: string, id: string, reason: string) =>
+    `Sink ${sink} refused record ${id} for good: ${reason}. It is in table metadata_dead_letter (sink '${sink}'); the rest of its batch is written.`,
+  connectorRefusedLogged: (sink: string, reason: string, record: MetadataRecord) =>
+    `Sink ${sink} refused a record for good: ${reason}. With no store to keep it, here it is: ${JSON.stringify({ ...record, json: undefined })}`,
   deadLettered: (records: number) =>
     `The database refused ${records} records: they are in table metadata_dead_letter, with the reason.`,
   flushFailed: (reason: string) =>

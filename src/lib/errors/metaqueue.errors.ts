@@ -18,6 +18,13 @@ export class DuplicateTopicError extends MetaqueueConfigError {
   }
 }
 
+/**
+ * Thrown by a connector's `write()` when a record in the batch can never be
+ * written: the broker halves the batch until it finds the record, keeps it
+ * as a dead letter and writes the rest, instead of retrying.
+ */
+export class RecordRefusedError extends MetaqueueError {}
+
 /** A `@MetaTask()` class that cannot be run, or a task the runner does not know. */
 export class MetaTaskError extends MetaqueueError {}
 

@@ -1,5 +1,4 @@
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
-import { STORE_SINK } from '../broker/broker.constants.js';
 import type { BrokerStats, SinkStats } from '../broker/broker-stats.interface.js';
 import type { MetadataEngine } from '../engine/metadata-engine.js';
 import { flushBuckets } from './metrics.constants.js';
@@ -152,13 +151,10 @@ export function registerMetricFamilies(
     perSink((s) => s.unflushed),
   );
   counter(
-    'metaqueue_store_dead_lettered_total',
-    'Records the database refused, kept in metadata_dead_letter.',
-    [],
-    () => {
-      const store = sources.broker().sinks[STORE_SINK];
-      return store ? [[{}, store.deadLettered]] : [];
-    },
+    'metaqueue_sink_dead_lettered_total',
+    'Records a sink refused for good, kept in metadata_dead_letter (or logged, with no store), by sink.',
+    ['sink'],
+    perSink((s) => s.deadLettered),
   );
   counter(
     'metaqueue_store_copy_fallbacks_total',

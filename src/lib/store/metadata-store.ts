@@ -5,6 +5,7 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import type { MetadataRecord } from '../engine/metadata.interface.js';
+import { STORE_SINK } from '../broker/broker.constants.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { logMessages } from '../metaqueue.messages.js';
 import { copyMetadata, copyRows } from './copy-rows.js';
@@ -27,9 +28,9 @@ const insertRecords = `
   SELECT count(*)::int AS "inserted" FROM inserted`;
 
 const insertDeadLetters = `
-  INSERT INTO "metadata_dead_letter" ("id", "topic", "name", "location", "context", "data", "published_at", "reason")
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
-  ON CONFLICT ("id") DO NOTHING`;
+  INSERT INTO "metadata_dead_letter" ("id", "topic", "name", "location", "context", "data", "published_at", "reason", "sink")
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[])
+  ON CONFLICT ("id", "sink") DO NOTHING`;
 
 /**
  * Writes records to PostgreSQL (or PGlite) in bulk, exactly once. On a server
@@ -108,7 +109,7 @@ export class MetadataStore implements OnApplicationShutdown {
     } catch (error) {
       if (!isRowRefusal(error)) throw error;
       if (records.length === 1) {
-        await this.deadLetter(records[0], describeError(error));
+        await this.keepDeadLetter(records[0], describeError(error), STORE_SINK);
         return { deadLettered: records, alreadyWritten: 0 };
       }
       // Halving finds k refused rows among n in O(k log n) statements; one at a
@@ -137,8 +138,9 @@ export class MetadataStore implements OnApplicationShutdown {
     }
   }
 
-  private async deadLetter(record: MetadataRecord, reason: string): Promise<void> {
-    await this.dataSource.query(insertDeadLetters, [...columns([record]), [reason]]);
+  /** Keeps a record `sink` refused for good in `metadata_dead_letter`, with the reason. */
+  async keepDeadLetter(record: MetadataRecord, reason: string, sink: string): Promise<void> {
+    await this.dataSource.query(insertDeadLetters, [...columns([record]), [reason], [sink]]);
   }
 }
 

@@ -4,7 +4,8 @@ import { logMessages } from '../../metaqueue.messages.js';
 import { Deque } from '../../queue/deque.js';
 import type { SinkStats } from '../broker-stats.interface.js';
 import type { SourceBatch } from '../source/record-source.interface.js';
-import type { RecordSink } from './record-sink.interface.js';
+import { IsolatingWrite } from './isolating-write.js';
+import type { RecordSink, SinkWriteResult } from './record-sink.interface.js';
 import type { RetryLoop } from './retry-loop.js';
 
 /** A batch on its way to one sink: the source's batch, and the records this sink gets of it. */
@@ -21,6 +22,11 @@ export interface SinkChannelOptions {
    * are dropped, counted. `Infinity` when the caller paces with `whenRoom()`.
    */
   maxBacklog: number;
+  /**
+   * For a sink that cannot sort out refused records itself (a connector):
+   * isolate them (`IsolatingWrite`) and keep each with this.
+   */
+  keepRefused?: (record: MetadataRecord, error: unknown) => Promise<void>;
 }
 
 /**
@@ -138,7 +144,7 @@ export class SinkChannel {
   /** Writes with retries; resolves to the records the sink took (all but the dead-lettered). */
   private async write(records: readonly MetadataRecord[]): Promise<readonly MetadataRecord[]> {
     if (records.length === 0) return records;
-    const result = await this.retry.run(() => this.sink.write(records), {
+    const result = await this.retry.run(this.attempts(records), {
       sink: this.name,
       records: records.length,
       onFailure: () => this.stats.failedWrites++,
@@ -150,5 +156,13 @@ export class SinkChannel {
     this.stats.deadLettered += refused.length;
     const isRefused = new Set(refused);
     return records.filter((record) => !isRefused.has(record));
+  }
+
+  /** What one attempt at writing `records` does; each retry calls it again. */
+  private attempts(records: readonly MetadataRecord[]): () => Promise<SinkWriteResult | void> {
+    const { keepRefused } = this.options;
+    if (!keepRefused) return () => this.sink.write(records);
+    const isolating = new IsolatingWrite(records, (part) => this.sink.write(part), keepRefused);
+    return () => isolating.attempt();
   }
 }
