@@ -4,6 +4,7 @@ import { MetadataStore } from '../store/metadata-store.js';
 import { encodeCursor } from './metadata-cursor.js';
 import type { MetadataPage, MetadataQuery, StoredMetadata } from './metadata-query.interface.js';
 import { resolveMetadataQuery, type TextFilter } from './metadata-query.parser.js';
+import { defaults } from '../metaqueue.defaults.js';
 import { httpMessages } from '../metaqueue.messages.js';
 
 interface Row extends Omit<StoredMetadata, 'publishedAt' | 'storedAt'> {
@@ -11,7 +12,13 @@ interface Row extends Omit<StoredMetadata, 'publishedAt' | 'storedAt'> {
   storedAt: Date | string;
   /** `published_at` to the microsecond, for the cursor. */
   cursorAt: string;
+  /** Within the page's byte bound; a row past it only says that more follow, without its data. */
+  fits: boolean;
 }
+
+// A row's size in the response, near enough: its text fields and its data as JSON text.
+const rowBytes = `(octet_length("data"::text) + octet_length("topic") + octet_length("name")
+  + octet_length("location") + octet_length("context"))`;
 
 const columns: Record<TextFilter, string> = {
   topic: '"topic"',
@@ -50,17 +57,32 @@ export class MetadataQueryService {
         `("published_at", "id") > (${param(after.publishedAt, 'timestamptz')}, ${param(after.id, 'uuid')})`,
       );
     }
+    // A page stops at `limit` rows or at `maxPageBytes` (its first row always fits), and the
+    // database, not this process, drops what is past it: only one row more comes back, without
+    // its data, to tell whether there is a next page.
+    const maxBytes = param(defaults.query.maxPageBytes, 'bigint');
     const sql = `
-      SELECT "id", "topic", "name", "location", "context", "data",
+      SELECT "id", "topic", "name", "location", "context",
+        CASE WHEN "fits" THEN "data" END AS "data", "fits",
         "published_at" AS "publishedAt", "stored_at" AS "storedAt",
         to_char("published_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorAt"
-      FROM "metadata"
-      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY "published_at", "id"
-      LIMIT ${param(limit + 1, 'int')}`;
-    // One row more than the page tells whether there is a next page.
+      FROM (
+        SELECT *, "before" = 0 OR "before" + "bytes" <= ${maxBytes} AS "fits"
+        FROM (
+          SELECT *, sum("bytes") OVER (ORDER BY "published_at", "id") - "bytes" AS "before"
+          FROM (
+            SELECT *, ${rowBytes} AS "bytes"
+            FROM "metadata"
+            ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+            ORDER BY "published_at", "id"
+            LIMIT ${param(limit + 1, 'int')}
+          ) "candidates"
+        ) "sized"
+      ) "page"
+      WHERE "before" <= ${maxBytes}
+      ORDER BY "published_at", "id"`;
     const rows: Row[] = await store.dataSource.query(sql, params);
-    const page = rows.slice(0, limit);
+    const page = rows.filter((row) => row.fits).slice(0, limit);
     const last = page.at(-1);
     return {
       items: page.map((row) => ({
@@ -74,7 +96,7 @@ export class MetadataQueryService {
         storedAt: new Date(row.storedAt),
       })),
       nextCursor:
-        rows.length > limit && last
+        rows.length > page.length && last
           ? encodeCursor({ publishedAt: last.cursorAt, id: last.id })
           : null,
     };
