@@ -1,5 +1,4 @@
 import { text } from 'node:stream/consumers';
-import type { Readable } from 'node:stream';
 import { streamPage } from '../../../src/lib/query/metadata-page-stream.js';
 import type { MetadataPage } from '../../../src/lib/index.js';
 
@@ -22,6 +21,6 @@ describe('streamPage', () => {
   ])('streams exactly what JSON.stringify gives, for %s', async (_, page: MetadataPage) => {
     const file = streamPage(page);
     expect(file.getHeaders().type).toBe('application/json; charset=utf-8');
-    expect(await text(file.getStream() as Readable)).toBe(JSON.stringify(page));
+    expect(await text(file.getStream())).toBe(JSON.stringify(page));
   });
 });
