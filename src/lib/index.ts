@@ -66,6 +66,7 @@ export {
   PublishError,
   PublishTimeoutError,
   RecordRefusedError,
+  StoreSchemaError,
   QueueFullError,
   ShutdownDeadlineError,
 } from './errors/metaqueue.errors.js';

@@ -17,6 +17,8 @@ export interface SinkStats {
   backlog: number;
   /** Accepted records shutdown could not write to this sink in time. */
   unflushed: number;
+  /** Why its latest write failed, while no write has succeeded since. */
+  lastError?: string;
 }
 
 /** What the broker has done since startup. */

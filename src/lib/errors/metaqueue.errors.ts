@@ -1,4 +1,5 @@
 import { errorMessages } from '../metaqueue.messages.js';
+import { describeError } from '../utils/describe-error.util.js';
 
 /** Base class of every error metaqueue throws on purpose. */
 export class MetaqueueError extends Error {
@@ -15,6 +16,17 @@ export class MetaqueueConfigError extends MetaqueueError {}
 export class DuplicateTopicError extends MetaqueueConfigError {
   constructor(readonly topic: string) {
     super(errorMessages.duplicateTopic(topic));
+  }
+}
+
+/**
+ * The `metadata` table is not as metaqueue's migrations made it (dropped, a
+ * column renamed): no record is at fault, so the batch is kept and retried.
+ */
+export class StoreSchemaError extends MetaqueueError {
+  constructor(cause: unknown) {
+    super(errorMessages.storeSchemaMismatch(describeError(cause)));
+    this.cause = cause;
   }
 }
 

@@ -11,7 +11,8 @@ import { logMessages } from '../metaqueue.messages.js';
 import { copyMetadata, copyRows } from './copy-rows.js';
 import { createDataSource } from './data-source.factory.js';
 import { describeError } from '../utils/describe-error.util.js';
-import { isRowRefusal } from './database-errors.js';
+import { isRowRefusal, isSchemaMismatch, isStatementTimeout } from './database-errors.js';
+import { StoreSchemaError } from '../errors/metaqueue.errors.js';
 import type { StoreOptions } from './store-options.interface.js';
 import type { StoreWriteResult } from './store-write-result.interface.js';
 
@@ -44,6 +45,10 @@ export class MetadataStore implements OnApplicationShutdown {
   private static readonly logger = new Logger('MetadataStore');
   /** Batches COPY refused that took the exact path instead; in `/metrics`. */
   copyFallbacks = 0;
+  /** Statements that outlasted the server's `statement_timeout`, each then written in halves; in `/metrics`. */
+  statementTimeouts = 0;
+  /** Lowered each time a statement outlasts the server's `statement_timeout`. */
+  private rowsPerStatement = Infinity;
 
   constructor(
     readonly dataSource: DataSource,
@@ -83,6 +88,39 @@ export class MetadataStore implements OnApplicationShutdown {
    */
   async write(records: readonly MetadataRecord[]): Promise<StoreWriteResult> {
     if (records.length === 0) return { deadLettered: [], alreadyWritten: 0 };
+    if (records.length > this.rowsPerStatement) return this.writeInParts(records);
+    try {
+      return await this.writeBatch(records);
+    } catch (error) {
+      if (isSchemaMismatch(error)) throw new StoreSchemaError(error);
+      if (!isStatementTimeout(error) || records.length === 1) throw error;
+      // Nothing was committed; the same batch would time out again, forever.
+      this.statementTimeouts++;
+      this.rowsPerStatement = Math.ceil(records.length / 2);
+      MetadataStore.logger.warn(
+        logMessages.statementTimeout(records.length, this.rowsPerStatement),
+      );
+      return this.writeInParts(records);
+    }
+  }
+
+  /** Writes a batch in statements of at most `rowsPerStatement` rows, one after the other. */
+  private async writeInParts(records: readonly MetadataRecord[]): Promise<StoreWriteResult> {
+    const result: { deadLettered: MetadataRecord[]; alreadyWritten: number } = {
+      deadLettered: [],
+      alreadyWritten: 0,
+    };
+    for (let i = 0; i < records.length;) {
+      const part = records.slice(i, i + this.rowsPerStatement);
+      i += part.length;
+      const written = await this.write(part);
+      result.deadLettered.push(...written.deadLettered);
+      result.alreadyWritten += written.alreadyWritten;
+    }
+    return result;
+  }
+
+  private async writeBatch(records: readonly MetadataRecord[]): Promise<StoreWriteResult> {
     if (this.copySupported) {
       try {
         await this.copy(records);

@@ -8,7 +8,7 @@ import { backoffDelay } from './backoff.js';
 export interface RetrySubject {
   sink: string;
   records: number;
-  onFailure(): void;
+  onFailure(error: unknown): void;
 }
 
 /**
@@ -47,7 +47,7 @@ export class RetryLoop {
       } catch (error) {
         const delay = backoffDelay(attempt - 1, this.initialDelayMs, this.maxDelayMs);
         if (Date.now() + delay > this.deadline) throw new ShutdownDeadlineError(error);
-        subject.onFailure();
+        subject.onFailure(error);
         if (attempt % 10 === 1) {
           this.logger.warn(
             logMessages.sinkWriteFailed(

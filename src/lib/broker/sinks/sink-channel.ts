@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import type { MetadataRecord } from '../../engine/metadata.interface.js';
 import { logMessages } from '../../metaqueue.messages.js';
 import { Deque } from '../../queue/deque.js';
+import { describeError } from '../../utils/describe-error.util.js';
 import type { SinkStats } from '../broker-stats.interface.js';
 import type { SourceBatch } from '../source/record-source.interface.js';
 import { IsolatingWrite } from './isolating-write.js';
@@ -147,8 +148,13 @@ export class SinkChannel {
     const result = await this.retry.run(this.attempts(records), {
       sink: this.name,
       records: records.length,
-      onFailure: () => this.stats.failedWrites++,
+      onFailure: (error) => {
+        // An isolating write counts each failed part itself.
+        if (!this.options.keepRefused) this.stats.failedWrites++;
+        this.stats.lastError = describeError(error);
+      },
     });
+    this.stats.lastError = undefined;
     const refused = result?.deadLettered ?? [];
     this.stats.written += records.length - refused.length;
     this.stats.alreadyWritten += result?.alreadyWritten ?? 0;
@@ -162,7 +168,15 @@ export class SinkChannel {
   private attempts(records: readonly MetadataRecord[]): () => Promise<SinkWriteResult | void> {
     const { keepRefused } = this.options;
     if (!keepRefused) return () => this.sink.write(records);
-    const isolating = new IsolatingWrite(records, (part) => this.sink.write(part), keepRefused);
+    const writePart = async (part: readonly MetadataRecord[]) => {
+      try {
+        return await this.sink.write(part);
+      } catch (error) {
+        this.stats.failedWrites++;
+        throw error;
+      }
+    };
+    const isolating = new IsolatingWrite(records, writePart, keepRefused);
     return () => isolating.attempt();
   }
 }
