@@ -84,8 +84,11 @@ export const logMessages = {
     `Sink ${sink} failed to write ${records} records (attempt ${attempt}): ${reason}. They are kept; retrying in ${retryInMs} ms.`,
   sinkRecovered: (sink: string, records: number, attempts: number) =>
     `Sink ${sink} wrote ${records} records after ${attempts} attempts.`,
-  sinkUnflushed: (sink: string, records: number, timeoutMs: number) =>
-    `Sink ${sink} could not write ${records} accepted records within shutdownTimeoutMs (${timeoutMs} ms); they are lost: raise shutdownTimeoutMs, or check the sink.`,
+  sinkUnflushed: (sink: string, records: number, unconfirmed: number, timeoutMs: number) =>
+    `Sink ${sink} could not write ${records} accepted records within shutdownTimeoutMs (${timeoutMs} ms); they are lost: raise shutdownTimeoutMs, or check the sink.` +
+    (unconfirmed > 0
+      ? ` Of those, ${unconfirmed} were in writes under way: the sink may have them, if a write succeeded but its reply was lost.`
+      : ''),
   sinkBacklogFull: (sink: string, records: number, maxBacklog: number) =>
     `Sink ${sink} is more than maxConnectorBacklog (${maxBacklog}) records behind: dropped its ${records} oldest.`,
   connectorRefused: (sink: string, id: string, reason: string) =>

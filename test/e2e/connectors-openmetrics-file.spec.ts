@@ -32,7 +32,7 @@ import {
 } from '../support/openmetrics-tools.js';
 import { CapturingLogger } from '../support/capturing-logger.js';
 import { records } from '../support/records.js';
-import { requirement } from '../support/requirement.js';
+import { mountTmpfs, onSmallDisk, unmount } from '../support/small-disk.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /** The record a sample stands for, read back from the file alone. */
@@ -455,30 +455,6 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     expect(readdirSync(dir).sort()).toEqual(['log.txt', 'log.txt.1']);
   });
 });
-
-/** Mounts a tmpfs of `size` at a new directory, if this machine lets us (root, no sandbox refusal). */
-function mountTmpfs(size: string): string | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'metaqueue-full-'));
-  if (spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]).status === 0) {
-    return dir;
-  }
-  rmSync(dir, { recursive: true, force: true });
-  return undefined;
-}
-
-function unmount(dir: string): void {
-  spawnSync('umount', [dir]);
-  rmSync(dir, { recursive: true, force: true });
-}
-
-const probe = mountTmpfs('64k');
-if (probe) unmount(probe);
-const onSmallDisk = requirement(
-  'a small tmpfs mounted by the test',
-  probe !== undefined,
-  'mount -t tmpfs needs root, and a machine that allows it; this one refused',
-  { optionalInCi: true },
-);
 
 onSmallDisk.describe('OpenMetrics file on a disk that fills up', () => {
   it('cuts back a batch a full disk left half-appended, so its retry writes each record once', async () => {

@@ -158,6 +158,12 @@ export function registerMetricFamilies(
     perSink((s) => s.unflushed),
   );
   counter(
+    'metaqueue_sink_unconfirmed_total',
+    'Of the unflushed records, those in writes under way at the deadline: the sink may have them.',
+    ['sink'],
+    perSink((s) => s.unconfirmed),
+  );
+  counter(
     'metaqueue_sink_dead_lettered_total',
     'Records a sink refused for good, kept in metadata_dead_letter (or logged, with no store), by sink.',
     ['sink'],

@@ -162,4 +162,31 @@ describe('IsolatingWrite', () => {
     expect(new Set(connector.written).size).toBe(connector.written.length);
     expect(connector.written).toHaveLength(7);
   });
+
+  it('a full disk refuses nothing, even when smaller parts still fit', async () => {
+    const batch = records(64);
+    // 8, then 2, then 1 record fit; the next one alone fails right after a success.
+    let room = 11;
+    const written: string[] = [];
+    const kept: string[] = [];
+    const write = new IsolatingWrite(
+      batch,
+      async (part) => {
+        if (part.length > room) {
+          throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        }
+        room -= part.length;
+        written.push(...part.map((r) => r.id));
+      },
+      async (r) => {
+        kept.push(r.id);
+      },
+    );
+    for (let i = 0; i < 50; i++) await expect(write.attempt()).rejects.toThrow('ENOSPC');
+    room = Infinity;
+    const { result } = await settle(write);
+    expect(kept).toEqual([]);
+    expect(result.deadLettered).toEqual([]);
+    expect(written.sort()).toEqual(batch.map((r) => r.id).sort());
+  });
 });

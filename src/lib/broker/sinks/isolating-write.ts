@@ -1,5 +1,6 @@
 import type { MetadataRecord } from '../../engine/metadata.interface.js';
 import { RecordRefusedError } from '../../errors/metaqueue.errors.js';
+import { isEnvironmentError } from '../../utils/environment-error.util.js';
 import type { SinkWriteResult } from './record-sink.interface.js';
 
 /** Failures of a part, of a kind that could be an outage, before it is halved. */
@@ -18,7 +19,8 @@ interface Part {
  *
  * A failing part is halved at once when the connector throws
  * `RecordRefusedError`, or after `failuresBeforeHalving` failures of any
- * other kind. A record that fails alone is refused when the connector said
+ * other kind but those that blame the machine (a full disk, a lost
+ * permission, a cut connection: `isEnvironmentError`), which are only retried. A record that fails alone is refused when the connector said
  * so, or when it fails again after the connector wrote other parts of its
  * batch since its last failure: proof that the connector works, so an outage
  * refuses nothing. Written parts are never written again, so `attempt()` can
@@ -51,6 +53,8 @@ export class IsolatingWrite {
         i = 0;
         continue;
       } catch (error) {
+        // A full disk or a cut connection blames no record, even if a smaller part got through.
+        if (isEnvironmentError(error)) throw error;
         const refusedByConnector = error instanceof RecordRefusedError;
         if (part.records.length > 1) {
           if (!refusedByConnector && ++part.failures < failuresBeforeHalving) throw error;

@@ -45,6 +45,7 @@ export class SinkChannel {
     dropped: 0,
     backlog: 0,
     unflushed: 0,
+    unconfirmed: 0,
   };
   private readonly waiting = new Deque<Delivery>();
   private waitingRecords = 0;
@@ -90,8 +91,10 @@ export class SinkChannel {
   /** Shutdown gave up on the backlog (and on `alsoLost` records it never got): counts and logs it. */
   abandon(timeoutMs: number, alsoLost = 0): void {
     const lost = this.stats.backlog + alsoLost;
+    const unconfirmed = this.writing.reduce((n, w) => n + w.delivery.records.length, 0);
     this.stats.unflushed += lost;
-    this.logger.error(logMessages.sinkUnflushed(this.name, lost, timeoutMs));
+    this.stats.unconfirmed += unconfirmed;
+    this.logger.error(logMessages.sinkUnflushed(this.name, lost, unconfirmed, timeoutMs));
   }
 
   private dropPastBacklog(): void {

@@ -41,6 +41,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   private readonly spoolDir: string;
   /** Held from open() to close(), so a second writer of the same path fails at startup. */
   private readonly lockPath: string;
+  private locked = false;
   private readonly maxFileBytes: number;
   private readonly fsync: boolean;
   /** Each family's spool file, and its bytes of whole batches: a failed write is cut back to these. */
@@ -77,10 +78,11 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       );
     }
     await lockFile(this.lockPath, this.path);
+    this.locked = true;
     try {
       await this.recover();
     } catch (error) {
-      await unlockFile(this.lockPath);
+      await this.unlock();
       throw error;
     }
   }
@@ -168,6 +170,8 @@ export class OpenMetricsFileConnector implements MetadataConnector {
 
   /** Turns the spool into `<path>`, a complete exposition. */
   async close(): Promise<void> {
+    // Not opened (or opening failed): the path may be another writer's.
+    if (!this.locked) return;
     try {
       if (this.dirty) await this.cutBack();
       await this.assemble(this.spoolDir, this.path);
@@ -177,8 +181,15 @@ export class OpenMetricsFileConnector implements MetadataConnector {
         errorMessages.fileNotFinished(this.path, this.spoolDir, describeError(error)),
       );
     } finally {
-      await unlockFile(this.lockPath);
+      await this.unlock();
     }
+  }
+
+  /** Releases the lock if this connector holds it: never another writer's. */
+  private async unlock(): Promise<void> {
+    if (!this.locked) return;
+    this.locked = false;
+    await unlockFile(this.lockPath);
   }
 
   private async rotate(): Promise<void> {
