@@ -4,18 +4,8 @@ import pg from 'pg';
 import { MetadataStore, MetaqueueHealthIndicator } from '../../src/lib/index.js';
 import { runLoadApp } from '../support/run-load-app.js';
 import { serverUrl } from '../support/test-database.js';
-import { acceptedIdsOf, FaultWorld, publishers } from './harness.js';
+import { acceptedIdsOf, FaultWorld, healthWhenDown, publishers, sleep, until } from './harness.js';
 import { score } from './scorecard.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the scenario');
-    await sleep(20);
-  }
-}
 
 /** Runs SQL on the server as the superuser of DATABASE_URL, in `database` if given. */
 async function asAdmin(sql: string, database?: string): Promise<void> {
@@ -94,9 +84,7 @@ describe('database faults', () => {
       });
       await until(() => broker.counters.sinks.store.failedWrites >= 3);
       const health = app.get(MetaqueueHealthIndicator);
-      health.isHealthy('metaqueue', { failingForMs: 0 });
-      await sleep(10);
-      const { metaqueue: down } = health.isHealthy('metaqueue', { failingForMs: 0 });
+      const down = await healthWhenDown(health);
       const deadLetteredWhileBroken = broker.counters.sinks.store.deadLettered;
       await world.db.query(repair);
       const outcomes = await publishing;

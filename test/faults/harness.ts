@@ -10,6 +10,8 @@ import {
   OpenMetricsFileConnector,
   type BrokerOptions,
   type EngineCounters,
+  type MetaqueueHealth,
+  MetaqueueHealthIndicator,
   type MetadataConnector,
   type MetadataEngine,
   type StoreOptions,
@@ -181,4 +183,25 @@ export function acceptedIdsOf(outcomes: PromiseSettledResult<unknown>[]): string
   return outcomes.flatMap((o) =>
     o.status === 'fulfilled' && o.value ? [(o.value as { id: string }).id] : [],
   );
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits for a condition of the scenario; fails the scenario after `timeoutMs`. */
+export async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the scenario');
+    await sleep(20);
+  }
+}
+
+/** Health as soon as it is down, checking from the first failure on as a probe would; else up. */
+export async function healthWhenDown(health: MetaqueueHealthIndicator): Promise<MetaqueueHealth> {
+  let result = health.isHealthy('metaqueue', { failingForMs: 0 }).metaqueue;
+  for (let i = 0; i < 200 && result.status === 'up'; i++) {
+    await sleep(20);
+    result = health.isHealthy('metaqueue', { failingForMs: 0 }).metaqueue;
+  }
+  return result;
 }

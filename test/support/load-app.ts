@@ -13,6 +13,7 @@ import {
   InjectEngine,
   MetaqueueModule,
   OpenMetricsFileConnector,
+  type BrokerOptions,
   type MetadataEngine,
   type StoreOptions,
 } from '../../src/lib/index.js';
@@ -37,7 +38,11 @@ class Report implements OnApplicationShutdown {
     MetaqueueModule.forRoot({
       topics: [{ topic: 'load', bufferSize: 20_000 }],
       store,
-      broker: { flushIntervalMs: 200, maxBatchSize: 2_000 },
+      broker: {
+        flushIntervalMs: 200,
+        maxBatchSize: 2_000,
+        ...(JSON.parse(process.env.METAQUEUE_TEST_BROKER ?? '{}') as BrokerOptions),
+      },
       connectors: process.env.METAQUEUE_TEST_FILE
         ? [new OpenMetricsFileConnector({ path: process.env.METAQUEUE_TEST_FILE })]
         : [],

@@ -1,7 +1,12 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrokerStats, EngineCounters, StoreOptions } from '../../src/lib/index.js';
+import type {
+  BrokerOptions,
+  BrokerStats,
+  EngineCounters,
+  StoreOptions,
+} from '../../src/lib/index.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -34,6 +39,8 @@ export async function runLoadApp(options: {
   beforeSignal?: () => Promise<void>;
   /** Run the child as this user and group id (to test file permissions as root). */
   uid?: number;
+  /** Broker options over the child's own. */
+  broker?: BrokerOptions;
 }): Promise<LoadAppRun> {
   const idsFile = join(options.dir, 'accepted-ids');
   const child = spawn(
@@ -47,6 +54,7 @@ export async function runLoadApp(options: {
         METAQUEUE_TEST_STORE: JSON.stringify(options.store),
         METAQUEUE_TEST_FILE: options.file ?? '',
         METAQUEUE_TEST_IDS: idsFile,
+        METAQUEUE_TEST_BROKER: JSON.stringify(options.broker ?? {}),
       },
     },
   );
