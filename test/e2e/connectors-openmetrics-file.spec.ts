@@ -28,26 +28,12 @@ import {
   describeWithOpenMetricsTools,
   parseOpenMetrics,
   promtoolImport,
-  type ParsedSample,
+  recordOf,
 } from '../support/openmetrics-tools.js';
 import { CapturingLogger } from '../support/capturing-logger.js';
 import { records } from '../support/records.js';
 import { mountTmpfs, onSmallDisk, unmount } from '../support/small-disk.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-
-/** The record a sample stands for, read back from the file alone. */
-function recordOf(sample: ParsedSample) {
-  const { id, topic, location, context, data } = sample.labels;
-  return {
-    id,
-    topic,
-    name: sample.name,
-    location,
-    context,
-    data: data === undefined ? sample.value : (JSON.parse(data) as unknown),
-    publishedAt: sample.sec * 1000 + Math.round(sample.nsec / 1e6),
-  };
-}
 
 /** Fails its first `failures` writes, then writes through. */
 class FlakyConnector implements MetadataConnector {

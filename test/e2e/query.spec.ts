@@ -45,7 +45,7 @@ describe(`GET /metadata, store on ${backend}`, () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         MetaqueueModule.forRoot({
-          topics: ['jobs', 'checks', 'blobs'],
+          topics: ['jobs', 'checks', 'blobs', 'huge'],
           store: db.store,
           broker: { flushIntervalMs: 3_600_000 },
         }),
@@ -269,5 +269,28 @@ describe(`GET /metadata, store on ${backend}`, () => {
       inOrder.map((r) => (r.data as { i: number }).i),
     );
     expect(items.every((item) => (item.data as { text: string }).text.length === mib)).toBe(true);
+  });
+
+  it('pages past a record larger than a page by itself', async () => {
+    const registry = app.get(EngineRegistry);
+    const huge = registry.get('huge');
+    const data = 'x'.repeat(defaults.query.maxPageBytes - 2);
+    const first = await huge.publish({ data, name: 'huge', location: 'l', context: 'c' });
+    // Published later than the huge one, so the first page is that record alone.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const rest = await Promise.all(
+      [1, 2].map((i) => huge.publish({ data: i, name: 'after', location: 'l', context: 'c' })),
+    );
+    await app.get(BrokerService).flush();
+    const { items, pages } = await readAll({ topic: 'huge' });
+    expect(items.map((item) => item.id)).toEqual(
+      [
+        first,
+        ...rest.sort(
+          (a, b) => a!.publishedAt.getTime() - b!.publishedAt.getTime() || (a!.id < b!.id ? -1 : 1),
+        ),
+      ].map((r) => r!.id),
+    );
+    expect(pages).toBe(2);
   });
 });

@@ -16,6 +16,12 @@ interface Row extends Omit<StoredMetadata, 'publishedAt' | 'storedAt'> {
   fits: boolean;
 }
 
+// Each text column comes back behind one '.', taken off here: PGlite decodes a value with a
+// TextDecoder that eats a leading U+FEFF (a byte order mark) as an encoding signature.
+const textColumns = ['topic', 'name', 'location', 'context']
+  .map((column) => `'.' || "${column}" AS "${column}"`)
+  .join(', ');
+
 // A row's size in the response, near enough: its text fields and its data as JSON text.
 const rowBytes = `(octet_length("data"::text) + octet_length("topic") + octet_length("name")
   + octet_length("location") + octet_length("context"))`;
@@ -62,24 +68,28 @@ export class MetadataQueryService {
     // its data, to tell whether there is a next page.
     const maxBytes = param(defaults.query.maxPageBytes, 'bigint');
     const sql = `
-      SELECT "id", "topic", "name", "location", "context",
+      SELECT "id", ${textColumns},
         CASE WHEN "fits" THEN "data" END AS "data", "fits",
         "published_at" AS "publishedAt", "stored_at" AS "storedAt",
         to_char("published_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorAt"
       FROM (
-        SELECT *, "before" = 0 OR "before" + "bytes" <= ${maxBytes} AS "fits"
+        SELECT *, lag("fits", 1, true) OVER (ORDER BY "published_at", "id") AS "followsAFit"
         FROM (
-          SELECT *, sum("bytes") OVER (ORDER BY "published_at", "id") - "bytes" AS "before"
+          SELECT *, "before" = 0 OR "before" + "bytes" <= ${maxBytes} AS "fits"
           FROM (
-            SELECT *, ${rowBytes} AS "bytes"
-            FROM "metadata"
-            ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-            ORDER BY "published_at", "id"
-            LIMIT ${param(limit + 1, 'int')}
-          ) "candidates"
-        ) "sized"
+            SELECT *, sum("bytes") OVER (ORDER BY "published_at", "id") - "bytes" AS "before"
+            FROM (
+              SELECT *, ${rowBytes} AS "bytes"
+              FROM "metadata"
+              ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+              ORDER BY "published_at", "id"
+              LIMIT ${param(limit + 1, 'int')}
+            ) "candidates"
+          ) "sized"
+        ) "measured"
       ) "page"
-      WHERE "before" <= ${maxBytes}
+      -- The rows that fit, and the first that does not: it says a next page exists.
+      WHERE "followsAFit"
       ORDER BY "published_at", "id"`;
     const rows: Row[] = await store.dataSource.query(sql, params);
     const page = rows.filter((row) => row.fits).slice(0, limit);
@@ -87,10 +97,10 @@ export class MetadataQueryService {
     return {
       items: page.map((row) => ({
         id: row.id,
-        topic: row.topic,
-        name: row.name,
-        location: row.location,
-        context: row.context,
+        topic: row.topic.slice(1),
+        name: row.name.slice(1),
+        location: row.location.slice(1),
+        context: row.context.slice(1),
         data: row.data,
         publishedAt: new Date(row.publishedAt),
         storedAt: new Date(row.storedAt),
