@@ -6,6 +6,7 @@ import { errorMessages } from '../metaqueue.messages.js';
 import { DeadLetterEntity } from './dead-letter.entity.js';
 import { MetadataEntity } from './metadata.entity.js';
 import { CreateMetadataTables1764400000000 } from './migrations/1764400000000-create-metadata-tables.js';
+import { AddBoardIndexes1764500000000 } from './migrations/1764500000000-add-board-indexes.js';
 import { pglitePoolFor } from './pglite-pool.js';
 import type { StoreOptions } from './store-options.interface.js';
 
@@ -13,7 +14,7 @@ import type { StoreOptions } from './store-options.interface.js';
 export const storeDataSourceOptions = {
   type: 'postgres' as const,
   entities: [MetadataEntity, DeadLetterEntity],
-  migrations: [CreateMetadataTables1764400000000],
+  migrations: [CreateMetadataTables1764400000000, AddBoardIndexes1764500000000],
   migrationsTableName: 'metadata_migrations',
 };
 
