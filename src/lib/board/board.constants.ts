@@ -1,0 +1,15 @@
+/** The bounds of the board's JSON responses, whatever the table holds. */
+export const boardLimits = {
+  /** Records per page of the table (the page asks for 50). */
+  maxPageSize: 100,
+  /** Characters of `data` as JSON shown per record in the table; the detail view has it all. */
+  dataPreviewLength: 500,
+  /** Time buckets a chart spans. */
+  buckets: 200,
+  /** Points in one chart, over all its lines. */
+  maxPoints: 1_000,
+  /** Names offered for a chart. */
+  maxNames: 200,
+  /** Numeric keys of `data` offered for a chart. */
+  maxFields: 50,
+} as const;

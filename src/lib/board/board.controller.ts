@@ -1,0 +1,101 @@
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Header,
+  NotFoundException,
+  Param,
+  Query,
+  StreamableFile,
+  UseGuards,
+  UseInterceptors,
+  type CanActivate,
+  type Type,
+} from '@nestjs/common';
+import { httpMessages } from '../metaqueue.messages.js';
+import type { MetadataPreviewPage } from '../query/metadata-query.interface.js';
+import type { StoredMetadata } from '../query/metadata-query.interface.js';
+import { BoardAssets } from './board-assets.js';
+import type { BoardNames, BoardSeries } from './board-chart.interface.js';
+import { BoardChartService } from './board-chart.service.js';
+import { BoardHeadersInterceptor } from './board-headers.interceptor.js';
+import type { BoardOverview } from './board-overview.interface.js';
+import { boardOverview } from './board-overview.js';
+import { BoardSources } from './board-sources.js';
+import { boardLimits } from './board.constants.js';
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The board's routes, all GET: the page, its assets and its JSON. It has no
+ * route that changes anything. A class per mount, since the path and guards
+ * are decorations.
+ */
+export function createBoardController(
+  path: string,
+  guards: (CanActivate | Type<CanActivate>)[],
+): Type<unknown> {
+  @Controller(path)
+  @UseGuards(...guards)
+  @UseInterceptors(BoardHeadersInterceptor)
+  class BoardController {
+    constructor(
+      private readonly assets: BoardAssets,
+      private readonly sources: BoardSources,
+      private readonly chart: BoardChartService,
+    ) {}
+
+    @Get()
+    @Header('Content-Type', 'text/html; charset=utf-8')
+    page(): string {
+      return this.assets.page;
+    }
+
+    @Get('assets/:file')
+    asset(@Param('file') file: string): StreamableFile {
+      const { contentType, body } = this.assets.get(file);
+      // StreamableFile sends bytes as they are on Express and Fastify alike.
+      return new StreamableFile(body, { type: contentType });
+    }
+
+    @Get('api/overview')
+    overview(): BoardOverview {
+      return boardOverview(this.sources);
+    }
+
+    @Get('api/records')
+    records(@Query() query: Record<string, unknown>): Promise<MetadataPreviewPage> {
+      const limit = query.limit ?? String(boardLimits.maxPageSize / 2);
+      if (!(
+        typeof limit === 'string' &&
+        /^\d+$/.test(limit) &&
+        Number(limit) <= boardLimits.maxPageSize
+      )) {
+        throw new BadRequestException(httpMessages.invalidLimit(limit, boardLimits.maxPageSize));
+      }
+      return this.sources.query.findPreviews(
+        { order: 'newest', ...query, limit },
+        boardLimits.dataPreviewLength,
+      );
+    }
+
+    @Get('api/records/:id')
+    async record(@Param('id') id: string): Promise<StoredMetadata> {
+      if (!uuid.test(id)) throw new BadRequestException(httpMessages.invalidRecordId(id));
+      const record = await this.sources.query.findOne(id);
+      if (!record) throw new NotFoundException(httpMessages.recordNotFound(id));
+      return record;
+    }
+
+    @Get('api/names')
+    names(): Promise<BoardNames> {
+      return this.chart.names();
+    }
+
+    @Get('api/series')
+    series(@Query() query: Record<string, unknown>): Promise<BoardSeries> {
+      return this.chart.series(query);
+    }
+  }
+  return BoardController;
+}
