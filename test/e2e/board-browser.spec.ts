@@ -79,7 +79,7 @@ describeWithChromium.each<Adapter>(['express', 'fastify'])(
     const cells = (selector: string, column: number) =>
       page.$$eval(
         `${selector} tbody tr`,
-        (rows, i) => rows.map((row) => (row as HTMLTableRowElement).cells[i].textContent),
+        (rows, i) => rows.map((row) => row.cells[i].textContent),
         column,
       );
     const filterRecords = async (fields: Record<string, string>) => {
@@ -129,7 +129,7 @@ describeWithChromium.each<Adapter>(['express', 'fastify'])(
       expect(await cells('#records', 3)).toEqual(['s3://reports/customers.pdf']);
       await page.click('#records tbody tr');
       await page.waitForSelector('#detail:not([hidden])');
-      const detail = await page.$eval('#detail-data', (e) => e.textContent!);
+      const detail = await page.$eval('#detail-data', (e) => e.textContent);
       expect(JSON.parse(detail)).toEqual({ table: 'customers', pages: 9, author: { name: 'Zoë' } });
       expect(detail).toContain('\n  "table"');
       await screenshot('records');
@@ -169,14 +169,7 @@ describeWithChromium.each<Adapter>(['express', 'fastify'])(
       expect(legend).toEqual(expect.arrayContaining(['customers', 'orders']));
       // Pixels in the first line's colour (#2563eb): the canvas holds a drawn line, not just axes.
       const lineColoured = await page.$eval('#chart canvas', (canvas) => {
-        const { data } = (canvas as HTMLCanvasElement)
-          .getContext('2d')!
-          .getImageData(
-            0,
-            0,
-            (canvas as HTMLCanvasElement).width,
-            (canvas as HTMLCanvasElement).height,
-          );
+        const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
         let n = 0;
         for (let i = 0; i < data.length; i += 4) {
           if (

@@ -128,11 +128,11 @@ describe(`the board's HTTP endpoints, store on ${backend}`, () => {
 
   it('cuts data in the table to a preview, so a page stays bounded; the detail has it all', async () => {
     const big = { rows: 'x'.repeat(100_000) };
-    const [row] = (await board.app.get(MetadataStore).dataSource.query(
+    const [row] = await board.app.get(MetadataStore).dataSource.query<{ id: string }[]>(
       `INSERT INTO metadata (id, topic, name, location, context, data, published_at)
          VALUES (gen_random_uuid(), 'reports', 'big_report', 'l', 'c', $1::jsonb, now()) RETURNING id`,
       [JSON.stringify(big)],
-    )) as { id: string }[];
+    );
     const page = await json<MetadataPreviewPage>('/api/records?name=big_report');
     expect(page.items[0]).toMatchObject({ dataTruncated: true });
     expect(page.items[0].dataPreview).toHaveLength(500);
