@@ -1,7 +1,15 @@
 import { ForbiddenException, type CanActivate } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { MetadataStore, MetaqueueBoardModule, MetaqueueConfigError } from '../../src/lib/index.js';
+import { Test } from '@nestjs/testing';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  MetadataStore,
+  MetaqueueBoardModule,
+  MetaqueueConfigError,
+  MetaqueueModule,
+} from '../../src/lib/index.js';
 import type { BoardOverview, BoardSeries, MetadataPreviewPage } from '../../src/lib/index.js';
 import { bootBoardApp, hostile, type BoardApp } from '../support/board-app.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
@@ -228,6 +236,41 @@ describe('MetaqueueBoardModule options', () => {
     expect(() => MetaqueueBoardModule.forRoot({ readOnly: false as unknown as true })).toThrow(
       /read-only/,
     );
+  });
+
+  it('under a global prefix and without a store: the page loads from where it is, lists no records', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        MetaqueueModule.forRoot({ topics: ['jobs'], store: false }),
+        MetaqueueBoardModule.forRoot({ path: '/board' }),
+      ],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    app.setGlobalPrefix('ops');
+    await app.listen(0, '127.0.0.1');
+    const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+    const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`);
+    try {
+      for (const path of [
+        '/ops/board',
+        '/ops/board/',
+        '/ops/board?x="><script>alert(1)</script>',
+      ]) {
+        const html = await (await get(path)).text();
+        expect(html).toContain('src="/ops/board/assets/board.js"');
+        expect(html).not.toContain('alert');
+      }
+      expect((await get('/ops/board/assets/board.js')).status).toBe(200);
+      const overview = (await (await get('/ops/board/api/overview')).json()) as BoardOverview;
+      expect(overview).toMatchObject({ store: false, topics: [{ topic: 'jobs' }] });
+      for (const path of ['/ops/board/api/records', '/ops/board/api/names']) {
+        const response = await get(path);
+        expect(response.status).toBe(404);
+        expect(((await response.json()) as { message: string }).message).toMatch(/store: false/);
+      }
+    } finally {
+      await app.close();
+    }
   });
 
   it('is behind the guards given, page and endpoints alike', async () => {

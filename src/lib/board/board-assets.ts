@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { httpMessages } from '../metaqueue.messages.js';
 
 /** A file the page loads, read once. */
@@ -24,17 +24,31 @@ const sources: Record<string, { path: URL | string; contentType: string }> = {
   'uPlot.min.css': { path: uplot('uPlot.min.css'), contentType: 'text/css; charset=utf-8' },
 };
 
+/** Paths that can go into the page's markup as they are. */
+export const plainPath = /^\/[A-Za-z0-9._~\-/]*$/;
+
 /** The page and its scripts and styles, served from the package's own files. */
+@Injectable()
 export class BoardAssets {
   private readonly assets = new Map<string, BoardAsset>();
-  readonly page: string;
+  private readonly template: string;
 
-  /** `base`: the path the board is mounted at, already checked to be plain characters. */
-  constructor(base: string) {
+  constructor() {
     for (const [name, { path, contentType }] of Object.entries(sources)) {
       this.assets.set(name, { contentType, body: readFileSync(path) });
     }
-    this.page = readFileSync(own('index.html'), 'utf8').replaceAll('{{base}}', base);
+    this.template = readFileSync(own('index.html'), 'utf8');
+  }
+
+  /**
+   * The page, loading its assets and JSON from `base`: the path it was
+   * requested at (which includes a global prefix), if that is plain, else
+   * `fallback`, the configured path.
+   */
+  page(requested: string, fallback: string): string {
+    const path = requested.split('?')[0].replace(/\/+$/, '');
+    const base = plainPath.test(path) && !path.includes('//') ? path : fallback;
+    return this.template.replaceAll('{{base}}', base);
   }
 
   get(name: string): BoardAsset {

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
-import { httpMessages } from '../metaqueue.messages.js';
 import { bindParameters, metadataConditions, whereClause } from '../query/metadata-query.sql.js';
 import type { BoardNames, BoardPoint, BoardSeries } from './board-chart.interface.js';
 import { boardLimits } from './board.constants.js';
@@ -133,9 +131,7 @@ export class BoardChartService {
   }
 
   private dataSource(): DataSource {
-    const store = this.sources.store;
-    if (!store) throw new MetaqueueConfigError(httpMessages.noStore());
-    return store.dataSource;
+    return this.sources.requireStore().dataSource;
   }
 }
 

@@ -21,5 +21,7 @@ export interface BoardOverview {
   inFlight: number;
   lastFlushAt: string | null;
   health: MetaqueueHealth;
+  /** Whether there is a store (false with `store: false`): then there are no records or charts. */
+  store: boolean;
   now: string;
 }

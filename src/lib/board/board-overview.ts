@@ -2,7 +2,7 @@ import type { BoardOverview } from './board-overview.interface.js';
 import type { BoardSources } from './board-sources.js';
 
 /** Every topic, every sink, the last flush and health: the top of the page. */
-export function boardOverview({ engines, broker, health }: BoardSources): BoardOverview {
+export function boardOverview({ engines, broker, health, store }: BoardSources): BoardOverview {
   const counters = broker.counters;
   return {
     topics: engines.getAll().map((engine) => {
@@ -22,6 +22,7 @@ export function boardOverview({ engines, broker, health }: BoardSources): BoardO
     inFlight: counters.inFlight,
     lastFlushAt: counters.lastFlushAt?.toISOString() ?? null,
     health: health.isHealthy('metaqueue').metaqueue,
+    store: store !== null,
     now: new Date().toISOString(),
   };
 }

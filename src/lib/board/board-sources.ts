@@ -1,10 +1,10 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { BrokerService } from '../broker/broker.service.js';
 import { EngineRegistry } from '../engine/engine.registry.js';
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { MetaqueueHealthIndicator } from '../health/metaqueue-health.indicator.js';
-import { errorMessages } from '../metaqueue.messages.js';
+import { errorMessages, httpMessages } from '../metaqueue.messages.js';
 import { MetadataQueryService } from '../query/metadata-query.service.js';
 import { MetadataStore } from '../store/metadata-store.js';
 
@@ -35,5 +35,11 @@ export class BoardSources implements OnModuleInit {
     this.health = find(MetaqueueHealthIndicator);
     this.query = find(MetadataQueryService);
     this.store = find(MetadataStore);
+  }
+
+  /** The store, or a 404 saying there is none (`store: false`): there are no records to show. */
+  requireStore(): MetadataStore {
+    if (!this.store) throw new NotFoundException(httpMessages.noStore());
+    return this.store;
   }
 }

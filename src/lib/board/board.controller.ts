@@ -6,6 +6,7 @@ import {
   NotFoundException,
   Param,
   Query,
+  Req,
   StreamableFile,
   UseGuards,
   UseInterceptors,
@@ -32,10 +33,10 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * are decorations.
  */
 export function createBoardController(
-  path: string,
+  base: string,
   guards: (CanActivate | Type<CanActivate>)[],
 ): Type<unknown> {
-  @Controller(path)
+  @Controller(base || '/')
   @UseGuards(...guards)
   @UseInterceptors(BoardHeadersInterceptor)
   class BoardController {
@@ -47,8 +48,8 @@ export function createBoardController(
 
     @Get()
     @Header('Content-Type', 'text/html; charset=utf-8')
-    page(): string {
-      return this.assets.page;
+    page(@Req() request: { originalUrl?: string; url: string }): string {
+      return this.assets.page(request.originalUrl ?? request.url, base);
     }
 
     @Get('assets/:file')
@@ -73,6 +74,7 @@ export function createBoardController(
       )) {
         throw new BadRequestException(httpMessages.invalidLimit(limit, boardLimits.maxPageSize));
       }
+      this.sources.requireStore();
       return this.sources.query.findPreviews(
         { order: 'newest', ...query, limit },
         boardLimits.dataPreviewLength,
@@ -82,6 +84,7 @@ export function createBoardController(
     @Get('api/records/:id')
     async record(@Param('id') id: string): Promise<StoredMetadata> {
       if (!uuid.test(id)) throw new BadRequestException(httpMessages.invalidRecordId(id));
+      this.sources.requireStore();
       const record = await this.sources.query.findOne(id);
       if (!record) throw new NotFoundException(httpMessages.recordNotFound(id));
       return record;

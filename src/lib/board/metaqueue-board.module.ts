@@ -1,13 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { errorMessages } from '../metaqueue.messages.js';
-import { BoardAssets } from './board-assets.js';
+import { BoardAssets, plainPath } from './board-assets.js';
 import { BoardChartService } from './board-chart.service.js';
 import { createBoardController } from './board.controller.js';
 import { BoardSources } from './board-sources.js';
 import type { MetaqueueBoardOptions } from './metaqueue-board-options.interface.js';
-
-const boardPath = /^\/[A-Za-z0-9._~\-/]*$/;
 
 /**
  * `MetaqueueBoardModule.forRoot({ path: '/board', guards })` mounts a page
@@ -21,7 +19,7 @@ const boardPath = /^\/[A-Za-z0-9._~\-/]*$/;
 export class MetaqueueBoardModule {
   static forRoot(options: MetaqueueBoardOptions = {}): DynamicModule {
     const path = options.path ?? '/board';
-    if (typeof path !== 'string' || !boardPath.test(path) || path.includes('//')) {
+    if (typeof path !== 'string' || !plainPath.test(path) || path.includes('//')) {
       throw new MetaqueueConfigError(errorMessages.invalidBoardPath(path));
     }
     if (options.readOnly !== undefined && options.readOnly !== true) {
@@ -30,12 +28,8 @@ export class MetaqueueBoardModule {
     const base = path.length > 1 ? path.replace(/\/$/, '') : '';
     return {
       module: MetaqueueBoardModule,
-      controllers: [createBoardController(base || '/', options.guards ?? [])],
-      providers: [
-        BoardSources,
-        BoardChartService,
-        { provide: BoardAssets, useFactory: () => new BoardAssets(base) },
-      ],
+      controllers: [createBoardController(base, options.guards ?? [])],
+      providers: [BoardSources, BoardChartService, BoardAssets],
     };
   }
 }

@@ -86,8 +86,10 @@
         select.replaceChildren(new Option('any', ''), ...topics.map((t) => new Option(t, t)));
         select.value = chosen;
       }
+      return overview.store;
     } catch (error) {
       $('refresh').textContent = `cannot refresh: ${error.message}`;
+      return undefined;
     }
   }
 
@@ -264,8 +266,15 @@
   });
 
   async function start() {
-    await refreshOverview();
+    const store = await refreshOverview();
     setInterval(() => void refreshOverview(), refreshMs);
+    // With store: false there are no records to list or chart.
+    if (store === false) {
+      $('chart-section').hidden = true;
+      $('records-section').hidden = true;
+      document.body.dataset.ready = 'true';
+      return;
+    }
     void loadRecords();
     const names = await loadNames();
     // Start with a name whose data is numbers, if one is offered.
