@@ -116,6 +116,7 @@ describe(`the board's HTTP endpoints, store on ${backend}`, () => {
     ['/api/records?data=%22%5Cu0000%22', /'data' must be JSON/],
     [`/api/records?data=${'1'.repeat(4_097)}`, /at most 4096/],
     ['/api/records?limit=101', /from 1 to 100/],
+    ['/api/records?limit=0', /from 1 to 100/],
     ['/api/records?order=sideways', /'order'/],
     ['/api/records?colour=red', /Unknown query parameter 'colour'/],
     ['/api/records?from=2026-02-31', /'from'/],

@@ -1,6 +1,8 @@
 /** The bounds of the board's JSON responses, whatever the table holds. */
 export const boardLimits = {
-  /** Records per page of the table (the page asks for 50). */
+  /** Records per page of the table, unless asked for fewer or more. */
+  pageSize: 50,
+  /** The most records per page. */
   maxPageSize: 100,
   /** Characters of `data` as JSON shown per record in the table; the detail view has it all. */
   dataPreviewLength: 500,

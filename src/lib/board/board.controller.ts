@@ -14,6 +14,7 @@ import {
   type Type,
 } from '@nestjs/common';
 import { httpMessages } from '../metaqueue.messages.js';
+import { recordId } from '../query/metadata-cursor.js';
 import type { MetadataPreviewPage } from '../query/metadata-query.interface.js';
 import type { StoredMetadata } from '../query/metadata-query.interface.js';
 import { BoardAssets } from './board-assets.js';
@@ -24,8 +25,6 @@ import type { BoardOverview } from './board-overview.interface.js';
 import { boardOverview } from './board-overview.js';
 import { BoardSources } from './board-sources.js';
 import { boardLimits } from './board.constants.js';
-
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The board's routes, all GET: the page, its assets and its JSON. It has no
@@ -66,24 +65,22 @@ export function createBoardController(
 
     @Get('api/records')
     records(@Query() query: Record<string, unknown>): Promise<MetadataPreviewPage> {
-      const limit = query.limit ?? String(boardLimits.maxPageSize / 2);
-      if (!(
-        typeof limit === 'string' &&
-        /^\d+$/.test(limit) &&
-        Number(limit) <= boardLimits.maxPageSize
-      )) {
+      // A tighter bound than /metadata's: the board's pages stay small whatever the rows hold.
+      const limit = query.limit ?? String(boardLimits.pageSize);
+      const n = typeof limit === 'string' && /^\d+$/.test(limit) ? Number(limit) : NaN;
+      if (!(n >= 1 && n <= boardLimits.maxPageSize)) {
         throw new BadRequestException(httpMessages.invalidLimit(limit, boardLimits.maxPageSize));
       }
       this.sources.requireStore();
       return this.sources.query.findPreviews(
-        { order: 'newest', ...query, limit },
+        { order: 'newest', ...query, limit: n },
         boardLimits.dataPreviewLength,
       );
     }
 
     @Get('api/records/:id')
     async record(@Param('id') id: string): Promise<StoredMetadata> {
-      if (!uuid.test(id)) throw new BadRequestException(httpMessages.invalidRecordId(id));
+      if (!recordId.test(id)) throw new BadRequestException(httpMessages.invalidRecordId(id));
       this.sources.requireStore();
       const record = await this.sources.query.findOne(id);
       if (!record) throw new NotFoundException(httpMessages.recordNotFound(id));
