@@ -65,6 +65,8 @@ export {
   MetaTaskError,
   PublishError,
   PublishTimeoutError,
+  RecordRefusedError,
+  StoreSchemaError,
   QueueFullError,
   ShutdownDeadlineError,
 } from './errors/metaqueue.errors.js';

@@ -31,6 +31,8 @@ export const defaults = {
   query: {
     limit: 100,
     maxLimit: 1_000,
+    /** Most bytes of records in one page (a page's first record always fits). */
+    maxPageBytes: 4 * 1024 * 1024,
   },
   openMetricsFile: {
     maxFileBytes: 64 * 1024 * 1024,

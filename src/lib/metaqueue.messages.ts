@@ -2,9 +2,12 @@
  * Every text metaqueue shows a user, in one place, grouped by where it goes:
  * the messages of thrown errors, log lines, and HTTP responses.
  */
+import type { MetadataRecord } from './engine/metadata.interface.js';
 
 /** Messages of the errors metaqueue throws; each says what was wrong and what to do. */
 export const errorMessages = {
+  storeSchemaMismatch: (reason: string) =>
+    `The metadata table does not match metaqueue's migrations (${reason}). Records are kept and retried: restore the table, or run the migrations.`,
   // Configuration, at startup
   invalidOption: (owner: string, option: string, value: unknown, expected: string) =>
     `Invalid ${owner} option ${option}=${JSON.stringify(value)}: expected ${expected}.`,
@@ -27,6 +30,10 @@ export const errorMessages = {
     `A connector is named '${name}', the store's name among the sinks: give it another name.`,
   fileNotWritable: (path: string, reason: string) =>
     `Cannot write the OpenMetrics file ${path}: ${reason}. Choose a path in a writable directory.`,
+  fileNotFinished: (path: string, spool: string, reason: string) =>
+    `Could not finish the OpenMetrics file ${path}: ${reason}. Its records are kept in ${spool} and go into the file at the next start, once ${path} can be written.`,
+  fileInUse: (path: string, pid: number, lockPath: string) =>
+    `The OpenMetrics file ${path} is already written by process ${pid} (lock ${lockPath}): give each application, or each instance, a path of its own.`,
 
   // Publishing
   invalidMetadata: (topic: string, field: string, problem: string) =>
@@ -85,10 +92,23 @@ export const logMessages = {
     `Sink ${sink} failed to write ${records} records (attempt ${attempt}): ${reason}. They are kept; retrying in ${retryInMs} ms.`,
   sinkRecovered: (sink: string, records: number, attempts: number) =>
     `Sink ${sink} wrote ${records} records after ${attempts} attempts.`,
-  sinkUnflushed: (sink: string, records: number, timeoutMs: number) =>
-    `Sink ${sink} could not write ${records} accepted records within shutdownTimeoutMs (${timeoutMs} ms); they are lost: raise shutdownTimeoutMs, or check the sink.`,
+  sinkUnflushed: (sink: string, records: number, unconfirmed: number, timeoutMs: number) =>
+    `Sink ${sink} could not write ${records} accepted records within shutdownTimeoutMs (${timeoutMs} ms); they are lost: raise shutdownTimeoutMs, or check the sink.` +
+    (unconfirmed > 0
+      ? ` Of those, ${unconfirmed} were in writes under way: the sink may have them, if a write succeeded but its reply was lost.`
+      : ''),
   sinkBacklogFull: (sink: string, records: number, maxBacklog: number) =>
     `Sink ${sink} is more than maxConnectorBacklog (${maxBacklog}) records behind: dropped its ${records} oldest.`,
+  connectorRefused: (sink: string, id: string, reason: string) =>
+    `Sink ${sink} refused record ${id} for good: ${reason}. It is in table metadata_dead_letter (sink '${sink}'); the rest of its batch is written.`,
+  connectorRefusedLogged: (sink: string, reason: string, record: MetadataRecord) =>
+    `Sink ${sink} refused a record for good: ${reason}. With no store to keep it, here it is: ${JSON.stringify({ ...record, json: undefined })}`,
+  statementTimeout: (records: number, rowsPerStatement: number) =>
+    `Storing ${records} records in one statement outlasted the server's statement_timeout: from now on, statements of at most ${rowsPerStatement} rows.`,
+  spoolDeleted: (spool: string, records: number) =>
+    `The OpenMetrics spool ${spool} was deleted while in use: the ${records} records written to it since it started are gone from the file. A new spool is started.`,
+  connectorCloseFailed: (connector: string, reason: string) =>
+    `Connector ${connector} failed to close: ${reason}`,
   deadLettered: (records: number) =>
     `The database refused ${records} records: they are in table metadata_dead_letter, with the reason.`,
   flushFailed: (reason: string) =>
@@ -101,9 +121,12 @@ export const logMessages = {
 
 /** Texts of HTTP responses: health, and 400s of the metadata query. */
 export const httpMessages = {
-  unhealthy: (failingSinks: string[], fullQueues: string[]) =>
+  unhealthy: (failures: Record<string, string>, fullQueues: string[]) =>
     [
-      failingSinks.length > 0 && `failing to write: ${failingSinks.join(', ')}`,
+      Object.keys(failures).length > 0 &&
+        `failing to write: ${Object.entries(failures)
+          .map(([sink, reason]) => `${sink} (${reason})`)
+          .join(', ')}`,
       fullQueues.length > 0 && `queues full: ${fullQueues.join(', ')}`,
     ]
       .filter(Boolean)

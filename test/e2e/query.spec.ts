@@ -11,6 +11,7 @@ import {
   MetaqueueModule,
   type MetadataRecord,
 } from '../../src/lib/index.js';
+import { defaults } from '../../src/lib/metaqueue.defaults.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
 
 const backend = serverUrl ? 'PostgreSQL' : 'PGlite';
@@ -44,7 +45,7 @@ describe(`GET /metadata, store on ${backend}`, () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         MetaqueueModule.forRoot({
-          topics: ['jobs', 'checks'],
+          topics: ['jobs', 'checks', 'blobs'],
           store: db.store,
           broker: { flushIntervalMs: 3_600_000 },
         }),
@@ -89,7 +90,11 @@ describe(`GET /metadata, store on ${backend}`, () => {
       Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]),
     );
     const response = await fetch(`${url}/metadata?${params.toString()}`);
-    return { status: response.status, body: (await response.json()) as Page & { message: string } };
+    return {
+      status: response.status,
+      type: response.headers.get('content-type'),
+      body: (await response.json()) as Page & { message: string },
+    };
   };
 
   /** Every page of a query, following the cursors. */
@@ -247,5 +252,36 @@ describe(`GET /metadata, store on ${backend}`, () => {
     expect(page.items.every((i) => i.publishedAt >= boundary)).toBe(true);
     await expect(service.find({ limit: 1001 })).rejects.toThrow(/'limit'/);
     await expect(service.find({ from: new Date(NaN) })).rejects.toThrow(/'from'/);
+  });
+
+  it('bounds a page by bytes as well as rows, and pages through large records exactly', async () => {
+    const mib = 1024 * 1024;
+    const registry = app.get(EngineRegistry);
+    const blobs = await Promise.all(
+      Array.from({ length: 9 }, (_, i) =>
+        registry.get('blobs').publish({
+          data: { i, text: 'x'.repeat(mib) },
+          name: 'blob',
+          location: 'l',
+          context: 'c',
+        }),
+      ),
+    );
+    await app.get(BrokerService).flush();
+    const first = await get({ topic: 'blobs', limit: 1000 });
+    expect(first.type).toMatch(/^application\/json/);
+    const { maxPageBytes } = defaults.query;
+    expect(first.body.items.length).toBe(Math.floor(maxPageBytes / (mib + 100)));
+    expect(first.body.nextCursor).not.toBeNull();
+    const { items, pages } = await readAll({ topic: 'blobs', limit: 1000 });
+    expect(pages).toBe(Math.ceil(9 / first.body.items.length));
+    const inOrder = blobs
+      .map((r) => r!)
+      .sort((a, b) => a.publishedAt.getTime() - b.publishedAt.getTime() || (a.id < b.id ? -1 : 1));
+    expect(items.map((item) => item.id)).toEqual(inOrder.map((r) => r.id));
+    expect(items.map((item) => (item.data as { i: number }).i)).toEqual(
+      inOrder.map((r) => (r.data as { i: number }).i),
+    );
+    expect(items.every((item) => (item.data as { text: string }).text.length === mib)).toBe(true);
   });
 });

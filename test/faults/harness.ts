@@ -12,6 +12,7 @@ import {
   type EngineCounters,
   type MetadataConnector,
   type MetadataEngine,
+  type StoreOptions,
   type TopicDeclaration,
 } from '../../src/lib/index.js';
 import { bootMetaqueue } from '../support/boot.js';
@@ -31,6 +32,9 @@ export class FaultWorld {
   readonly dir = mkdtempSync(join(tmpdir(), 'metaqueue-faults-'));
   private readonly droppedIds = new Set<string>();
   private readonly apps: TestingModule[] = [];
+  private readonly fileDirs = new Set<string>([this.dir]);
+  /** Run at stop(), after the database is dropped: roles a scenario made, mounts. */
+  readonly cleanups: (() => void | Promise<void>)[] = [];
   db!: TestDatabase;
   proxy!: TcpProxy;
 
@@ -51,13 +55,22 @@ export class FaultWorld {
   async boot(options: {
     topics: TopicDeclaration[];
     broker?: BrokerOptions;
+    store?: Omit<StoreOptions, 'url'>;
+    /** Connect as this role instead of the URL's. */
+    user?: string;
     file?: string;
+    /** Where the file goes, if not in `dir`; the tally reads it there too. */
+    fileDir?: string;
     wrapFile?: (file: MetadataConnector) => MetadataConnector;
   }) {
-    const file = new OpenMetricsFileConnector({ path: join(this.dir, options.file ?? 'log.txt') });
+    const fileDir = options.fileDir ?? this.dir;
+    this.fileDirs.add(fileDir);
+    const file = new OpenMetricsFileConnector({ path: join(fileDir, options.file ?? 'log.txt') });
+    const url = new URL(this.proxiedUrl);
+    if (options.user) url.username = options.user;
     const app = await bootMetaqueue({
       topics: options.topics,
-      store: { url: this.proxiedUrl },
+      store: { ...options.store, url: url.toString() },
       connectors: [options.wrapFile ? options.wrapFile(file) : file],
       broker: { retryInitialDelayMs: 10, retryMaxDelayMs: 250, ...options.broker },
     });
@@ -98,9 +111,11 @@ export class FaultWorld {
     const dead = new Set(
       (await this.db.query<{ id: string }>('SELECT id FROM metadata_dead_letter')).map((r) => r.id),
     );
-    const fileIds = readdirSync(this.dir)
-      .filter((f) => /\.txt(\.\d+)?$/.test(f))
-      .flatMap((f) => parseOpenMetrics(join(this.dir, f)).map((s) => s.labels.id));
+    const fileIds = [...this.fileDirs].flatMap((dir) =>
+      readdirSync(dir)
+        .filter((f) => /\.txt(\.\d+)?$/.test(f))
+        .flatMap((f) => parseOpenMetrics(join(dir, f)).map((s) => s.labels.id)),
+    );
     const inFile = new Set(fileIds);
     const count = (ids: Iterable<string>, where: (id: string) => boolean) =>
       [...ids].filter(where).length;
@@ -133,6 +148,7 @@ export class FaultWorld {
     await this.closeApps();
     await this.proxy.stop();
     await this.db.drop();
+    for (const cleanup of this.cleanups.splice(0).reverse()) await cleanup();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

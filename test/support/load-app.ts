@@ -21,10 +21,14 @@ const store = JSON.parse(process.env.METAQUEUE_TEST_STORE ?? '{}') as StoreOptio
 
 @Injectable()
 class Report implements OnApplicationShutdown {
-  constructor(@InjectEngine('load') private readonly engine: MetadataEngine<number>) {}
+  constructor(
+    @InjectEngine('load') private readonly engine: MetadataEngine<number>,
+    private readonly broker: BrokerService,
+  ) {}
 
   onApplicationShutdown(signal?: string): void {
-    writeSync(1, `${JSON.stringify({ signal, ...this.engine.counters })}\n`);
+    const report = { signal, ...this.engine.counters, sinks: this.broker.counters.sinks };
+    writeSync(1, `${JSON.stringify(report)}\n`);
   }
 }
 

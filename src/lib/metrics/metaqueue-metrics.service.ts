@@ -45,7 +45,7 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
     const sources = {
       engines: () => engines.getAll(),
       broker: () => broker.counters,
-      copyFallbacks: () => store?.copyFallbacks,
+      store: () => store ?? undefined,
     };
     this.flushDurations = [this.registry, this.openMetricsRegistry].map((registry) =>
       registerMetricFamilies(registry, sources),

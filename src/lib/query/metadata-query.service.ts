@@ -11,6 +11,7 @@ import type {
 } from './metadata-query.interface.js';
 import { resolveMetadataQuery, type ResolvedMetadataQuery } from './metadata-query.parser.js';
 import { bindParameters, metadataConditions, whereClause } from './metadata-query.sql.js';
+import { defaults } from '../metaqueue.defaults.js';
 import { httpMessages } from '../metaqueue.messages.js';
 
 interface Row {
@@ -23,7 +24,20 @@ interface Row {
   storedAt: Date | string;
   /** `published_at` to the microsecond, for the cursor. */
   cursorAt: string;
+  /** Within the page's byte bound; a row past it only says that more follow, without its data. */
+  fits: boolean;
 }
+
+/** How a page reads `data`: the selected expression (over column "data") and its size in bytes. */
+interface DataColumn {
+  select: string;
+  alias: string;
+  bytes: string;
+}
+
+// A row's size in the response, near enough: its text fields and its data as JSON text.
+const labelBytes = `octet_length("topic") + octet_length("name") + octet_length("location")
+  + octet_length("context")`;
 
 /**
  * Reads stored records back from table `metadata`, a page at a time, oldest
@@ -41,7 +55,7 @@ export class MetadataQueryService {
   async find(query: MetadataQuery = {}): Promise<MetadataPage> {
     const { rows, nextCursor } = await this.page<Row & { data: unknown }>(
       resolveMetadataQuery(query),
-      '"data"',
+      { select: '"data"', alias: 'data', bytes: 'octet_length("data"::text)' },
     );
     return { items: rows.map((row) => ({ ...fields(row), data: row.data })), nextCursor };
   }
@@ -52,9 +66,15 @@ export class MetadataQueryService {
    * records hold (the board's table).
    */
   async findPreviews(query: MetadataQuery, previewLength: number): Promise<MetadataPreviewPage> {
+    // One character more than the preview tells whether it is cut short.
+    const length = Math.trunc(previewLength) + 1;
     const { rows, nextCursor } = await this.page<Row & { dataText: string }>(
       resolveMetadataQuery(query),
-      `left("data"::text, ${Math.trunc(previewLength) + 1}) AS "dataText"`,
+      {
+        select: `left("data"::text, ${length})`,
+        alias: 'dataText',
+        bytes: `least(octet_length("data"::text), ${length * 4})`,
+      },
     );
     return {
       items: rows.map((row): MetadataPreview => ({
@@ -69,7 +89,9 @@ export class MetadataQueryService {
   /** One record by id, or `undefined`. */
   async findOne(id: string): Promise<StoredMetadata | undefined> {
     const rows: (Row & { data: unknown })[] = await this.dataSource().query(
-      `SELECT ${selected('"data"')} FROM "metadata" WHERE "id" = $1::uuid`,
+      `SELECT "id", "topic", "name", "location", "context", "data",
+        "published_at" AS "publishedAt", "stored_at" AS "storedAt"
+      FROM "metadata" WHERE "id" = $1::uuid`,
       [id],
     );
     return rows[0] && { ...fields(rows[0]), data: rows[0].data };
@@ -77,9 +99,10 @@ export class MetadataQueryService {
 
   private async page<R extends Row>(
     query: ResolvedMetadataQuery,
-    dataColumn: string,
+    data: DataColumn,
   ): Promise<{ rows: R[]; nextCursor: string | null }> {
     const dataSource = this.dataSource();
+    // Only placeholders enter the SQL text; every value is a bind parameter.
     const { params, param } = bindParameters();
     const where = metadataConditions(query, param);
     const newest = query.order === 'newest';
@@ -88,21 +111,38 @@ export class MetadataQueryService {
         `("published_at", "id") ${newest ? '<' : '>'} (${param(query.after.publishedAt, 'timestamptz')}, ${param(query.after.id, 'uuid')})`,
       );
     }
-    const direction = newest ? 'DESC' : 'ASC';
+    const order = newest ? '"published_at" DESC, "id" DESC' : '"published_at" ASC, "id" ASC';
+    // A page stops at `limit` rows or at `maxPageBytes` (its first row always fits), and the
+    // database, not this process, drops what is past it: only one row more comes back, without
+    // its data, to tell whether there is a next page.
+    const maxBytes = param(defaults.query.maxPageBytes, 'bigint');
     const sql = `
-      SELECT ${selected(dataColumn)}
-      FROM "metadata"
-      ${whereClause(where)}
-      ORDER BY "published_at" ${direction}, "id" ${direction}
-      LIMIT ${param(query.limit + 1, 'int')}`;
-    // One row more than the page tells whether there is a next page.
+      SELECT "id", "topic", "name", "location", "context",
+        CASE WHEN "fits" THEN ${data.select} END AS "${data.alias}", "fits",
+        "published_at" AS "publishedAt", "stored_at" AS "storedAt",
+        to_char("published_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorAt"
+      FROM (
+        SELECT *, "before" = 0 OR "before" + "bytes" <= ${maxBytes} AS "fits"
+        FROM (
+          SELECT *, sum("bytes") OVER (ORDER BY ${order}) - "bytes" AS "before"
+          FROM (
+            SELECT *, ${labelBytes} + ${data.bytes} AS "bytes"
+            FROM "metadata"
+            ${whereClause(where)}
+            ORDER BY ${order}
+            LIMIT ${param(query.limit + 1, 'int')}
+          ) "candidates"
+        ) "sized"
+      ) "page"
+      WHERE "before" <= ${maxBytes}
+      ORDER BY ${order}`;
     const rows: R[] = await dataSource.query(sql, params);
-    const page = rows.slice(0, query.limit);
+    const page = rows.filter((row) => row.fits).slice(0, query.limit);
     const last = page.at(-1);
     return {
       rows: page,
       nextCursor:
-        rows.length > query.limit && last
+        rows.length > page.length && last
           ? encodeCursor({ publishedAt: last.cursorAt, id: last.id })
           : null,
     };
@@ -114,13 +154,7 @@ export class MetadataQueryService {
   }
 }
 
-function selected(dataColumn: string): string {
-  return `"id", "topic", "name", "location", "context", ${dataColumn},
-    "published_at" AS "publishedAt", "stored_at" AS "storedAt",
-    to_char("published_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorAt"`;
-}
-
-function fields(row: Row): Omit<StoredMetadata, 'data'> {
+function fields(row: Omit<Row, 'cursorAt' | 'fits'>): Omit<StoredMetadata, 'data'> {
   return {
     id: row.id,
     topic: row.topic,

@@ -12,12 +12,15 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { MetadataRecord } from '../../engine/metadata.interface.js';
-import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
+import { Logger } from '@nestjs/common';
+import { MetaqueueConfigError, MetaqueueError } from '../../errors/metaqueue.errors.js';
 import { defaults } from '../../metaqueue.defaults.js';
-import { errorMessages } from '../../metaqueue.messages.js';
+import { errorMessages, logMessages } from '../../metaqueue.messages.js';
+import { describeError } from '../../utils/describe-error.util.js';
 import { assertOption, optionRules } from '../../utils/assert-option.util.js';
 import type { MetadataConnector } from '../metadata-connector.interface.js';
 import type { OpenMetricsFileOptions } from './openmetrics-file-options.interface.js';
+import { lockFile, unlockFile } from './file-lock.js';
 import { endOfExposition, familyHeader, renderSample } from './openmetrics-format.js';
 
 /**
@@ -32,14 +35,20 @@ import { endOfExposition, familyHeader, renderSample } from './openmetrics-forma
  * place atomically.
  */
 export class OpenMetricsFileConnector implements MetadataConnector {
+  private static readonly logger = new Logger('OpenMetricsFileConnector');
   readonly name: string;
   private readonly path: string;
   private readonly spoolDir: string;
+  /** Held from open() to close(), so a second writer of the same path fails at startup. */
+  private readonly lockPath: string;
+  private locked = false;
   private readonly maxFileBytes: number;
   private readonly fsync: boolean;
   /** Each family's spool file, and its bytes of whole batches: a failed write is cut back to these. */
   private families = new Map<string, { file: string; bytes: number }>();
   private spoolBytes = 0;
+  /** Records in the live spool, for the log if it is deleted. */
+  private spooledRecords = 0;
   /** Set when a write failed: the spool may hold part of a batch until it is cut back. */
   private dirty = false;
   private nextRotation = 1;
@@ -48,6 +57,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     assertOption(owner, 'path', options?.path, optionRules.path);
     this.path = resolve(options.path);
     this.spoolDir = `${this.path}.spool`;
+    this.lockPath = `${this.path}.lock`;
     this.maxFileBytes = options.maxFileBytes ?? defaults.openMetricsFile.maxFileBytes;
     this.fsync = options.fsync ?? defaults.openMetricsFile.fsync;
     assertOption(owner, 'maxFileBytes', this.maxFileBytes, optionRules.positiveInteger);
@@ -67,6 +77,18 @@ export class OpenMetricsFileConnector implements MetadataConnector {
         errorMessages.fileNotWritable(this.path, (error as Error).message),
       );
     }
+    await lockFile(this.lockPath, this.path);
+    this.locked = true;
+    try {
+      await this.recover();
+    } catch (error) {
+      await this.unlock();
+      throw error;
+    }
+  }
+
+  /** Finishes what an earlier run left: its rotations, its file, its spool. */
+  private async recover(): Promise<void> {
     const rotated = await this.rotatedIndexes();
     this.nextRotation = Math.max(0, ...rotated) + 1;
     // Spools a crash left behind: finish their rotation (idempotent), then the live one.
@@ -85,7 +107,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     for (const record of records) {
       texts.set(record.name, (texts.get(record.name) ?? '') + renderSample(record));
     }
-    if (this.dirty) await this.cutBack();
+    if (this.dirty) await this.recoverFromFailedWrite();
     const written = new Map<string, number>();
     try {
       for (const [family, text] of texts) {
@@ -104,6 +126,27 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       this.spoolBytes += size - spool.bytes;
       spool.bytes = size;
     }
+    this.spooledRecords += records.length;
+  }
+
+  /**
+   * After a failed write: cut back the part of a batch it may have left, or,
+   * if someone deleted the spool, start a new one and say what went with it.
+   */
+  private async recoverFromFailedWrite(): Promise<void> {
+    if (await exists(this.spoolDir)) return this.cutBack();
+    OpenMetricsFileConnector.logger.error(
+      logMessages.spoolDeleted(this.spoolDir, this.spooledRecords),
+    );
+    this.startSpool();
+    await mkdir(this.spoolDir, { recursive: true });
+    this.dirty = false;
+  }
+
+  private startSpool(): void {
+    this.families = new Map();
+    this.spoolBytes = 0;
+    this.spooledRecords = 0;
   }
 
   /** The family's spool file; a new family gets the next number, kept even if its first write fails. */
@@ -127,18 +170,33 @@ export class OpenMetricsFileConnector implements MetadataConnector {
 
   /** Turns the spool into `<path>`, a complete exposition. */
   async close(): Promise<void> {
-    if (this.dirty) await this.cutBack();
-    await this.assemble(this.spoolDir, this.path);
-    this.families = new Map();
-    this.spoolBytes = 0;
+    // Not opened (or opening failed): the path may be another writer's.
+    if (!this.locked) return;
+    try {
+      if (this.dirty) await this.cutBack();
+      await this.assemble(this.spoolDir, this.path);
+      this.startSpool();
+    } catch (error) {
+      throw new MetaqueueError(
+        errorMessages.fileNotFinished(this.path, this.spoolDir, describeError(error)),
+      );
+    } finally {
+      await this.unlock();
+    }
+  }
+
+  /** Releases the lock if this connector holds it: never another writer's. */
+  private async unlock(): Promise<void> {
+    if (!this.locked) return;
+    this.locked = false;
+    await unlockFile(this.lockPath);
   }
 
   private async rotate(): Promise<void> {
     const n = this.nextRotation++;
     const spool = `${this.path}.${n}.spool`;
     await rename(this.spoolDir, spool);
-    this.families = new Map();
-    this.spoolBytes = 0;
+    this.startSpool();
     await mkdir(this.spoolDir);
     await this.assemble(spool, `${this.path}.${n}`);
   }
@@ -148,6 +206,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     const files = await readdir(spool).catch(() => [] as string[]);
     const tmp = `${target}.tmp`;
     const out = await open(tmp, 'w');
+    let complete = false;
     try {
       for (const file of files) {
         const source = await open(join(spool, file), 'r');
@@ -165,10 +224,16 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       await out.write(endOfExposition);
       // Durable on disk only when asked for, as the spool is.
       if (this.fsync) await out.sync();
+      complete = true;
     } finally {
       await out.close();
+      // A half-written copy is of no use: the spool still has it all.
+      if (!complete) await rm(tmp, { force: true });
     }
-    await rename(tmp, target);
+    await rename(tmp, target).catch(async (error: unknown) => {
+      await rm(tmp, { force: true });
+      throw error;
+    });
     await rm(spool, { recursive: true, force: true });
   }
 

@@ -6,8 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * IF NOT EXISTS: on a large table they can be built beforehand with CREATE
  * INDEX CONCURRENTLY, which cannot run inside a migration's transaction.
  */
-export class AddBoardIndexes1764500000000 implements MigrationInterface {
-  name = 'AddBoardIndexes1764500000000';
+export class AddBoardIndexes1764600000000 implements MigrationInterface {
+  name = 'AddBoardIndexes1764600000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
