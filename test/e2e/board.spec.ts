@@ -198,6 +198,23 @@ describe(`the board's HTTP endpoints, store on ${backend}`, () => {
     expect(hour.lines[0].points.reduce((n, p) => n + p[1], 0)).toBe(inHour);
   });
 
+  it('keeps a chart of many locations to 1000 points, and says it left some off', async () => {
+    // 12 locations × 200 buckets would be 2,400 points.
+    await board.app.get(MetadataStore).dataSource.query(
+      `INSERT INTO metadata (id, topic, name, location, context, data, published_at)
+       SELECT gen_random_uuid(), 'imports', 'wide_rows', 'table_' || lpad((i % 12)::text, 2, '0'),
+         'c', to_jsonb(i), '2026-02-01T00:00:00Z'::timestamptz + (i * interval '1 second')
+       FROM generate_series(0, 11999) AS i`,
+    );
+    const series = await json<BoardSeries>('/api/series?name=wide_rows');
+    const points = series.lines.flatMap((l) => l.points);
+    expect(points).toHaveLength(1_000);
+    expect(series.truncated).toBe(true);
+    // Whole lines first, in location order: the lines drawn are complete but the last.
+    expect(series.lines[0]).toMatchObject({ location: 'table_00' });
+    expect(series.lines[0].points.length).toBeGreaterThanOrEqual(199);
+  });
+
   it('charts a numeric key of JSON data, and nothing for data that is not a number', async () => {
     const reports = await json<BoardSeries>('/api/series?name=report_summary');
     expect(reports).toMatchObject({ field: 'pages', fields: ['pages'] });
