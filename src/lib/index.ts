@@ -88,3 +88,13 @@ export type {
   MetadataQuery,
   StoredMetadata,
 } from './query/metadata-query.interface.js';
+export type { MetadataPreview, MetadataPreviewPage } from './query/metadata-query.interface.js';
+export { MetaqueueBoardModule } from './board/metaqueue-board.module.js';
+export type { MetaqueueBoardOptions } from './board/metaqueue-board-options.interface.js';
+export type { BoardOverview, BoardTopic } from './board/board-overview.interface.js';
+export type {
+  BoardNames,
+  BoardPoint,
+  BoardSeries,
+  BoardSeriesQuery,
+} from './board/board-chart.interface.js';

@@ -65,6 +65,14 @@ export const errorMessages = {
   argsNotArray: (task: string) => `TaskRunner.run(): the arguments for ${task} must be an array.`,
   invalidConcurrency: (value: unknown) =>
     `TaskRunner concurrency must be a positive integer, received ${JSON.stringify(value)}.`,
+
+  // The board
+  invalidBoardPath: (path: unknown) =>
+    `Invalid board path ${JSON.stringify(String(path))}: give a path such as '/board' (a slash, then letters, digits, '-', '_', '.' or '/').`,
+  boardNotReadOnly: () =>
+    'MetaqueueBoardModule is read-only: it has no endpoint that changes anything, so readOnly can only be true.',
+  boardWithoutMetaqueue: () =>
+    'MetaqueueBoardModule found no MetaqueueModule in the application: import MetaqueueModule.forRoot() in a module of the application.',
 } as const;
 
 /** Lines metaqueue logs. A sink is the store ("store") or a connector, by name. */
@@ -137,4 +145,16 @@ export const httpMessages = {
   invalidCursor: () =>
     `Query parameter 'cursor' is not a cursor this API returned: pass nextCursor of the previous page as it is.`,
   noStore: () => 'There is no store to query: MetaqueueModule was configured with store: false.',
+  invalidOrder: (value: unknown) =>
+    `Query parameter 'order'=${JSON.stringify(String(value))} must be 'oldest' or 'newest'.`,
+  invalidDataFilter: (maxLength: number) =>
+    `Query parameter 'data' must be JSON of at most ${maxLength} characters, without NUL characters or lone surrogates, such as {"table":"customers"}.`,
+  // The board
+  missingName: () => `Query parameter 'name' is required: the chart is of one name's data.`,
+  invalidField: () =>
+    `Query parameter 'field' must be the name of a key of data, a non-empty string of at most 200 characters.`,
+  invalidRecordId: (id: string) =>
+    `${JSON.stringify(id)} is not a record id: ids are UUIDs, such as 5a86e118-f55a-4b86-b8c3-33b2a28624fa.`,
+  recordNotFound: (id: string) => `There is no stored record with id ${id}.`,
+  unknownAsset: (name: string) => `The board has no asset named ${JSON.stringify(name)}.`,
 } as const;

@@ -31,9 +31,14 @@ describe('the packed package', () => {
     expect(files).toContain('package/dist/lib/index.js');
     expect(files).toContain('package/dist/lib/index.d.ts');
     expect(files.some((f) => f.includes('/example/') || f.includes('/test/'))).toBe(false);
+    // The board's page and assets, which the TypeScript build alone would leave out.
+    for (const asset of ['index.html', 'board.js', 'board.css']) {
+      expect(files).toContain(`package/dist/lib/board/assets/${asset}`);
+    }
 
     const self = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       peerDependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
     };
     writeFileSync(
       join(dir, 'package.json'),
@@ -41,10 +46,15 @@ describe('the packed package', () => {
         name: 'consumer-app',
         private: true,
         type: 'module',
-        dependencies: { metaqueue: `file:./${tarball}`, ...self.peerDependencies },
+        dependencies: {
+          metaqueue: `file:./${tarball}`,
+          ...self.peerDependencies,
+          // An HTTP server for the board.
+          '@nestjs/platform-express': self.devDependencies['@nestjs/platform-express'],
+        },
       }),
     );
-    for (const file of ['main.js', 'typed.ts', 'type-errors.ts']) {
+    for (const file of ['main.js', 'board.js', 'typed.ts', 'type-errors.ts']) {
       copyFileSync(join(root, 'test/fixtures/consumer-app', file), join(dir, file));
     }
     run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], dir);
@@ -55,6 +65,13 @@ describe('the packed package', () => {
       stored: 25,
     });
     expect(readdirSync(dir)).toContain('log.txt');
+    const board = run(process.execPath, ['board.js'], dir).trim().split('\n').at(-1)!;
+    expect(JSON.parse(board)).toEqual({
+      '/': [200, true],
+      '/assets/board.js': [200, true],
+      '/assets/board.css': [200, true],
+      '/assets/uPlot.iife.min.js': [200, true],
+    });
     expect(readFileSync(join(dir, 'log.txt'), 'utf8')).toMatch(
       /^# TYPE consumer_count gauge\n[\s\S]*# EOF\n$/,
     );

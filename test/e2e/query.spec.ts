@@ -134,6 +134,20 @@ describe(`GET /metadata, store on ${backend}`, () => {
     }
   });
 
+  it('pages newest first with order=newest, and filters by containment in data', async () => {
+    const { items, pages } = await readAll({ order: 'newest', limit: 30 });
+    expect(pages).toBe(Math.ceil(250 / 30));
+    expect(items.map((item) => item.id).sort()).toEqual(idsWhere(() => true));
+    for (let i = 1; i < items.length; i++) {
+      const [a, b] = [items[i - 1], items[i]];
+      const order = Date.parse(a.publishedAt) - Date.parse(b.publishedAt) || (a.id < b.id ? -1 : 1);
+      expect(order).toBeGreaterThan(0);
+    }
+    const { body } = await get({ data: JSON.stringify({ i: 42 }) });
+    expect(body.items.map((item) => item.data)).toEqual([{ i: 42 }]);
+    expect((await get({ data: '{"i":' })).status).toBe(400);
+  });
+
   it('returns each record as it was published', async () => {
     const { body } = await get({ topic: 'checks', limit: 1 });
     const [item] = body.items;

@@ -7,6 +7,7 @@ import { DeadLetterEntity } from './dead-letter.entity.js';
 import { MetadataEntity } from './metadata.entity.js';
 import { CreateMetadataTables1764400000000 } from './migrations/1764400000000-create-metadata-tables.js';
 import { DeadLetterSink1764500000000 } from './migrations/1764500000000-dead-letter-sink.js';
+import { AddBoardIndexes1764600000000 } from './migrations/1764600000000-add-board-indexes.js';
 import { pglitePoolFor } from './pglite-pool.js';
 import type { StoreOptions } from './store-options.interface.js';
 
@@ -14,7 +15,11 @@ import type { StoreOptions } from './store-options.interface.js';
 export const storeDataSourceOptions = {
   type: 'postgres' as const,
   entities: [MetadataEntity, DeadLetterEntity],
-  migrations: [CreateMetadataTables1764400000000, DeadLetterSink1764500000000],
+  migrations: [
+    CreateMetadataTables1764400000000,
+    DeadLetterSink1764500000000,
+    AddBoardIndexes1764600000000,
+  ],
   migrationsTableName: 'metadata_migrations',
 };
 
