@@ -120,6 +120,26 @@ describeWithChromium.each<Adapter>(['express', 'fastify'])(
       // The last-published records (reports) are on the first page.
       expect(ids).toEqual(expect.arrayContaining(newest.slice(0, 4).map((r) => r.id)));
 
+      // Keyset pages forward and back.
+      const rowIds = () =>
+        page.$$eval('#records tbody tr', (rows) => rows.map((r) => (r as HTMLElement).dataset.id));
+      const turn = async (button: string) => {
+        const before = await rowIds();
+        await page.click(button);
+        await page.waitForFunction(
+          (first) => document.querySelector<HTMLElement>('#records tbody tr')?.dataset.id !== first,
+          {},
+          before[0],
+        );
+      };
+      await turn('#next-page');
+      const second = await rowIds();
+      expect(second).toHaveLength(board.published.length - 50);
+      expect(second.filter((id) => ids.includes(id))).toEqual([]);
+      expect(await page.$eval('#next-page', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
+      await turn('#previous-page');
+      expect(await rowIds()).toEqual(ids);
+
       await filterRecords({ location: 'orders' });
       const locations = await cells('#records', 3);
       expect(locations).toHaveLength(board.published.filter((r) => r.location === 'orders').length);

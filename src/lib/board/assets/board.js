@@ -94,16 +94,19 @@
   }
 
   // Records: filters, keyset pages, a detail view.
-  const cursors = [];
+  // The cursors of the pages before the current one, for "previous page".
+  const earlier = [];
   let filters = {};
+  let cursor;
   let nextCursor = null;
 
-  async function loadRecords(cursor) {
+  async function loadRecords() {
     $('records-error').textContent = '';
     try {
       const page = await api('records', { ...filters, cursor });
       nextCursor = page.nextCursor;
       $('next-page').disabled = !nextCursor;
+      $('previous-page').disabled = earlier.length === 0;
       $('records').tBodies[0].replaceChildren(
         ...page.items.map((r) => {
           const row = el(
@@ -147,19 +150,26 @@
     }
   }
 
+  function firstPage() {
+    earlier.length = 0;
+    cursor = undefined;
+    void loadRecords();
+  }
   $('records-form').addEventListener('submit', (event) => {
     event.preventDefault();
     filters = Object.fromEntries(new FormData(event.target));
-    cursors.length = 0;
+    firstPage();
+  });
+  $('first-page').addEventListener('click', firstPage);
+  $('previous-page').addEventListener('click', () => {
+    if (earlier.length === 0) return;
+    cursor = earlier.pop();
     void loadRecords();
   });
   $('next-page').addEventListener('click', () => {
     if (!nextCursor) return;
-    cursors.push(nextCursor);
-    void loadRecords(nextCursor);
-  });
-  $('first-page').addEventListener('click', () => {
-    cursors.length = 0;
+    earlier.push(cursor);
+    cursor = nextCursor;
     void loadRecords();
   });
 
