@@ -53,6 +53,8 @@ export type { StoreOptions } from './store/store-options.interface.js';
 export { MetadataEntity } from './store/metadata.entity.js';
 export { DeadLetterEntity } from './store/dead-letter.entity.js';
 export { storeDataSourceOptions } from './store/data-source.factory.js';
+export { metaqueueEntities, metaqueueMigrations } from './store/store-schema.js';
+export type { AppDataSourceStoreOptions } from './store/app-data-source/app-store-options.interface.js';
 
 export {
   DataTypeError,

@@ -25,6 +25,14 @@ export const errorMessages = {
     `Invalid connector ${registration}: give a class, an object with write(records), or { useFactory }.`,
   reservedSinkName: (name: string) =>
     `A connector is named '${name}', the store's name among the sinks: give it another name.`,
+  appDataSourceNotInjected: () =>
+    'store: { typeormDataSource } works with MetaqueueModule.forRoot(); with forRootAsync(), inject the DataSource (inject: [getDataSourceToken()]) and return store: { dataSource }.',
+  appDataSourceNotPostgres: (type: string) =>
+    `The store's DataSource is of type '${type}': metaqueue stores into PostgreSQL only. Give a DataSource of type 'postgres', or let metaqueue open its own store.`,
+  appDataSourceNotInitialized: () =>
+    "The store's DataSource is not initialized: call dataSource.initialize() before the module starts (TypeOrmModule does).",
+  appDataSourceWithoutTables: () =>
+    "The application's DataSource has no tables metadata and metadata_dead_letter: add metaqueue's migrations (metaqueueMigrations) to its migrations and run them.",
   fileNotWritable: (path: string, reason: string) =>
     `Cannot write the OpenMetrics file ${path}: ${reason}. Choose a path in a writable directory.`,
 

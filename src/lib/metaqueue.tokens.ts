@@ -13,3 +13,6 @@ export function getEngineToken(topic: Topic): string {
 
 /** Where the broker reads accepted records from: the engines' queues by default. */
 export const RECORD_SOURCE = Symbol('metaqueue:record-source');
+
+/** The application's DataSource, with `store: { typeormDataSource }`. */
+export const APP_DATA_SOURCE = Symbol('metaqueue:app-data-source');

@@ -28,6 +28,8 @@ export async function runLoadApp(options: {
   file?: string;
   signal: 'SIGTERM' | 'SIGKILL';
   whileWriting?: boolean;
+  /** Store through the app's own TypeOrmModule DataSource over `store`'s database. */
+  typeorm?: boolean;
 }): Promise<LoadAppRun> {
   const idsFile = join(options.dir, 'accepted-ids');
   const child = spawn(
@@ -40,6 +42,7 @@ export async function runLoadApp(options: {
         METAQUEUE_TEST_STORE: JSON.stringify(options.store),
         METAQUEUE_TEST_FILE: options.file ?? '',
         METAQUEUE_TEST_IDS: idsFile,
+        METAQUEUE_TEST_TYPEORM: options.typeorm ? '1' : '',
       },
     },
   );
