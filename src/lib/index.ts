@@ -4,6 +4,7 @@ export type {
   MetaqueueModuleExtras,
   MetaqueueModuleOptions,
   MetaqueueOptionsFactory,
+  ScheduleOptions,
   TopicDeclaration,
   TopicDefinition,
 } from './metaqueue-options.interface.js';
@@ -29,10 +30,12 @@ export { MetaTask } from './tasks/meta-task.decorator.js';
 export type {
   MetaTaskOptions,
   MetaTaskRunnable,
+  ScheduledTaskCounters,
   TaskResult,
   TaskRunOptions,
 } from './tasks/meta-task.interface.js';
 export { TaskRunner } from './tasks/task-runner.service.js';
+export { MetaTaskScheduler } from './tasks/meta-task.scheduler.js';
 export type { TaskArgs, TaskRef, TaskResults } from './tasks/meta-task.interface.js';
 
 export { BrokerService } from './broker/broker.service.js';

@@ -37,6 +37,13 @@ export interface MetaqueueModuleOptions {
   broker?: BrokerOptions;
   /** Where else every stored record goes, e.g. `new OpenMetricsFileConnector({ path })`. */
   connectors?: ConnectorRegistration[];
+  /** The `@MetaTask({ cron })` and `@MetaTask({ every })` schedules; `false` runs none of them. */
+  schedule?: ScheduleOptions | false;
+}
+
+export interface ScheduleOptions {
+  /** How long shutdown waits for scheduled runs under way to finish. Default 10000 ms. */
+  shutdownTimeoutMs?: number;
 }
 
 /** A provider that `forRootAsync({ useClass })` or `{ useExisting }` asks for the options. */

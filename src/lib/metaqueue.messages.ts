@@ -64,6 +64,14 @@ export const errorMessages = {
   argsMismatch: (tasks: number, args: number) =>
     `TaskRunner.run() got ${tasks} tasks but ${args} argument lists: pass one array of arguments per task.`,
   argsNotArray: (task: string) => `TaskRunner.run(): the arguments for ${task} must be an array.`,
+  taskTwoSchedules: (task: string) =>
+    `@MetaTask ${task} has both cron and every: give one schedule.`,
+  invalidCron: (task: string, cron: string, reason: string) =>
+    `@MetaTask ${task} has cron ${JSON.stringify(cron)}, which is not a cron expression: ${reason}.`,
+  scheduleNotInstalled: () =>
+    'A @MetaTask has cron or every, which run through @nestjs/schedule: npm install @nestjs/schedule, and import ScheduleModule.forRoot().',
+  scheduleModuleMissing: () =>
+    'A @MetaTask has cron or every, which run through @nestjs/schedule: import ScheduleModule.forRoot() in the application (or set schedule: false).',
   invalidConcurrency: (value: unknown) =>
     `TaskRunner concurrency must be a positive integer, received ${JSON.stringify(value)}.`,
 } as const;
@@ -97,6 +105,10 @@ export const logMessages = {
   dropListenerFailed: (topic: string, reason: string) =>
     `An onDropped listener of topic '${topic}' failed: ${reason}.`,
   taskFailed: (task: string) => `Task ${task} failed`,
+  tickSkipped: (task: string) =>
+    `Task ${task} was still running at its next tick: the tick is skipped (and so are later ones while it runs; see MetaTaskScheduler.counters). Set overlap: true to allow overlapping runs.`,
+  tasksStillRunning: (tasks: string[], timeoutMs: number) =>
+    `Tasks still running ${timeoutMs} ms after shutdown began (schedule.shutdownTimeoutMs): ${tasks.join(', ')}. What they publish from now on is refused.`,
 } as const;
 
 /** Texts of HTTP responses: health, and 400s of the metadata query. */

@@ -18,6 +18,7 @@ import { MetadataStore } from './store/metadata-store.js';
 import { metadataStoreProvider } from './store/store.providers.js';
 import { MetaTaskMetadataAccessor } from './tasks/meta-task-metadata.accessor.js';
 import { MetaTaskExplorer } from './tasks/meta-task.explorer.js';
+import { MetaTaskScheduler } from './tasks/meta-task.scheduler.js';
 import { TaskRunner } from './tasks/task-runner.service.js';
 
 /**
@@ -31,6 +32,7 @@ import { TaskRunner } from './tasks/task-runner.service.js';
     MetaTaskMetadataAccessor,
     MetaTaskExplorer,
     TaskRunner,
+    MetaTaskScheduler,
     metadataStoreProvider,
     ConnectorRegistry,
     recordSourceProvider,
@@ -41,6 +43,7 @@ import { TaskRunner } from './tasks/task-runner.service.js';
   ],
   exports: [
     TaskRunner,
+    MetaTaskScheduler,
     BrokerService,
     MetadataStore,
     MetaqueueMetrics,

@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import { MetadataController, MetricsController } from '../../../src/lib/index.js';
 import { AppModule } from '../../../src/example/app.module.js';
 import { HealthController } from '../../../src/example/health.controller.js';
-import { TaskSchedule } from '../../../src/example/task-schedule.js';
 
 // README
 class ServeModule {}
