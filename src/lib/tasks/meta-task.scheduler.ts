@@ -151,5 +151,8 @@ export class MetaTaskScheduler implements OnApplicationBootstrap, OnModuleDestro
 /** The `cron` package @nestjs/schedule itself uses: its dependency, not necessarily the app's. */
 async function cronOfSchedule(): Promise<typeof import('cron')> {
   const schedule = createRequire(import.meta.url).resolve('@nestjs/schedule');
-  return import(pathToFileURL(createRequire(schedule).resolve('cron')).href);
+  const cron: typeof import('cron') = await import(
+    pathToFileURL(createRequire(schedule).resolve('cron')).href
+  );
+  return cron;
 }
