@@ -151,8 +151,6 @@ export class MetaTaskScheduler implements OnApplicationBootstrap, OnModuleDestro
 /** The `cron` package @nestjs/schedule itself uses: its dependency, not necessarily the app's. */
 async function cronOfSchedule(): Promise<typeof import('cron')> {
   const schedule = createRequire(import.meta.url).resolve('@nestjs/schedule');
-  const cron: typeof import('cron') = await import(
-    pathToFileURL(createRequire(schedule).resolve('cron')).href
-  );
-  return cron;
+  const url = pathToFileURL(createRequire(schedule).resolve('cron')).href;
+  return (await import(url)) as typeof import('cron');
 }
