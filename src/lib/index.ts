@@ -36,6 +36,8 @@ export type {
 } from './tasks/meta-task.interface.js';
 export { TaskRunner } from './tasks/task-runner.service.js';
 export { MetaTaskScheduler } from './tasks/meta-task.scheduler.js';
+export { TASK_RUN_RECORD_NAME, TASK_RUNS_TOPIC } from './tasks/task-run.interface.js';
+export type { TaskRunData } from './tasks/task-run.interface.js';
 export type { TaskArgs, TaskRef, TaskResults } from './tasks/meta-task.interface.js';
 
 export { BrokerService } from './broker/broker.service.js';

@@ -37,6 +37,11 @@ export interface MetaqueueModuleOptions {
   broker?: BrokerOptions;
   /** Where else every stored record goes, e.g. `new OpenMetricsFileConnector({ path })`. */
   connectors?: ConnectorRegistration[];
+  /**
+   * Publish a record of every task run (TaskRunner or schedule) to topic
+   * `metaqueue_task_runs`. Default `true`.
+   */
+  recordRuns?: boolean;
   /** The `@MetaTask({ cron })` and `@MetaTask({ every })` schedules; `false` runs none of them. */
   schedule?: ScheduleOptions | false;
 }

@@ -12,6 +12,8 @@ export const errorMessages = {
     `Unknown dtype ${JSON.stringify(String(dtype))}: use one of ${names.map((n) => `'${n}'`).join(', ')}, a class or a predicate.`,
   invalidTopic: (topic: unknown, maxLength: number) =>
     `Invalid topic ${JSON.stringify(String(topic))}: a topic is a non-empty string of at most ${maxLength} characters (a string enum member or a plain string).`,
+  reservedTopic: (topic: string) =>
+    `Topic '${topic}' is metaqueue's own (the task run records): choose another name, or set recordRuns: false.`,
   duplicateTopic: (topic: string) =>
     `Topic '${topic}' is declared more than once in MetaqueueModule.forRoot(): declare each topic once.`,
   topicConfig: (topic: string, problem: string) => `Topic '${topic}': ${problem}`,
@@ -105,6 +107,8 @@ export const logMessages = {
   dropListenerFailed: (topic: string, reason: string) =>
     `An onDropped listener of topic '${topic}' failed: ${reason}.`,
   taskFailed: (task: string) => `Task ${task} failed`,
+  runRecordLost: (task: string, runId: string, reason: string) =>
+    `The run record of task ${task} (run ${runId}) could not be published: ${reason}.`,
   tickSkipped: (task: string) =>
     `Task ${task} was still running at its next tick: the tick is skipped (and so are later ones while it runs; see MetaTaskScheduler.counters). Set overlap: true to allow overlapping runs.`,
   tasksStillRunning: (tasks: string[], timeoutMs: number) =>

@@ -20,6 +20,7 @@ import { MetaTaskMetadataAccessor } from './tasks/meta-task-metadata.accessor.js
 import { MetaTaskExplorer } from './tasks/meta-task.explorer.js';
 import { MetaTaskScheduler } from './tasks/meta-task.scheduler.js';
 import { TaskRunner } from './tasks/task-runner.service.js';
+import { TaskRunRecorder } from './tasks/task-run.recorder.js';
 
 /**
  * `MetaqueueModule.forRoot({ topics })` registers one `MetadataEngine` per
@@ -32,6 +33,7 @@ import { TaskRunner } from './tasks/task-runner.service.js';
     MetaTaskMetadataAccessor,
     MetaTaskExplorer,
     TaskRunner,
+    TaskRunRecorder,
     MetaTaskScheduler,
     metadataStoreProvider,
     ConnectorRegistry,
