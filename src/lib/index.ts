@@ -20,6 +20,14 @@ export type {
 } from './engine/engine-counters.interface.js';
 export { EngineRegistry } from './engine/engine.registry.js';
 export { InjectEngine } from './engine/inject-engine.decorator.js';
+export type { TypedEngineDecorator } from './engine/inject-engine.decorator.js';
+export { defineTopics } from './engine/define-topics.js';
+export type {
+  DataOf,
+  TopicSettings,
+  TypedTopic,
+  TypedTopics,
+} from './engine/typed-topic.interface.js';
 export type { Topic } from './engine/topic.interface.js';
 
 export { MetaQueue } from './queue/meta-queue.js';
