@@ -81,6 +81,8 @@ export const errorMessages = {
 /** Lines metaqueue logs. A sink is the store ("store") or a connector, by name. */
 export const logMessages = {
   storeConnected: (target: string) => `Storing metadata in ${target}`,
+  storeInMemory: () =>
+    'The store is embedded PGlite in memory: stored records are gone when the process exits. Set store.url (e.g. from DATABASE_URL) for a server, or store.pglite.dataDir to keep them on disk.',
   storeConnectRetry: (target: string, attempt: number, attempts: number, reason: string) =>
     `Cannot connect to ${target} (attempt ${attempt} of ${attempts}): ${reason}. Retrying.`,
   noSinks: () =>
@@ -99,6 +101,16 @@ export const logMessages = {
     `Sink ${sink} could not write ${records} accepted records within shutdownTimeoutMs (${timeoutMs} ms); they are lost: raise shutdownTimeoutMs, or check the sink.`,
   sinkBacklogFull: (sink: string, records: number, maxBacklog: number) =>
     `Sink ${sink} is more than maxConnectorBacklog (${maxBacklog}) records behind: dropped its ${records} oldest.`,
+  shutdownFlushed: (
+    sinks: { sink: string; flushed: number; written: number; unflushed: number }[],
+  ) => {
+    const lost = sinks.filter((s) => s.unflushed > 0);
+    return `Final flush at shutdown: ${sinks.map((s) => `${s.flushed} records to ${s.sink} (${s.written} since start)`).join(', ')}; ${
+      lost.length === 0
+        ? 'nothing left unflushed.'
+        : `unflushed (lost): ${lost.map((s) => `${s.unflushed} for ${s.sink}`).join(', ')}.`
+    }`;
+  },
   deadLettered: (records: number) =>
     `The database refused ${records} records: they are in table metadata_dead_letter, with the reason.`,
   flushFailed: (reason: string) =>
