@@ -9,6 +9,7 @@ import {
   MetaqueueModule,
   MetaTask,
   MetaTaskScheduler,
+  MetaqueueMetrics,
   type MetadataEngine,
   type MetadataRecord,
 } from '../../src/lib/index.js';
@@ -106,6 +107,10 @@ describe('@MetaTask schedules through @nestjs/schedule', () => {
     expect(scheduler.counters.slow.skipped).toBeGreaterThan(0);
     expect(scheduler.counters.overlapping.skipped).toBe(0);
     expect(logger.lines.filter((l) => l.includes('Task slow was still running'))).toHaveLength(1);
+    const { skipped } = scheduler.counters.slow;
+    const { body } = await app.get(MetaqueueMetrics).scrape();
+    const scraped = /^metaqueue_task_ticks_skipped_total\{task="slow"\} (\d+)$/m.exec(body)?.[1];
+    expect(Number(scraped)).toBeGreaterThanOrEqual(skipped);
   });
 
   it('stops a task the user deletes from the registry', async () => {

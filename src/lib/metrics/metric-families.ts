@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } fr
 import { STORE_SINK } from '../broker/broker.constants.js';
 import type { BrokerStats, SinkStats } from '../broker/broker-stats.interface.js';
 import type { MetadataEngine } from '../engine/metadata-engine.js';
+import type { ScheduledTaskCounters } from '../tasks/meta-task.interface.js';
 import { flushBuckets } from './metrics.constants.js';
 
 /** What the metrics are read from, at collect time. */
@@ -10,6 +11,8 @@ export interface MetricSources {
   broker(): BrokerStats;
   /** Batches COPY refused that the store wrote the exact way; absent with `store: false`. */
   copyFallbacks(): number | undefined;
+  /** Runs and skipped ticks of the scheduled tasks, by task. */
+  scheduledTasks(): Record<string, ScheduledTaskCounters>;
 }
 
 type Sample<L extends string> = readonly [labels: Record<L, string>, value: number];
@@ -168,6 +171,23 @@ export function registerMetricFamilies(
       const fallbacks = sources.copyFallbacks();
       return fallbacks === undefined ? [] : [[{}, fallbacks]];
     },
+  );
+  const perTask = (read: (task: ScheduledTaskCounters) => number) => () =>
+    Object.entries(sources.scheduledTasks()).map(([task, c]): Sample<'task'> => [
+      { task },
+      read(c),
+    ]);
+  counter(
+    'metaqueue_task_scheduled_runs_total',
+    'Ticks of a scheduled task that started a run, by task.',
+    ['task'],
+    perTask((c) => c.runs),
+  );
+  counter(
+    'metaqueue_task_ticks_skipped_total',
+    'Ticks of a scheduled task skipped because its previous run was still going, by task.',
+    ['task'],
+    perTask((c) => c.skipped),
   );
   gauge(
     'metaqueue_last_flush_timestamp_seconds',
