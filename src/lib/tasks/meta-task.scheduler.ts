@@ -61,37 +61,49 @@ export class MetaTaskScheduler implements OnApplicationBootstrap, OnModuleDestro
     if (tasks.length === 0) return;
     const registry = await this.schedulerRegistry();
     const { CronJob } = await cronOfSchedule();
-    for (const task of tasks) {
-      const scheduled = new ScheduledTask(
-        task,
-        () => this.runner.run([task.instance]),
-        (skipped) => this.skipped(skipped),
-      );
-      const { cron, every, timeZone } = task.options;
-      if (cron !== undefined && every !== undefined) {
-        throw new MetaqueueConfigError(errorMessages.taskTwoSchedules(task.name));
-      }
-      if (every !== undefined) {
-        assertOption(`@MetaTask ${task.name}`, 'every', every, optionRules.positiveMs);
+    // Every schedule is built before any starts: a refused one leaves no timer running.
+    const starts = tasks.map((task) => this.build(task, registry, CronJob));
+    for (const start of starts) start();
+  }
+
+  /** Checks a task's schedule, and returns how to start it. */
+  private build(
+    task: DiscoveredTask,
+    registry: SchedulerRegistry,
+    CronJob: typeof import('cron').CronJob,
+  ): () => void {
+    const { cron, every, timeZone } = task.options;
+    if (cron !== undefined && every !== undefined) {
+      throw new MetaqueueConfigError(errorMessages.taskTwoSchedules(task.name));
+    }
+    const scheduled = new ScheduledTask(
+      task,
+      () => this.runner.run([task.instance]),
+      (skipped) => this.skipped(skipped),
+    );
+    if (every !== undefined) {
+      assertOption(`@MetaTask ${task.name}`, 'every', every, optionRules.positiveMs);
+      return () => {
         registry.addInterval(task.name, setInterval(scheduled.tick, every));
         this.scheduled.push({
           task: scheduled,
           stop: () => this.delete(registry, 'interval', task),
         });
-      } else {
-        let job;
-        try {
-          job = CronJob.from({ cronTime: cron!, onTick: scheduled.tick, timeZone });
-        } catch (error) {
-          throw new MetaqueueConfigError(
-            errorMessages.invalidCron(task.name, String(cron), describeError(error)),
-          );
-        }
-        registry.addCronJob(task.name, job);
-        job.start();
-        this.scheduled.push({ task: scheduled, stop: () => this.delete(registry, 'cron', task) });
-      }
+      };
     }
+    let job;
+    try {
+      job = CronJob.from({ cronTime: cron!, onTick: scheduled.tick, timeZone });
+    } catch (error) {
+      throw new MetaqueueConfigError(
+        errorMessages.invalidCron(task.name, cron!, describeError(error)),
+      );
+    }
+    return () => {
+      registry.addCronJob(task.name, job);
+      job.start();
+      this.scheduled.push({ task: scheduled, stop: () => this.delete(registry, 'cron', task) });
+    };
   }
 
   /** Stops every schedule, and waits for the runs under way, within the bound. */
