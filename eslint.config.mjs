@@ -13,6 +13,7 @@ export default tseslint.config(
       'eslint.config.mjs',
       'jest.config.js',
       'jest.faults.config.js',
+      'test/support/skip-reporter.cjs',
       'test/fixtures/',
       'test/readme/harnesses/',
       'test/readme/.generated/',

@@ -24,6 +24,9 @@ export const defaults = {
     retryMaxDelayMs: 5_000,
     maxConnectorBacklog: 100_000,
   } satisfies Required<BrokerOptions>,
+  schedule: {
+    shutdownTimeoutMs: 10_000,
+  },
   health: {
     failingForMs: 60_000,
     fullForMs: 60_000,

@@ -15,6 +15,8 @@ export const errorMessages = {
     `Unknown dtype ${JSON.stringify(String(dtype))}: use one of ${names.map((n) => `'${n}'`).join(', ')}, a class or a predicate.`,
   invalidTopic: (topic: unknown, maxLength: number) =>
     `Invalid topic ${JSON.stringify(String(topic))}: a topic is a non-empty string of at most ${maxLength} characters (a string enum member or a plain string).`,
+  reservedTopic: (topic: string) =>
+    `Topic '${topic}' is metaqueue's own (the task run records): choose another name, or set recordRuns: false.`,
   duplicateTopic: (topic: string) =>
     `Topic '${topic}' is declared more than once in MetaqueueModule.forRoot(): declare each topic once.`,
   topicConfig: (topic: string, problem: string) => `Topic '${topic}': ${problem}`,
@@ -28,6 +30,14 @@ export const errorMessages = {
     `Invalid connector ${registration}: give a class, an object with write(records), or { useFactory }.`,
   reservedSinkName: (name: string) =>
     `A connector is named '${name}', the store's name among the sinks: give it another name.`,
+  appDataSourceNotInjected: () =>
+    'store: { typeormDataSource } works with MetaqueueModule.forRoot(); with forRootAsync(), inject the DataSource (inject: [getDataSourceToken()]) and return store: { dataSource }.',
+  appDataSourceNotPostgres: (type: string) =>
+    `The store's DataSource is of type '${type}': metaqueue stores into PostgreSQL only. Give a DataSource of type 'postgres', or let metaqueue open its own store.`,
+  appDataSourceNotInitialized: () =>
+    "The store's DataSource is not initialized: call dataSource.initialize() before the module starts (TypeOrmModule does).",
+  appDataSourceWithoutTables: () =>
+    "The application's DataSource has no tables metadata and metadata_dead_letter: add metaqueue's migrations (metaqueueMigrations) to its migrations and run them.",
   fileNotWritable: (path: string, reason: string) =>
     `Cannot write the OpenMetrics file ${path}: ${reason}. Choose a path in a writable directory.`,
   fileNotFinished: (path: string, spool: string, reason: string) =>
@@ -63,6 +73,14 @@ export const errorMessages = {
   argsMismatch: (tasks: number, args: number) =>
     `TaskRunner.run() got ${tasks} tasks but ${args} argument lists: pass one array of arguments per task.`,
   argsNotArray: (task: string) => `TaskRunner.run(): the arguments for ${task} must be an array.`,
+  taskTwoSchedules: (task: string) =>
+    `@MetaTask ${task} has both cron and every: give one schedule.`,
+  invalidCron: (task: string, cron: string, reason: string) =>
+    `@MetaTask ${task} has cron ${JSON.stringify(cron)}, which is not a cron expression: ${reason}.`,
+  scheduleNotInstalled: () =>
+    'A @MetaTask has cron or every, which run through @nestjs/schedule: npm install @nestjs/schedule, and import ScheduleModule.forRoot().',
+  scheduleModuleMissing: () =>
+    'A @MetaTask has cron or every, which run through @nestjs/schedule: import ScheduleModule.forRoot() in the application (or set schedule: false).',
   invalidConcurrency: (value: unknown) =>
     `TaskRunner concurrency must be a positive integer, received ${JSON.stringify(value)}.`,
 
@@ -78,6 +96,8 @@ export const errorMessages = {
 /** Lines metaqueue logs. A sink is the store ("store") or a connector, by name. */
 export const logMessages = {
   storeConnected: (target: string) => `Storing metadata in ${target}`,
+  storeInMemory: () =>
+    'The store is embedded PGlite in memory: stored records are gone when the process exits. Set store.url (e.g. from DATABASE_URL) for a server, or store.pglite.dataDir to keep them on disk.',
   storeConnectRetry: (target: string, attempt: number, attempts: number, reason: string) =>
     `Cannot connect to ${target} (attempt ${attempt} of ${attempts}): ${reason}. Retrying.`,
   noSinks: () =>
@@ -109,6 +129,16 @@ export const logMessages = {
     `The OpenMetrics spool ${spool} was deleted while in use: the ${records} records written to it since it started are gone from the file. A new spool is started.`,
   connectorCloseFailed: (connector: string, reason: string) =>
     `Connector ${connector} failed to close: ${reason}`,
+  shutdownFlushed: (
+    sinks: { sink: string; flushed: number; written: number; unflushed: number }[],
+  ) => {
+    const lost = sinks.filter((s) => s.unflushed > 0);
+    return `Final flush at shutdown: ${sinks.map((s) => `${s.flushed} records to ${s.sink} (${s.written} since start)`).join(', ')}; ${
+      lost.length === 0
+        ? 'nothing left unflushed.'
+        : `unflushed (lost): ${lost.map((s) => `${s.unflushed} for ${s.sink}`).join(', ')}.`
+    }`;
+  },
   deadLettered: (records: number) =>
     `The database refused ${records} records: they are in table metadata_dead_letter, with the reason.`,
   flushFailed: (reason: string) =>
@@ -117,6 +147,12 @@ export const logMessages = {
   dropListenerFailed: (topic: string, reason: string) =>
     `An onDropped listener of topic '${topic}' failed: ${reason}.`,
   taskFailed: (task: string) => `Task ${task} failed`,
+  runRecordLost: (task: string, runId: string, reason: string) =>
+    `The run record of task ${task} (run ${runId}) could not be published: ${reason}.`,
+  tickSkipped: (task: string) =>
+    `Task ${task} was still running at its next tick: the tick is skipped (and so are later ones while it runs; see MetaTaskScheduler.counters). Set overlap: true to allow overlapping runs.`,
+  tasksStillRunning: (tasks: string[], timeoutMs: number) =>
+    `Tasks still running ${timeoutMs} ms after shutdown began (schedule.shutdownTimeoutMs): ${tasks.join(', ')}. What they publish from now on is refused.`,
 } as const;
 
 /** Texts of HTTP responses: health, and 400s of the metadata query. */

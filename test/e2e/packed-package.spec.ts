@@ -35,6 +35,18 @@ describe('the packed package', () => {
     for (const asset of ['index.html', 'board.js', 'board.css']) {
       expect(files).toContain(`package/dist/lib/board/assets/${asset}`);
     }
+    expect(files).toContain('package/LICENSE');
+    // The maps point at src/, which is not shipped: each carries its sources inline.
+    run('tar', ['-xzf', join(dir, tarball), '-C', dir], dir);
+    const maps = files.filter((f) => f.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    for (const map of maps) {
+      const { sources, sourcesContent } = JSON.parse(readFileSync(join(dir, map), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: string[];
+      };
+      expect([map, sourcesContent?.length]).toEqual([map, sources.length]);
+    }
 
     const self = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       peerDependencies: Record<string, string>;
@@ -54,7 +66,14 @@ describe('the packed package', () => {
         },
       }),
     );
-    for (const file of ['main.js', 'board.js', 'typed.ts', 'type-errors.ts']) {
+    for (const file of [
+      'main.js',
+      'main.cjs',
+      'board.js',
+      'typed.ts',
+      'typed-cjs.cts',
+      'type-errors.ts',
+    ]) {
       copyFileSync(join(root, 'test/fixtures/consumer-app', file), join(dir, file));
     }
     run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], dir);
@@ -71,6 +90,12 @@ describe('the packed package', () => {
       '/assets/board.js': [200, true],
       '/assets/board.css': [200, true],
       '/assets/uPlot.iife.min.js': [200, true],
+    });
+    // A CommonJS app require()s the ESM-only package.
+    const cjs = run(process.execPath, ['main.cjs'], dir).trim().split('\n').at(-1)!;
+    expect(JSON.parse(cjs)).toEqual({
+      result: { task: 'CountTask', status: 'fulfilled', value: 7 },
+      stored: 7,
     });
     expect(readFileSync(join(dir, 'log.txt'), 'utf8')).toMatch(
       /^# TYPE consumer_count gauge\n[\s\S]*# EOF\n$/,
@@ -114,6 +139,18 @@ describe('the packed package', () => {
     expect(status).toBe(0);
     const result = run(process.execPath, ['out/typed.js'], dir).trim().split('\n').at(-1)!;
     expect(JSON.parse(result)).toEqual({ value: 3, sinks: ['store', expect.any(String)] });
+  }, 60_000);
+
+  it('compiles a CommonJS TypeScript consumer to require() calls, which run', () => {
+    writeTsconfig(dir, 'tsconfig.cjs.json', ['typed-cjs.cts'], { outDir: 'out-cjs' });
+    const { status, output } = tsc('tsconfig.cjs.json');
+    expect(output).toBe('');
+    expect(status).toBe(0);
+    expect(readFileSync(join(dir, 'out-cjs/typed-cjs.cjs'), 'utf8')).toContain(
+      'require("metaqueue")',
+    );
+    const result = run(process.execPath, ['out-cjs/typed-cjs.cjs'], dir).trim().split('\n').at(-1)!;
+    expect(JSON.parse(result)).toEqual({ task: 'CountTask', status: 'fulfilled', value: 1 });
   }, 60_000);
 
   it('refuses wrong data types and wrong TaskRunner arguments, each for its stated reason', () => {

@@ -41,6 +41,8 @@ export async function runLoadApp(options: {
   uid?: number;
   /** Broker options over the child's own. */
   broker?: BrokerOptions;
+  /** Store through the app's own TypeOrmModule DataSource over `store`'s database. */
+  typeorm?: boolean;
 }): Promise<LoadAppRun> {
   const idsFile = join(options.dir, 'accepted-ids');
   const child = spawn(
@@ -55,6 +57,7 @@ export async function runLoadApp(options: {
         METAQUEUE_TEST_FILE: options.file ?? '',
         METAQUEUE_TEST_IDS: idsFile,
         METAQUEUE_TEST_BROKER: JSON.stringify(options.broker ?? {}),
+        METAQUEUE_TEST_TYPEORM: options.typeorm ? '1' : '',
       },
     },
   );

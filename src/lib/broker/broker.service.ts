@@ -128,6 +128,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     this.loop.stop();
     this.source.close();
     if (!wasRunning) return;
+    const writtenBefore = this.channels.map((c) => c.stats.written);
     const timeoutMs = this.options.shutdownTimeoutMs;
     const deadline = Date.now() + timeoutMs;
     this.retry.finishBy(deadline);
@@ -137,6 +138,16 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     );
     await Promise.all(
       this.connectors.map((c) => untilDeadline(c.drain(), deadline, () => c.abandon(timeoutMs))),
+    );
+    this.logger.log(
+      logMessages.shutdownFlushed(
+        this.channels.map((c, i) => ({
+          sink: c.name,
+          flushed: c.stats.written - writtenBefore[i],
+          written: c.stats.written,
+          unflushed: c.stats.unflushed,
+        })),
+      ),
     );
   }
 

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } fr
 import type { BrokerStats, SinkStats } from '../broker/broker-stats.interface.js';
 import type { MetadataEngine } from '../engine/metadata-engine.js';
 import type { MetadataStore } from '../store/metadata-store.js';
+import type { ScheduledTaskCounters } from '../tasks/meta-task.interface.js';
 import { flushBuckets } from './metrics.constants.js';
 
 /** What the metrics are read from, at collect time. */
@@ -10,6 +11,8 @@ export interface MetricSources {
   broker(): BrokerStats;
   /** The store's own counts; absent with `store: false`. */
   store(): Pick<MetadataStore, 'copyFallbacks' | 'statementTimeouts'> | undefined;
+  /** Runs and skipped ticks of the scheduled tasks, by task. */
+  scheduledTasks(): Record<string, ScheduledTaskCounters>;
 }
 
 type Sample<L extends string> = readonly [labels: Record<L, string>, value: number];
@@ -180,6 +183,23 @@ export function registerMetricFamilies(
     "Statements that outlasted the server's statement_timeout; their batches were then written in smaller statements.",
     [],
     storeCount((store) => store.statementTimeouts),
+  );
+  const perTask = (read: (task: ScheduledTaskCounters) => number) => () =>
+    Object.entries(sources.scheduledTasks()).map(([task, c]): Sample<'task'> => [
+      { task },
+      read(c),
+    ]);
+  counter(
+    'metaqueue_task_scheduled_runs_total',
+    'Ticks of a scheduled task that started a run, by task.',
+    ['task'],
+    perTask((c) => c.runs),
+  );
+  counter(
+    'metaqueue_task_ticks_skipped_total',
+    'Ticks of a scheduled task skipped because its previous run was still going, by task.',
+    ['task'],
+    perTask((c) => c.skipped),
   );
   gauge(
     'metaqueue_last_flush_timestamp_seconds',

@@ -3,23 +3,15 @@ import { DataSource } from 'typeorm';
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { errorMessages } from '../metaqueue.messages.js';
-import { DeadLetterEntity } from './dead-letter.entity.js';
-import { MetadataEntity } from './metadata.entity.js';
-import { CreateMetadataTables1764400000000 } from './migrations/1764400000000-create-metadata-tables.js';
-import { DeadLetterSink1764500000000 } from './migrations/1764500000000-dead-letter-sink.js';
-import { AddBoardIndexes1764600000000 } from './migrations/1764600000000-add-board-indexes.js';
 import { pglitePoolFor } from './pglite-pool.js';
 import type { StoreOptions } from './store-options.interface.js';
+import { metaqueueEntities, metaqueueMigrations } from './store-schema.js';
 
 /** The store's part of any DataSource that holds its tables; ormconfig.ts spreads it too. */
 export const storeDataSourceOptions = {
   type: 'postgres' as const,
-  entities: [MetadataEntity, DeadLetterEntity],
-  migrations: [
-    CreateMetadataTables1764400000000,
-    DeadLetterSink1764500000000,
-    AddBoardIndexes1764600000000,
-  ],
+  entities: metaqueueEntities,
+  migrations: metaqueueMigrations,
   migrationsTableName: 'metadata_migrations',
 };
 

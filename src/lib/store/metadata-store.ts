@@ -55,6 +55,8 @@ export class MetadataStore implements OnApplicationShutdown {
     readonly target: string,
     /** COPY FROM STDIN through node-postgres: on a server, not on PGlite. */
     private readonly copySupported: boolean,
+    /** Whether metaqueue created the DataSource, and so closes it: never the application's. */
+    private readonly ownsDataSource = true,
   ) {}
 
   /** Connects (retrying), runs pending migrations if asked, and returns the store. */
@@ -163,7 +165,7 @@ export class MetadataStore implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    if (this.ownsDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 
   private async copy(records: readonly MetadataRecord[]): Promise<void> {

@@ -11,7 +11,6 @@ import {
 } from '../../../src/lib/index.js';
 import { AppModule } from '../../../src/example/app.module.js';
 import { HealthController } from '../../../src/example/health.controller.js';
-import { TaskSchedule } from '../../../src/example/task-schedule.js';
 
 // README
 class ServeModule {}
