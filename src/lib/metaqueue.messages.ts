@@ -21,6 +21,8 @@ export const errorMessages = {
     'MetaqueueModule.forRootAsync() needs one of useFactory, useClass or useExisting.',
   invalidStoreUrl: () =>
     'The store url is not a valid URL (it is not shown: it may hold a password). Percent-encode reserved characters in the user name and password, e.g. # as %23 and @ as %40.',
+  pgliteInMemoryWithDataDir: () =>
+    'store.pglite has both inMemory: true and a dataDir: keep dataDir to keep the records on disk, or inMemory alone.',
   invalidConnector: (registration: string) =>
     `Invalid connector ${registration}: give a class, an object with write(records), or { useFactory }.`,
   reservedSinkName: (name: string) =>
@@ -63,6 +65,10 @@ export const errorMessages = {
 /** Lines metaqueue logs. A sink is the store ("store") or a connector, by name. */
 export const logMessages = {
   storeConnected: (target: string) => `Storing metadata in ${target}`,
+  embeddedStoreKept: (dataDir: string) =>
+    `The records stay in ${dataDir} across restarts. To look at them: MetadataQueryService or GET /metadata while the app runs; once it has stopped, open the directory with PGlite (await PGlite.create('${dataDir}')), or delete it to start empty.`,
+  embeddedStoreInMemory: () =>
+    'The embedded store is in memory (pglite.inMemory): its records are gone when the app stops.',
   storeConnectRetry: (target: string, attempt: number, attempts: number, reason: string) =>
     `Cannot connect to ${target} (attempt ${attempt} of ${attempts}): ${reason}. Retrying.`,
   noSinks: () =>

@@ -7,8 +7,9 @@ import type { DataSource } from 'typeorm';
 import type { MetadataRecord } from '../engine/metadata.interface.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { logMessages } from '../metaqueue.messages.js';
-import { copyMetadata, copyRows } from './copy-rows.js';
-import { createDataSource } from './data-source.factory.js';
+import { copyBlob, copyMetadata, copyMetadataFromBlob, copyRows } from './copy-rows.js';
+import { createDataSource, pgliteDataDir } from './data-source.factory.js';
+import { isPGliteClient, type PGliteCopyClient } from './pglite-pool.js';
 import { describeError } from '../utils/describe-error.util.js';
 import { isRowRefusal } from './database-errors.js';
 import type { StoreOptions } from './store-options.interface.js';
@@ -32,8 +33,8 @@ const insertDeadLetters = `
   ON CONFLICT ("id") DO NOTHING`;
 
 /**
- * Writes records to PostgreSQL (or PGlite) in bulk, exactly once. On a server
- * a batch goes in with COPY, the fastest path; COPY is all or nothing, so if
+ * Writes records to PostgreSQL (or PGlite) in bulk, exactly once. A batch goes
+ * in with COPY, the fastest path (on PGlite from a blob); COPY is all or nothing, so if
  * it is refused (a row already stored by a retried write, or a poison row)
  * the batch takes the exact path: INSERT ... ON CONFLICT DO NOTHING, split
  * until the refused records are isolated; those go to the dead-letter table
@@ -47,8 +48,6 @@ export class MetadataStore implements OnApplicationShutdown {
   constructor(
     readonly dataSource: DataSource,
     readonly target: string,
-    /** COPY FROM STDIN through node-postgres: on a server, not on PGlite. */
-    private readonly copySupported: boolean,
   ) {}
 
   /** Connects (retrying), runs pending migrations if asked, and returns the store. */
@@ -63,7 +62,15 @@ export class MetadataStore implements OnApplicationShutdown {
           await dataSource.runMigrations({ transaction: 'each' });
         }
         MetadataStore.logger.log(logMessages.storeConnected(target));
-        return new MetadataStore(dataSource, target, !embedded);
+        if (embedded) {
+          const dataDir = pgliteDataDir(options.pglite);
+          MetadataStore.logger.log(
+            dataDir === undefined
+              ? logMessages.embeddedStoreInMemory()
+              : logMessages.embeddedStoreKept(dataDir),
+          );
+        }
+        return new MetadataStore(dataSource, target);
       } catch (error) {
         if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
         if (attempt >= attempts) throw error;
@@ -82,14 +89,12 @@ export class MetadataStore implements OnApplicationShutdown {
    */
   async write(records: readonly MetadataRecord[]): Promise<StoreWriteResult> {
     if (records.length === 0) return { deadLettered: [], alreadyWritten: 0 };
-    if (this.copySupported) {
-      try {
-        await this.copy(records);
-        return { deadLettered: [], alreadyWritten: 0 };
-      } catch (error) {
-        if (!isRowRefusal(error)) throw error;
-        this.copyFallbacks++;
-      }
+    try {
+      await this.copy(records);
+      return { deadLettered: [], alreadyWritten: 0 };
+    } catch (error) {
+      if (!isRowRefusal(error)) throw error;
+      this.copyFallbacks++;
     }
     const result = await this.insert(records);
     if (result.deadLettered.length > 0) {
@@ -130,8 +135,12 @@ export class MetadataStore implements OnApplicationShutdown {
   private async copy(records: readonly MetadataRecord[]): Promise<void> {
     const queryRunner = this.dataSource.createQueryRunner();
     try {
-      const client = (await queryRunner.connect()) as PoolClient;
-      await pipeline(Readable.from(copyRows(records)), client.query(copyFrom(copyMetadata)));
+      const client = (await queryRunner.connect()) as PoolClient | PGliteCopyClient;
+      if (isPGliteClient(client)) {
+        await client.copyFromBlob(copyMetadataFromBlob, await copyBlob(records));
+      } else {
+        await pipeline(Readable.from(copyRows(records)), client.query(copyFrom(copyMetadata)));
+      }
     } finally {
       await queryRunner.release();
     }
