@@ -7,8 +7,8 @@ export async function queueDepth(scale: number, runs: number): Promise<Figure[]>
   const ops = Math.max(100_000, Math.round(2_000_000 * scale));
   const [deep, shallow] = await interleave(
     runs,
-    async () => nsPerOp(1_000_000, ops),
-    async () => nsPerOp(1_000, ops),
+    () => nsPerOp(1_000_000, ops),
+    () => nsPerOp(1_000, ops),
   );
   return [
     figure('queue enqueue+dequeue at 1M backlog vs 1k', 'ns/op', deep, shallow, { atMost: 1.5 }),

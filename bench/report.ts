@@ -31,7 +31,7 @@ export interface Target {
  */
 export async function interleave(
   runs: number,
-  ...workloads: (() => Promise<number>)[]
+  ...workloads: (() => number | Promise<number>)[]
 ): Promise<number[][]> {
   const values = workloads.map((): number[] => []);
   for (let run = 0; run < runs; run++) {

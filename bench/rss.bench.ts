@@ -23,8 +23,8 @@ export async function rssFigures(url: string, scale: number, runs: number): Prom
     try {
       const [after, before] = await interleave(
         runs,
-        async () => rssAfter(many, dir, server),
-        async () => rssAfter(few, dir, server),
+        () => rssAfter(many, dir, server),
+        () => rssAfter(few, dir, server),
       );
       figures.push(
         figure(

@@ -25,10 +25,10 @@ export async function startupFigures(runs: number): Promise<Figure[]> {
     await db.close();
     const [app, bare, first, fromDump] = await interleave(
       runs,
-      async () => start('app', existing),
-      async () => start('bare', existing),
-      async () => start('app', newDir()),
-      async () => start('dump', newDir(), dump),
+      () => start('app', existing),
+      () => start('bare', existing),
+      () => start('app', newDir()),
+      () => start('dump', newDir(), dump),
     );
     return [
       figure('PGlite app startup, existing directory vs bare PGlite.create()', 'ms', app, bare, {
