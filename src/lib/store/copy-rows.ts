@@ -18,19 +18,21 @@ export const copyMetadata = `COPY ${columns} FROM STDIN`;
 export const copyMetadataFromBlob = `COPY ${columns} FROM '/dev/blob'`;
 
 /**
- * The records as COPY text, a few hundred rows per chunk: a big batch is
- * encoded over several turns of the event loop instead of blocking it once.
- * Each row is one flat string, and a chunk is joined and encoded once: no
- * rope of `+=` for Buffer.from to flatten.
+ * The records as COPY text, a few hundred rows per chunk, a chunk per turn of
+ * the event loop: a big batch never holds it for long (a stream pulls a sync
+ * generator's chunks in one go, up to its high-water mark). Each row is one
+ * flat string, and a chunk is joined and encoded once: no rope of `+=` for
+ * Buffer.from to flatten.
  */
-export function* copyRows(
+export async function* copyRows(
   records: readonly MetadataRecord[],
   rowsPerChunk = 500,
-): Generator<Buffer> {
+): AsyncGenerator<Buffer> {
   // Records of a batch often share their millisecond.
   let lastMs = NaN;
   let lastIso = '';
   for (let start = 0; start < records.length; start += rowsPerChunk) {
+    if (start > 0) await nextTurn();
     const end = Math.min(records.length, start + rowsPerChunk);
     const rows = new Array<string>(end - start);
     for (let i = start; i < end; i++) {
@@ -47,12 +49,9 @@ export function* copyRows(
   }
 }
 
-/** The records as one COPY input for PGlite, encoded a chunk per turn of the event loop. */
+/** The records as one COPY input for PGlite. */
 export async function copyBlob(records: readonly MetadataRecord[]): Promise<Blob> {
   const chunks: Buffer[] = [];
-  for (const chunk of copyRows(records)) {
-    chunks.push(chunk);
-    await nextTurn();
-  }
+  for await (const chunk of copyRows(records)) chunks.push(chunk);
   return new Blob(chunks);
 }
