@@ -11,7 +11,7 @@ import { CapturingLogger } from '../support/capturing-logger.js';
 
 describe('store connection options', () => {
   it('forRootAsync takes the connection from ConfigService', async () => {
-    const db = await createTestDatabase();
+    const db = await createTestDatabase({ reopen: true });
     const env = serverUrl
       ? { DATABASE_URL: db.store.url! }
       : { PGLITE_DIR: db.store.pglite!.dataDir! };

@@ -32,7 +32,8 @@ describe(`store on ${backend}`, () => {
   let app: TestingModule | undefined;
 
   beforeEach(async () => {
-    db = await createTestDatabase();
+    // One test reads the table after its app has closed.
+    db = await createTestDatabase({ reopen: true });
   });
   afterEach(async () => {
     await app?.close();

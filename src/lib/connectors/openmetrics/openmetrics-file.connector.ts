@@ -232,7 +232,7 @@ interface Spool {
 const maxOpenSpools = 64;
 
 /** Samples rendered this many at a time, so a big batch never holds the event loop for long. */
-const samplesPerTurn = 1_000;
+const samplesPerTurn = 2_500;
 
 /**
  * Each family's samples as pieces to join once, the first left for a TYPE
