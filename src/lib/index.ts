@@ -62,7 +62,7 @@ export type { OpenMetricsFileOptions } from './connectors/openmetrics/openmetric
 
 export { MetadataStore } from './store/metadata-store.js';
 export type { StoreWriteResult } from './store/store-write-result.interface.js';
-export type { StoreOptions } from './store/store-options.interface.js';
+export type { PGliteStoreOptions, StoreOptions } from './store/store-options.interface.js';
 export { MetadataEntity } from './store/metadata.entity.js';
 export { DeadLetterEntity } from './store/dead-letter.entity.js';
 export { storeDataSourceOptions } from './store/data-source.factory.js';

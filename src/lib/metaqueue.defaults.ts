@@ -14,6 +14,7 @@ export const defaults = {
     runMigrations: true,
     retryAttempts: 5,
     retryDelayMs: 1_000,
+    pgliteDataDir: '.metaqueue/pglite',
   },
   broker: {
     flushIntervalMs: 1_000,

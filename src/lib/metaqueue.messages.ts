@@ -26,6 +26,8 @@ export const errorMessages = {
     'MetaqueueModule.forRootAsync() needs one of useFactory, useClass or useExisting.',
   invalidStoreUrl: () =>
     'The store url is not a valid URL (it is not shown: it may hold a password). Percent-encode reserved characters in the user name and password, e.g. # as %23 and @ as %40.',
+  pgliteInMemoryWithDataDir: () =>
+    'store.pglite has both inMemory: true and a dataDir: keep dataDir to keep the records on disk, or inMemory alone.',
   invalidConnector: (registration: string) =>
     `Invalid connector ${registration}: give a class, an object with write(records), or { useFactory }.`,
   reservedSinkName: (name: string) =>
@@ -97,7 +99,9 @@ export const errorMessages = {
 export const logMessages = {
   storeConnected: (target: string) => `Storing metadata in ${target}`,
   storeInMemory: () =>
-    'The store is embedded PGlite in memory: stored records are gone when the process exits. Set store.url (e.g. from DATABASE_URL) for a server, or store.pglite.dataDir to keep them on disk.',
+    'The store is embedded PGlite in memory (pglite.inMemory): its records are gone when the app stops. Set store.url (e.g. from DATABASE_URL) for a server, or leave out pglite.inMemory to keep them on disk.',
+  embeddedStoreKept: (dataDir: string) =>
+    `The records stay in ${dataDir} across restarts. To look at them: MetadataQueryService or GET /metadata while the app runs; once it has stopped, open the directory with PGlite (await PGlite.create('${dataDir}')), or delete it to start empty.`,
   storeConnectRetry: (target: string, attempt: number, attempts: number, reason: string) =>
     `Cannot connect to ${target} (attempt ${attempt} of ${attempts}): ${reason}. Retrying.`,
   noSinks: () =>

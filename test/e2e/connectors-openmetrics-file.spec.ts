@@ -5,6 +5,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readlinkSync,
   rmSync,
   statfsSync,
   statSync,
@@ -215,6 +216,37 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     await connector.close();
     const ids = parseOpenMetrics(path).map((s) => s.labels.id);
     expect(ids.sort()).toEqual(batch.map((r) => r.id).sort());
+  });
+
+  it('keeps spool files open between batches, but never more than 64, whatever the families', async () => {
+    const path = join(dir, 'log.txt');
+    const connector = new OpenMetricsFileConnector({ path });
+    await connector.open();
+    const openSpoolFiles = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(join('/proc/self/fd', fd)).startsWith(`${path}.spool/`);
+        } catch {
+          return false; // closed since the listing
+        }
+      }).length;
+    const batches = Array.from({ length: 3 }, () =>
+      records(500).map((r, i) => ({ ...r, name: `family_${i % 100}` })),
+    );
+    const first = records(10);
+    await connector.write(first);
+    expect(openSpoolFiles()).toBe(1);
+    for (const batch of batches) {
+      await connector.write(batch);
+      expect(openSpoolFiles()).toBe(64);
+    }
+    await connector.close();
+    expect(openSpoolFiles()).toBe(0);
+    const samples = parseOpenMetrics(path);
+    expect(samples.map((s) => s.labels.id).sort()).toEqual(
+      [...first, ...batches.flat()].map((r) => r.id).sort(),
+    );
+    expect(new Set(samples.map((s) => s.name)).size).toBe(101);
   });
 
   it('rotates by size; every rotated file is a complete exposition, together holding every record', async () => {

@@ -32,7 +32,8 @@ describe(`store on ${backend}`, () => {
   let app: TestingModule | undefined;
 
   beforeEach(async () => {
-    db = await createTestDatabase();
+    // One test reads the table after its app has closed.
+    db = await createTestDatabase({ reopen: true });
   });
   afterEach(async () => {
     await app?.close();
@@ -171,6 +172,23 @@ describe(`store on ${backend}`, () => {
     );
     expect(dead[0].reason).toMatch(/^23514: .*no_poison/);
     expect(broker.counters.sinks.store).toMatchObject({ written: 2_000 - 7, deadLettered: 7 });
+    // COPY was tried first, refused as a whole, and the batch took the exact path.
+    expect(store.copyFallbacks).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a batch written again after a lost reply is stored once: COPY refuses it, the exact path counts it', async () => {
+    const { jobs, store } = await boot({ flushIntervalMs: 3_600_000 });
+    const records = await Promise.all(
+      Array.from({ length: 1_200 }, (_, i) =>
+        jobs.publish({ data: i, name: 'n', location: 'l', context: 'again' }),
+      ),
+    );
+    const batch = records.map((r) => r!);
+    expect(await store.write(batch)).toEqual({ deadLettered: [], alreadyWritten: 0 });
+    expect(store.copyFallbacks).toBe(0);
+    expect(await store.write(batch)).toEqual({ deadLettered: [], alreadyWritten: 1_200 });
+    expect(store.copyFallbacks).toBe(1);
+    expect(await countRows(store)).toBe(1_200);
   });
 
   it('a record a connector cannot take is dead-lettered under its name; the rest reach it', async () => {

@@ -8,8 +8,9 @@ import type { MetadataRecord } from '../engine/metadata.interface.js';
 import { STORE_SINK } from '../broker/broker.constants.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { logMessages } from '../metaqueue.messages.js';
-import { copyMetadata, copyRows } from './copy-rows.js';
-import { createDataSource } from './data-source.factory.js';
+import { copyBlob, copyMetadata, copyMetadataFromBlob, copyRows } from './copy-rows.js';
+import { createDataSource, pgliteDataDir } from './data-source.factory.js';
+import { isPGliteClient, type PGliteCopyClient } from './pglite-pool.js';
 import { describeError } from '../utils/describe-error.util.js';
 import { isRowRefusal, isSchemaMismatch, isStatementTimeout } from './database-errors.js';
 import { StoreSchemaError } from '../errors/metaqueue.errors.js';
@@ -34,8 +35,8 @@ const insertDeadLetters = `
   ON CONFLICT ("id", "sink") DO NOTHING`;
 
 /**
- * Writes records to PostgreSQL (or PGlite) in bulk, exactly once. On a server
- * a batch goes in with COPY, the fastest path; COPY is all or nothing, so if
+ * Writes records to PostgreSQL (or PGlite) in bulk, exactly once. A batch goes
+ * in with COPY, the fastest path (on PGlite from a blob); COPY is all or nothing, so if
  * it is refused (a row already stored by a retried write, or a poison row)
  * the batch takes the exact path: INSERT ... ON CONFLICT DO NOTHING, split
  * until the refused records are isolated; those go to the dead-letter table
@@ -53,8 +54,8 @@ export class MetadataStore implements OnApplicationShutdown {
   constructor(
     readonly dataSource: DataSource,
     readonly target: string,
-    /** COPY FROM STDIN through node-postgres: on a server, not on PGlite. */
-    private readonly copySupported: boolean,
+    /** COPY: through node-postgres, or from a blob on metaqueue's own PGlite; not through a driver it does not know. */
+    private readonly copySupported = true,
     /** Whether metaqueue created the DataSource, and so closes it: never the application's. */
     private readonly ownsDataSource = true,
   ) {}
@@ -71,7 +72,13 @@ export class MetadataStore implements OnApplicationShutdown {
           await dataSource.runMigrations({ transaction: 'each' });
         }
         MetadataStore.logger.log(logMessages.storeConnected(target));
-        return new MetadataStore(dataSource, target, !embedded);
+        if (embedded) {
+          const dataDir = pgliteDataDir(options.pglite);
+          // Say where the records live, and warn when that place dies with the process.
+          if (dataDir === undefined) MetadataStore.logger.warn(logMessages.storeInMemory());
+          else MetadataStore.logger.log(logMessages.embeddedStoreKept(dataDir));
+        }
+        return new MetadataStore(dataSource, target);
       } catch (error) {
         if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
         if (attempt >= attempts) throw error;
@@ -171,8 +178,12 @@ export class MetadataStore implements OnApplicationShutdown {
   private async copy(records: readonly MetadataRecord[]): Promise<void> {
     const queryRunner = this.dataSource.createQueryRunner();
     try {
-      const client = (await queryRunner.connect()) as PoolClient;
-      await pipeline(Readable.from(copyRows(records)), client.query(copyFrom(copyMetadata)));
+      const client = (await queryRunner.connect()) as PoolClient | PGliteCopyClient;
+      if (isPGliteClient(client)) {
+        await client.copyFromBlob(copyMetadataFromBlob, await copyBlob(records));
+      } else {
+        await pipeline(Readable.from(copyRows(records)), client.query(copyFrom(copyMetadata)));
+      }
     } finally {
       await queryRunner.release();
     }

@@ -1,7 +1,7 @@
+import { Logger } from '@nestjs/common';
 import { constants } from 'node:fs';
 import {
   access,
-  appendFile,
   mkdir,
   open,
   readdir,
@@ -9,19 +9,20 @@ import {
   rm,
   stat,
   truncate,
+  type FileHandle,
 } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetadataRecord } from '../../engine/metadata.interface.js';
-import { Logger } from '@nestjs/common';
 import { MetaqueueConfigError, MetaqueueError } from '../../errors/metaqueue.errors.js';
 import { defaults } from '../../metaqueue.defaults.js';
 import { errorMessages, logMessages } from '../../metaqueue.messages.js';
-import { describeError } from '../../utils/describe-error.util.js';
 import { assertOption, optionRules } from '../../utils/assert-option.util.js';
+import { describeError } from '../../utils/describe-error.util.js';
 import type { MetadataConnector } from '../metadata-connector.interface.js';
 import type { OpenMetricsFileOptions } from './openmetrics-file-options.interface.js';
 import { lockFile, unlockFile } from './file-lock.js';
-import { endOfExposition, familyHeader, renderSample } from './openmetrics-format.js';
+import { endOfExposition, familyHeader, SampleRenderer } from './openmetrics-format.js';
 
 /**
  * Writes every record to a file in OpenMetrics text: the seed's
@@ -30,9 +31,10 @@ import { endOfExposition, familyHeader, renderSample } from './openmetrics-forma
  * OpenMetrics forbids interleaving families, so each batch is appended to a
  * spool directory (`<path>.spool/`), one file per family, each starting with
  * its TYPE line: a write costs its batch only. Spool files are numbered, never
- * named after a metric: user data makes no file name. At rotation and at close
+ * named after a metric: user data makes no file name, and each stays open
+ * between batches. At rotation and at close
  * they are joined into a complete exposition, `# EOF` last, and renamed into
- * place atomically.
+ * place atomically. The path has one writer: `<path>.lock` holds its PID.
  */
 export class OpenMetricsFileConnector implements MetadataConnector {
   private static readonly logger = new Logger('OpenMetricsFileConnector');
@@ -45,7 +47,9 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   private readonly maxFileBytes: number;
   private readonly fsync: boolean;
   /** Each family's spool file, and its bytes of whole batches: a failed write is cut back to these. */
-  private families = new Map<string, { file: string; bytes: number }>();
+  private families = new Map<string, Spool>();
+  /** The spool files open, least recently written first. */
+  private openSpools = new Set<Spool>();
   private spoolBytes = 0;
   /** Records in the live spool, for the log if it is deleted. */
   private spooledRecords = 0;
@@ -103,69 +107,92 @@ export class OpenMetricsFileConnector implements MetadataConnector {
 
   async write(records: readonly MetadataRecord[]): Promise<void> {
     if (this.spoolBytes >= this.maxFileBytes) await this.rotate();
-    const texts = new Map<string, string>();
-    for (const record of records) {
-      texts.set(record.name, (texts.get(record.name) ?? '') + renderSample(record));
-    }
-    if (this.dirty) await this.recoverFromFailedWrite();
-    const written = new Map<string, number>();
+    const samples = await renderByFamily(records);
+    // The files stay open, so writing would go on into deleted ones: look first.
+    if (!(await exists(this.spoolDir))) await this.restartDeletedSpool();
+    if (this.dirty) await this.cutBack();
+    const written = new Map<Spool, number>();
     try {
-      for (const [family, text] of texts) {
-        const spool = this.spoolFileOf(family);
+      for (const [family, pieces] of samples) {
+        const spool = this.spoolOf(family);
         // A family's file starts with its TYPE line, so joining the files makes the exposition.
-        const bytes = Buffer.from(spool.bytes === 0 ? familyHeader(family) + text : text);
-        await appendFile(join(this.spoolDir, spool.file), bytes, { flush: this.fsync });
-        written.set(family, spool.bytes + bytes.length);
+        if (spool.bytes === 0) pieces[0] = familyHeader(family);
+        const bytes = Buffer.from(pieces.join(''));
+        const handle = await this.handleOf(spool);
+        await handle.appendFile(bytes);
+        if (this.fsync) await handle.sync();
+        written.set(spool, spool.bytes + bytes.length);
       }
     } catch (error) {
       this.dirty = true;
       throw error;
     }
-    for (const [family, size] of written) {
-      const spool = this.families.get(family)!;
+    for (const [spool, size] of written) {
       this.spoolBytes += size - spool.bytes;
       spool.bytes = size;
     }
     this.spooledRecords += records.length;
   }
 
-  /**
-   * After a failed write: cut back the part of a batch it may have left, or,
-   * if someone deleted the spool, start a new one and say what went with it.
-   */
-  private async recoverFromFailedWrite(): Promise<void> {
-    if (await exists(this.spoolDir)) return this.cutBack();
+  /** Someone deleted the live spool: say what went with it, and start a new one. */
+  private async restartDeletedSpool(): Promise<void> {
     OpenMetricsFileConnector.logger.error(
       logMessages.spoolDeleted(this.spoolDir, this.spooledRecords),
     );
-    this.startSpool();
-    await mkdir(this.spoolDir, { recursive: true });
+    await this.closeSpool();
     this.dirty = false;
-  }
-
-  private startSpool(): void {
-    this.families = new Map();
-    this.spoolBytes = 0;
-    this.spooledRecords = 0;
+    await mkdir(this.spoolDir, { recursive: true });
   }
 
   /** The family's spool file; a new family gets the next number, kept even if its first write fails. */
-  private spoolFileOf(family: string): { file: string; bytes: number } {
+  private spoolOf(family: string): Spool {
     let spool = this.families.get(family);
     if (!spool) {
-      spool = { file: String(this.families.size), bytes: 0 };
+      spool = { file: String(this.families.size), bytes: 0, handle: undefined };
       this.families.set(family, spool);
     }
     return spool;
   }
 
+  /**
+   * The spool file's handle, kept open between batches; past `maxOpenSpools`
+   * families the least recently written is closed, so many families cannot
+   * use up the process's file descriptors.
+   */
+  private async handleOf(spool: Spool): Promise<FileHandle> {
+    this.openSpools.delete(spool);
+    if (!spool.handle) {
+      if (this.openSpools.size >= maxOpenSpools) {
+        const [oldest] = this.openSpools;
+        this.openSpools.delete(oldest);
+        await oldest.handle!.close();
+        oldest.handle = undefined;
+      }
+      spool.handle = await open(join(this.spoolDir, spool.file), 'a');
+    }
+    this.openSpools.add(spool);
+    return spool.handle;
+  }
+
   /** A failed write may have appended part of a batch: cut it, so the retry cannot duplicate. */
   private async cutBack(): Promise<void> {
-    const whole = new Map([...this.families.values()].map(({ file, bytes }) => [file, bytes]));
-    for (const file of await readdir(this.spoolDir)) {
-      await truncate(join(this.spoolDir, file), whole.get(file) ?? 0);
+    for (const { file, bytes } of this.families.values()) {
+      await truncate(join(this.spoolDir, file), bytes).catch((error: NodeJS.ErrnoException) => {
+        // A family whose first write failed before its file was made has nothing to cut.
+        if (error.code !== 'ENOENT') throw error;
+      });
     }
     this.dirty = false;
+  }
+
+  /** Closes the spool files, which rotation and close are about to join. */
+  private async closeSpool(): Promise<void> {
+    const spools = [...this.openSpools];
+    this.openSpools = new Set();
+    this.families = new Map();
+    this.spoolBytes = 0;
+    this.spooledRecords = 0;
+    for (const spool of spools) await spool.handle!.close();
   }
 
   /** Turns the spool into `<path>`, a complete exposition. */
@@ -174,8 +201,8 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     if (!this.locked) return;
     try {
       if (this.dirty) await this.cutBack();
+      await this.closeSpool();
       await this.assemble(this.spoolDir, this.path);
-      this.startSpool();
     } catch (error) {
       throw new MetaqueueError(
         errorMessages.fileNotFinished(this.path, this.spoolDir, describeError(error)),
@@ -195,8 +222,9 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   private async rotate(): Promise<void> {
     const n = this.nextRotation++;
     const spool = `${this.path}.${n}.spool`;
+    if (this.dirty) await this.cutBack();
+    await this.closeSpool();
     await rename(this.spoolDir, spool);
-    this.startSpool();
     await mkdir(this.spoolDir);
     await this.assemble(spool, `${this.path}.${n}`);
   }
@@ -252,6 +280,36 @@ export class OpenMetricsFileConnector implements MetadataConnector {
 }
 
 const owner = 'OpenMetricsFileConnector';
+
+interface Spool {
+  /** Its name in the spool directory: a number. */
+  file: string;
+  bytes: number;
+  handle: FileHandle | undefined;
+}
+
+/** Spool files kept open at once; more families than this reopen theirs as needed. */
+const maxOpenSpools = 64;
+
+/** Samples rendered this many at a time, so a big batch never holds the event loop for long. */
+const samplesPerTurn = 2_500;
+
+/**
+ * Each family's samples as pieces to join once, the first left for a TYPE
+ * line; rendered a slice per turn of the event loop.
+ */
+async function renderByFamily(records: readonly MetadataRecord[]): Promise<Map<string, string[]>> {
+  const renderer = new SampleRenderer();
+  const families = new Map<string, string[]>();
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0 && i % samplesPerTurn === 0) await nextTurn();
+    const record = records[i];
+    let pieces = families.get(record.name);
+    if (!pieces) families.set(record.name, (pieces = ['']));
+    pieces.push(renderer.render(record));
+  }
+  return families;
+}
 
 function exists(path: string): Promise<boolean> {
   return stat(path).then(
