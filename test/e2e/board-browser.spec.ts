@@ -100,8 +100,14 @@ describeWithChromium.each<Adapter>(['express', 'fastify'])(
     };
 
     it('lists every topic in the overview, and every sink', async () => {
-      expect(await cells('#topics', 0)).toEqual(['imports', 'checks', 'reports']);
-      expect(await cells('#topics', 3)).toEqual(['60', '2', '2']);
+      // And the built-in topic of task runs: none ran here.
+      expect(await cells('#topics', 0)).toEqual([
+        'imports',
+        'checks',
+        'reports',
+        'metaqueue_task_runs',
+      ]);
+      expect(await cells('#topics', 3)).toEqual(['60', '2', '2', '0']);
       expect(await cells('#sinks', 0)).toEqual(['store']);
       expect(await page.$eval('#health', (e) => e.textContent)).toBe('up');
       await screenshot('overview');

@@ -67,7 +67,12 @@ describe(`the board's HTTP endpoints, store on ${backend}`, () => {
 
   it('overview: every topic with its queue and counters, every sink, health', async () => {
     const overview = await json<BoardOverview>('/api/overview');
-    expect(overview.topics.map((t) => t.topic)).toEqual(['imports', 'checks', 'reports']);
+    expect(overview.topics.map((t) => t.topic)).toEqual([
+      'imports',
+      'checks',
+      'reports',
+      'metaqueue_task_runs',
+    ]);
     const imports = overview.topics[0];
     expect(imports).toMatchObject({ depth: 0, capacity: 10_000, published: 60, accepted: 60 });
     expect(imports.dropped).toEqual({ 'drop-newest': 0, 'drop-oldest': 0 });
@@ -280,7 +285,10 @@ describe('MetaqueueBoardModule options', () => {
       }
       expect((await get('/ops/board/assets/board.js')).status).toBe(200);
       const overview = (await (await get('/ops/board/api/overview')).json()) as BoardOverview;
-      expect(overview).toMatchObject({ store: false, topics: [{ topic: 'jobs' }] });
+      expect(overview).toMatchObject({
+        store: false,
+        topics: [{ topic: 'jobs' }, { topic: 'metaqueue_task_runs' }],
+      });
       for (const path of ['/ops/board/api/records', '/ops/board/api/names']) {
         const response = await get(path);
         expect(response.status).toBe(404);

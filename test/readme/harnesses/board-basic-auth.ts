@@ -43,7 +43,7 @@ const overview = (await (await get('/board/api/overview', 'ops:correct horse')).
 };
 assert.deepEqual(
   overview.topics.map((t) => t.topic),
-  ['jobs'],
+  ['jobs', 'metaqueue_task_runs'],
 );
 await app.close();
 console.log('ok');
