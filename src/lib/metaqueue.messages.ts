@@ -27,6 +27,14 @@ export const errorMessages = {
     `A connector is named '${name}', the store's name among the sinks: give it another name.`,
   fileNotWritable: (path: string, reason: string) =>
     `Cannot write the OpenMetrics file ${path}: ${reason}. Choose a path in a writable directory.`,
+  bufferNotWritable: (path: string, reason: string) =>
+    `Cannot use the disk buffer directory ${path}: ${reason}. Choose a directory metaqueue can create, read and write.`,
+  bufferLocked: (path: string, pid: number) =>
+    `The disk buffer directory ${path} is in use by process ${pid}: give each process a buffer path of its own.`,
+  bufferNotALog: (path: string) =>
+    `${path} is not a metaqueue disk buffer segment: give the buffer a directory of its own.`,
+  bufferVersion: (path: string, found: number, supported: number) =>
+    `${path} is in disk buffer format ${found}; this metaqueue reads format ${supported}. Start the metaqueue version that wrote it to drain it, or move the directory away.`,
 
   // Publishing
   invalidMetadata: (topic: string, field: string, problem: string) =>
@@ -89,6 +97,17 @@ export const logMessages = {
   dropListenerFailed: (topic: string, reason: string) =>
     `An onDropped listener of topic '${topic}' failed: ${reason}.`,
   taskFailed: (task: string) => `Task ${task} failed`,
+  bufferReplay: (path: string, records: number) =>
+    `Disk buffer ${path}: replaying ${records} records the sinks did not all have at the last stop.`,
+  bufferCorrupt: (segment: string, offset: number) =>
+    `Disk buffer segment ${segment}: the record at byte ${offset} is corrupt (CRC or length); skipped it, counted in metaqueue_buffer_corrupt_records_total.`,
+  bufferTornEnd: (segment: string, offset: number, bytes: number) =>
+    `Disk buffer segment ${segment} ends in a record torn by a crash: cut its last ${bytes} bytes at byte ${offset}; that publish had not resolved.`,
+  bufferUnknownTopic: (topic: string) =>
+    `The disk buffer holds records of topic '${topic}', which this application no longer declares: they still go to the sinks.`,
+  bufferWriteFailed: (path: string, reason: string) =>
+    `Cannot write to the disk buffer ${path}: ${reason}. Publishes wait (the queues fill, then their overflow policies act); retrying.`,
+  bufferWriteRecovered: (path: string) => `Disk buffer ${path}: writing again.`,
 } as const;
 
 /** Texts of HTTP responses: health, and 400s of the metadata query. */

@@ -1,4 +1,10 @@
 import type { ModuleRef } from '@nestjs/core';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DiskBufferOptions } from '../../src/lib/broker/source/buffer-options.interface.js';
+import { resolveDiskBuffer } from '../../src/lib/broker/source/disk/disk-buffer-options.js';
+import { DiskRecordSource } from '../../src/lib/broker/source/disk/disk-record-source.js';
 import { BrokerService } from '../../src/lib/broker/broker.service.js';
 import { MemoryRecordSource } from '../../src/lib/broker/source/memory-record-source.js';
 import type { RecordSource } from '../../src/lib/broker/source/record-source.interface.js';
@@ -17,6 +23,16 @@ import type { MemorySink } from './memory-sink.js';
 export type SourceFactory = (engines: EngineRegistry) => RecordSource;
 
 export const memorySource: SourceFactory = (engines) => new MemoryRecordSource(engines);
+
+/** A disk buffer in `path`, or in a directory of its own under the system's temp directory. */
+export function diskSource(
+  engines: EngineRegistry,
+  path: string,
+  options: Partial<Omit<DiskBufferOptions, 'type' | 'path'>> = {},
+): DiskRecordSource {
+  const dir = path || mkdtempSync(join(tmpdir(), 'metaqueue-disk-'));
+  return new DiskRecordSource(engines, resolveDiskBuffer({ type: 'disk', path: dir, ...options }));
+}
 
 export interface PipelineOptions {
   topics: TopicDefinition[];

@@ -25,7 +25,7 @@ import type { FlushObservation } from './flush-observation.interface.js';
 import { untilDeadline } from './shutdown-deadline.js';
 import { RetryLoop } from './sinks/retry-loop.js';
 import { SinkChannel, type Delivery } from './sinks/sink-channel.js';
-import type { RecordSource } from './source/record-source.interface.js';
+import type { RecordSource, SourceBatch } from './source/record-source.interface.js';
 
 /**
  * Moves records from the source (the engines' queues) to the sinks: the
@@ -126,8 +126,14 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     const wasRunning = this.loop.running;
     this.loop.stop();
     this.source.close();
-    if (!wasRunning) return;
-    const timeoutMs = this.options.shutdownTimeoutMs;
+    try {
+      if (wasRunning) await this.drainWithin(this.options.shutdownTimeoutMs);
+    } finally {
+      await this.source.release?.();
+    }
+  }
+
+  private async drainWithin(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     this.retry.finishBy(deadline);
     // What never left the source is lost to the store, and so to the connectors after it.
@@ -162,7 +168,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       const batch = await reader.next();
       if (!batch) break;
       records += batch.records.length;
-      const delivery = { batch, records: batch.records };
+      const delivery = { batch, records: batch.records.slice(batch.had?.get(STORE_SINK) ?? 0) };
       if (this.store) this.store.push(delivery);
       else this.stored(delivery, batch.records);
     }
@@ -175,7 +181,9 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   /** The store has a batch (or there is no store): acknowledge it, and pass it on. */
   private stored({ batch }: Delivery, taken: readonly MetadataRecord[]): void {
     if (this.store) this.source.acknowledge(STORE_SINK, batch);
-    for (const connector of this.connectors) connector.push({ batch, records: taken });
+    for (const connector of this.connectors) {
+      connector.push({ batch, records: owed(batch, connector.name, taken) });
+    }
     this.lastFlushAt = new Date();
   }
 
@@ -189,4 +197,18 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       ({ batch }) => this.source.acknowledge(name, batch),
     );
   }
+}
+
+/**
+ * What a connector gets of a batch the store has: what the store took, and,
+ * in a replayed batch, what the store had and the connector did not, minus
+ * what the connector had.
+ */
+function owed(batch: SourceBatch, sink: string, taken: readonly MetadataRecord[]) {
+  if (!batch.had) return taken;
+  const had = batch.had.get(sink) ?? 0;
+  const storeHad = batch.had.get(STORE_SINK) ?? 0;
+  if (had <= storeHad) return [...batch.records.slice(had, storeHad), ...taken];
+  const skip = new Set(batch.records.slice(0, had));
+  return taken.filter((record) => !skip.has(record));
 }
