@@ -19,6 +19,14 @@ export interface SinkStats {
   unflushed: number;
 }
 
+/** The disk buffer's own figures. */
+export interface BufferStats {
+  /** Bytes of the log on disk: at most about `maxBytes`. */
+  bytes: number;
+  /** Records found corrupt (a bad CRC or length) and skipped, and records torn by a crash and cut. */
+  corrupt: number;
+}
+
 /** What the broker has done since startup. */
 export interface BrokerStats {
   /** Every sink by name: the store as `"store"`, each connector under its name. */
@@ -27,4 +35,6 @@ export interface BrokerStats {
   inFlight: number;
   /** When a batch was last written to the first sink (the store, if there is one). */
   lastFlushAt: Date | undefined;
+  /** With the disk buffer. */
+  buffer?: BufferStats;
 }

@@ -85,6 +85,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       sinks: Object.fromEntries(this.channels.map((c) => [c.name, { ...c.stats }])),
       inFlight: this.source.inFlight,
       lastFlushAt: this.lastFlushAt,
+      ...(this.source.stats && { buffer: { ...this.source.stats } }),
     };
   }
 

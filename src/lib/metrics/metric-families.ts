@@ -169,6 +169,19 @@ export function registerMetricFamilies(
       return fallbacks === undefined ? [] : [[{}, fallbacks]];
     },
   );
+  counter(
+    'metaqueue_buffer_corrupt_records_total',
+    'Records the disk buffer found corrupt and skipped, or torn by a crash and cut.',
+    [],
+    () => {
+      const buffer = sources.broker().buffer;
+      return buffer ? [[{}, buffer.corrupt]] : [];
+    },
+  );
+  gauge('metaqueue_buffer_bytes', 'Bytes of the disk buffer on disk.', [], () => {
+    const buffer = sources.broker().buffer;
+    return buffer ? [[{}, buffer.bytes]] : [];
+  });
   gauge(
     'metaqueue_last_flush_timestamp_seconds',
     'When records were last stored, in Unix seconds; 0 before the first flush.',

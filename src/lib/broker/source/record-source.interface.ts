@@ -1,4 +1,5 @@
 import type { MetadataRecord } from '../../engine/metadata.interface.js';
+import type { BufferStats } from '../broker-stats.interface.js';
 
 /** Records a source handed out together; each sink acknowledges it once it has them. */
 export interface SourceBatch {
@@ -28,6 +29,8 @@ export interface RecordSource {
   readonly waiting: number;
   /** Records read and not yet acknowledged by every sink. */
   readonly inFlight: number;
+  /** A durable source's own figures. */
+  readonly stats?: BufferStats;
   /** Names the sinks that will acknowledge; called once, before the first read. */
   start(sinks: readonly string[]): Promise<void>;
   /** Calls `listener` whenever `threshold` or more records wait, so a flush can start early. */

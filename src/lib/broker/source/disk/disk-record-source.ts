@@ -4,6 +4,7 @@ import type { EngineRegistry } from '../../../engine/engine.registry.js';
 import type { MetadataRecord } from '../../../engine/metadata.interface.js';
 import { MetaqueueConfigError } from '../../../errors/metaqueue.errors.js';
 import { errorMessages, logMessages } from '../../../metaqueue.messages.js';
+import type { BufferStats } from '../../broker-stats.interface.js';
 import type { BatchReader, RecordSource, SourceBatch } from '../record-source.interface.js';
 import type { ResolvedDiskBuffer } from './disk-buffer-options.js';
 import { LogDirectory } from './log-directory.js';
@@ -33,8 +34,7 @@ const chunkBytes = 1 << 20;
  * the batches in flight are in memory, however long the log.
  */
 export class DiskRecordSource implements RecordSource {
-  /** Records found corrupt in the log and skipped, and torn records cut from its end. */
-  corrupt = 0;
+  private corrupt = 0;
   private readonly logger = new Logger('DiskBuffer');
   private readonly dir: LogDirectory;
   private readonly writer: LogWriter;
@@ -74,6 +74,10 @@ export class DiskRecordSource implements RecordSource {
 
   get inFlight(): number {
     return this.inFlightRecords;
+  }
+
+  get stats(): BufferStats {
+    return { bytes: this.writer.bytes, corrupt: this.corrupt };
   }
 
   /** Opens the log: checks its segments, cuts a torn end, and puts each sink at its position. */
