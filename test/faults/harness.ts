@@ -9,6 +9,7 @@ import {
   getEngineToken,
   OpenMetricsFileConnector,
   type BrokerOptions,
+  type BufferOptions,
   type EngineCounters,
   type MetadataConnector,
   type MetadataEngine,
@@ -53,6 +54,7 @@ export class FaultWorld {
     broker?: BrokerOptions;
     file?: string;
     wrapFile?: (file: MetadataConnector) => MetadataConnector;
+    buffer?: BufferOptions;
   }) {
     const file = new OpenMetricsFileConnector({ path: join(this.dir, options.file ?? 'log.txt') });
     const app = await bootMetaqueue({
@@ -60,6 +62,7 @@ export class FaultWorld {
       store: { url: this.proxiedUrl },
       connectors: [options.wrapFile ? options.wrapFile(file) : file],
       broker: { retryInitialDelayMs: 10, retryMaxDelayMs: 250, ...options.broker },
+      buffer: options.buffer,
     });
     this.watchDrops(app);
     this.apps.push(app);
@@ -75,6 +78,12 @@ export class FaultWorld {
     for (const engine of app.get(EngineRegistry).getAll()) {
       engine.onDropped((record) => this.droppedIds.add(record.id));
     }
+  }
+
+  /** Closes one app as it is, the proxy left refusing or not. */
+  async close(app: TestingModule): Promise<void> {
+    this.apps.splice(this.apps.indexOf(app), 1);
+    await app.close();
   }
 
   async closeApps(): Promise<void> {

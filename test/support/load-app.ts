@@ -1,6 +1,8 @@
 // A child process for signal tests: an app publishing under load until it is
 // told to stop by a signal. It appends the id of every record whose publish
-// resolved to METAQUEUE_TEST_IDS (a write() survives a SIGKILL), prints
+// resolved to METAQUEUE_TEST_IDS (a write() survives a SIGKILL); with
+// METAQUEUE_TEST_BUFFER (JSON) it uses that buffer, and METAQUEUE_TEST_RUN
+// tags its records' locations, so runs after restarts tell apart. It prints
 // `ready` once records flow, `in-flight` while the store writes a batch, and
 // at the end one JSON line with its engine's counters.
 import 'reflect-metadata';
@@ -13,11 +15,16 @@ import {
   InjectEngine,
   MetaqueueModule,
   OpenMetricsFileConnector,
+  type BufferOptions,
   type MetadataEngine,
   type StoreOptions,
 } from '../../src/lib/index.js';
 
 const store = JSON.parse(process.env.METAQUEUE_TEST_STORE ?? '{}') as StoreOptions;
+const buffer = JSON.parse(
+  process.env.METAQUEUE_TEST_BUFFER || '{"type":"memory"}',
+) as BufferOptions;
+const run = process.env.METAQUEUE_TEST_RUN ?? '';
 
 @Injectable()
 class Report implements OnApplicationShutdown {
@@ -33,6 +40,7 @@ class Report implements OnApplicationShutdown {
     MetaqueueModule.forRoot({
       topics: [{ topic: 'load', bufferSize: 20_000 }],
       store,
+      buffer,
       broker: { flushIntervalMs: 200, maxBatchSize: 2_000 },
       connectors: process.env.METAQUEUE_TEST_FILE
         ? [new OpenMetricsFileConnector({ path: process.env.METAQUEUE_TEST_FILE })]
@@ -62,7 +70,7 @@ for (let publisher = 0; publisher < 20; publisher++) {
         const record = await engine.publish({
           data: i,
           name: 'load',
-          location: `p${publisher}`,
+          location: `${run}p${publisher}`,
           context: 'sigterm',
         });
         writeSync(ids, `${record!.id}\n`);

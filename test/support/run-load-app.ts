@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EngineCounters, StoreOptions } from '../../src/lib/index.js';
+import type { BufferOptions, EngineCounters, StoreOptions } from '../../src/lib/index.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -28,6 +28,11 @@ export async function runLoadApp(options: {
   file?: string;
   signal: 'SIGTERM' | 'SIGKILL';
   whileWriting?: boolean;
+  buffer?: BufferOptions;
+  /** Tags this run's records (`location` is `<run>p<publisher>`); the ids file is shared by runs. */
+  run?: string;
+  /** Once records flow: awaited, then the signal goes out (instead of waiting for a write). */
+  beforeSignal?: () => Promise<void>;
 }): Promise<LoadAppRun> {
   const idsFile = join(options.dir, 'accepted-ids');
   const child = spawn(
@@ -40,6 +45,8 @@ export async function runLoadApp(options: {
         METAQUEUE_TEST_STORE: JSON.stringify(options.store),
         METAQUEUE_TEST_FILE: options.file ?? '',
         METAQUEUE_TEST_IDS: idsFile,
+        METAQUEUE_TEST_BUFFER: options.buffer ? JSON.stringify(options.buffer) : '',
+        METAQUEUE_TEST_RUN: options.run ?? '',
       },
     },
   );
@@ -60,9 +67,14 @@ export async function runLoadApp(options: {
     if (signalled) return;
     if (readyAt === Infinity && stdout.includes('ready\n')) {
       readyAt = Date.now();
-      if (!options.whileWriting) signal();
+      if (options.beforeSignal) void options.beforeSignal().then(signal);
+      else if (!options.whileWriting) signal();
     }
-    if (chunk.toString().includes('in-flight\n') && Date.now() - readyAt > 300) {
+    if (
+      options.whileWriting &&
+      chunk.toString().includes('in-flight\n') &&
+      Date.now() - readyAt > 300
+    ) {
       killedInFlight = true;
       signal();
     }
@@ -70,9 +82,13 @@ export async function runLoadApp(options: {
   await exited;
   clearTimeout(giveUp);
   if (!signalled) throw new Error(`load app exited before it was signalled: ${stderr}`);
-  const last = stdout.trim().split('\n').at(-1)!;
+  // The report is the one JSON line; "in-flight" lines may follow it while the process ends.
+  const last = stdout
+    .trim()
+    .split('\n')
+    .findLast((line) => line.startsWith('{'));
   return {
-    report: last.startsWith('{') ? (JSON.parse(last) as LoadAppRun['report']) : undefined,
+    report: last ? (JSON.parse(last) as LoadAppRun['report']) : undefined,
     resolvedIds: readFileSync(idsFile, 'utf8')
       .split('\n')
       .filter((line) => line.length === 36),

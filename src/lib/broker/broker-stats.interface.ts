@@ -25,6 +25,8 @@ export interface BufferStats {
   bytes: number;
   /** Records found corrupt (a bad CRC or length) and skipped, and records torn by a crash and cut. */
   corrupt: number;
+  /** Writes to the log that failed (a full disk, an I/O error) and were retried. */
+  failedWrites: number;
 }
 
 /** What the broker has done since startup. */

@@ -178,6 +178,15 @@ export function registerMetricFamilies(
       return buffer ? [[{}, buffer.corrupt]] : [];
     },
   );
+  counter(
+    'metaqueue_buffer_failed_writes_total',
+    'Writes to the disk buffer that failed (a full disk, an I/O error) and were retried.',
+    [],
+    () => {
+      const buffer = sources.broker().buffer;
+      return buffer ? [[{}, buffer.failedWrites]] : [];
+    },
+  );
   gauge('metaqueue_buffer_bytes', 'Bytes of the disk buffer on disk.', [], () => {
     const buffer = sources.broker().buffer;
     return buffer ? [[{}, buffer.bytes]] : [];

@@ -4,6 +4,7 @@ import type { EngineRegistry } from '../../../engine/engine.registry.js';
 import type { MetadataRecord } from '../../../engine/metadata.interface.js';
 import { MetaqueueConfigError } from '../../../errors/metaqueue.errors.js';
 import { errorMessages, logMessages } from '../../../metaqueue.messages.js';
+import { describeError } from '../../../utils/describe-error.util.js';
 import type { BufferStats } from '../../broker-stats.interface.js';
 import type { BatchReader, RecordSource, SourceBatch } from '../record-source.interface.js';
 import type { ResolvedDiskBuffer } from './disk-buffer-options.js';
@@ -77,7 +78,11 @@ export class DiskRecordSource implements RecordSource {
   }
 
   get stats(): BufferStats {
-    return { bytes: this.writer.bytes, corrupt: this.corrupt };
+    return {
+      bytes: this.writer.bytes,
+      corrupt: this.corrupt,
+      failedWrites: this.writer.failedWrites,
+    };
   }
 
   /** Opens the log: checks its segments, cuts a torn end, and puts each sink at its position. */
@@ -134,7 +139,12 @@ export class DiskRecordSource implements RecordSource {
     const position = this.positions.get(sink);
     if (position && comparePositions(end, position) > 0 && !this.released) {
       this.positions.set(sink, end);
-      this.dir.writeLedger(this.positions);
+      try {
+        this.dir.writeLedger(this.positions);
+      } catch (error) {
+        // The next acknowledgement writes it again; until then a restart replays more, never less.
+        this.logger.error(logMessages.bufferWriteFailed(this.dir.path, describeError(error)));
+      }
       this.deleteBehind();
     }
     const left = this.unacknowledged.get(batch);
@@ -186,7 +196,7 @@ export class DiskRecordSource implements RecordSource {
       this.dir.remove(segment).then(
         () => this.writer.freed(bytes),
         (error: unknown) =>
-          this.logger.error(logMessages.bufferWriteFailed(this.dir.path, String(error))),
+          this.logger.error(logMessages.bufferWriteFailed(this.dir.path, describeError(error))),
       );
     }
   }

@@ -26,6 +26,8 @@ interface Pending {
 export class LogWriter implements RecordJournal {
   /** Bytes of every segment on disk. */
   bytes = 0;
+  /** Writes that failed (a full disk, an I/O error) and were retried. */
+  failedWrites = 0;
   private segment = 0;
   private size = 0;
   private file?: FileHandle;
@@ -195,24 +197,32 @@ export class LogWriter implements RecordJournal {
     return count;
   }
 
+  /** Starts segment `segment`; if that fails (a full disk), the current one stays open. */
   private async roll(segment: number): Promise<void> {
+    const header = segmentHeader();
+    const next = await open(this.dir.segmentPath(segment), 'w');
+    try {
+      await writeAll(next, header, 0);
+      if (this.options.sync !== 'none') {
+        await next.sync();
+        await this.dir.sync();
+      }
+    } catch (error) {
+      await next.close();
+      throw error;
+    }
     if (this.file) {
       if (this.options.sync !== 'none') await this.file.sync();
       await this.file.close();
     }
-    const header = segmentHeader();
-    this.file = await open(this.dir.segmentPath(segment), 'wx');
-    await writeAll(this.file, header, 0);
-    if (this.options.sync !== 'none') {
-      await this.file.sync();
-      await this.dir.sync();
-    }
+    this.file = next;
     this.segment = segment;
     this.size = header.length;
     this.bytes += header.length;
   }
 
   private retryLater(error: unknown): void {
+    this.failedWrites++;
     if (this.retryMs === 0) {
       this.logger.error(logMessages.bufferWriteFailed(this.dir.path, describeError(error)));
     }
