@@ -167,6 +167,8 @@ export class LogWriter implements RecordJournal {
    * a record past the room waits in `pending`, and the queues fill behind it.
    */
   private take(): void {
+    // While writes fail, only the batch that failed is held: the queues take the rest.
+    if (this.retryMs > 0) return;
     const room = Math.min(this.room(), this.options.segmentBytes);
     for (const engine of this.engines.getAll()) {
       while (engine.size > 0 && this.pending.bytes < room) {
