@@ -17,6 +17,7 @@ import {
   MetaTask,
   OpenMetricsFileConnector,
   TaskRunner,
+  type BufferOptions,
 } from '../src/lib/index.js';
 import { figure, type Figure } from './report.js';
 
@@ -46,10 +47,29 @@ class PublishTask {
  * (the limit), and TypeORM save() in chunks (what users write by hand).
  */
 export async function endToEnd(url: string, scale: number): Promise<Figure[]> {
+  const { rate: ours, total } = await endToEndRate(url, scale);
+  const copy = await copyRowsPerSecond(url, total);
+  const save = await saveRowsPerSecond(url, Math.min(total, 50_000));
+  return [
+    figure('end to end vs raw COPY', ours, 'rows/s', copy, { atLeast: 0.8 }),
+    figure('end to end vs TypeORM save()', ours, 'rows/s', save, { atLeast: 8 }),
+  ];
+}
+
+/**
+ * Rows/s of the end-to-end workload, from publish until the app has closed,
+ * with the memory buffer or `buffer`; the table is emptied first.
+ */
+export async function endToEndRate(
+  url: string,
+  scale: number,
+  buffer?: BufferOptions,
+): Promise<{ rate: number; total: number }> {
   const tasks = Math.max(8, Math.round(1_000 * scale));
   const perTask = 500;
   const total = tasks * perTask;
   const dir = mkdtempSync(join(tmpdir(), 'metaqueue-bench-'));
+  await truncate(url);
 
   @Module({})
   class EndToEndModule {}
@@ -60,6 +80,10 @@ export async function endToEnd(url: string, scale: number): Promise<Figure[]> {
         topics,
         store: { url },
         connectors: [new OpenMetricsFileConnector({ path: join(dir, 'log.txt') })],
+        buffer: buffer && {
+          ...buffer,
+          ...(buffer.type === 'disk' && { path: join(dir, 'buffer') }),
+        },
       }),
     ],
     providers: [PublishTask],
@@ -78,14 +102,14 @@ export async function endToEnd(url: string, scale: number): Promise<Figure[]> {
   const inFile = countSamples(join(dir, 'log.txt'));
   if (inFile !== total) console.log(`  note: the file holds ${inFile} of ${total} records`);
   rmSync(dir, { recursive: true, force: true });
-  const ours = total / seconds;
+  return { rate: total / seconds, total };
+}
 
-  const copy = await copyRowsPerSecond(url, total);
-  const save = await saveRowsPerSecond(url, Math.min(total, 50_000));
-  return [
-    figure('end to end vs raw COPY', ours, 'rows/s', copy, { atLeast: 0.8 }),
-    figure('end to end vs TypeORM save()', ours, 'rows/s', save, { atLeast: 8 }),
-  ];
+export async function truncate(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('TRUNCATE metadata');
+  await client.end();
 }
 
 function benchRow(i: number) {
@@ -150,7 +174,7 @@ async function copyRowsPerSecond(url: string, total: number): Promise<number> {
   return best;
 }
 
-async function countRows(url: string): Promise<number> {
+export async function countRows(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -4,6 +4,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createBenchDatabase } from './bench-database.js';
+import { diskBuffer } from './disk-buffer.bench.js';
 import { endToEnd } from './end-to-end.bench.js';
 import { fileConnector } from './file-connector.bench.js';
 import { memoryWhileStalled } from './memory.bench.js';
@@ -30,6 +31,7 @@ try {
   figures.push(...(await memoryWhileStalled(db.url, scale)));
   figures.push(...(await fileConnector(scale)));
   figures.push(...(await shutdownTime(db.url, scale)));
+  figures.push(...(await diskBuffer(db.url, scale)));
 } finally {
   await db.drop();
 }

@@ -94,8 +94,9 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     this.connectors = this.connectorRegistry
       .getAll()
       .map(({ name, connector }) => this.connectorChannel(name, connector));
-    if (this.channels.length === 0) return this.logger.warn(logMessages.noSinks());
+    // Started even without sinks: the disk buffer's publishes wait for its log to open.
     await this.source.start(this.channels.map((c) => c.name));
+    if (this.channels.length === 0) return this.logger.warn(logMessages.noSinks());
     this.source.watch(this.options.maxBatchSize, () => this.loop.soon());
     this.loop.start();
   }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
 import { STORE_SINK } from '../broker/broker.constants.js';
-import type { BrokerStats, SinkStats } from '../broker/broker-stats.interface.js';
+import type { BrokerStats, BufferStats, SinkStats } from '../broker/broker-stats.interface.js';
 import type { MetadataEngine } from '../engine/metadata-engine.js';
 import { flushBuckets } from './metrics.constants.js';
 
@@ -69,6 +69,11 @@ export function registerMetricFamilies(
           n,
         ]),
       );
+  // Only with the disk buffer.
+  const fromBuffer = (read: (buffer: BufferStats) => number) => (): Sample<never>[] => {
+    const buffer = sources.broker().buffer;
+    return buffer ? [[{}, read(buffer)]] : [];
+  };
   const perSink = (read: (sink: SinkStats) => number) => () =>
     Object.entries(sources.broker().sinks).map(([sink, s]): Sample<'sink'> => [{ sink }, read(s)]);
 
@@ -173,24 +178,20 @@ export function registerMetricFamilies(
     'metaqueue_buffer_corrupt_records_total',
     'Records the disk buffer found corrupt and skipped, or torn by a crash and cut.',
     [],
-    () => {
-      const buffer = sources.broker().buffer;
-      return buffer ? [[{}, buffer.corrupt]] : [];
-    },
+    fromBuffer((b) => b.corrupt),
   );
   counter(
     'metaqueue_buffer_failed_writes_total',
     'Writes to the disk buffer that failed (a full disk, an I/O error) and were retried.',
     [],
-    () => {
-      const buffer = sources.broker().buffer;
-      return buffer ? [[{}, buffer.failedWrites]] : [];
-    },
+    fromBuffer((b) => b.failedWrites),
   );
-  gauge('metaqueue_buffer_bytes', 'Bytes of the disk buffer on disk.', [], () => {
-    const buffer = sources.broker().buffer;
-    return buffer ? [[{}, buffer.bytes]] : [];
-  });
+  gauge(
+    'metaqueue_buffer_bytes',
+    'Bytes of the disk buffer on disk.',
+    [],
+    fromBuffer((b) => b.bytes),
+  );
   gauge(
     'metaqueue_last_flush_timestamp_seconds',
     'When records were last stored, in Unix seconds; 0 before the first flush.',

@@ -8,6 +8,7 @@ import { describeError } from '../../../utils/describe-error.util.js';
 import type { BufferStats } from '../../broker-stats.interface.js';
 import type { BatchReader, RecordSource, SourceBatch } from '../record-source.interface.js';
 import type { ResolvedDiskBuffer } from './disk-buffer-options.js';
+import { InFlightBatches } from '../in-flight-batches.js';
 import { LogDirectory } from './log-directory.js';
 import {
   headerVersion,
@@ -43,8 +44,7 @@ export class DiskRecordSource implements RecordSource {
   private cursor: LogPosition = { segment: 0, offset: logFormat.headerBytes };
   /** Records in the log past the cursor. */
   private unread = 0;
-  private readonly unacknowledged = new Map<SourceBatch, number>();
-  private inFlightRecords = 0;
+  private readonly inFlightBatches = new InFlightBatches();
   private segments: number[] = [];
   private readonly segmentBytes = new Map<number, number>();
   private readonly unknownTopics = new Set<string>();
@@ -74,7 +74,7 @@ export class DiskRecordSource implements RecordSource {
   }
 
   get inFlight(): number {
-    return this.inFlightRecords;
+    return this.inFlightBatches.records;
   }
 
   get stats(): BufferStats {
@@ -127,8 +127,7 @@ export class DiskRecordSource implements RecordSource {
         }
         const batch = await this.read(maxBatchSize, end);
         if (!batch) return undefined;
-        this.unacknowledged.set(batch, this.positions.size);
-        this.inFlightRecords += batch.records.length;
+        this.inFlightBatches.add(batch, this.positions.size);
         return batch;
       },
     };
@@ -147,14 +146,7 @@ export class DiskRecordSource implements RecordSource {
       }
       this.deleteBehind();
     }
-    const left = this.unacknowledged.get(batch);
-    if (left === undefined) return;
-    if (left > 1) {
-      this.unacknowledged.set(batch, left - 1);
-      return;
-    }
-    this.unacknowledged.delete(batch);
-    this.inFlightRecords -= batch.records.length;
+    this.inFlightBatches.acknowledge(batch);
   }
 
   close(): void {
@@ -181,9 +173,10 @@ export class DiskRecordSource implements RecordSource {
     if (this.watcher && this.unread >= this.watcher.threshold) this.watcher.listener();
   }
 
+  /** Whether every sink has everything written; with no sinks, nothing is ever read. */
   private isDrained(): boolean {
     const behind = earliest(this.positions.values());
-    return !behind || comparePositions(behind, this.writer.end) >= 0;
+    return behind !== undefined && comparePositions(behind, this.writer.end) >= 0;
   }
 
   /** Deletes the segments every sink, and the reader, are past. */
