@@ -69,7 +69,6 @@ export async function endToEndRate(
   const perTask = 500;
   const total = tasks * perTask;
   const dir = mkdtempSync(join(tmpdir(), 'metaqueue-bench-'));
-  await truncate(url);
 
   @Module({})
   class EndToEndModule {}
@@ -89,6 +88,8 @@ export async function endToEndRate(
     providers: [PublishTask],
   };
   const app = await NestFactory.createApplicationContext(module, { logger: ['error', 'warn'] });
+  // After startup, which creates the table.
+  await truncate(url);
   const started = performance.now();
   await app.get(TaskRunner).run(
     Array.from({ length: tasks }, () => PublishTask),
