@@ -10,7 +10,13 @@ import type {
   OverflowPolicy,
 } from '../../src/lib/index.js';
 import { MemorySink } from '../support/memory-sink.js';
-import { diskSource, idsOf, memorySource, startPipeline } from '../support/pipeline.js';
+import {
+  diskSource,
+  idsOf,
+  memorySource,
+  removeTemporaryBuffers,
+  startPipeline,
+} from '../support/pipeline.js';
 
 /**
  * The pipeline's invariants (shared/PIPELINE.md), as one suite that every
@@ -34,6 +40,7 @@ const sources: {
 beforeAll(() => {
   Logger.overrideLogger(false);
 });
+afterAll(removeTemporaryBuffers);
 
 const fast = { flushIntervalMs: 10, retryInitialDelayMs: 5, retryMaxDelayMs: 20 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,5 +1,5 @@
 import type { ModuleRef } from '@nestjs/core';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DiskBufferOptions } from '../../src/lib/broker/source/buffer-options.interface.js';
@@ -19,18 +19,28 @@ import {
 } from '../../src/lib/index.js';
 import type { MemorySink } from './memory-sink.js';
 
+export function removeTemporaryBuffers(): void {
+  for (const dir of temporaryBuffers.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 /** How a contract or unit test makes a source over an application's engines. */
 export type SourceFactory = (engines: EngineRegistry) => RecordSource;
 
 export const memorySource: SourceFactory = (engines) => new MemoryRecordSource(engines);
 
-/** A disk buffer in `path`, or in a directory of its own under the system's temp directory. */
+const temporaryBuffers: string[] = [];
+
+/**
+ * A disk buffer in `path`, or in a directory of its own under the system's
+ * temp directory, which `removeTemporaryBuffers()` deletes.
+ */
 export function diskSource(
   engines: EngineRegistry,
   path: string,
   options: Partial<Omit<DiskBufferOptions, 'type' | 'path'>> = {},
 ): DiskRecordSource {
   const dir = path || mkdtempSync(join(tmpdir(), 'metaqueue-disk-'));
+  if (!path) temporaryBuffers.push(dir);
   return new DiskRecordSource(engines, resolveDiskBuffer({ type: 'disk', path: dir, ...options }));
 }
 

@@ -41,11 +41,11 @@ export function encodeFrame(record: MetadataRecord): Buffer {
     record.json,
     record.publishedAt.getTime(),
   ];
-  const body = Buffer.from(JSON.stringify(payload));
-  const frame = Buffer.allocUnsafe(logFormat.frameHeaderBytes + body.length);
-  frame.writeUInt32LE(body.length, 0);
-  frame.writeUInt32LE(crc32(body), 4);
-  body.copy(frame, logFormat.frameHeaderBytes);
+  const text = JSON.stringify(payload);
+  const frame = Buffer.allocUnsafe(logFormat.frameHeaderBytes + Buffer.byteLength(text));
+  const length = frame.write(text, logFormat.frameHeaderBytes);
+  frame.writeUInt32LE(length, 0);
+  frame.writeUInt32LE(crc32(frame.subarray(logFormat.frameHeaderBytes)), 4);
   return frame;
 }
 

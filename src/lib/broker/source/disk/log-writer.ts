@@ -139,11 +139,12 @@ export class LogWriter implements RecordJournal {
     const count = this.fitting();
     if (count === 0) return false;
     const records = this.pending.records.slice(0, count);
-    const bytes = Buffer.concat(this.pending.frames.slice(0, count));
+    const frames = this.pending.frames.slice(0, count);
+    const bytes = frames.reduce((n, frame) => n + frame.length, 0);
     if (this.size >= this.options.segmentBytes) await this.roll(this.segment + 1);
     const at = this.size;
     try {
-      await writeAll(this.file!, bytes, at);
+      await writeAll(this.file!, frames, at);
       if (this.options.sync === 'always') await this.file!.datasync();
     } catch (error) {
       // A short write (a full disk) leaves part of a frame: cut it, or the retry would follow it.
@@ -153,9 +154,9 @@ export class LogWriter implements RecordJournal {
     if (this.retryMs > 0) this.logger.log(logMessages.bufferWriteRecovered(this.dir.path));
     this.pending.records.splice(0, count);
     this.pending.frames.splice(0, count);
-    this.pending.bytes -= bytes.length;
-    this.size += bytes.length;
-    this.bytes += bytes.length;
+    this.pending.bytes -= bytes;
+    this.size += bytes;
+    this.bytes += bytes;
     this.dirty = true;
     for (const record of records) this.settle(record, 'written');
     this.onAppended(records.length);
@@ -204,7 +205,7 @@ export class LogWriter implements RecordJournal {
     const header = segmentHeader();
     const next = await open(this.dir.segmentPath(segment), 'w');
     try {
-      await writeAll(next, header, 0);
+      await writeAll(next, [header], 0);
       if (this.options.sync !== 'none') {
         await next.sync();
         await this.dir.sync();
@@ -251,10 +252,12 @@ export class LogWriter implements RecordJournal {
   }
 }
 
-async function writeAll(file: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await file.write(bytes, done, bytes.length - done, position + done);
-    done += bytesWritten;
+/** One writev for all the frames, unless the kernel takes less, which is rare. */
+async function writeAll(file: FileHandle, frames: Buffer[], position: number): Promise<void> {
+  const { bytesWritten } = await file.writev(frames, position);
+  const total = frames.reduce((n, frame) => n + frame.length, 0);
+  if (bytesWritten < total) {
+    const rest = Buffer.concat(frames).subarray(bytesWritten);
+    await writeAll(file, [rest], position + bytesWritten);
   }
 }
