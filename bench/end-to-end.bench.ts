@@ -18,6 +18,7 @@ import {
   MetaTask,
   OpenMetricsFileConnector,
   TaskRunner,
+  type BufferOptions,
   type StoreOptions,
 } from '../src/lib/index.js';
 import { copyMetadata, copyMetadataFromBlob } from '../src/lib/store/copy-rows.js';
@@ -49,7 +50,12 @@ class PublishTask {
  * file complete, if it has one). The table is emptied before the clock starts;
  * counting the rows afterwards is off the clock.
  */
-async function endToEnd(store: StoreOptions, tasks: number, file: string | undefined) {
+async function endToEnd(
+  store: StoreOptions,
+  tasks: number,
+  file: string | undefined,
+  buffer?: BufferOptions,
+) {
   @Module({})
   class EndToEndModule {}
   const module: DynamicModule = {
@@ -59,6 +65,7 @@ async function endToEnd(store: StoreOptions, tasks: number, file: string | undef
         topics,
         store,
         connectors: file ? [new OpenMetricsFileConnector({ path: file })] : [],
+        buffer,
         // Only the tasks' records, as in the raw COPY baseline: no run records.
         recordRuns: false,
       }),
@@ -258,4 +265,45 @@ async function saveRowsPerSecond(url: string, total: number): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   await store.onApplicationShutdown();
   return total / seconds;
+}
+
+/**
+ * Rows/s of the end-to-end workload on the server, with the file connector,
+ * with the memory buffer or `buffer` (a disk buffer gets a directory of its
+ * own): the disk buffer's benchmark compares them.
+ */
+export async function endToEndRate(
+  url: string,
+  scale: number,
+  buffer?: BufferOptions,
+): Promise<{ rate: number; total: number }> {
+  const tasks = Math.max(8, Math.round(1_000 * scale));
+  const dir = mkdtempSync(join(tmpdir(), 'metaqueue-bench-e2e-'));
+  try {
+    const inDir = buffer?.type === 'disk' ? { ...buffer, path: join(dir, 'buffer') } : buffer;
+    const rate = await endToEnd({ url }, tasks, join(dir, 'log.txt'), inDir);
+    return { rate, total: tasks * perTask };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function truncate(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('TRUNCATE metadata');
+  await client.end();
+}
+
+export async function countRows(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM metadata',
+    );
+    return rows[0].count;
+  } finally {
+    await client.end();
+  }
 }

@@ -105,7 +105,7 @@ async function measureBytesPerRecord(n: number): Promise<number> {
   return bytes;
 }
 
-function heapAfterGc(): number {
+export function heapAfterGc(): number {
   if (!global.gc) throw new Error('run the benchmark with node --expose-gc (npm run bench does)');
   global.gc();
   global.gc();

@@ -6,6 +6,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createBenchDatabase } from './bench-database.js';
+import { diskBuffer } from './disk-buffer.bench.js';
 import { endToEndFigures } from './end-to-end.bench.js';
 import { fileConnector } from './file-connector.bench.js';
 import { memoryWhileStalled } from './memory.bench.js';
@@ -40,6 +41,7 @@ try {
   if (wanted('file')) figures.push(...(await fileConnector(scale, runs)));
   if (wanted('rss')) figures.push(...(await rssFigures(db.url, scale, runs)));
   if (wanted('shutdown')) figures.push(...(await shutdownTime(db.url, scale, runs)));
+  if (wanted('disk-buffer')) figures.push(...(await diskBuffer(db.url, scale)));
 } finally {
   await db.drop();
 }

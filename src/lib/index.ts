@@ -50,7 +50,13 @@ export type { TaskArgs, TaskRef, TaskResults } from './tasks/meta-task.interface
 
 export { BrokerService } from './broker/broker.service.js';
 export type { BrokerOptions } from './broker/broker-options.interface.js';
-export type { BrokerStats, SinkStats } from './broker/broker-stats.interface.js';
+export type { BrokerStats, BufferStats, SinkStats } from './broker/broker-stats.interface.js';
+export type {
+  BufferOptions,
+  BufferSync,
+  DiskBufferOptions,
+  MemoryBufferOptions,
+} from './broker/source/buffer-options.interface.js';
 export { STORE_SINK } from './broker/broker.constants.js';
 
 export type {

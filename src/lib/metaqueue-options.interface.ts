@@ -1,4 +1,5 @@
 import type { BrokerOptions } from './broker/broker-options.interface.js';
+import type { BufferOptions } from './broker/source/buffer-options.interface.js';
 import type { ConnectorRegistration } from './connectors/metadata-connector.interface.js';
 import type { Topic } from './engine/topic.interface.js';
 import type { MetaQueueOptions } from './queue/meta-queue-options.interface.js';
@@ -35,6 +36,8 @@ export interface MetaqueueModuleOptions {
   store?: StoreOptions | AppDataSourceStoreOptions | false;
   /** When and how records are flushed. */
   broker?: BrokerOptions;
+  /** Where accepted records wait for the sinks: `{ type: 'memory' }` (default) or a disk log. */
+  buffer?: BufferOptions;
   /** Where else every stored record goes, e.g. `new OpenMetricsFileConnector({ path })`. */
   connectors?: ConnectorRegistration[];
   /**

@@ -1,4 +1,5 @@
 import type { BrokerOptions } from './broker/broker-options.interface.js';
+import type { DiskBufferOptions } from './broker/source/buffer-options.interface.js';
 import type { ResolvedQueueOptions } from './queue/meta-queue-options.interface.js';
 
 /** Every default of a public option, in one place; the README lists the same values. */
@@ -38,6 +39,11 @@ export const defaults = {
     /** Most bytes of records in one page (a page's first record always fits). */
     maxPageBytes: 4 * 1024 * 1024,
   },
+  diskBuffer: {
+    maxBytes: 1024 * 1024 * 1024,
+    sync: 'interval',
+    syncIntervalMs: 500,
+  } satisfies Omit<Required<DiskBufferOptions>, 'type' | 'path'>,
   openMetricsFile: {
     maxFileBytes: 64 * 1024 * 1024,
     fsync: false,

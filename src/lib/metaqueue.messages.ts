@@ -46,6 +46,14 @@ export const errorMessages = {
     `Could not finish the OpenMetrics file ${path}: ${reason}. Its records are kept in ${spool} and go into the file at the next start, once ${path} can be written.`,
   fileInUse: (path: string, pid: number, lockPath: string) =>
     `The OpenMetrics file ${path} is already written by process ${pid} (lock ${lockPath}): give each application, or each instance, a path of its own.`,
+  bufferNotWritable: (path: string, reason: string) =>
+    `Cannot use the disk buffer directory ${path}: ${reason}. Choose a directory metaqueue can create, read and write.`,
+  bufferLocked: (path: string, pid: number) =>
+    `The disk buffer directory ${path} is in use by process ${pid}: give each process a buffer path of its own.`,
+  bufferNotALog: (path: string) =>
+    `${path} is not a metaqueue disk buffer segment: give the buffer a directory of its own.`,
+  bufferVersion: (path: string, found: number, supported: number) =>
+    `${path} is in disk buffer format ${found}; this metaqueue reads format ${supported}. Start the metaqueue version that wrote it to drain it, or move the directory away.`,
 
   // Publishing
   invalidMetadata: (topic: string, field: string, problem: string) =>
@@ -157,6 +165,17 @@ export const logMessages = {
     `Task ${task} was still running at its next tick: the tick is skipped (and so are later ones while it runs; see MetaTaskScheduler.counters). Set overlap: true to allow overlapping runs.`,
   tasksStillRunning: (tasks: string[], timeoutMs: number) =>
     `Tasks still running ${timeoutMs} ms after shutdown began (schedule.shutdownTimeoutMs): ${tasks.join(', ')}. What they publish from now on is refused.`,
+  bufferReplay: (path: string, records: number) =>
+    `Disk buffer ${path}: replaying ${records} records the sinks did not all have at the last stop.`,
+  bufferCorrupt: (segment: string, offset: number) =>
+    `Disk buffer segment ${segment}: the record at byte ${offset} is corrupt (CRC or length); skipped it, counted in metaqueue_buffer_corrupt_records_total.`,
+  bufferTornEnd: (segment: string, offset: number, bytes: number) =>
+    `Disk buffer segment ${segment} ends in a record torn by a crash: cut its last ${bytes} bytes at byte ${offset}; that publish had not resolved.`,
+  bufferUnknownTopic: (topic: string) =>
+    `The disk buffer holds records of topic '${topic}', which this application no longer declares: they still go to the sinks.`,
+  bufferWriteFailed: (path: string, reason: string) =>
+    `Cannot write to the disk buffer ${path}: ${reason}. Publishes wait (the queues fill, then their overflow policies act); retrying.`,
+  bufferWriteRecovered: (path: string) => `Disk buffer ${path}: writing again.`,
 } as const;
 
 /** Texts of HTTP responses: health, and 400s of the metadata query. */

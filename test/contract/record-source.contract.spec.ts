@@ -10,7 +10,13 @@ import type {
   OverflowPolicy,
 } from '../../src/lib/index.js';
 import { MemorySink } from '../support/memory-sink.js';
-import { idsOf, memorySource, startPipeline } from '../support/pipeline.js';
+import {
+  diskSource,
+  idsOf,
+  memorySource,
+  removeTemporaryBuffers,
+  startPipeline,
+} from '../support/pipeline.js';
 import { skipReason } from '../support/requirement.js';
 
 /**
@@ -22,11 +28,20 @@ const sources: {
   durable: boolean;
   /** A durable source keeps its records at `location`, across pipelines. */
   create: (engines: EngineRegistry, location: string) => RecordSource;
-}[] = [{ name: 'memory', durable: false, create: memorySource }];
+}[] = [
+  { name: 'memory', durable: false, create: memorySource },
+  // Small enough that the overflow case fills it, large enough for the other cases' backlogs.
+  {
+    name: 'disk',
+    durable: true,
+    create: (engines, location) => diskSource(engines, location, { maxBytes: 32 * 1024 }),
+  },
+];
 
 beforeAll(() => {
   Logger.overrideLogger(false);
 });
+afterAll(removeTemporaryBuffers);
 
 const fast = { flushIntervalMs: 10, retryInitialDelayMs: 5, retryMaxDelayMs: 20 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

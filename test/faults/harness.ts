@@ -9,6 +9,7 @@ import {
   getEngineToken,
   OpenMetricsFileConnector,
   type BrokerOptions,
+  type BufferOptions,
   type EngineCounters,
   type MetaqueueHealth,
   MetaqueueHealthIndicator,
@@ -64,6 +65,7 @@ export class FaultWorld {
     /** Where the file goes, if not in `dir`; the tally reads it there too. */
     fileDir?: string;
     wrapFile?: (file: MetadataConnector) => MetadataConnector;
+    buffer?: BufferOptions;
   }) {
     const fileDir = options.fileDir ?? this.dir;
     this.fileDirs.add(fileDir);
@@ -75,6 +77,7 @@ export class FaultWorld {
       store: { ...options.store, url: url.toString() },
       connectors: [options.wrapFile ? options.wrapFile(file) : file],
       broker: { retryInitialDelayMs: 10, retryMaxDelayMs: 250, ...options.broker },
+      buffer: options.buffer,
     });
     this.watchDrops(app);
     this.apps.push(app);
@@ -90,6 +93,12 @@ export class FaultWorld {
     for (const engine of app.get(EngineRegistry).getAll()) {
       engine.onDropped((record) => this.droppedIds.add(record.id));
     }
+  }
+
+  /** Closes one app as it is, the proxy left refusing or not. */
+  async close(app: TestingModule): Promise<void> {
+    this.apps.splice(this.apps.indexOf(app), 1);
+    await app.close();
   }
 
   async closeApps(): Promise<void> {

@@ -1,6 +1,8 @@
 // A child process for signal tests: an app publishing under load until it is
 // told to stop by a signal. It appends the id of every record whose publish
-// resolved to METAQUEUE_TEST_IDS (a write() survives a SIGKILL), prints
+// resolved to METAQUEUE_TEST_IDS (a write() survives a SIGKILL); with
+// METAQUEUE_TEST_BUFFER (JSON) it uses that buffer, and METAQUEUE_TEST_RUN
+// tags its records' locations, so runs after restarts tell apart. It prints
 // `ready` once records flow, `in-flight` while the store writes a batch, and
 // at the end one JSON line with its engine's counters. With METAQUEUE_TEST_TYPEORM,
 // the store is the app's own TypeOrmModule DataSource over the same database.
@@ -16,6 +18,7 @@ import {
   MetaqueueModule,
   OpenMetricsFileConnector,
   type BrokerOptions,
+  type BufferOptions,
   type MetadataEngine,
   metaqueueMigrations,
   type StoreOptions,
@@ -30,6 +33,10 @@ const typeorm = process.env.METAQUEUE_TEST_TYPEORM
       migrationsRun: true,
     })
   : undefined;
+const buffer = JSON.parse(
+  process.env.METAQUEUE_TEST_BUFFER || '{"type":"memory"}',
+) as BufferOptions;
+const run = process.env.METAQUEUE_TEST_RUN ?? '';
 
 @Injectable()
 class Report implements OnApplicationShutdown {
@@ -50,6 +57,7 @@ class Report implements OnApplicationShutdown {
     MetaqueueModule.forRoot({
       topics: [{ topic: 'load', bufferSize: 20_000 }],
       store: typeorm ? { typeormDataSource: 'default' } : store,
+      buffer,
       broker: {
         flushIntervalMs: 200,
         maxBatchSize: 2_000,
@@ -83,7 +91,7 @@ for (let publisher = 0; publisher < 20; publisher++) {
         const record = await engine.publish({
           data: i,
           name: 'load',
-          location: `p${publisher}`,
+          location: `${run}p${publisher}`,
           context: 'sigterm',
         });
         writeSync(ids, `${record!.id}\n`);

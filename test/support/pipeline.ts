@@ -1,4 +1,10 @@
 import type { ModuleRef } from '@nestjs/core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DiskBufferOptions } from '../../src/lib/broker/source/buffer-options.interface.js';
+import { resolveDiskBuffer } from '../../src/lib/broker/source/disk/disk-buffer-options.js';
+import { DiskRecordSource } from '../../src/lib/broker/source/disk/disk-record-source.js';
 import { BrokerService } from '../../src/lib/broker/broker.service.js';
 import { MemoryRecordSource } from '../../src/lib/broker/source/memory-record-source.js';
 import type { RecordSource } from '../../src/lib/broker/source/record-source.interface.js';
@@ -13,10 +19,30 @@ import {
 } from '../../src/lib/index.js';
 import type { MemorySink } from './memory-sink.js';
 
+export function removeTemporaryBuffers(): void {
+  for (const dir of temporaryBuffers.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 /** How a contract or unit test makes a source over an application's engines. */
 export type SourceFactory = (engines: EngineRegistry) => RecordSource;
 
 export const memorySource: SourceFactory = (engines) => new MemoryRecordSource(engines);
+
+const temporaryBuffers: string[] = [];
+
+/**
+ * A disk buffer in `path`, or in a directory of its own under the system's
+ * temp directory, which `removeTemporaryBuffers()` deletes.
+ */
+export function diskSource(
+  engines: EngineRegistry,
+  path: string,
+  options: Partial<Omit<DiskBufferOptions, 'type' | 'path'>> = {},
+): DiskRecordSource {
+  const dir = path || mkdtempSync(join(tmpdir(), 'metaqueue-disk-'));
+  if (!path) temporaryBuffers.push(dir);
+  return new DiskRecordSource(engines, resolveDiskBuffer({ type: 'disk', path: dir, ...options }));
+}
 
 export interface PipelineOptions {
   topics: TopicDefinition[];

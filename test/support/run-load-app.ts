@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type {
   BrokerOptions,
   BrokerStats,
+  BufferOptions,
   EngineCounters,
   StoreOptions,
 } from '../../src/lib/index.js';
@@ -35,7 +36,7 @@ export async function runLoadApp(options: {
   file?: string;
   signal: 'SIGTERM' | 'SIGKILL';
   whileWriting?: boolean;
-  /** Done once records flow, before the signal (without `whileWriting`). */
+  /** Once records flow: awaited, then the signal goes out (instead of waiting for a write). */
   beforeSignal?: () => Promise<void>;
   /** Run the child as this user and group id (to test file permissions as root). */
   uid?: number;
@@ -43,6 +44,9 @@ export async function runLoadApp(options: {
   broker?: BrokerOptions;
   /** Store through the app's own TypeOrmModule DataSource over `store`'s database. */
   typeorm?: boolean;
+  buffer?: BufferOptions;
+  /** Tags this run's records (`location` is `<run>p<publisher>`); the ids file is shared by runs. */
+  run?: string;
 }): Promise<LoadAppRun> {
   const idsFile = join(options.dir, 'accepted-ids');
   const child = spawn(
@@ -58,6 +62,8 @@ export async function runLoadApp(options: {
         METAQUEUE_TEST_IDS: idsFile,
         METAQUEUE_TEST_BROKER: JSON.stringify(options.broker ?? {}),
         METAQUEUE_TEST_TYPEORM: options.typeorm ? '1' : '',
+        METAQUEUE_TEST_BUFFER: options.buffer ? JSON.stringify(options.buffer) : '',
+        METAQUEUE_TEST_RUN: options.run ?? '',
       },
     },
   );
@@ -79,7 +85,8 @@ export async function runLoadApp(options: {
     if (signalled) return;
     if (readyAt === Infinity && stdout.includes('ready\n')) {
       readyAt = Date.now();
-      if (!options.whileWriting) void (options.beforeSignal?.() ?? Promise.resolve()).then(signal);
+      if (options.beforeSignal) void options.beforeSignal().then(signal);
+      else if (!options.whileWriting) signal();
     }
     if (
       options.whileWriting &&

@@ -27,6 +27,16 @@ export interface SinkStats {
   lastError?: string;
 }
 
+/** The disk buffer's own figures. */
+export interface BufferStats {
+  /** Bytes of the log on disk: at most about `maxBytes`. */
+  bytes: number;
+  /** Records found corrupt (a bad CRC or length) and skipped, and records torn by a crash and cut. */
+  corrupt: number;
+  /** Writes to the log that failed (a full disk, an I/O error) and were retried. */
+  failedWrites: number;
+}
+
 /** What the broker has done since startup. */
 export interface BrokerStats {
   /** Every sink by name: the store as `"store"`, each connector under its name. */
@@ -35,4 +45,6 @@ export interface BrokerStats {
   inFlight: number;
   /** When a batch was last written to the first sink (the store, if there is one). */
   lastFlushAt: Date | undefined;
+  /** With the disk buffer. */
+  buffer?: BufferStats;
 }

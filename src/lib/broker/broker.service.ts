@@ -25,7 +25,7 @@ import type { FlushObservation } from './flush-observation.interface.js';
 import { untilDeadline } from './shutdown-deadline.js';
 import { RetryLoop } from './sinks/retry-loop.js';
 import { SinkChannel, type Delivery } from './sinks/sink-channel.js';
-import type { RecordSource } from './source/record-source.interface.js';
+import type { RecordSource, SourceBatch } from './source/record-source.interface.js';
 
 /**
  * Moves records from the source (the engines' queues) to the sinks: the
@@ -86,6 +86,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       sinks: Object.fromEntries(this.channels.map((c) => [c.name, { ...c.stats }])),
       inFlight: this.source.inFlight,
       lastFlushAt: this.lastFlushAt,
+      ...(this.source.stats && { buffer: { ...this.source.stats } }),
     };
   }
 
@@ -94,8 +95,9 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     this.connectors = this.connectorRegistry
       .getAll()
       .map(({ name, connector }) => this.connectorChannel(name, connector));
-    if (this.channels.length === 0) return this.logger.warn(logMessages.noSinks());
+    // Started even without sinks: the disk buffer's publishes wait for its log to open.
     await this.source.start(this.channels.map((c) => c.name));
+    if (this.channels.length === 0) return this.logger.warn(logMessages.noSinks());
     this.source.watch(this.options.maxBatchSize, () => this.loop.soon());
     this.loop.start();
   }
@@ -127,9 +129,15 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     const wasRunning = this.loop.running;
     this.loop.stop();
     this.source.close();
-    if (!wasRunning) return;
+    try {
+      if (wasRunning) await this.drainWithin(this.options.shutdownTimeoutMs);
+    } finally {
+      await this.source.release?.();
+    }
+  }
+
+  private async drainWithin(timeoutMs: number): Promise<void> {
     const writtenBefore = this.channels.map((c) => c.stats.written);
-    const timeoutMs = this.options.shutdownTimeoutMs;
     const deadline = Date.now() + timeoutMs;
     this.retry.finishBy(deadline);
     // What never left the source is lost to the store, and so to the connectors after it.
@@ -174,7 +182,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       const batch = await reader.next();
       if (!batch) break;
       records += batch.records.length;
-      const delivery = { batch, records: batch.records };
+      const delivery = { batch, records: batch.records.slice(batch.had?.get(STORE_SINK) ?? 0) };
       if (this.store) this.store.push(delivery);
       else this.stored(delivery, batch.records);
     }
@@ -187,7 +195,9 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   /** The store has a batch (or there is no store): acknowledge it, and pass it on. */
   private stored({ batch }: Delivery, taken: readonly MetadataRecord[]): void {
     if (this.store) this.source.acknowledge(STORE_SINK, batch);
-    for (const connector of this.connectors) connector.push({ batch, records: taken });
+    for (const connector of this.connectors) {
+      connector.push({ batch, records: owed(batch, connector.name, taken) });
+    }
     this.lastFlushAt = new Date();
   }
 
@@ -214,4 +224,18 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     await this.metadataStore.keepDeadLetter(record, reason, sink);
     this.logger.error(logMessages.connectorRefused(sink, record.id, reason));
   }
+}
+
+/**
+ * What a connector gets of a batch the store has: what the store took, and,
+ * in a replayed batch, what the store had and the connector did not, minus
+ * what the connector had.
+ */
+function owed(batch: SourceBatch, sink: string, taken: readonly MetadataRecord[]) {
+  if (!batch.had) return taken;
+  const had = batch.had.get(sink) ?? 0;
+  const storeHad = batch.had.get(STORE_SINK) ?? 0;
+  if (had <= storeHad) return [...batch.records.slice(had, storeHad), ...taken];
+  const skip = new Set(batch.records.slice(0, had));
+  return taken.filter((record) => !skip.has(record));
 }

@@ -16,6 +16,7 @@ import { createCounters } from './engine-counters.js';
 import type { DropListener, EngineCounters } from './engine-counters.interface.js';
 import { assertMetadataFields, encodeData } from './metadata-encoder.js';
 import type { Metadata, MetadataRecord } from './metadata.interface.js';
+import type { RecordJournal } from './record-journal.interface.js';
 import { assertTopic } from './topic.js';
 
 /**
@@ -31,11 +32,21 @@ export class MetadataEngine<T = unknown> {
     MetadataEngine.logger.warn(logMessages.dropListenerFailed(this.topic, describeError(error))),
   );
 
+  private journal?: RecordJournal;
+
   constructor(
     readonly topic: string,
     readonly queue: MetaQueue = new MetaQueue(),
   ) {
     assertTopic(topic);
+  }
+
+  /**
+   * From now on a publish resolves only once its record is in `journal` (the
+   * disk buffer); until then it counts as waiting.
+   */
+  writeThrough(journal: RecordJournal): void {
+    this.journal = journal;
   }
 
   /** Records queued now. */
@@ -55,8 +66,9 @@ export class MetadataEngine<T = unknown> {
 
   /**
    * Validates, stamps and queues a record; the seed's `publish_to_topic`.
-   * Resolves to the stamped record, or to `undefined` when the `drop-newest`
-   * policy dropped it; rejects with a `PublishError` saying why.
+   * Resolves to the stamped record (with the disk buffer, once it is in the
+   * log), or to `undefined` when the overflow policy dropped it before that;
+   * rejects with a `PublishError` saying why.
    */
   async publish(metadata: Metadata<T>): Promise<MetadataRecord<T> | undefined> {
     this.stats.published++;
@@ -68,7 +80,7 @@ export class MetadataEngine<T = unknown> {
       throw error;
     }
     const offered = this.queue.offer(record, this.onEvicted);
-    let outcome: Exclude<OfferOutcome, Promise<unknown>> | 'timeout';
+    let outcome: Exclude<OfferOutcome, Promise<unknown>> | 'timeout' | 'evicted';
     if (typeof offered === 'string') {
       outcome = offered;
     } else {
@@ -77,6 +89,12 @@ export class MetadataEngine<T = unknown> {
       outcome = await offered;
       this.stats.waiting--;
     }
+    if (this.journal && (outcome === 'accepted' || outcome === 'dropped-oldest')) {
+      this.stats.waiting++;
+      const written = await this.journal.written(record);
+      this.stats.waiting--;
+      outcome = written === 'written' ? 'accepted' : written;
+    }
     switch (outcome) {
       case 'accepted':
         this.stats.accepted++;
@@ -84,6 +102,11 @@ export class MetadataEngine<T = unknown> {
       case 'dropped-oldest':
         // The new record is in and an accepted one is out (counted by onEvicted): accepted stays level.
         return record;
+      case 'evicted':
+        // Pushed out by drop-oldest before it was written: this publish counts it.
+        this.stats.dropped['drop-oldest']++;
+        this.dropListeners.notify(record, 'drop-oldest');
+        return undefined;
       case 'dropped-newest':
         this.stats.dropped['drop-newest']++;
         this.dropListeners.notify(record, 'drop-newest');
@@ -122,6 +145,7 @@ export class MetadataEngine<T = unknown> {
   }
 
   private readonly onEvicted = (evicted: unknown): void => {
+    if (this.journal) return this.journal.evicted(evicted as MetadataRecord);
     this.stats.dropped['drop-oldest']++;
     this.dropListeners.notify(evicted as MetadataRecord<T>, 'drop-oldest');
   };

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
-import type { BrokerStats, SinkStats } from '../broker/broker-stats.interface.js';
+import type { BrokerStats, BufferStats, SinkStats } from '../broker/broker-stats.interface.js';
 import type { MetadataEngine } from '../engine/metadata-engine.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { ScheduledTaskCounters } from '../tasks/meta-task.interface.js';
@@ -78,6 +78,11 @@ export function registerMetricFamilies(
       const store = sources.store();
       return store ? [[{}, read(store)]] : [];
     };
+  // Only with the disk buffer.
+  const fromBuffer = (read: (buffer: BufferStats) => number) => (): Sample<never>[] => {
+    const buffer = sources.broker().buffer;
+    return buffer ? [[{}, read(buffer)]] : [];
+  };
   const perSink = (read: (sink: SinkStats) => number) => () =>
     Object.entries(sources.broker().sinks).map(([sink, s]): Sample<'sink'> => [{ sink }, read(s)]);
 
@@ -200,6 +205,24 @@ export function registerMetricFamilies(
     'Ticks of a scheduled task skipped because its previous run was still going, by task.',
     ['task'],
     perTask((c) => c.skipped),
+  );
+  counter(
+    'metaqueue_buffer_corrupt_records_total',
+    'Records the disk buffer found corrupt and skipped, or torn by a crash and cut.',
+    [],
+    fromBuffer((b) => b.corrupt),
+  );
+  counter(
+    'metaqueue_buffer_failed_writes_total',
+    'Writes to the disk buffer that failed (a full disk, an I/O error) and were retried.',
+    [],
+    fromBuffer((b) => b.failedWrites),
+  );
+  gauge(
+    'metaqueue_buffer_bytes',
+    'Bytes of the disk buffer on disk.',
+    [],
+    fromBuffer((b) => b.bytes),
   );
   gauge(
     'metaqueue_last_flush_timestamp_seconds',

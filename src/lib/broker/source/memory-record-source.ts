@@ -1,6 +1,7 @@
 import type { EngineRegistry } from '../../engine/engine.registry.js';
 import type { MetadataRecord } from '../../engine/metadata.interface.js';
 import type { BatchReader, RecordSource, SourceBatch } from './record-source.interface.js';
+import { InFlightBatches } from './in-flight-batches.js';
 import { RoundRobinBatcher } from './round-robin-batcher.js';
 
 /**
@@ -11,10 +12,8 @@ import { RoundRobinBatcher } from './round-robin-batcher.js';
  */
 export class MemoryRecordSource implements RecordSource {
   private readonly batcher = new RoundRobinBatcher<MetadataRecord>();
-  /** Acknowledgements each batch in flight still waits for. */
-  private readonly unacknowledged = new Map<SourceBatch, number>();
+  private readonly inFlightBatches = new InFlightBatches();
   private sinks = 0;
-  private inFlightRecords = 0;
 
   constructor(private readonly engines: EngineRegistry) {}
 
@@ -23,7 +22,7 @@ export class MemoryRecordSource implements RecordSource {
   }
 
   get inFlight(): number {
-    return this.inFlightRecords;
+    return this.inFlightBatches.records;
   }
 
   start(sinks: readonly string[]): Promise<void> {
@@ -42,22 +41,14 @@ export class MemoryRecordSource implements RecordSource {
         const records = nextRecords();
         if (records.length === 0) return Promise.resolve(undefined);
         const batch: SourceBatch = { records };
-        this.unacknowledged.set(batch, this.sinks);
-        this.inFlightRecords += records.length;
+        this.inFlightBatches.add(batch, this.sinks);
         return Promise.resolve(batch);
       },
     };
   }
 
   acknowledge(_sink: string, batch: SourceBatch): void {
-    const left = this.unacknowledged.get(batch);
-    if (left === undefined) return;
-    if (left > 1) {
-      this.unacknowledged.set(batch, left - 1);
-      return;
-    }
-    this.unacknowledged.delete(batch);
-    this.inFlightRecords -= batch.records.length;
+    this.inFlightBatches.acknowledge(batch);
   }
 
   close(): void {

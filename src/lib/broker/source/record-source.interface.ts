@@ -1,8 +1,14 @@
 import type { MetadataRecord } from '../../engine/metadata.interface.js';
+import type { BufferStats } from '../broker-stats.interface.js';
 
 /** Records a source handed out together; each sink acknowledges it once it has them. */
 export interface SourceBatch {
   readonly records: readonly MetadataRecord[];
+  /**
+   * Replayed by a durable source: for each sink named, how many of the first
+   * records it already had before the restart. It must not get them again.
+   */
+  readonly had?: ReadonlyMap<string, number>;
 }
 
 /** Hands out, batch by batch, what waited in a source when the reader was made. */
@@ -23,6 +29,8 @@ export interface RecordSource {
   readonly waiting: number;
   /** Records read and not yet acknowledged by every sink. */
   readonly inFlight: number;
+  /** A durable source's own figures. */
+  readonly stats?: BufferStats;
   /** Names the sinks that will acknowledge; called once, before the first read. */
   start(sinks: readonly string[]): Promise<void>;
   /** Calls `listener` whenever `threshold` or more records wait, so a flush can start early. */
@@ -33,4 +41,6 @@ export interface RecordSource {
   acknowledge(sink: string, batch: SourceBatch): void;
   /** Closes intake: later publishes are refused; what waits can still be read. */
   close(): void;
+  /** After the last read and acknowledgement: frees what a durable source holds (files, a lock). */
+  release?(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import {
   mkdir,
   open,
   readdir,
+  readFile,
   rename,
   rm,
   stat,
@@ -56,6 +57,12 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   /** Set when a write failed: the spool may hold part of a batch until it is cut back. */
   private dirty = false;
   private nextRotation = 1;
+  /**
+   * Ids in the spool a crash left. A durable buffer replays from the last
+   * position it committed, which can be behind the spool by the batch being
+   * acknowledged when the process died: those records are skipped, once.
+   */
+  private spooled?: Set<string>;
 
   constructor(options: OpenMetricsFileOptions) {
     assertOption(owner, 'path', options?.path, optionRules.path);
@@ -101,11 +108,15 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       if (await exists(leftover)) await this.assemble(leftover, `${this.path}.${n}`);
     }
     if (await exists(this.path)) await rename(this.path, `${this.path}.${this.nextRotation++}`);
-    if (await exists(this.spoolDir)) await this.rotate();
+    if (await exists(this.spoolDir)) {
+      this.spooled = await this.recoverSpool();
+      await this.rotate();
+    }
     await mkdir(this.spoolDir, { recursive: true });
   }
 
-  async write(records: readonly MetadataRecord[]): Promise<void> {
+  async write(batch: readonly MetadataRecord[]): Promise<void> {
+    const records = this.spooled ? this.skipSpooled(batch) : batch;
     if (this.spoolBytes >= this.maxFileBytes) await this.rotate();
     const samples = await renderByFamily(records);
     // The files stay open, so writing would go on into deleted ones: look first.
@@ -142,6 +153,30 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     await this.closeSpool();
     this.dirty = false;
     await mkdir(this.spoolDir, { recursive: true });
+  }
+
+  /** Drops the records the crashed spool had; replay is in order, so the first new one ends it. */
+  private skipSpooled(records: readonly MetadataRecord[]): readonly MetadataRecord[] {
+    const fresh = records.filter((record) => !this.spooled!.has(record.id));
+    if (fresh.length > 0) this.spooled = undefined;
+    return fresh;
+  }
+
+  /**
+   * A process killed mid-append leaves a family file ending in part of a
+   * line: cut it (that batch was never acknowledged, so it comes again), and
+   * read which ids the spool holds.
+   */
+  private async recoverSpool(): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for (const file of await readdir(this.spoolDir)) {
+      const path = join(this.spoolDir, file);
+      const text = await readFile(path, 'utf8');
+      const whole = text.lastIndexOf('\n') + 1;
+      if (whole < text.length) await truncate(path, Buffer.byteLength(text.slice(0, whole)));
+      for (const match of text.slice(0, whole).matchAll(sampleId)) ids.add(match[1]);
+    }
+    return ids;
   }
 
   /** The family's spool file; a new family gets the next number, kept even if its first write fails. */
@@ -280,6 +315,8 @@ export class OpenMetricsFileConnector implements MetadataConnector {
 }
 
 const owner = 'OpenMetricsFileConnector';
+/** The id label that opens every sample's labels (see renderSample). */
+const sampleId = /^[^{\n]*\{id="([^"]+)"/gm;
 
 interface Spool {
   /** Its name in the spool directory: a number. */

@@ -1,0 +1,238 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { resolveDiskBuffer } from '../src/lib/broker/source/disk/disk-buffer-options.js';
+import { DiskRecordSource } from '../src/lib/broker/source/disk/disk-record-source.js';
+import {
+  BrokerService,
+  EngineRegistry,
+  getEngineToken,
+  MetaqueueModule,
+  OpenMetricsFileConnector,
+  type BufferSync,
+  type MetadataEngine,
+} from '../src/lib/index.js';
+import { countRows, endToEndRate, truncate } from './end-to-end.bench.js';
+import { heapAfterGc } from './memory.bench.js';
+import { figure, type Figure } from './report.js';
+
+const metadata = (i: number) => ({
+  data: i,
+  name: 'bench_rows',
+  location: `task_${i % 1_000}`,
+  context: 'disk buffer',
+});
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const spread = (xs: number[]) =>
+  `median of ${xs.length}, spread ${Math.round(Math.min(...xs)).toLocaleString('en-US')}–${Math.round(Math.max(...xs)).toLocaleString('en-US')}`;
+
+/**
+ * The disk buffer against the memory buffer, each in the same run: end to end
+ * (sync 'none' and 'interval'), publish() throughput, replay after a restart,
+ * and the heap while the database is stalled.
+ */
+export async function diskBuffer(url: string, scale: number): Promise<Figure[]> {
+  const rounds = 3;
+  const e2e: Record<'memory' | 'none' | 'interval', number[]> = {
+    memory: [],
+    none: [],
+    interval: [],
+  };
+  // Interleaved, so a slower phase of the machine hits every variant alike.
+  for (let round = 0; round < rounds; round++) {
+    e2e.memory.push((await endToEndRate(url, scale)).rate);
+    for (const sync of ['none', 'interval'] as const) {
+      e2e[sync].push((await endToEndRate(url, scale, { type: 'disk', path: '', sync })).rate);
+    }
+  }
+  for (const [variant, rates] of Object.entries(e2e)) {
+    console.log(`  end to end, ${variant}: ${spread(rates)} rows/s`);
+  }
+  const memoryRate = median(e2e.memory);
+  const publish = await publishThroughput(scale);
+  const replay = await replayRate(url, scale);
+  const heap = await heapWhileStalled(url, scale);
+  return [
+    figure("end to end, disk sync 'none' vs memory", 'rows/s', e2e.none, e2e.memory, {
+      atLeast: 0.8,
+    }),
+    figure("end to end, disk sync 'interval' vs memory", 'rows/s', e2e.interval, e2e.memory, {
+      atLeast: 0.8,
+    }),
+    figure(
+      "publish(), disk sync 'interval' vs memory",
+      'ns/record',
+      [publish.interval],
+      [publish.memory],
+      { atMost: 2 },
+    ),
+    figure(
+      "publish(), disk sync 'always' vs memory",
+      'ns/record',
+      [publish.always],
+      [publish.memory],
+    ),
+    figure('replay after a restart vs end to end (memory)', 'rows/s', [replay], [memoryRate], {
+      atLeast: 0.8,
+    }),
+    figure('heap after the database stalled, disk buffer', 'MB', [heap.after], [heap.before], {
+      atMost: 1.2,
+    }),
+  ];
+}
+
+/**
+ * ns per record when 100 publishers publish at once, each awaiting its
+ * publish: the memory buffer, and the disk buffer (group commit) with sync
+ * 'interval' and 'always'. Median of three, interleaved.
+ */
+async function publishThroughput(scale: number): Promise<Record<'memory' | BufferSync, number>> {
+  const n = Math.max(20_000, Math.round(300_000 * scale));
+  const publishers = 100;
+  const run = async (sync?: BufferSync) => {
+    const engines = new EngineRegistry([{ topic: 'bench', bufferSize: n }]);
+    const dir = mkdtempSync(join(tmpdir(), 'metaqueue-bench-publish-'));
+    const source = sync
+      ? new DiskRecordSource(engines, resolveDiskBuffer({ type: 'disk', path: dir, sync }))
+      : undefined;
+    // A sink that never reads: the log only grows, as a publish sees it.
+    await source?.start(['reader']);
+    const engine = engines.get<number>('bench');
+    global.gc?.();
+    const started = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: publishers }, async (_, p) => {
+        for (let i = p; i < n; i += publishers) await engine.publish(metadata(i));
+      }),
+    );
+    const ns = Number(process.hrtime.bigint() - started) / n;
+    source?.close();
+    await source?.release();
+    rmSync(dir, { recursive: true, force: true });
+    return ns;
+  };
+  const results: Record<'memory' | BufferSync, number[]> = {
+    memory: [],
+    none: [],
+    interval: [],
+    always: [],
+  };
+  await run();
+  await run('interval');
+  for (let round = 0; round < 3; round++) {
+    results.memory.push(await run());
+    results.interval.push(await run('interval'));
+    results.always.push(await run('always'));
+  }
+  for (const [variant, ns] of Object.entries(results)) {
+    if (ns.length > 0) console.log(`  publish(), ${variant}: ${spread(ns)} ns/record`);
+  }
+  return {
+    memory: median(results.memory),
+    none: NaN,
+    interval: median(results.interval),
+    always: median(results.always),
+  };
+}
+
+/**
+ * Fills a disk buffer with 1,000,000 records (scaled) that no sink has, then
+ * starts an app on it: rows/s from its start until every record is in the
+ * table and the file, and the app has closed.
+ */
+async function replayRate(url: string, scale: number): Promise<number> {
+  const total = Math.max(20_000, Math.round(1_000_000 * scale));
+  const dir = mkdtempSync(join(tmpdir(), 'metaqueue-bench-replay-'));
+  const file = join(dir, 'log.txt');
+  const buffer = { type: 'disk' as const, path: join(dir, 'buffer'), sync: 'none' as const };
+  const topics = ['replay'];
+  const connector = new OpenMetricsFileConnector({ path: file });
+  const engines = new EngineRegistry(topics.map((topic) => ({ topic })));
+  const filler = new DiskRecordSource(engines, resolveDiskBuffer(buffer));
+  await filler.start(['store', connector.name]);
+  const engine = engines.get<number>('replay');
+  await Promise.all(
+    Array.from({ length: 100 }, async (_, p) => {
+      for (let i = p; i < total; i += 100) await engine.publish(metadata(i));
+    }),
+  );
+  filler.close();
+  await filler.release();
+  await truncate(url);
+
+  @Module({})
+  class ReplayModule {}
+  const module: DynamicModule = {
+    module: ReplayModule,
+    imports: [MetaqueueModule.forRoot({ topics, store: { url }, connectors: [connector], buffer })],
+  };
+  const started = performance.now();
+  const app = await NestFactory.createApplicationContext(module, { logger: ['error'] });
+  await app.get(BrokerService).flush();
+  await app.close();
+  const seconds = (performance.now() - started) / 1000;
+  const stored = await countRows(url);
+  rmSync(dir, { recursive: true, force: true });
+  if (stored !== total) throw new Error(`replay stored ${stored} of ${total} records`);
+  return total / seconds;
+}
+
+/**
+ * Heap (after GC) once publishing runs with the disk buffer, and again after
+ * 60 s (scaled, at least 3 s) of publishing with the table locked by another
+ * session: the backlog must go to disk, not to the heap.
+ */
+async function heapWhileStalled(
+  url: string,
+  scale: number,
+): Promise<{ before: number; after: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'metaqueue-bench-stall-'));
+  @Module({})
+  class StallModule {}
+  const module: DynamicModule = {
+    module: StallModule,
+    imports: [
+      MetaqueueModule.forRoot({
+        topics: [{ topic: 'stall', overflow: 'drop-newest' }],
+        store: { url },
+        broker: { flushIntervalMs: 50, maxBatchSize: 1_000 },
+        buffer: { type: 'disk', path: join(dir, 'buffer'), maxBytes: 512 * 1024 * 1024 },
+      }),
+    ],
+  };
+  const app = await NestFactory.createApplicationContext(module, { logger: ['error'] });
+  const engine = app.get<MetadataEngine<number>>(getEngineToken('stall'));
+  const broker = app.get(BrokerService);
+  const publishFor = async (ms: number) => {
+    const until = performance.now() + ms;
+    for (let i = 0; performance.now() < until; i++) {
+      await Promise.all(
+        Array.from({ length: 200 }, (_, k) => engine.publish(metadata(i * 200 + k))),
+      );
+      if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  };
+  await publishFor(1_000);
+  await broker.flush();
+  const before = heapAfterGc();
+  const locker = new pg.Client({ connectionString: url });
+  await locker.connect();
+  await locker.query('BEGIN; LOCK TABLE metadata IN ACCESS EXCLUSIVE MODE');
+  const logBefore = broker.counters.buffer!.bytes;
+  await publishFor(Math.max(3_000, 60_000 * scale));
+  const after = heapAfterGc();
+  const logAfter = broker.counters.buffer!.bytes;
+  console.log(
+    `  stalled: the log grew from ${(logBefore / 1e6).toFixed(1)} to ${(logAfter / 1e6).toFixed(1)} MB; in flight ${broker.counters.inFlight} records`,
+  );
+  await locker.query('COMMIT');
+  await locker.end();
+  await broker.flush();
+  await app.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { before: before / 1e6, after: after / 1e6 };
+}

@@ -1,0 +1,263 @@
+import type { LoggerService } from '@nestjs/common';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { EngineRegistry } from '../../../engine/engine.registry.js';
+import type { JournalOutcome, RecordJournal } from '../../../engine/record-journal.interface.js';
+import type { MetadataRecord } from '../../../engine/metadata.interface.js';
+import { logMessages } from '../../../metaqueue.messages.js';
+import { describeError } from '../../../utils/describe-error.util.js';
+import type { ResolvedDiskBuffer } from './disk-buffer-options.js';
+import type { LogDirectory } from './log-directory.js';
+import { encodeFrame, segmentHeader } from './log-format.js';
+import type { LogPosition } from './log-position.js';
+
+interface Pending {
+  records: MetadataRecord[];
+  frames: Buffer[];
+  bytes: number;
+}
+
+/**
+ * Appends what the engines' queues hold to the log, with group commit: all
+ * records published in one tick go in one write (and one fsync with
+ * `sync: 'always'`); then their publishes resolve. The queues in front of it
+ * stay bounded by `bufferSize`: when the log is full, the writer stops taking
+ * from them, and the topics' overflow policies act.
+ */
+export class LogWriter implements RecordJournal {
+  /** Bytes of every segment on disk. */
+  bytes = 0;
+  /** Writes that failed (a full disk, an I/O error) and were retried. */
+  failedWrites = 0;
+  private segment = 0;
+  private size = 0;
+  private file?: FileHandle;
+  private dirty = false;
+  private readonly waiters = new Map<MetadataRecord, (outcome: JournalOutcome) => void>();
+  /** Taken from the queues and not yet written: after a failed write, or past the room. */
+  private readonly pending: Pending = { records: [], frames: [], bytes: 0 };
+  private chain: Promise<void> = Promise.resolve();
+  private scheduled = false;
+  private retryMs = 0;
+  private retryTimer?: NodeJS.Timeout;
+  private syncTimer?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly dir: LogDirectory,
+    private readonly options: ResolvedDiskBuffer,
+    private readonly engines: EngineRegistry,
+    private readonly logger: LoggerService,
+    /** Whether every sink has acknowledged everything written: a record of any size may go in. */
+    private readonly drained: () => boolean,
+    private readonly onAppended: (records: number) => void,
+  ) {}
+
+  /** Where the next record will be written. */
+  get end(): LogPosition {
+    return { segment: this.segment, offset: this.size };
+  }
+
+  /** Continues the last segment at `size` bytes, or starts segment `segment` afresh. */
+  async open(segment: number, size: number, bytes: number): Promise<void> {
+    this.bytes = bytes;
+    if (size > 0) {
+      this.segment = segment;
+      this.size = size;
+      this.file = await open(this.dir.segmentPath(segment), 'r+');
+    } else {
+      await this.roll(segment);
+    }
+    if (this.options.sync === 'interval') {
+      this.syncTimer = setInterval(() => void this.syncNow(), this.options.syncIntervalMs);
+      this.syncTimer.unref();
+    }
+    this.schedule();
+  }
+
+  written(record: MetadataRecord): Promise<JournalOutcome> {
+    if (this.closed) return Promise.resolve('closed');
+    return new Promise((resolve) => {
+      this.waiters.set(record, resolve);
+      this.schedule();
+    });
+  }
+
+  evicted(record: MetadataRecord): void {
+    this.settle(record, 'evicted');
+  }
+
+  /** Some segments were deleted: records that did not fit may now. */
+  freed(bytes: number): void {
+    this.bytes -= bytes;
+    this.schedule();
+  }
+
+  /** Writes what the queues hold now, as far as the log has room; resolves when done. */
+  flush(): Promise<void> {
+    this.chain = this.chain.then(() => this.drain());
+    return this.chain;
+  }
+
+  /**
+   * Writes what it can, then settles the publishes still waiting as closed,
+   * makes the log durable as `sync` asks, and closes the segment.
+   */
+  async close(): Promise<void> {
+    clearInterval(this.syncTimer);
+    clearTimeout(this.retryTimer);
+    await this.flush();
+    this.closed = true;
+    for (const record of [...this.waiters.keys()]) this.settle(record, 'closed');
+    if (this.options.sync !== 'none') await this.syncNow();
+    await this.file?.close();
+    this.file = undefined;
+  }
+
+  /** One write per tick, however many publishes it holds: group commit. */
+  private schedule(): void {
+    if (this.scheduled || !this.file || this.closed) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (!this.file) return;
+    try {
+      while (await this.writeOnce());
+      this.retryMs = 0;
+    } catch (error) {
+      this.retryLater(error);
+    }
+  }
+
+  /** Writes one batch; whether it wrote one and more may wait. */
+  private async writeOnce(): Promise<boolean> {
+    this.take();
+    const count = this.fitting();
+    if (count === 0) return false;
+    const records = this.pending.records.slice(0, count);
+    const frames = this.pending.frames.slice(0, count);
+    const bytes = frames.reduce((n, frame) => n + frame.length, 0);
+    if (this.size >= this.options.segmentBytes) await this.roll(this.segment + 1);
+    const at = this.size;
+    try {
+      await writeAll(this.file!, frames, at);
+      if (this.options.sync === 'always') await this.file!.datasync();
+    } catch (error) {
+      // A short write (a full disk) leaves part of a frame: cut it, or the retry would follow it.
+      await this.file!.truncate(at).catch(() => undefined);
+      throw error;
+    }
+    if (this.retryMs > 0) this.logger.log(logMessages.bufferWriteRecovered(this.dir.path));
+    this.pending.records.splice(0, count);
+    this.pending.frames.splice(0, count);
+    this.pending.bytes -= bytes;
+    this.size += bytes;
+    this.bytes += bytes;
+    this.dirty = true;
+    for (const record of records) this.settle(record, 'written');
+    this.onAppended(records.length);
+    return true;
+  }
+
+  /**
+   * Takes from the queues what the log has room for, up to a segment's worth;
+   * a record past the room waits in `pending`, and the queues fill behind it.
+   */
+  private take(): void {
+    // While writes fail, only the batch that failed is held: the queues take the rest.
+    if (this.retryMs > 0) return;
+    const room = Math.min(this.room(), this.options.segmentBytes);
+    for (const engine of this.engines.getAll()) {
+      while (engine.size > 0 && this.pending.bytes < room) {
+        const [record] = engine.take(1);
+        const frame = encodeFrame(record);
+        this.pending.records.push(record);
+        this.pending.frames.push(frame);
+        this.pending.bytes += frame.length;
+      }
+    }
+  }
+
+  /** Free bytes; a log every sink has caught up with takes a record of any size. */
+  private room(): number {
+    const free = this.options.maxBytes - this.bytes;
+    return this.drained() ? Math.max(free, 1) : free;
+  }
+
+  /** How many pending frames fit in the room, in order. */
+  private fitting(): number {
+    let room = this.room();
+    let count = 0;
+    for (const frame of this.pending.frames) {
+      if (frame.length > room && !(count === 0 && this.drained())) break;
+      room -= frame.length;
+      count++;
+    }
+    return count;
+  }
+
+  /** Starts segment `segment`; if that fails (a full disk), the current one stays open. */
+  private async roll(segment: number): Promise<void> {
+    const header = segmentHeader();
+    const next = await open(this.dir.segmentPath(segment), 'w');
+    try {
+      await writeAll(next, [header], 0);
+      if (this.options.sync !== 'none') {
+        await next.sync();
+        await this.dir.sync();
+      }
+    } catch (error) {
+      await next.close();
+      throw error;
+    }
+    if (this.file) {
+      if (this.options.sync !== 'none') await this.file.sync();
+      await this.file.close();
+    }
+    this.file = next;
+    this.segment = segment;
+    this.size = header.length;
+    this.bytes += header.length;
+  }
+
+  private retryLater(error: unknown): void {
+    this.failedWrites++;
+    if (this.retryMs === 0) {
+      this.logger.error(logMessages.bufferWriteFailed(this.dir.path, describeError(error)));
+    }
+    this.retryMs = Math.min(Math.max(this.retryMs * 2, 50), 2_000);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.flush(), this.retryMs);
+    this.retryTimer.unref();
+  }
+
+  private async syncNow(): Promise<void> {
+    if (!this.dirty || !this.file) return;
+    this.dirty = false;
+    await this.file.datasync().catch((error: unknown) => {
+      this.dirty = true;
+      this.logger.error(logMessages.bufferWriteFailed(this.dir.path, describeError(error)));
+    });
+  }
+
+  private settle(record: MetadataRecord, outcome: JournalOutcome): void {
+    const resolve = this.waiters.get(record);
+    if (!resolve) return;
+    this.waiters.delete(record);
+    resolve(outcome);
+  }
+}
+
+/** One writev for all the frames, unless the kernel takes less, which is rare. */
+async function writeAll(file: FileHandle, frames: Buffer[], position: number): Promise<void> {
+  const { bytesWritten } = await file.writev(frames, position);
+  const total = frames.reduce((n, frame) => n + frame.length, 0);
+  if (bytesWritten < total) {
+    const rest = Buffer.concat(frames).subarray(bytesWritten);
+    await writeAll(file, [rest], position + bytesWritten);
+  }
+}
