@@ -8,15 +8,20 @@ export class DeadLetterSink1764500000000 implements MigrationInterface {
   name = 'DeadLetterSink1764500000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    // Idempotent, as every migration here: an app moving the store into its own DataSource runs
+    // them again over tables metaqueue's own store already made.
     await queryRunner.query(
-      `ALTER TABLE "metadata_dead_letter" ADD "sink" text NOT NULL DEFAULT 'store'`,
+      `ALTER TABLE "metadata_dead_letter" ADD COLUMN IF NOT EXISTS "sink" text NOT NULL DEFAULT 'store'`,
     );
     await queryRunner.query(
-      `ALTER TABLE "metadata_dead_letter" DROP CONSTRAINT "PK_metadata_dead_letter_id"`,
+      `ALTER TABLE "metadata_dead_letter" DROP CONSTRAINT IF EXISTS "PK_metadata_dead_letter_id"`,
     );
-    await queryRunner.query(
-      `ALTER TABLE "metadata_dead_letter" ADD CONSTRAINT "PK_metadata_dead_letter_id_sink" PRIMARY KEY ("id", "sink")`,
-    );
+    await queryRunner.query(`
+      DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'PK_metadata_dead_letter_id_sink') THEN
+          ALTER TABLE "metadata_dead_letter" ADD CONSTRAINT "PK_metadata_dead_letter_id_sink" PRIMARY KEY ("id", "sink");
+        END IF;
+      END $$`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
