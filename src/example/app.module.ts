@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { MetaqueueModule, OpenMetricsFileConnector } from '../lib/index.js';
 import { exampleStore } from './example-store.js';
 import { ImportTask } from './tasks/import.task.js';
@@ -8,6 +9,8 @@ import { Topic } from './topics.js';
 
 @Module({
   imports: [
+    // Runs the tasks' schedules (@MetaTask({ every }) and ({ cron })).
+    ScheduleModule.forRoot(),
     MetaqueueModule.forRoot({
       topics: [
         { topic: Topic.Imports, dtype: 'number', bufferSize: 1_000 },

@@ -4,6 +4,7 @@ export type {
   MetaqueueModuleExtras,
   MetaqueueModuleOptions,
   MetaqueueOptionsFactory,
+  ScheduleOptions,
   TopicDeclaration,
   TopicDefinition,
 } from './metaqueue-options.interface.js';
@@ -19,6 +20,14 @@ export type {
 } from './engine/engine-counters.interface.js';
 export { EngineRegistry } from './engine/engine.registry.js';
 export { InjectEngine } from './engine/inject-engine.decorator.js';
+export type { TypedEngineDecorator } from './engine/inject-engine.decorator.js';
+export { defineTopics } from './engine/define-topics.js';
+export type {
+  DataOf,
+  TopicSettings,
+  TypedTopic,
+  TypedTopics,
+} from './engine/typed-topic.interface.js';
 export type { Topic } from './engine/topic.interface.js';
 
 export { MetaQueue } from './queue/meta-queue.js';
@@ -29,10 +38,14 @@ export { MetaTask } from './tasks/meta-task.decorator.js';
 export type {
   MetaTaskOptions,
   MetaTaskRunnable,
+  ScheduledTaskCounters,
   TaskResult,
   TaskRunOptions,
 } from './tasks/meta-task.interface.js';
 export { TaskRunner } from './tasks/task-runner.service.js';
+export { MetaTaskScheduler } from './tasks/meta-task.scheduler.js';
+export { TASK_RUN_RECORD_NAME, TASK_RUNS_TOPIC } from './tasks/task-run.interface.js';
+export type { TaskRunData } from './tasks/task-run.interface.js';
 export type { TaskArgs, TaskRef, TaskResults } from './tasks/meta-task.interface.js';
 
 export { BrokerService } from './broker/broker.service.js';
@@ -53,6 +66,8 @@ export type { PGliteStoreOptions, StoreOptions } from './store/store-options.int
 export { MetadataEntity } from './store/metadata.entity.js';
 export { DeadLetterEntity } from './store/dead-letter.entity.js';
 export { storeDataSourceOptions } from './store/data-source.factory.js';
+export { metaqueueEntities, metaqueueMigrations } from './store/store-schema.js';
+export type { AppDataSourceStoreOptions } from './store/app-data-source/app-store-options.interface.js';
 
 export {
   DataTypeError,
@@ -65,6 +80,8 @@ export {
   MetaTaskError,
   PublishError,
   PublishTimeoutError,
+  RecordRefusedError,
+  StoreSchemaError,
   QueueFullError,
   ShutdownDeadlineError,
 } from './errors/metaqueue.errors.js';
@@ -86,3 +103,13 @@ export type {
   MetadataQuery,
   StoredMetadata,
 } from './query/metadata-query.interface.js';
+export type { MetadataPreview, MetadataPreviewPage } from './query/metadata-query.interface.js';
+export { MetaqueueBoardModule } from './board/metaqueue-board.module.js';
+export type { MetaqueueBoardOptions } from './board/metaqueue-board-options.interface.js';
+export type { BoardOverview, BoardTopic } from './board/board-overview.interface.js';
+export type {
+  BoardNames,
+  BoardPoint,
+  BoardSeries,
+  BoardSeriesQuery,
+} from './board/board-chart.interface.js';

@@ -25,6 +25,9 @@ export const defaults = {
     retryMaxDelayMs: 5_000,
     maxConnectorBacklog: 100_000,
   } satisfies Required<BrokerOptions>,
+  schedule: {
+    shutdownTimeoutMs: 10_000,
+  },
   health: {
     failingForMs: 60_000,
     fullForMs: 60_000,
@@ -32,6 +35,8 @@ export const defaults = {
   query: {
     limit: 100,
     maxLimit: 1_000,
+    /** Most bytes of records in one page (a page's first record always fits). */
+    maxPageBytes: 4 * 1024 * 1024,
   },
   openMetricsFile: {
     maxFileBytes: 64 * 1024 * 1024,

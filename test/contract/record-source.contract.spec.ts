@@ -11,6 +11,7 @@ import type {
 } from '../../src/lib/index.js';
 import { MemorySink } from '../support/memory-sink.js';
 import { idsOf, memorySource, startPipeline } from '../support/pipeline.js';
+import { skipReason } from '../support/requirement.js';
 
 /**
  * The pipeline's invariants (shared/PIPELINE.md), as one suite that every
@@ -126,7 +127,7 @@ describe.each(sources)('record source contract: $name', ({ create, durable }) =>
 
   // The memory source keeps nothing across a restart: the README's Guarantees say what that costs.
   (durable ? it : it.skip)(
-    'after a restart, delivers what was pending, once (durable sources only)',
+    `after a restart, delivers what was pending, once${durable ? '' : ` ${skipReason('durable sources only: this one keeps nothing across a restart')}`}`,
     async () => {
       const location = await mkdtemp(join(tmpdir(), 'metaqueue-contract-'));
       const down = new MemorySink('store');

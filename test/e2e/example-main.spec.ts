@@ -30,26 +30,28 @@ describeWithOpenMetricsTools('the example app (npm start)', () => {
       expect(output).toContain('topic imports: 10 published, 10 accepted, 10 stored');
       expect(output).toContain('topic checks: 3 published, 3 accepted, 3 stored');
       expect(output).toContain('topic reports: 1 published, 1 accepted, 1 stored');
+      // One record per task run, on the built-in topic.
+      expect(output).toContain('topic metaqueue_task_runs: 3 published, 3 accepted, 3 stored');
       expect(output).toContain(
         serverUrl
           ? 'stored in PostgreSQL at'
-          : `stored in embedded PGlite at ${join(dir, '.metaqueue/pglite')}, table "metadata": 14 records in all`,
+          : `stored in embedded PGlite at ${join(dir, '.metaqueue/pglite')}, table "metadata": 17 records in all`,
       );
       expect(readdirSync(dir).sort()).toEqual(serverUrl ? ['log.txt'] : ['.metaqueue', 'log.txt']);
       const samples = parseOpenMetrics(join(dir, 'log.txt'));
-      expect(samples).toHaveLength(14);
-      expect(promtoolImport(join(dir, 'log.txt'))).toBe(14);
+      expect(samples).toHaveLength(17);
+      expect(promtoolImport(join(dir, 'log.txt'))).toBe(17);
       if (db) {
         const [{ count }] = await db.query<{ count: number }>(
           'SELECT count(*)::int AS count FROM metadata',
         );
-        expect(count).toBe(14);
+        expect(count).toBe(17);
       }
 
       // A second run finds the first run's records, and says so.
       const again = start();
       expect(again).toContain('topic imports: 10 published, 10 accepted, 10 stored');
-      expect(again).toContain('"metadata": 28 records in all');
+      expect(again).toContain('"metadata": 34 records in all');
 
       // `npm run records -- --topic imports --limit 3`
       const listed = run('records.js', '--topic', 'imports', '--limit', '3');

@@ -142,4 +142,26 @@ describe('store connection options', () => {
     const everything = [...logger.lines, inspect(error), String(error.stack)].join('\n');
     expect(everything).not.toContain('pa55word');
   });
+
+  it('says at startup where records go, and warns when that place dies with the process', async () => {
+    const db = await createTestDatabase();
+    const startup = async (store: object) => {
+      const logger = new CapturingLogger();
+      const moduleRef = await Test.createTestingModule({
+        imports: [MetaqueueModule.forRoot({ topics: ['jobs'], store })],
+      })
+        .setLogger(logger)
+        .compile();
+      await moduleRef.init();
+      await moduleRef.close();
+      return logger.lines;
+    };
+    const inMemory = await startup({ pglite: { inMemory: true } });
+    expect(inMemory).toContain('MetadataStore Storing metadata in embedded PGlite in memory');
+    expect(inMemory.filter((l) => l.includes('gone when the app stops'))).toHaveLength(1);
+    const kept = await startup(db.store);
+    expect(kept.some((l) => l.startsWith('MetadataStore Storing metadata in '))).toBe(true);
+    expect(kept.filter((l) => l.includes('gone when the app stops'))).toEqual([]);
+    await db.drop();
+  });
 });

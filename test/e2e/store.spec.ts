@@ -191,6 +191,56 @@ describe(`store on ${backend}`, () => {
     expect(await countRows(store)).toBe(1_200);
   });
 
+  it('a record a connector cannot take is dead-lettered under its name; the rest reach it', async () => {
+    const poison = new Set<string>();
+    const received: string[] = [];
+    const picky = {
+      name: 'picky',
+      async write(records: readonly MetadataRecord[]) {
+        if (records.some((r) => poison.has(r.location))) throw new Error('picky cannot take it');
+        received.push(...records.map((r) => r.id));
+      },
+    };
+    app = await bootMetaqueue({
+      topics: ['jobs'],
+      store: db.store,
+      connectors: [picky],
+      broker: { maxBatchSize: 500, retryInitialDelayMs: 1, retryMaxDelayMs: 2 },
+    });
+    const jobs = app.get<MetadataEngine>(getEngineToken('jobs'));
+    const broker = app.get(BrokerService);
+    const store = app.get(MetadataStore);
+    poison.add('unwritable');
+    const published = await Promise.all(
+      Array.from({ length: 1_000 }, (_, i) =>
+        jobs.publish({
+          data: i,
+          name: 'n',
+          location: i % 300 === 7 ? 'unwritable' : 'fine',
+          context: 'c',
+        }),
+      ),
+    );
+    await broker.flush();
+    const refusedIds = published.filter((r) => r!.location === 'unwritable').map((r) => r!.id);
+    expect(refusedIds).toHaveLength(4);
+    expect(await countRows(store)).toBe(1_000);
+    expect(received.sort()).toEqual(
+      published
+        .filter((r) => r!.location === 'fine')
+        .map((r) => r!.id)
+        .sort(),
+    );
+    const dead: { id: string; sink: string; reason: string }[] = await store.dataSource.query(
+      'SELECT id, sink, reason FROM metadata_dead_letter ORDER BY id',
+    );
+    expect(dead.map((d) => d.id)).toEqual([...refusedIds].sort());
+    expect(new Set(dead.map((d) => d.sink))).toEqual(new Set(['picky']));
+    expect(dead[0].reason).toContain('picky cannot take it');
+    expect(broker.counters.sinks.picky).toMatchObject({ written: 996, deadLettered: 4 });
+    expect(broker.counters.sinks.store).toMatchObject({ written: 1_000, deadLettered: 0 });
+  });
+
   it('at shutdown stores everything accepted, then rejects publishes with a clear error', async () => {
     const { jobs, checks } = await boot({ flushIntervalMs: 3_600_000 });
     await Promise.all(

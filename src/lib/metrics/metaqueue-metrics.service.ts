@@ -14,6 +14,7 @@ import { BrokerService } from '../broker/broker.service.js';
 import type { FlushObservation } from '../broker/flush-observation.interface.js';
 import { EngineRegistry } from '../engine/engine.registry.js';
 import { MetadataStore } from '../store/metadata-store.js';
+import { MetaTaskScheduler } from '../tasks/meta-task.scheduler.js';
 import { registerMetricFamilies } from './metric-families.js';
 import { prefersOpenMetrics } from './metrics-content-type.js';
 import type { MetricsScrape } from './metrics-scrape.interface.js';
@@ -41,11 +42,13 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
     engines: EngineRegistry,
     private readonly broker: BrokerService,
     @Inject(MetadataStore) store: MetadataStore | null,
+    scheduler: MetaTaskScheduler,
   ) {
     const sources = {
       engines: () => engines.getAll(),
       broker: () => broker.counters,
-      copyFallbacks: () => store?.copyFallbacks,
+      store: () => store ?? undefined,
+      scheduledTasks: () => scheduler.counters,
     };
     this.flushDurations = [this.registry, this.openMetricsRegistry].map((registry) =>
       registerMetricFamilies(registry, sources),

@@ -27,7 +27,7 @@ export const copyMetadataFromBlob = `COPY ${columns} FROM '/dev/blob'`;
 export async function* copyRows(
   records: readonly MetadataRecord[],
   rowsPerChunk = 500,
-): AsyncGenerator<Buffer> {
+): AsyncGenerator<Buffer<ArrayBuffer>> {
   // Records of a batch often share their millisecond.
   let lastMs = NaN;
   let lastIso = '';
@@ -51,7 +51,7 @@ export async function* copyRows(
 
 /** The records as one COPY input for PGlite. */
 export async function copyBlob(records: readonly MetadataRecord[]): Promise<Blob> {
-  const chunks: Buffer[] = [];
+  const chunks: Buffer<ArrayBuffer>[] = [];
   for await (const chunk of copyRows(records)) chunks.push(chunk);
   return new Blob(chunks);
 }

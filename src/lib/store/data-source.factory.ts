@@ -5,17 +5,15 @@ import { DataSource } from 'typeorm';
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { errorMessages } from '../metaqueue.messages.js';
-import { DeadLetterEntity } from './dead-letter.entity.js';
-import { MetadataEntity } from './metadata.entity.js';
-import { CreateMetadataTables1764400000000 } from './migrations/1764400000000-create-metadata-tables.js';
 import { pglitePoolFor } from './pglite-pool.js';
 import type { PGliteStoreOptions, StoreOptions } from './store-options.interface.js';
+import { metaqueueEntities, metaqueueMigrations } from './store-schema.js';
 
 /** The store's part of any DataSource that holds its tables; ormconfig.ts spreads it too. */
 export const storeDataSourceOptions = {
   type: 'postgres' as const,
-  entities: [MetadataEntity, DeadLetterEntity],
-  migrations: [CreateMetadataTables1764400000000],
+  entities: metaqueueEntities,
+  migrations: metaqueueMigrations,
   migrationsTableName: 'metadata_migrations',
 };
 

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { constants } from 'node:fs';
 import {
   access,
@@ -13,12 +14,14 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetadataRecord } from '../../engine/metadata.interface.js';
-import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
+import { MetaqueueConfigError, MetaqueueError } from '../../errors/metaqueue.errors.js';
 import { defaults } from '../../metaqueue.defaults.js';
-import { errorMessages } from '../../metaqueue.messages.js';
+import { errorMessages, logMessages } from '../../metaqueue.messages.js';
 import { assertOption, optionRules } from '../../utils/assert-option.util.js';
+import { describeError } from '../../utils/describe-error.util.js';
 import type { MetadataConnector } from '../metadata-connector.interface.js';
 import type { OpenMetricsFileOptions } from './openmetrics-file-options.interface.js';
+import { lockFile, unlockFile } from './file-lock.js';
 import { endOfExposition, familyHeader, SampleRenderer } from './openmetrics-format.js';
 
 /**
@@ -31,12 +34,16 @@ import { endOfExposition, familyHeader, SampleRenderer } from './openmetrics-for
  * named after a metric: user data makes no file name, and each stays open
  * between batches. At rotation and at close
  * they are joined into a complete exposition, `# EOF` last, and renamed into
- * place atomically.
+ * place atomically. The path has one writer: `<path>.lock` holds its PID.
  */
 export class OpenMetricsFileConnector implements MetadataConnector {
+  private static readonly logger = new Logger('OpenMetricsFileConnector');
   readonly name: string;
   private readonly path: string;
   private readonly spoolDir: string;
+  /** Held from open() to close(), so a second writer of the same path fails at startup. */
+  private readonly lockPath: string;
+  private locked = false;
   private readonly maxFileBytes: number;
   private readonly fsync: boolean;
   /** Each family's spool file, and its bytes of whole batches: a failed write is cut back to these. */
@@ -44,6 +51,8 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   /** The spool files open, least recently written first. */
   private openSpools = new Set<Spool>();
   private spoolBytes = 0;
+  /** Records in the live spool, for the log if it is deleted. */
+  private spooledRecords = 0;
   /** Set when a write failed: the spool may hold part of a batch until it is cut back. */
   private dirty = false;
   private nextRotation = 1;
@@ -52,6 +61,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     assertOption(owner, 'path', options?.path, optionRules.path);
     this.path = resolve(options.path);
     this.spoolDir = `${this.path}.spool`;
+    this.lockPath = `${this.path}.lock`;
     this.maxFileBytes = options.maxFileBytes ?? defaults.openMetricsFile.maxFileBytes;
     this.fsync = options.fsync ?? defaults.openMetricsFile.fsync;
     assertOption(owner, 'maxFileBytes', this.maxFileBytes, optionRules.positiveInteger);
@@ -71,6 +81,18 @@ export class OpenMetricsFileConnector implements MetadataConnector {
         errorMessages.fileNotWritable(this.path, (error as Error).message),
       );
     }
+    await lockFile(this.lockPath, this.path);
+    this.locked = true;
+    try {
+      await this.recover();
+    } catch (error) {
+      await this.unlock();
+      throw error;
+    }
+  }
+
+  /** Finishes what an earlier run left: its rotations, its file, its spool. */
+  private async recover(): Promise<void> {
     const rotated = await this.rotatedIndexes();
     this.nextRotation = Math.max(0, ...rotated) + 1;
     // Spools a crash left behind: finish their rotation (idempotent), then the live one.
@@ -86,6 +108,8 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   async write(records: readonly MetadataRecord[]): Promise<void> {
     if (this.spoolBytes >= this.maxFileBytes) await this.rotate();
     const samples = await renderByFamily(records);
+    // The files stay open, so writing would go on into deleted ones: look first.
+    if (!(await exists(this.spoolDir))) await this.restartDeletedSpool();
     if (this.dirty) await this.cutBack();
     const written = new Map<Spool, number>();
     try {
@@ -107,6 +131,17 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       this.spoolBytes += size - spool.bytes;
       spool.bytes = size;
     }
+    this.spooledRecords += records.length;
+  }
+
+  /** Someone deleted the live spool: say what went with it, and start a new one. */
+  private async restartDeletedSpool(): Promise<void> {
+    OpenMetricsFileConnector.logger.error(
+      logMessages.spoolDeleted(this.spoolDir, this.spooledRecords),
+    );
+    await this.closeSpool();
+    this.dirty = false;
+    await mkdir(this.spoolDir, { recursive: true });
   }
 
   /** The family's spool file; a new family gets the next number, kept even if its first write fails. */
@@ -162,14 +197,32 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     this.openSpools = new Set();
     this.families = new Map();
     this.spoolBytes = 0;
+    this.spooledRecords = 0;
     for (const spool of spools) await spool.handle!.close();
   }
 
   /** Turns the spool into `<path>`, a complete exposition. */
   async close(): Promise<void> {
-    if (this.dirty) await this.cutBack();
-    await this.closeSpool();
-    await this.assemble(this.spoolDir, this.path);
+    // Not opened (or opening failed): the path may be another writer's.
+    if (!this.locked) return;
+    try {
+      if (this.dirty) await this.cutBack();
+      await this.closeSpool();
+      await this.assemble(this.spoolDir, this.path);
+    } catch (error) {
+      throw new MetaqueueError(
+        errorMessages.fileNotFinished(this.path, this.spoolDir, describeError(error)),
+      );
+    } finally {
+      await this.unlock();
+    }
+  }
+
+  /** Releases the lock if this connector holds it: never another writer's. */
+  private async unlock(): Promise<void> {
+    if (!this.locked) return;
+    this.locked = false;
+    await unlockFile(this.lockPath);
   }
 
   private async rotate(): Promise<void> {
@@ -187,6 +240,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     const files = await readdir(spool).catch(() => [] as string[]);
     const tmp = `${target}.tmp`;
     const out = await open(tmp, 'w');
+    let complete = false;
     try {
       for (const file of files) {
         const source = await open(join(spool, file), 'r');
@@ -204,10 +258,16 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       await out.write(endOfExposition);
       // Durable on disk only when asked for, as the spool is.
       if (this.fsync) await out.sync();
+      complete = true;
     } finally {
       await out.close();
+      // A half-written copy is of no use: the spool still has it all.
+      if (!complete) await rm(tmp, { force: true });
     }
-    await rename(tmp, target);
+    await rename(tmp, target).catch(async (error: unknown) => {
+      await rm(tmp, { force: true });
+      throw error;
+    });
     await rm(spool, { recursive: true, force: true });
   }
 
