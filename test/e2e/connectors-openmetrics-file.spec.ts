@@ -249,15 +249,6 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     expect(new Set(samples.map((s) => s.name)).size).toBe(101);
   });
 
-  it('a spool deleted under its open files makes the next write fail, never vanish', async () => {
-    const path = join(dir, 'log.txt');
-    const connector = new OpenMetricsFileConnector({ path });
-    await connector.open();
-    await connector.write(records(5));
-    rmSync(`${path}.spool`, { recursive: true });
-    await expect(connector.write(records(5))).rejects.toThrow(/ENOENT/);
-  });
-
   it('rotates by size; every rotated file is a complete exposition, together holding every record', async () => {
     const path = join(dir, 'log.txt');
     const { jobs, broker } = await boot([

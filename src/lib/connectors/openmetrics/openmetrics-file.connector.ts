@@ -161,12 +161,6 @@ export class OpenMetricsFileConnector implements MetadataConnector {
    */
   private async handleOf(spool: Spool): Promise<FileHandle> {
     this.openSpools.delete(spool);
-    // A file deleted under an open handle would take appends silently: reopen it by
-    // name, as a write without a handle would, so a deleted spool fails loudly.
-    if (spool.handle && (await spool.handle.stat()).nlink === 0) {
-      await spool.handle.close();
-      spool.handle = undefined;
-    }
     if (!spool.handle) {
       if (this.openSpools.size >= maxOpenSpools) {
         const [oldest] = this.openSpools;
