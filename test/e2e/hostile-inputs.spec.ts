@@ -188,7 +188,8 @@ describeWithOpenMetricsTools(
     const topics = [hostile.sqlInjection, hostile.openMetricsLabels, hostile.emoji];
 
     beforeEach(async () => {
-      db = await createTestDatabase();
+      // The test reads the table after its app has closed.
+      db = await createTestDatabase({ reopen: true });
       dir = mkdtempSync(join(tmpdir(), 'metaqueue-hostile-'));
     });
     afterEach(async () => {

@@ -144,7 +144,8 @@ describe('store connection options', () => {
   });
 
   it('says at startup where records go, and warns when that place dies with the process', async () => {
-    const db = await createTestDatabase();
+    // On PGlite a data directory: a test database is otherwise in memory.
+    const db = await createTestDatabase({ reopen: true });
     const startup = async (store: object) => {
       const logger = new CapturingLogger();
       const moduleRef = await Test.createTestingModule({

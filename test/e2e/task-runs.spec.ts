@@ -39,7 +39,8 @@ describe(`task run records (${serverUrl ? 'PostgreSQL' : 'PGlite'})`, () => {
   let db: TestDatabase;
   let dir: string;
   beforeEach(async () => {
-    db = await createTestDatabase();
+    // The test reads the table after its app has closed.
+    db = await createTestDatabase({ reopen: true });
     dir = mkdtempSync(join(tmpdir(), 'metaqueue-runs-'));
   });
   afterEach(async () => {
