@@ -442,7 +442,7 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
       await connector.write(records(10));
       rmSync(`${path}.spool`, { recursive: true });
       const after = records(20);
-      await expect(connector.write(after)).rejects.toThrow(/ENOENT/);
+      // The spool files stay open, so the connector looks for the directory before it writes.
       await connector.write(after);
       await connector.close();
       expect(parseOpenMetrics(path).map((s) => s.labels.id)).toEqual(after.map((r) => r.id));
