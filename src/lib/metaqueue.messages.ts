@@ -81,6 +81,7 @@ export const errorMessages = {
 /** Lines metaqueue logs. A sink is the store ("store") or a connector, by name. */
 export const logMessages = {
   storeConnected: (target: string) => `Storing metadata in ${target}`,
+  connectorOpened: (name: string) => `Also writing every stored record to ${name}`,
   storeInMemory: () =>
     'The store is embedded PGlite in memory: stored records are gone when the process exits. Set store.url (e.g. from DATABASE_URL) for a server, or store.pglite.dataDir to keep them on disk.',
   storeConnectRetry: (target: string, attempt: number, attempts: number, reason: string) =>

@@ -53,6 +53,12 @@ describe('npm run serve, then SIGTERM to npm', () => {
     // The tasks' first scheduled runs (every 5 s) publish before the signal.
     await new Promise((resolve) => setTimeout(resolve, 5_500));
     expect(await listening(port)).toBe(true);
+    // Where records go, said at startup; DATABASE_URL is empty, so the store is in memory.
+    expect(output).toContain('Storing metadata in embedded PGlite (in memory)');
+    expect(output).toContain('gone when the process exits');
+    expect(output).toContain(
+      'Also writing every stored record to OpenMetricsFileConnector(./log.txt)',
+    );
 
     npm.kill('SIGTERM');
     await exited;
