@@ -37,6 +37,16 @@ export default tseslint.config(
     },
   },
   {
+    // The board's page script runs in the browser, as plain JavaScript.
+    files: ['src/lib/board/assets/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { ...globals.browser, uPlot: 'readonly' },
+      sourceType: 'script',
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { MetaqueueModule, OpenMetricsFileConnector } from '../lib/index.js';
+import { exampleStore } from './example-store.js';
 import { ImportTask } from './tasks/import.task.js';
 import { ReportTask } from './tasks/report.task.js';
 import { StatusCheckTask } from './tasks/status-check.task.js';
@@ -16,8 +17,7 @@ import { Topic } from './topics.js';
         { topic: Topic.Checks, dtype: 'string', overflow: 'drop-oldest' },
         { topic: Topic.Reports, dtype: 'json' },
       ],
-      // A PostgreSQL server if DATABASE_URL names one, else embedded PGlite in memory.
-      store: process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : {},
+      store: exampleStore,
       connectors: [new OpenMetricsFileConnector({ path: './log.txt' })],
     }),
   ],

@@ -62,7 +62,7 @@ export type { OpenMetricsFileOptions } from './connectors/openmetrics/openmetric
 
 export { MetadataStore } from './store/metadata-store.js';
 export type { StoreWriteResult } from './store/store-write-result.interface.js';
-export type { StoreOptions } from './store/store-options.interface.js';
+export type { PGliteStoreOptions, StoreOptions } from './store/store-options.interface.js';
 export { MetadataEntity } from './store/metadata.entity.js';
 export { DeadLetterEntity } from './store/dead-letter.entity.js';
 export { storeDataSourceOptions } from './store/data-source.factory.js';
@@ -80,6 +80,8 @@ export {
   MetaTaskError,
   PublishError,
   PublishTimeoutError,
+  RecordRefusedError,
+  StoreSchemaError,
   QueueFullError,
   ShutdownDeadlineError,
 } from './errors/metaqueue.errors.js';
@@ -101,3 +103,13 @@ export type {
   MetadataQuery,
   StoredMetadata,
 } from './query/metadata-query.interface.js';
+export type { MetadataPreview, MetadataPreviewPage } from './query/metadata-query.interface.js';
+export { MetaqueueBoardModule } from './board/metaqueue-board.module.js';
+export type { MetaqueueBoardOptions } from './board/metaqueue-board-options.interface.js';
+export type { BoardOverview, BoardTopic } from './board/board-overview.interface.js';
+export type {
+  BoardNames,
+  BoardPoint,
+  BoardSeries,
+  BoardSeriesQuery,
+} from './board/board-chart.interface.js';

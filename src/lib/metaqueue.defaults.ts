@@ -14,6 +14,7 @@ export const defaults = {
     runMigrations: true,
     retryAttempts: 5,
     retryDelayMs: 1_000,
+    pgliteDataDir: '.metaqueue/pglite',
   },
   broker: {
     flushIntervalMs: 1_000,
@@ -34,6 +35,8 @@ export const defaults = {
   query: {
     limit: 100,
     maxLimit: 1_000,
+    /** Most bytes of records in one page (a page's first record always fits). */
+    maxPageBytes: 4 * 1024 * 1024,
   },
   openMetricsFile: {
     maxFileBytes: 64 * 1024 * 1024,

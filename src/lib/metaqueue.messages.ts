@@ -2,9 +2,12 @@
  * Every text metaqueue shows a user, in one place, grouped by where it goes:
  * the messages of thrown errors, log lines, and HTTP responses.
  */
+import type { MetadataRecord } from './engine/metadata.interface.js';
 
 /** Messages of the errors metaqueue throws; each says what was wrong and what to do. */
 export const errorMessages = {
+  storeSchemaMismatch: (reason: string) =>
+    `The metadata table does not match metaqueue's migrations (${reason}). Records are kept and retried: restore the table, or run the migrations.`,
   // Configuration, at startup
   invalidOption: (owner: string, option: string, value: unknown, expected: string) =>
     `Invalid ${owner} option ${option}=${JSON.stringify(value)}: expected ${expected}.`,
@@ -23,6 +26,8 @@ export const errorMessages = {
     'MetaqueueModule.forRootAsync() needs one of useFactory, useClass or useExisting.',
   invalidStoreUrl: () =>
     'The store url is not a valid URL (it is not shown: it may hold a password). Percent-encode reserved characters in the user name and password, e.g. # as %23 and @ as %40.',
+  pgliteInMemoryWithDataDir: () =>
+    'store.pglite has both inMemory: true and a dataDir: keep dataDir to keep the records on disk, or inMemory alone.',
   invalidConnector: (registration: string) =>
     `Invalid connector ${registration}: give a class, an object with write(records), or { useFactory }.`,
   reservedSinkName: (name: string) =>
@@ -37,6 +42,10 @@ export const errorMessages = {
     "The application's DataSource has no tables metadata and metadata_dead_letter: add metaqueue's migrations (metaqueueMigrations) to its migrations and run them.",
   fileNotWritable: (path: string, reason: string) =>
     `Cannot write the OpenMetrics file ${path}: ${reason}. Choose a path in a writable directory.`,
+  fileNotFinished: (path: string, spool: string, reason: string) =>
+    `Could not finish the OpenMetrics file ${path}: ${reason}. Its records are kept in ${spool} and go into the file at the next start, once ${path} can be written.`,
+  fileInUse: (path: string, pid: number, lockPath: string) =>
+    `The OpenMetrics file ${path} is already written by process ${pid} (lock ${lockPath}): give each application, or each instance, a path of its own.`,
 
   // Publishing
   invalidMetadata: (topic: string, field: string, problem: string) =>
@@ -76,6 +85,14 @@ export const errorMessages = {
     'A @MetaTask has cron or every, which run through @nestjs/schedule: import ScheduleModule.forRoot() in the application (or set schedule: false).',
   invalidConcurrency: (value: unknown) =>
     `TaskRunner concurrency must be a positive integer, received ${JSON.stringify(value)}.`,
+
+  // The board
+  invalidBoardPath: (path: unknown) =>
+    `Invalid board path ${JSON.stringify(String(path))}: give a path such as '/board' (a slash, then letters, digits, '-', '_', '.' or '/').`,
+  boardNotReadOnly: () =>
+    'MetaqueueBoardModule is read-only: it has no endpoint that changes anything, so readOnly can only be true.',
+  boardWithoutMetaqueue: () =>
+    'MetaqueueBoardModule found no MetaqueueModule in the application: import MetaqueueModule.forRoot() in a module of the application.',
 } as const;
 
 /** Lines metaqueue logs. A sink is the store ("store") or a connector, by name. */
@@ -83,7 +100,9 @@ export const logMessages = {
   storeConnected: (target: string) => `Storing metadata in ${target}`,
   connectorOpened: (name: string) => `Also writing every stored record to ${name}`,
   storeInMemory: () =>
-    'The store is embedded PGlite in memory: stored records are gone when the process exits. Set store.url (e.g. from DATABASE_URL) for a server, or store.pglite.dataDir to keep them on disk.',
+    'The store is embedded PGlite in memory (pglite.inMemory): its records are gone when the app stops. Set store.url (e.g. from DATABASE_URL) for a server, or leave out pglite.inMemory to keep them on disk.',
+  embeddedStoreKept: (dataDir: string) =>
+    `The records stay in ${dataDir} across restarts. To look at them: MetadataQueryService or GET /metadata while the app runs; once it has stopped, open the directory with PGlite (await PGlite.create('${dataDir}')), or delete it to start empty.`,
   storeConnectRetry: (target: string, attempt: number, attempts: number, reason: string) =>
     `Cannot connect to ${target} (attempt ${attempt} of ${attempts}): ${reason}. Retrying.`,
   noSinks: () =>
@@ -98,10 +117,23 @@ export const logMessages = {
     `Sink ${sink} failed to write ${records} records (attempt ${attempt}): ${reason}. They are kept; retrying in ${retryInMs} ms.`,
   sinkRecovered: (sink: string, records: number, attempts: number) =>
     `Sink ${sink} wrote ${records} records after ${attempts} attempts.`,
-  sinkUnflushed: (sink: string, records: number, timeoutMs: number) =>
-    `Sink ${sink} could not write ${records} accepted records within shutdownTimeoutMs (${timeoutMs} ms); they are lost: raise shutdownTimeoutMs, or check the sink.`,
+  sinkUnflushed: (sink: string, records: number, unconfirmed: number, timeoutMs: number) =>
+    `Sink ${sink} could not write ${records} accepted records within shutdownTimeoutMs (${timeoutMs} ms); they are lost: raise shutdownTimeoutMs, or check the sink.` +
+    (unconfirmed > 0
+      ? ` Of those, ${unconfirmed} were in writes under way: the sink may have them, if a write succeeded but its reply was lost.`
+      : ''),
   sinkBacklogFull: (sink: string, records: number, maxBacklog: number) =>
     `Sink ${sink} is more than maxConnectorBacklog (${maxBacklog}) records behind: dropped its ${records} oldest.`,
+  connectorRefused: (sink: string, id: string, reason: string) =>
+    `Sink ${sink} refused record ${id} for good: ${reason}. It is in table metadata_dead_letter (sink '${sink}'); the rest of its batch is written.`,
+  connectorRefusedLogged: (sink: string, reason: string, record: MetadataRecord) =>
+    `Sink ${sink} refused a record for good: ${reason}. With no store to keep it, here it is: ${JSON.stringify({ ...record, json: undefined })}`,
+  statementTimeout: (records: number, rowsPerStatement: number) =>
+    `Storing ${records} records in one statement outlasted the server's statement_timeout: from now on, statements of at most ${rowsPerStatement} rows.`,
+  spoolDeleted: (spool: string, records: number) =>
+    `The OpenMetrics spool ${spool} was deleted while in use: the ${records} records written to it since it started are gone from the file. A new spool is started.`,
+  connectorCloseFailed: (connector: string, reason: string) =>
+    `Connector ${connector} failed to close: ${reason}`,
   shutdownFlushed: (
     sinks: { sink: string; flushed: number; written: number; unflushed: number }[],
   ) => {
@@ -130,9 +162,12 @@ export const logMessages = {
 
 /** Texts of HTTP responses: health, and 400s of the metadata query. */
 export const httpMessages = {
-  unhealthy: (failingSinks: string[], fullQueues: string[]) =>
+  unhealthy: (failures: Record<string, string>, fullQueues: string[]) =>
     [
-      failingSinks.length > 0 && `failing to write: ${failingSinks.join(', ')}`,
+      Object.keys(failures).length > 0 &&
+        `failing to write: ${Object.entries(failures)
+          .map(([sink, reason]) => `${sink} (${reason})`)
+          .join(', ')}`,
       fullQueues.length > 0 && `queues full: ${fullQueues.join(', ')}`,
     ]
       .filter(Boolean)
@@ -151,4 +186,16 @@ export const httpMessages = {
   invalidCursor: () =>
     `Query parameter 'cursor' is not a cursor this API returned: pass nextCursor of the previous page as it is.`,
   noStore: () => 'There is no store to query: MetaqueueModule was configured with store: false.',
+  invalidOrder: (value: unknown) =>
+    `Query parameter 'order'=${JSON.stringify(String(value))} must be 'oldest' or 'newest'.`,
+  invalidDataFilter: (maxLength: number) =>
+    `Query parameter 'data' must be JSON of at most ${maxLength} characters, without NUL characters or lone surrogates, such as {"table":"customers"}.`,
+  // The board
+  missingName: () => `Query parameter 'name' is required: the chart is of one name's data.`,
+  invalidField: () =>
+    `Query parameter 'field' must be the name of a key of data, a non-empty string of at most 200 characters.`,
+  invalidRecordId: (id: string) =>
+    `${JSON.stringify(id)} is not a record id: ids are UUIDs, such as 5a86e118-f55a-4b86-b8c3-33b2a28624fa.`,
+  recordNotFound: (id: string) => `There is no stored record with id ${id}.`,
+  unknownAsset: (name: string) => `The board has no asset named ${JSON.stringify(name)}.`,
 } as const;

@@ -8,7 +8,8 @@ describe(`SIGTERM to an app under load (${serverUrl ? 'PostgreSQL' : 'PGlite'})`
   let db: TestDatabase;
   let dir: string;
   beforeEach(async () => {
-    db = await createTestDatabase();
+    // The app runs in a child process; the test reads what it stored.
+    db = await createTestDatabase({ reopen: true });
     dir = mkdtempSync(join(tmpdir(), 'metaqueue-sigterm-'));
   });
   afterEach(async () => {

@@ -31,6 +31,10 @@ describe('the packed package', () => {
     expect(files).toContain('package/dist/lib/index.js');
     expect(files).toContain('package/dist/lib/index.d.ts');
     expect(files.some((f) => f.includes('/example/') || f.includes('/test/'))).toBe(false);
+    // The board's page and assets, which the TypeScript build alone would leave out.
+    for (const asset of ['index.html', 'board.js', 'board.css']) {
+      expect(files).toContain(`package/dist/lib/board/assets/${asset}`);
+    }
     expect(files).toContain('package/LICENSE');
     // The maps point at src/, which is not shipped: each carries its sources inline.
     run('tar', ['-xzf', join(dir, tarball), '-C', dir], dir);
@@ -46,6 +50,7 @@ describe('the packed package', () => {
 
     const self = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       peerDependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
     };
     writeFileSync(
       join(dir, 'package.json'),
@@ -53,10 +58,22 @@ describe('the packed package', () => {
         name: 'consumer-app',
         private: true,
         type: 'module',
-        dependencies: { metaqueue: `file:./${tarball}`, ...self.peerDependencies },
+        dependencies: {
+          metaqueue: `file:./${tarball}`,
+          ...self.peerDependencies,
+          // An HTTP server for the board.
+          '@nestjs/platform-express': self.devDependencies['@nestjs/platform-express'],
+        },
       }),
     );
-    for (const file of ['main.js', 'main.cjs', 'typed.ts', 'typed-cjs.cts', 'type-errors.ts']) {
+    for (const file of [
+      'main.js',
+      'main.cjs',
+      'board.js',
+      'typed.ts',
+      'typed-cjs.cts',
+      'type-errors.ts',
+    ]) {
       copyFileSync(join(root, 'test/fixtures/consumer-app', file), join(dir, file));
     }
     run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], dir);
@@ -67,6 +84,13 @@ describe('the packed package', () => {
       stored: 25,
     });
     expect(readdirSync(dir)).toContain('log.txt');
+    const board = run(process.execPath, ['board.js'], dir).trim().split('\n').at(-1)!;
+    expect(JSON.parse(board)).toEqual({
+      '/': [200, true],
+      '/assets/board.js': [200, true],
+      '/assets/board.css': [200, true],
+      '/assets/uPlot.iife.min.js': [200, true],
+    });
     // A CommonJS app require()s the ESM-only package.
     const cjs = run(process.execPath, ['main.cjs'], dir).trim().split('\n').at(-1)!;
     expect(JSON.parse(cjs)).toEqual({

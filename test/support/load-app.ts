@@ -15,6 +15,7 @@ import {
   InjectEngine,
   MetaqueueModule,
   OpenMetricsFileConnector,
+  type BrokerOptions,
   type MetadataEngine,
   metaqueueMigrations,
   type StoreOptions,
@@ -32,10 +33,14 @@ const typeorm = process.env.METAQUEUE_TEST_TYPEORM
 
 @Injectable()
 class Report implements OnApplicationShutdown {
-  constructor(@InjectEngine('load') private readonly engine: MetadataEngine<number>) {}
+  constructor(
+    @InjectEngine('load') private readonly engine: MetadataEngine<number>,
+    private readonly broker: BrokerService,
+  ) {}
 
   onApplicationShutdown(signal?: string): void {
-    writeSync(1, `${JSON.stringify({ signal, ...this.engine.counters })}\n`);
+    const report = { signal, ...this.engine.counters, sinks: this.broker.counters.sinks };
+    writeSync(1, `${JSON.stringify(report)}\n`);
   }
 }
 
@@ -45,7 +50,11 @@ class Report implements OnApplicationShutdown {
     MetaqueueModule.forRoot({
       topics: [{ topic: 'load', bufferSize: 20_000 }],
       store: typeorm ? { typeormDataSource: 'default' } : store,
-      broker: { flushIntervalMs: 200, maxBatchSize: 2_000 },
+      broker: {
+        flushIntervalMs: 200,
+        maxBatchSize: 2_000,
+        ...(JSON.parse(process.env.METAQUEUE_TEST_BROKER ?? '{}') as BrokerOptions),
+      },
       connectors: process.env.METAQUEUE_TEST_FILE
         ? [new OpenMetricsFileConnector({ path: process.env.METAQUEUE_TEST_FILE })]
         : [],

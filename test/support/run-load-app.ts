@@ -1,13 +1,20 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EngineCounters, StoreOptions } from '../../src/lib/index.js';
+import type {
+  BrokerOptions,
+  BrokerStats,
+  EngineCounters,
+  StoreOptions,
+} from '../../src/lib/index.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
 export interface LoadAppRun {
   /** The child's counters, if it lived to report them (not after SIGKILL). */
-  report?: EngineCounters & { signal?: string };
+  report?: EngineCounters & { signal?: string; sinks: BrokerStats['sinks'] };
+  /** What the child logged (errors only). */
+  stderr: string;
   /** Exactly the ids whose publish resolved: the child appended each to a file of its own. */
   resolvedIds: string[];
   /** Whether the signal went out while the child said its store was writing a batch. */
@@ -28,6 +35,12 @@ export async function runLoadApp(options: {
   file?: string;
   signal: 'SIGTERM' | 'SIGKILL';
   whileWriting?: boolean;
+  /** Done once records flow, before the signal (without `whileWriting`). */
+  beforeSignal?: () => Promise<void>;
+  /** Run the child as this user and group id (to test file permissions as root). */
+  uid?: number;
+  /** Broker options over the child's own. */
+  broker?: BrokerOptions;
   /** Store through the app's own TypeOrmModule DataSource over `store`'s database. */
   typeorm?: boolean;
 }): Promise<LoadAppRun> {
@@ -37,11 +50,13 @@ export async function runLoadApp(options: {
     ['--import', '@swc-node/register/esm-register', 'test/support/load-app.ts'],
     {
       cwd: root,
+      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
       env: {
         ...process.env,
         METAQUEUE_TEST_STORE: JSON.stringify(options.store),
         METAQUEUE_TEST_FILE: options.file ?? '',
         METAQUEUE_TEST_IDS: idsFile,
+        METAQUEUE_TEST_BROKER: JSON.stringify(options.broker ?? {}),
         METAQUEUE_TEST_TYPEORM: options.typeorm ? '1' : '',
       },
     },
@@ -56,26 +71,37 @@ export async function runLoadApp(options: {
     child.kill(options.signal);
   };
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  // 'close', not 'exit': only then has all of the child's output arrived.
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   const giveUp = setTimeout(signal, 20_000);
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
     if (signalled) return;
     if (readyAt === Infinity && stdout.includes('ready\n')) {
       readyAt = Date.now();
-      if (!options.whileWriting) signal();
+      if (!options.whileWriting) void (options.beforeSignal?.() ?? Promise.resolve()).then(signal);
     }
-    if (chunk.toString().includes('in-flight\n') && Date.now() - readyAt > 300) {
+    if (
+      options.whileWriting &&
+      chunk.toString().includes('in-flight\n') &&
+      Date.now() - readyAt > 300
+    ) {
       killedInFlight = true;
       signal();
     }
   });
   await exited;
   clearTimeout(giveUp);
-  if (!signalled) throw new Error(`load app exited before it was signalled: ${stderr}`);
-  const last = stdout.trim().split('\n').at(-1)!;
+  if (!signalled) {
+    throw new Error(
+      `load app exited (${await exited}) before it was signalled: ${stderr} ${stdout.slice(-500)}`,
+    );
+  }
+  // The report is the one JSON line; `in-flight` lines may follow it while shutdown ends.
+  const report = stdout.split('\n').find((line) => line.startsWith('{'));
   return {
-    report: last.startsWith('{') ? (JSON.parse(last) as LoadAppRun['report']) : undefined,
+    report: report ? (JSON.parse(report) as LoadAppRun['report']) : undefined,
+    stderr,
     resolvedIds: readFileSync(idsFile, 'utf8')
       .split('\n')
       .filter((line) => line.length === 36),

@@ -52,7 +52,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
 
   constructor(
     @Inject(RECORD_SOURCE) private readonly source: RecordSource,
-    @Inject(MetadataStore) store: MetadataStore | null,
+    @Inject(MetadataStore) private readonly metadataStore: MetadataStore | null,
     private readonly connectorRegistry: ConnectorRegistry,
     @Inject(METAQUEUE_MODULE_OPTIONS) moduleOptions: MetaqueueModuleOptions,
   ) {
@@ -67,6 +67,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       this.options.flushIntervalMs,
       (error) => this.logger.error(logMessages.flushFailed(describeError(error))),
     );
+    const store = metadataStore;
     if (store) {
       this.store = new SinkChannel(
         { name: STORE_SINK, write: (records) => store.write(records) },
@@ -194,10 +195,23 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     if (name === STORE_SINK) throw new MetaqueueConfigError(errorMessages.reservedSinkName(name));
     return new SinkChannel(
       { name, write: (records) => connector.write(records) },
-      { concurrency: 1, maxBacklog: this.options.maxConnectorBacklog },
+      {
+        concurrency: 1,
+        maxBacklog: this.options.maxConnectorBacklog,
+        keepRefused: (record, error) => this.keepRefused(name, record, describeError(error)),
+      },
       this.retry,
       this.logger,
       ({ batch }) => this.source.acknowledge(name, batch),
     );
+  }
+
+  /** A record a connector can never take: into the dead-letter table, or else the log. */
+  private async keepRefused(sink: string, record: MetadataRecord, reason: string): Promise<void> {
+    if (!this.metadataStore) {
+      return this.logger.error(logMessages.connectorRefusedLogged(sink, reason, record));
+    }
+    await this.metadataStore.keepDeadLetter(record, reason, sink);
+    this.logger.error(logMessages.connectorRefused(sink, record.id, reason));
   }
 }

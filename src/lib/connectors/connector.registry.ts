@@ -9,6 +9,7 @@ import { ModuleRef } from '@nestjs/core';
 import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
 import { logMessages } from '../metaqueue.messages.js';
 import { METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
+import { describeError } from '../utils/describe-error.util.js';
 import type { ResolvedConnector } from './metadata-connector.interface.js';
 import { resolveConnectors } from './resolve-connectors.js';
 
@@ -40,6 +41,15 @@ export class ConnectorRegistry implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     const connectors = this.connectors;
     this.connectors = [];
-    await Promise.all(connectors.map(async ({ connector }) => connector.close?.()));
+    // One connector failing to close must not keep the others open, nor crash the shutdown.
+    await Promise.all(
+      connectors.map(async ({ name, connector }) => {
+        try {
+          await connector.close?.();
+        } catch (error) {
+          this.logger.error(logMessages.connectorCloseFailed(name, describeError(error)));
+        }
+      }),
+    );
   }
 }

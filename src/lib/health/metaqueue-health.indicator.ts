@@ -48,9 +48,12 @@ export class MetaqueueHealthIndicator {
     const fullForMs = threshold('fullForMs', options.fullForMs);
     const now = Date.now();
     const failingSinks: string[] = [];
+    const failures: Record<string, string> = {};
     for (const [name, sink] of Object.entries(this.broker.counters.sinks)) {
       const since = this.track(name, sink, now);
-      if (since !== undefined && now - since > failingForMs) failingSinks.push(name);
+      if (since === undefined || now - since <= failingForMs) continue;
+      failingSinks.push(name);
+      failures[name] = sink.lastError ?? 'retrying';
     }
 
     const fullQueues: string[] = [];
@@ -69,8 +72,9 @@ export class MetaqueueHealthIndicator {
         ? { status: 'up' }
         : {
             status: 'down',
-            message: httpMessages.unhealthy(failingSinks, fullQueues),
+            message: httpMessages.unhealthy(failures, fullQueues),
             failingSinks,
+            failures,
             fullQueues,
           };
     return { [key]: health } as MetaqueueHealthResult<Key>;

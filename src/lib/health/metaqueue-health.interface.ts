@@ -15,6 +15,8 @@ export interface MetaqueueHealth {
   message?: string;
   /** Sinks ("store" or connector names) failing longer than `failingForMs`. */
   failingSinks?: string[];
+  /** Why each failing sink's latest write failed, by sink. */
+  failures?: Record<string, string>;
   /** Topics whose queue has been full longer than `fullForMs`. */
   fullQueues?: string[];
 }

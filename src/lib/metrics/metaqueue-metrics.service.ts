@@ -47,7 +47,7 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
     const sources = {
       engines: () => engines.getAll(),
       broker: () => broker.counters,
-      copyFallbacks: () => store?.copyFallbacks,
+      store: () => store ?? undefined,
       scheduledTasks: () => scheduler.counters,
     };
     this.flushDurations = [this.registry, this.openMetricsRegistry].map((registry) =>

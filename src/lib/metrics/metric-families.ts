@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
-import { STORE_SINK } from '../broker/broker.constants.js';
 import type { BrokerStats, SinkStats } from '../broker/broker-stats.interface.js';
 import type { MetadataEngine } from '../engine/metadata-engine.js';
+import type { MetadataStore } from '../store/metadata-store.js';
 import type { ScheduledTaskCounters } from '../tasks/meta-task.interface.js';
 import { flushBuckets } from './metrics.constants.js';
 
@@ -9,8 +9,8 @@ import { flushBuckets } from './metrics.constants.js';
 export interface MetricSources {
   engines(): readonly MetadataEngine[];
   broker(): BrokerStats;
-  /** Batches COPY refused that the store wrote the exact way; absent with `store: false`. */
-  copyFallbacks(): number | undefined;
+  /** The store's own counts; absent with `store: false`. */
+  store(): Pick<MetadataStore, 'copyFallbacks' | 'statementTimeouts'> | undefined;
   /** Runs and skipped ticks of the scheduled tasks, by task. */
   scheduledTasks(): Record<string, ScheduledTaskCounters>;
 }
@@ -72,6 +72,12 @@ export function registerMetricFamilies(
           n,
         ]),
       );
+  const storeCount =
+    (read: (store: NonNullable<ReturnType<MetricSources['store']>>) => number) =>
+    (): Sample<never>[] => {
+      const store = sources.store();
+      return store ? [[{}, read(store)]] : [];
+    };
   const perSink = (read: (sink: SinkStats) => number) => () =>
     Object.entries(sources.broker().sinks).map(([sink, s]): Sample<'sink'> => [{ sink }, read(s)]);
 
@@ -155,22 +161,28 @@ export function registerMetricFamilies(
     perSink((s) => s.unflushed),
   );
   counter(
-    'metaqueue_store_dead_lettered_total',
-    'Records the database refused, kept in metadata_dead_letter.',
-    [],
-    () => {
-      const store = sources.broker().sinks[STORE_SINK];
-      return store ? [[{}, store.deadLettered]] : [];
-    },
+    'metaqueue_sink_unconfirmed_total',
+    'Of the unflushed records, those in writes under way at the deadline: the sink may have them.',
+    ['sink'],
+    perSink((s) => s.unconfirmed),
+  );
+  counter(
+    'metaqueue_sink_dead_lettered_total',
+    'Records a sink refused for good, kept in metadata_dead_letter (or logged, with no store), by sink.',
+    ['sink'],
+    perSink((s) => s.deadLettered),
   );
   counter(
     'metaqueue_store_copy_fallbacks_total',
     'Batches COPY refused (a row already stored, or a poison row) that were written the exact way.',
     [],
-    () => {
-      const fallbacks = sources.copyFallbacks();
-      return fallbacks === undefined ? [] : [[{}, fallbacks]];
-    },
+    storeCount((store) => store.copyFallbacks),
+  );
+  counter(
+    'metaqueue_store_statement_timeouts_total',
+    "Statements that outlasted the server's statement_timeout; their batches were then written in smaller statements.",
+    [],
+    storeCount((store) => store.statementTimeouts),
   );
   const perTask = (read: (task: ScheduledTaskCounters) => number) => () =>
     Object.entries(sources.scheduledTasks()).map(([task, c]): Sample<'task'> => [

@@ -1,12 +1,9 @@
-import { Logger, type FactoryProvider } from '@nestjs/common';
+import type { FactoryProvider } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
-import { logMessages } from '../metaqueue.messages.js';
 import { APP_DATA_SOURCE, METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
 import { openAppStore } from './app-data-source/open-app-store.js';
 import { MetadataStore } from './metadata-store.js';
-
-const logger = new Logger('MetadataStore');
 
 /**
  * The store, opened at startup: in the application's DataSource if the options
@@ -19,13 +16,7 @@ export const metadataStoreProvider: FactoryProvider<MetadataStore | null> = {
     if (store === false) return null;
     if ('dataSource' in store) return openAppStore(store.dataSource);
     if ('typeormDataSource' in store) return openAppStore(appDataSource);
-    return MetadataStore.open(store).then((opened) => {
-      // MetadataStore.open() has logged where records go; say when that place dies with the process.
-      if (store.url === undefined && store.host === undefined && !store.pglite?.dataDir) {
-        logger.warn(logMessages.storeInMemory());
-      }
-      return opened;
-    });
+    return MetadataStore.open(store);
   },
   inject: [METAQUEUE_MODULE_OPTIONS, { token: APP_DATA_SOURCE, optional: true }],
 };
