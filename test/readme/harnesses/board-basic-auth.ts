@@ -41,9 +41,10 @@ for (const path of ['/board', '/board/api/overview', '/board/assets/board.js']) 
 const overview = (await (await get('/board/api/overview', 'ops:correct horse')).json()) as {
   topics: { topic: string }[];
 };
+// With the built-in topic of the task run records.
 assert.deepEqual(
   overview.topics.map((t) => t.topic),
-  ['jobs'],
+  ['jobs', 'metaqueue_task_runs'],
 );
 await app.close();
 console.log('ok');
