@@ -39,7 +39,7 @@ describe(`task run records (${serverUrl ? 'PostgreSQL' : 'PGlite'})`, () => {
   let db: TestDatabase;
   let dir: string;
   beforeEach(async () => {
-    db = await createTestDatabase();
+    db = await createTestDatabase({ reopen: true });
     dir = mkdtempSync(join(tmpdir(), 'metaqueue-runs-'));
   });
   afterEach(async () => {

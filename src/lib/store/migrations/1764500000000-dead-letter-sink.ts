@@ -7,12 +7,17 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 export class DeadLetterSink1764500000000 implements MigrationInterface {
   name = 'DeadLetterSink1764500000000';
 
+  // Idempotent, like the first migration: an app that moves the store into its own DataSource
+  // runs it again, under another migrations table, over tables that already have it.
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
-      `ALTER TABLE "metadata_dead_letter" ADD "sink" text NOT NULL DEFAULT 'store'`,
+      `ALTER TABLE "metadata_dead_letter" ADD COLUMN IF NOT EXISTS "sink" text NOT NULL DEFAULT 'store'`,
     );
     await queryRunner.query(
-      `ALTER TABLE "metadata_dead_letter" DROP CONSTRAINT "PK_metadata_dead_letter_id"`,
+      `ALTER TABLE "metadata_dead_letter" DROP CONSTRAINT IF EXISTS "PK_metadata_dead_letter_id"`,
+    );
+    await queryRunner.query(
+      `ALTER TABLE "metadata_dead_letter" DROP CONSTRAINT IF EXISTS "PK_metadata_dead_letter_id_sink"`,
     );
     await queryRunner.query(
       `ALTER TABLE "metadata_dead_letter" ADD CONSTRAINT "PK_metadata_dead_letter_id_sink" PRIMARY KEY ("id", "sink")`,
