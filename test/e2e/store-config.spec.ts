@@ -144,7 +144,8 @@ describe('store connection options', () => {
   });
 
   it('says at startup where records go, and warns when that place dies with the process', async () => {
-    const db = await createTestDatabase();
+    // A database that outlives the app: on PGlite, a data directory.
+    const db = await createTestDatabase({ reopen: true });
     const startup = async (store: object) => {
       const logger = new CapturingLogger();
       const moduleRef = await Test.createTestingModule({
