@@ -106,6 +106,7 @@ export const errorMessages = {
 /** Lines metaqueue logs. A sink is the store ("store") or a connector, by name. */
 export const logMessages = {
   storeConnected: (target: string) => `Storing metadata in ${target}`,
+  connectorOpened: (name: string) => `Also writing every stored record to ${name}`,
   storeInMemory: () =>
     'The store is embedded PGlite in memory (pglite.inMemory): its records are gone when the app stops. Set store.url (e.g. from DATABASE_URL) for a server, or leave out pglite.inMemory to keep them on disk.',
   embeddedStoreKept: (dataDir: string) =>

@@ -27,13 +27,18 @@ function listening(port: number): Promise<boolean> {
  * npm, whose script execs the built server, which shuts down gracefully.
  */
 describe('npm run serve, then SIGTERM to npm', () => {
-  // The example writes ./log.txt in the package root: keep a user's file aside meanwhile.
+  // The example writes ./log.txt and its embedded database ./.metaqueue in the package root:
+  // keep a user's aside meanwhile.
   const logFile = join(root, 'log.txt');
-  const aside = join(root, 'log.txt.before-serve-test');
-  beforeAll(() => existsSync(logFile) && renameSync(logFile, aside));
+  const kept = ['log.txt', '.metaqueue'].map((name) => join(root, name));
+  beforeAll(() => {
+    for (const path of kept) if (existsSync(path)) renameSync(path, `${path}.before-serve-test`);
+  });
   afterAll(() => {
-    rmSync(logFile, { force: true });
-    if (existsSync(aside)) renameSync(aside, logFile);
+    for (const path of kept) {
+      rmSync(path, { recursive: true, force: true });
+      if (existsSync(`${path}.before-serve-test`)) renameSync(`${path}.before-serve-test`, path);
+    }
   });
 
   it('leaves no process listening, a complete log.txt, and says what it flushed', async () => {
@@ -53,6 +58,14 @@ describe('npm run serve, then SIGTERM to npm', () => {
     // The tasks' first scheduled runs (every 5 s) publish before the signal.
     await new Promise((resolve) => setTimeout(resolve, 5_500));
     expect(await listening(port)).toBe(true);
+    // Where records go, said at startup; DATABASE_URL is empty: embedded PGlite, kept on disk.
+    expect(output).toContain(
+      `Storing metadata in embedded PGlite at ${join(root, '.metaqueue/pglite')}`,
+    );
+    expect(output).not.toContain('PGlite in memory');
+    expect(output).toContain(
+      'Also writing every stored record to OpenMetricsFileConnector(./log.txt)',
+    );
 
     npm.kill('SIGTERM');
     await exited;

@@ -33,7 +33,7 @@ class ReaderModule {}
 
 describe(`the application's TypeORM DataSource as the store (${serverUrl ? 'PostgreSQL' : 'PGlite'})`, () => {
   let db: TestDatabase;
-  beforeEach(async () => (db = await createTestDatabase()));
+  beforeEach(async () => (db = await createTestDatabase({ reopen: true })));
   afterEach(() => db.drop());
 
   async function boot(store: object, topics = ['jobs']): Promise<TestingModule> {
@@ -106,6 +106,27 @@ describe(`the application's TypeORM DataSource as the store (${serverUrl ? 'Post
     expect(dataSource.isInitialized).toBe(true);
     expect(await dataSource.query('SELECT count(*)::int AS n FROM metadata')).toEqual([{ n: 1 }]);
     await dataSource.destroy();
+  });
+
+  it("moves from metaqueue's own store to the app's DataSource: the migrations run again, harmlessly", async () => {
+    const own = await Test.createTestingModule({
+      imports: [MetaqueueModule.forRoot({ topics: ['jobs'], store: db.store })],
+    }).compile();
+    own.useLogger(false);
+    await own.init();
+    const engine = own.get<MetadataEngine<number>>(getEngineToken('jobs'));
+    await engine.publish({ data: 1, name: 'before', location: 'l', context: 'c' });
+    await own.close();
+
+    const moduleRef = await boot({ typeormDataSource: 'default' });
+    const moved = moduleRef.get<MetadataEngine<number>>(getEngineToken('jobs'));
+    await moved.publish({ data: 2, name: 'after', location: 'l', context: 'c' });
+    await moduleRef.get(BrokerService).flush();
+    const names = await moduleRef
+      .get<DataSource>(getDataSourceToken())
+      .query<{ name: string }[]>(`SELECT name FROM metadata WHERE topic = 'jobs' ORDER BY name`);
+    expect(names.map((r) => r.name)).toEqual(['after', 'before']);
+    await moduleRef.close();
   });
 
   it('refuses a DataSource without its tables, saying which migrations to add', async () => {

@@ -30,6 +30,8 @@ export class ConnectorRegistry implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     this.connectors = await resolveConnectors(this.options.connectors ?? [], this.moduleRef);
+    // With the store's own line: where every record goes, said once at startup.
+    for (const { name } of this.connectors) this.logger.log(logMessages.connectorOpened(name));
   }
 
   getAll(): readonly ResolvedConnector[] {

@@ -41,6 +41,7 @@ for (const path of ['/board', '/board/api/overview', '/board/assets/board.js']) 
 const overview = (await (await get('/board/api/overview', 'ops:correct horse')).json()) as {
   topics: { topic: string }[];
 };
+// With the built-in topic of the task run records.
 assert.deepEqual(
   overview.topics.map((t) => t.topic),
   ['jobs', 'metaqueue_task_runs'],
