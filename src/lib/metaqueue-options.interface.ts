@@ -1,4 +1,5 @@
 import type { BrokerOptions } from './broker/broker-options.interface.js';
+import type { BufferOptions } from './broker/source/buffer-options.interface.js';
 import type { ConnectorRegistration } from './connectors/metadata-connector.interface.js';
 import type { Topic } from './engine/topic.interface.js';
 import type { MetaQueueOptions } from './queue/meta-queue-options.interface.js';
@@ -31,6 +32,8 @@ export interface MetaqueueModuleOptions {
   store?: StoreOptions | false;
   /** When and how records are flushed. */
   broker?: BrokerOptions;
+  /** Where accepted records wait: in memory (default), or a Redis stream a fleet shares. */
+  buffer?: BufferOptions;
   /** Where else every stored record goes, e.g. `new OpenMetricsFileConnector({ path })`. */
   connectors?: ConnectorRegistration[];
 }

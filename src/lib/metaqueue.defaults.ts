@@ -23,7 +23,13 @@ export const defaults = {
     retryInitialDelayMs: 100,
     retryMaxDelayMs: 5_000,
     maxConnectorBacklog: 100_000,
+    role: 'both',
   } satisfies Required<BrokerOptions>,
+  redisBuffer: {
+    url: 'redis://127.0.0.1:6379',
+    streamPrefix: 'metaqueue:',
+    claimIdleMs: 30_000,
+  },
   health: {
     failingForMs: 60_000,
     fullForMs: 60_000,

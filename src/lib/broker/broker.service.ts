@@ -25,7 +25,7 @@ import type { FlushObservation } from './flush-observation.interface.js';
 import { untilDeadline } from './shutdown-deadline.js';
 import { RetryLoop } from './sinks/retry-loop.js';
 import { SinkChannel, type Delivery } from './sinks/sink-channel.js';
-import type { RecordSource } from './source/record-source.interface.js';
+import type { RecordSource, SourceBatch } from './source/record-source.interface.js';
 
 /**
  * Moves records from the source (the engines' queues) to the sinks: the
@@ -90,6 +90,8 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.loop.running || this.shutdown) return;
+    // A publisher hands its records to the workers through the shared buffer.
+    if (this.options.role === 'publisher') return;
     this.connectors = this.connectorRegistry
       .getAll()
       .map(({ name, connector }) => this.connectorChannel(name, connector));
@@ -162,7 +164,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       const batch = await reader.next();
       if (!batch) break;
       records += batch.records.length;
-      const delivery = { batch, records: batch.records };
+      const delivery = { batch, records: recordsFor(batch, STORE_SINK) };
       if (this.store) this.store.push(delivery);
       else this.stored(delivery, batch.records);
     }
@@ -173,9 +175,14 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /** The store has a batch (or there is no store): acknowledge it, and pass it on. */
-  private stored({ batch }: Delivery, taken: readonly MetadataRecord[]): void {
+  private stored({ batch, records }: Delivery, taken: readonly MetadataRecord[]): void {
     if (this.store) this.source.acknowledge(STORE_SINK, batch);
-    for (const connector of this.connectors) connector.push({ batch, records: taken });
+    for (const connector of this.connectors) {
+      connector.push({
+        batch,
+        records: batch.forSink ? recordsFor(batch, connector.name, records, taken) : taken,
+      });
+    }
     this.lastFlushAt = new Date();
   }
 
@@ -189,4 +196,21 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       ({ batch }) => this.source.acknowledge(name, batch),
     );
   }
+}
+
+/**
+ * The records of a batch that `sink` gets: all of them, or its own share
+ * when the source says (`forSink`), less what the store dead-lettered.
+ */
+function recordsFor(
+  batch: SourceBatch,
+  sink: string,
+  storeHad?: readonly MetadataRecord[],
+  storeTook?: readonly MetadataRecord[],
+): readonly MetadataRecord[] {
+  const records = batch.forSink?.get(sink) ?? batch.records;
+  if (!storeHad || !storeTook || storeTook.length === storeHad.length) return records;
+  const took = new Set(storeTook);
+  const refused = new Set(storeHad.filter((r) => !took.has(r)));
+  return records.filter((r) => !refused.has(r));
 }

@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
+  BufferUnavailableError,
   DataTypeError,
   EngineClosedError,
   PublishTimeoutError,
   QueueFullError,
 } from '../errors/metaqueue.errors.js';
-import type { OfferOutcome } from '../queue/meta-queue-options.interface.js';
+import type { SettledOffer } from '../queue/meta-queue-options.interface.js';
 import { MetaQueue } from '../queue/meta-queue.js';
 import { describeType } from '../utils/describe-type.util.js';
 import { logMessages } from '../metaqueue.messages.js';
@@ -16,6 +17,7 @@ import { createCounters } from './engine-counters.js';
 import type { DropListener, EngineCounters } from './engine-counters.interface.js';
 import { assertMetadataFields, encodeData } from './metadata-encoder.js';
 import type { Metadata, MetadataRecord } from './metadata.interface.js';
+import type { RecordIntake } from './record-intake.interface.js';
 import { assertTopic } from './topic.js';
 
 /**
@@ -30,12 +32,14 @@ export class MetadataEngine<T = unknown> {
   private readonly dropListeners = new Listeners<Parameters<DropListener<T>>>((error) =>
     MetadataEngine.logger.warn(logMessages.dropListenerFailed(this.topic, describeError(error))),
   );
+  private intake: RecordIntake;
 
   constructor(
     readonly topic: string,
     readonly queue: MetaQueue = new MetaQueue(),
   ) {
     assertTopic(topic);
+    this.intake = queue;
   }
 
   /** Records queued now. */
@@ -67,8 +71,8 @@ export class MetadataEngine<T = unknown> {
       this.stats.rejected.invalid++;
       throw error;
     }
-    const offered = this.queue.offer(record, this.onEvicted);
-    let outcome: Exclude<OfferOutcome, Promise<unknown>> | 'timeout';
+    const offered = this.intake.offer(record, this.onEvicted);
+    let outcome: SettledOffer | 'timeout';
     if (typeof offered === 'string') {
       outcome = offered;
     } else {
@@ -97,7 +101,18 @@ export class MetadataEngine<T = unknown> {
       case 'closed':
         this.stats.rejected.closed++;
         throw new EngineClosedError(this.topic);
+      case 'unavailable':
+        this.stats.rejected.unavailable++;
+        throw new BufferUnavailableError(this.topic);
     }
+  }
+
+  /**
+   * Sends later publishes to `intake` instead of this engine's queue: a
+   * source that keeps records elsewhere (a Redis stream) takes them over.
+   */
+  divert(intake: RecordIntake): void {
+    this.intake = intake;
   }
 
   /**
@@ -119,6 +134,7 @@ export class MetadataEngine<T = unknown> {
   /** Rejects every later publish, and those waiting for space, with `EngineClosedError`. */
   close(): void {
     this.queue.close();
+    this.intake.close();
   }
 
   private readonly onEvicted = (evicted: unknown): void => {

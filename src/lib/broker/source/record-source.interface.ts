@@ -3,6 +3,11 @@ import type { MetadataRecord } from '../../engine/metadata.interface.js';
 /** Records a source handed out together; each sink acknowledges it once it has them. */
 export interface SourceBatch {
   readonly records: readonly MetadataRecord[];
+  /**
+   * The records each sink gets, when they differ: after a crash one sink may
+   * already have some that another still needs. Unset: every sink gets them all.
+   */
+  readonly forSink?: ReadonlyMap<string, readonly MetadataRecord[]>;
 }
 
 /** Hands out, batch by batch, what waited in a source when the reader was made. */

@@ -1,0 +1,43 @@
+import { Redis } from 'ioredis';
+import { appendScript, trimScript } from './redis-scripts.js';
+import type { ResolvedRedisBufferOptions } from './redis-buffer-options.js';
+
+/** The client with metaqueue's scripts, as ioredis commands (EVALSHA, loaded on first use). */
+export interface StreamClient extends Redis {
+  metaqueueAppend(
+    stream: string,
+    onceKey: string,
+    ...args: (string | number)[]
+  ): Promise<[string[], string[]]>;
+  metaqueueTrim(stream: string): Promise<number>;
+}
+
+/** A connection to the buffer's Redis; it reconnects by itself, and resends what it had sent. */
+export function connectRedis(options: ResolvedRedisBufferOptions): StreamClient {
+  const client = new Redis(options.url, { ...options.connection, lazyConnect: false });
+  client.defineCommand('metaqueueAppend', { numberOfKeys: 2, lua: appendScript });
+  client.defineCommand('metaqueueTrim', { numberOfKeys: 1, lua: trimScript });
+  return client as StreamClient;
+}
+
+/** Where the client connects, for logs: host, port and database, never a user or password. */
+export function describeTarget(client: Redis): string {
+  const { host, port, db, path } = client.options;
+  return path ? `unix:${path}` : `redis://${host}:${port}/${db ?? 0}`;
+}
+
+/** An error's text with every credential of the connection cut out. */
+export function redactCredentials(text: string, options: ResolvedRedisBufferOptions): string {
+  const secrets = [options.connection?.password, options.connection?.username];
+  try {
+    const url = new URL(options.url);
+    secrets.push(options.url, decodeURIComponent(url.password), decodeURIComponent(url.username));
+  } catch {
+    secrets.push(options.url);
+  }
+  let redacted = text;
+  for (const secret of secrets) {
+    if (secret) redacted = redacted.split(secret).join('***');
+  }
+  return redacted;
+}
