@@ -36,7 +36,12 @@ export { TaskRunner } from './tasks/task-runner.service.js';
 export type { TaskArgs, TaskRef, TaskResults } from './tasks/meta-task.interface.js';
 
 export { BrokerService } from './broker/broker.service.js';
-export type { BrokerOptions } from './broker/broker-options.interface.js';
+export type { BrokerOptions, BrokerRole } from './broker/broker-options.interface.js';
+export type {
+  BufferOptions,
+  MemoryBufferOptions,
+  RedisBufferOptions,
+} from './broker/source/buffer-options.interface.js';
 export type { BrokerStats, SinkStats } from './broker/broker-stats.interface.js';
 export { STORE_SINK } from './broker/broker.constants.js';
 
@@ -55,6 +60,7 @@ export { DeadLetterEntity } from './store/dead-letter.entity.js';
 export { storeDataSourceOptions } from './store/data-source.factory.js';
 
 export {
+  BufferUnavailableError,
   DataTypeError,
   EngineClosedError,
   FlushTimeoutError,

@@ -104,10 +104,11 @@ export const logMessages = {
 
 /** Texts of HTTP responses: health, and 400s of the metadata query. */
 export const httpMessages = {
-  unhealthy: (failingSinks: string[], fullQueues: string[]) =>
+  unhealthy: (failingSinks: string[], fullQueues: string[], bufferUnreachable = false) =>
     [
       failingSinks.length > 0 && `failing to write: ${failingSinks.join(', ')}`,
       fullQueues.length > 0 && `queues full: ${fullQueues.join(', ')}`,
+      bufferUnreachable && 'Redis (the buffer) cannot be reached',
     ]
       .filter(Boolean)
       .join('; '),

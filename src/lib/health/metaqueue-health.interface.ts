@@ -17,4 +17,6 @@ export interface MetaqueueHealth {
   failingSinks?: string[];
   /** Topics whose queue has been full longer than `fullForMs`. */
   fullQueues?: string[];
+  /** Set while Redis, where records wait, cannot be reached. */
+  bufferUnreachable?: boolean;
 }

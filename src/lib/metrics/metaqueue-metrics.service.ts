@@ -12,7 +12,9 @@ import {
 } from 'prom-client';
 import { BrokerService } from '../broker/broker.service.js';
 import type { FlushObservation } from '../broker/flush-observation.interface.js';
+import type { RecordSource } from '../broker/source/record-source.interface.js';
 import { EngineRegistry } from '../engine/engine.registry.js';
+import { RECORD_SOURCE } from '../metaqueue.tokens.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { registerMetricFamilies } from './metric-families.js';
 import { prefersOpenMetrics } from './metrics-content-type.js';
@@ -41,11 +43,14 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
     engines: EngineRegistry,
     private readonly broker: BrokerService,
     @Inject(MetadataStore) store: MetadataStore | null,
+    @Inject(RECORD_SOURCE) source: RecordSource,
   ) {
     const sources = {
       engines: () => engines.getAll(),
       broker: () => broker.counters,
       copyFallbacks: () => store?.copyFallbacks,
+      streams: source.stats && (() => source.stats!()),
+      bufferAvailable: () => source.available,
     };
     this.flushDurations = [this.registry, this.openMetricsRegistry].map((registry) =>
       registerMetricFamilies(registry, sources),

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
 import { STORE_SINK } from '../broker/broker.constants.js';
 import type { BrokerStats, SinkStats } from '../broker/broker-stats.interface.js';
+import type { StreamStats } from '../broker/source/redis/stream-stats.interface.js';
 import type { MetadataEngine } from '../engine/metadata-engine.js';
 import { flushBuckets } from './metrics.constants.js';
 
@@ -10,6 +11,10 @@ export interface MetricSources {
   broker(): BrokerStats;
   /** Batches COPY refused that the store wrote the exact way; absent with `store: false`. */
   copyFallbacks(): number | undefined;
+  /** The shared buffer's streams (Redis); absent with the memory buffer. */
+  streams?(): Promise<StreamStats[]>;
+  /** Whether the shared buffer answers; absent with the memory buffer. */
+  bufferAvailable(): boolean | undefined;
 }
 
 type Sample<L extends string> = readonly [labels: Record<L, string>, value: number];
@@ -179,10 +184,76 @@ export function registerMetricFamilies(
     },
   );
 
+  registerBufferFamilies(registers, sources);
+
   return new Histogram({
     name: 'metaqueue_flush_duration_seconds',
     help: 'How long each flush pass took to store its records.',
     buckets: flushBuckets,
     registers,
   });
+}
+
+/** The shared buffer's families, read from Redis at each scrape; none with the memory buffer. */
+function registerBufferFamilies(
+  registers: Registry<RegistryContentType>[],
+  sources: MetricSources,
+) {
+  const streams = sources.streams?.bind(sources);
+  if (!streams) return;
+  const streamGauge = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    samples: (stats: StreamStats[]) => Iterable<Sample<L>>,
+  ) =>
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers,
+      async collect() {
+        this.reset();
+        // Redis may be down: the scrape still answers, reachable says 0.
+        const stats = await streams().catch(() => undefined);
+        for (const [labels, value] of stats ? samples(stats) : []) this.set(labels, value);
+      },
+    });
+  new Gauge({
+    name: 'metaqueue_buffer_reachable',
+    help: 'Whether Redis, where records wait, answers: 1 or 0.',
+    registers,
+    collect() {
+      this.set(sources.bufferAvailable() ? 1 : 0);
+    },
+  });
+  streamGauge(
+    'metaqueue_stream_length',
+    "Entries in a topic's Redis stream.",
+    ['stream'],
+    (stats) => stats.map((s): Sample<'stream'> => [{ stream: s.stream }, s.length]),
+  );
+  streamGauge(
+    'metaqueue_stream_pending',
+    'Entries handed to a worker and not yet acknowledged, by stream and group (sink).',
+    ['stream', 'group'],
+    (stats) =>
+      stats.flatMap((s) =>
+        s.groups.map((g): Sample<'stream' | 'group'> => [
+          { stream: s.stream, group: g.group },
+          g.pending,
+        ]),
+      ),
+  );
+  streamGauge(
+    'metaqueue_stream_lag',
+    'Entries no worker of the group (sink) has been handed yet, by stream and group.',
+    ['stream', 'group'],
+    (stats) =>
+      stats.flatMap((s) =>
+        s.groups.flatMap((g): Sample<'stream' | 'group'>[] =>
+          g.lag === undefined ? [] : [[{ stream: s.stream, group: g.group }, g.lag]],
+        ),
+      ),
+  );
 }

@@ -1,4 +1,5 @@
 import type { MetadataRecord } from '../../engine/metadata.interface.js';
+import type { StreamStats } from './redis/stream-stats.interface.js';
 
 /** Records a source handed out together; each sink acknowledges it once it has them. */
 export interface SourceBatch {
@@ -38,4 +39,8 @@ export interface RecordSource {
   acknowledge(sink: string, batch: SourceBatch): void;
   /** Closes intake: later publishes are refused; what waits can still be read. */
   close(): void;
+  /** `false` while the place records wait in (Redis) cannot be reached; unset for memory. */
+  readonly available?: boolean;
+  /** Each stream's length, and each group's pending entries and lag (Redis only), for `/metrics`. */
+  stats?(): Promise<StreamStats[]>;
 }

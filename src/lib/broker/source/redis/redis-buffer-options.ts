@@ -13,11 +13,11 @@ export type ResolvedRedisBufferOptions = Required<
 
 /** The Redis buffer's options with their defaults; throws `MetaqueueConfigError` on a bad one. */
 export function resolveRedisBufferOptions(options: RedisBufferOptions): ResolvedRedisBufferOptions {
-  const { type: _type, ...given } = options;
+  const { url, connection, streamPrefix, claimIdleMs, maxLen, consumer } = options;
   const resolved: ResolvedRedisBufferOptions = {
     ...defaults.redisBuffer,
     consumer: `${hostname()}:${process.pid}`,
-    ...definedOnly(given),
+    ...definedOnly({ url, connection, streamPrefix, claimIdleMs, maxLen, consumer }),
   };
   // The url may hold a password: a bad one is named, never shown.
   if (typeof resolved.url !== 'string' || !/^rediss?:\/\//.test(resolved.url)) {

@@ -1,15 +1,18 @@
-import { Redis } from 'ioredis';
+import { Redis, type ChainableCommander } from 'ioredis';
 import { appendScript, trimScript } from './redis-scripts.js';
 import type { ResolvedRedisBufferOptions } from './redis-buffer-options.js';
 
-/** The client with metaqueue's scripts, as ioredis commands (EVALSHA, loaded on first use). */
-export interface StreamClient extends Redis {
-  metaqueueAppend(
-    stream: string,
-    onceKey: string,
-    ...args: (string | number)[]
-  ): Promise<[string[], string[]]>;
-  metaqueueTrim(stream: string): Promise<number>;
+export type StreamClient = Redis;
+
+/** A pipeline with metaqueue's scripts, defined on the client (EVALSHA, loaded on first use). */
+export interface StreamPipeline extends ChainableCommander {
+  metaqueueAppend(stream: string, onceKey: string, ...args: (string | number)[]): this;
+  metaqueueTrim(stream: string): this;
+}
+
+export function streamPipeline(client: StreamClient): StreamPipeline {
+  // defineCommand() adds the scripts at run time, where ioredis's types cannot see them.
+  return client.pipeline() as StreamPipeline;
 }
 
 /** A connection to the buffer's Redis; it reconnects by itself, and resends what it had sent. */
@@ -17,7 +20,7 @@ export function connectRedis(options: ResolvedRedisBufferOptions): StreamClient 
   const client = new Redis(options.url, { ...options.connection, lazyConnect: false });
   client.defineCommand('metaqueueAppend', { numberOfKeys: 2, lua: appendScript });
   client.defineCommand('metaqueueTrim', { numberOfKeys: 1, lua: trimScript });
-  return client as StreamClient;
+  return client;
 }
 
 /** Where the client connects, for logs: host, port and database, never a user or password. */

@@ -9,6 +9,7 @@ import {
   connectRedis,
   describeTarget,
   redactCredentials,
+  streamPipeline,
   type StreamClient,
 } from './redis-connection.js';
 import { decodeEntry, entryValue } from './stream-entry.js';
@@ -316,7 +317,7 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
         this.handedOut.get(group)!.add(key);
         append(forSink, group, known.record);
         let byStream = ids.get(group);
-        if (!byStream) ids.set(group, (byStream = new Map()));
+        if (!byStream) ids.set(group, (byStream = new Map<string, string[]>()));
         append(byStream, stream, id);
       }
     }
@@ -372,8 +373,8 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
 
   /** Deletes what every group has acknowledged, never more (see `trimScript`). */
   private async trim(): Promise<void> {
-    const pipeline = this.client.pipeline();
-    for (const stream of this.streams) (pipeline as unknown as StreamClient).metaqueueTrim(stream);
+    const pipeline = streamPipeline(this.client);
+    for (const stream of this.streams) pipeline.metaqueueTrim(stream);
     await pipeline.exec();
   }
 

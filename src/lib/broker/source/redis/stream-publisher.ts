@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { StreamClient } from './redis-connection.js';
+import { streamPipeline, type StreamClient } from './redis-connection.js';
 import { decodeEntry, encodeEntry } from './stream-entry.js';
 import type { OutboxEntry, StreamOutbox } from './stream-outbox.js';
 
@@ -86,9 +86,9 @@ export class StreamPublisher {
       }
     }
     if (appends.length === 0) return;
-    const pipeline = this.client.pipeline();
+    const pipeline = streamPipeline(this.client);
     for (const { outbox, entries, onceKey } of appends) {
-      (pipeline as unknown as StreamClient).metaqueueAppend(
+      pipeline.metaqueueAppend(
         outbox.stream,
         onceKey,
         outbox.maxLen,
