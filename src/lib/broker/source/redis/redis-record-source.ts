@@ -88,12 +88,14 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
       return outbox;
     });
     this.streams = this.outboxes.map((o) => o.stream);
-    this.publisher = new StreamPublisher(this.client, this.outboxes, (n) => this.onAppended(n));
+    this.publisher = new StreamPublisher(this.client, this.outboxes, this, (n) =>
+      this.onAppended(n),
+    );
   }
 
-  /** Whether Redis answers now: publishes go through, and health is up. */
+  /** `false` from a failed connection until Redis answers again: publishes apply their policy, health is down. */
   get available(): boolean {
-    return this.publisher.available;
+    return !this.unreachable;
   }
 
   /** Publishes not yet sent, and entries no consumer of the first sink's group has read yet. */
@@ -152,6 +154,9 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
 
   /** Stream lengths, and each group's pending entries and lag: for `/metrics`. */
   async stats(): Promise<StreamStats[]> {
+    // Queued until Redis returns, a scrape would hang with it.
+    if (!this.publisher.connected)
+      throw new Error(logMessages.redisUnreachable(this.target, 'not connected'));
     const pipeline = this.client.pipeline();
     for (const stream of this.streams) pipeline.xlen(stream).xinfo('GROUPS', stream);
     const replies = (await pipeline.exec()) ?? [];
@@ -176,7 +181,7 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
   /** Waits for the last sends and acknowledgements, then closes the connection. */
   async onApplicationShutdown(): Promise<void> {
     this.publisher.stop();
-    if (this.available) {
+    if (this.publisher.connected) {
       await this.publisher.idle();
       await this.retryAcks();
       while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
@@ -186,11 +191,25 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
     this.client.disconnect();
   }
 
+  /** Whether Redis is ready, once the connection under way (at startup) has answered. */
+  private async connection(): Promise<boolean> {
+    if (this.publisher.connected || this.unreachable) return this.publisher.connected;
+    await new Promise<void>((resolve) => {
+      const settle = () => {
+        this.client.off('ready', settle).off('error', settle);
+        resolve();
+      };
+      this.client.once('ready', settle).once('error', settle);
+    });
+    return this.publisher.connected;
+  }
+
   private streamOf(topic: string): string {
     return `${this.options.streamPrefix}${topic}`;
   }
 
   private async createGroups(): Promise<void> {
+    if (!this.publisher.connected) return;
     const pipeline = this.client.pipeline();
     for (const stream of this.streams) {
       for (const group of this.sinks) pipeline.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
@@ -202,7 +221,20 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
   }
 
   private async read(max: number): Promise<SourceBatch | undefined> {
+    // Nothing can be read now; the next pass after Redis returns reads it all.
+    if (!(await this.connection())) return undefined;
     if (!this.groupsReady) await this.createGroups();
+    try {
+      return await this.readGroups(max);
+    } catch (error) {
+      if (!(error instanceof Error && error.message.startsWith('NOGROUP'))) throw error;
+      // The streams are gone (a Redis without persistence restarted): make the groups again.
+      await this.createGroups();
+      return this.readGroups(max);
+    }
+  }
+
+  private async readGroups(max: number): Promise<SourceBatch | undefined> {
     await this.retryAcks();
     const count = Math.max(1, Math.ceil(max / this.streams.length));
     if (this.recovery) {
@@ -379,7 +411,7 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
   }
 
   private async refreshLag(): Promise<void> {
-    if (!this.available || this.sinks.length === 0) return;
+    if (!this.publisher.connected || this.sinks.length === 0) return;
     const stats = await this.stats().catch(() => undefined);
     if (!stats) return;
     this.lag = stats.reduce(
@@ -403,6 +435,8 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
 
   private onConnectionError(error: Error): void {
     this.logUnreachable(error);
+    // Publishes waiting for the first connection now meet their policy.
+    this.publisher.requestSend();
   }
 
   private logUnreachable(error: unknown): void {

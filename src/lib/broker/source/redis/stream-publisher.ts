@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { streamPipeline, type StreamClient } from './redis-connection.js';
 import { decodeEntry, encodeEntry } from './stream-entry.js';
-import type { OutboxEntry, StreamOutbox } from './stream-outbox.js';
+import type { OutboxEntry, OutboxLink, StreamOutbox } from './stream-outbox.js';
 
 /** Most records one script appends: a script blocks Redis while it runs. */
 const MAX_RECORDS_PER_APPEND = 1_000;
@@ -31,10 +31,12 @@ export class StreamPublisher {
   constructor(
     private readonly client: StreamClient,
     private readonly outboxes: readonly StreamOutbox[],
+    private readonly link: OutboxLink,
     private readonly onAppended: (records: number) => void,
   ) {}
 
-  get available(): boolean {
+  /** Connected and ready for commands now. */
+  get connected(): boolean {
     return this.client.status === 'ready';
   }
 
@@ -71,8 +73,9 @@ export class StreamPublisher {
   }
 
   private async sendOnce(): Promise<void> {
-    if (!this.available) {
-      for (const outbox of this.outboxes) outbox.failWaiting();
+    if (!this.connected) {
+      // Still connecting, they wait for 'ready'; unreachable, the policies act.
+      if (!this.link.available) for (const outbox of this.outboxes) outbox.failWaiting();
       return;
     }
     const appends = this.unanswered.splice(0);
