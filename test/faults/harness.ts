@@ -9,6 +9,7 @@ import {
   getEngineToken,
   OpenMetricsFileConnector,
   type BrokerOptions,
+  type BufferOptions,
   type EngineCounters,
   type MetadataConnector,
   type MetadataEngine,
@@ -51,14 +52,19 @@ export class FaultWorld {
   async boot(options: {
     topics: TopicDeclaration[];
     broker?: BrokerOptions;
+    buffer?: BufferOptions;
     file?: string;
     wrapFile?: (file: MetadataConnector) => MetadataConnector;
   }) {
     const file = new OpenMetricsFileConnector({ path: join(this.dir, options.file ?? 'log.txt') });
     const app = await bootMetaqueue({
       topics: options.topics,
-      store: { url: this.proxiedUrl },
-      connectors: [options.wrapFile ? options.wrapFile(file) : file],
+      buffer: options.buffer,
+      store: options.broker?.role === 'publisher' ? false : { url: this.proxiedUrl },
+      connectors:
+        options.broker?.role === 'publisher'
+          ? []
+          : [options.wrapFile ? options.wrapFile(file) : file],
       broker: { retryInitialDelayMs: 10, retryMaxDelayMs: 250, ...options.broker },
     });
     this.watchDrops(app);

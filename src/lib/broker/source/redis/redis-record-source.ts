@@ -114,9 +114,7 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
   async start(sinks: readonly string[]): Promise<void> {
     this.sinks = [...sinks];
     for (const sink of sinks) this.handedOut.set(sink, new Set());
-    this.recovery = new Map(
-      sinks.map((sink) => [sink, new Map(this.streams.map((s) => [s, START]))]),
-    );
+    this.recoverOwnPending();
     await this.createGroups().catch((error: unknown) => this.logUnreachable(error));
   }
 
@@ -264,8 +262,27 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
     return this.batchOf(this.sinks.flatMap((group, i) => groupRead(group, replies[i]?.[1])));
   }
 
-  /** Entries this consumer was handed before a restart and never acknowledged. */
+  /**
+   * Has the next reads go through what this consumer was handed and never
+   * acknowledged: before a restart, or in a reply a cut connection lost.
+   */
+  private recoverOwnPending(): void {
+    this.recovery = new Map(
+      this.sinks.map((sink) => [sink, new Map(this.streams.map((s) => [s, START]))]),
+    );
+  }
+
+  /** The next of this consumer's pending entries, less those under way here. */
   private async readOwnPending(count: number): Promise<SourceBatch | undefined> {
+    for (;;) {
+      const read = await this.readOwnPendingPage(count);
+      if (read.length === 0) return undefined;
+      const batch = this.batchOf(read);
+      if (batch) return batch;
+    }
+  }
+
+  private async readOwnPendingPage(count: number): Promise<GroupRead> {
     const cursors = this.recovery!;
     const pipeline = this.client.pipeline();
     for (const group of this.sinks) {
@@ -283,11 +300,15 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
     }
     const replies = (await pipeline.exec()) ?? [];
     for (const [error] of replies) if (error) throw error;
-    const read = this.sinks.flatMap((group, i) => groupRead(group, replies[i]?.[1]));
+    const read = this.sinks
+      .flatMap((group, i) => groupRead(group, replies[i]?.[1]))
+      .filter(({ entries }) => entries.length > 0);
     for (const { group, stream, entries } of read) {
-      if (entries.length > 0) cursors.get(group)!.set(stream, entries[entries.length - 1][0]);
+      cursors.get(group)!.set(stream, entries[entries.length - 1][0]);
+      const mine = this.handedOut.get(group)!;
+      entries.splice(0, entries.length, ...entries.filter(([id]) => !mine.has(`${stream}\n${id}`)));
     }
-    return this.batchOf(read);
+    return read;
   }
 
   /** Entries another consumer left pending past `claimIdleMs`: it died, or hangs. */
@@ -447,6 +468,8 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
 
   private onReady(): void {
     if (this.unreachable) this.logger.log(logMessages.redisReachable(this.target));
+    // A reply lost with the old connection may have handed this consumer entries.
+    if (this.sinks.length > 0) this.recoverOwnPending();
     this.unreachable = false;
     this.publisher.requestSend();
   }
