@@ -33,7 +33,10 @@ class Report implements OnApplicationShutdown {
       store,
       buffer,
       broker: { role: 'worker', flushIntervalMs: 50, maxBatchSize: 500 },
-      connectors: [new OpenMetricsFileConnector({ path: process.env.METAQUEUE_TEST_FILE! })],
+      // One name on every worker: one consumer group, each worker writing its share to its own file.
+      connectors: [
+        new OpenMetricsFileConnector({ name: 'file', path: process.env.METAQUEUE_TEST_FILE! }),
+      ],
     }),
   ],
   providers: [Report],
