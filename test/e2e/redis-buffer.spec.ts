@@ -34,7 +34,7 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10
   }
 }
 
-withRedisServer.describe('Redis buffer', () => {
+withRedisServer().describe('Redis buffer', () => {
   const redis = new RedisServer();
   let client: Redis;
   const opened: RedisRecordSource[] = [];
