@@ -9,6 +9,7 @@ import { fileConnector } from './file-connector.bench.js';
 import { memoryWhileStalled } from './memory.bench.js';
 import { publishCost } from './publish.bench.js';
 import { queueDepth } from './queue-depth.bench.js';
+import { redisTransport } from './redis.bench.js';
 import { shutdownTime } from './shutdown.bench.js';
 import { writeResults, type Figure } from './report.js';
 
@@ -26,6 +27,7 @@ try {
   // The queue first: its deep case is the most sensitive to a heap left busy by the others.
   figures.push(...queueDepth(scale));
   figures.push(...(await endToEnd(db.url, scale)));
+  figures.push(...(await redisTransport(db.url, scale)));
   figures.push(...(await publishCost(db.url, scale)));
   figures.push(...(await memoryWhileStalled(db.url, scale)));
   figures.push(...(await fileConnector(scale)));

@@ -1,7 +1,8 @@
 // A child process for fleet tests: a worker-only app that reads a topic's
 // Redis stream and stores it, with an OpenMetrics file of its own. It prints
 // `ready` once started, `in-flight` while its store writes a batch, and at
-// the end one JSON line with its sinks' counters.
+// the end one JSON line with its sinks' counters. METAQUEUE_TEST_TOPICS and
+// METAQUEUE_TEST_BROKER (JSON) change its topics and broker options.
 import 'reflect-metadata';
 import { writeSync } from 'node:fs';
 import { Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
@@ -9,6 +10,7 @@ import { NestFactory } from '@nestjs/core';
 import {
   BrokerService,
   MetaqueueModule,
+  type BrokerOptions,
   OpenMetricsFileConnector,
   type RedisBufferOptions,
   type StoreOptions,
@@ -16,6 +18,8 @@ import {
 
 const store = JSON.parse(process.env.METAQUEUE_TEST_STORE!) as StoreOptions;
 const buffer = JSON.parse(process.env.METAQUEUE_TEST_BUFFER!) as RedisBufferOptions;
+const broker = JSON.parse(process.env.METAQUEUE_TEST_BROKER ?? '{}') as BrokerOptions;
+const topics = JSON.parse(process.env.METAQUEUE_TEST_TOPICS ?? '["load"]') as string[];
 
 @Injectable()
 class Report implements OnApplicationShutdown {
@@ -29,10 +33,10 @@ class Report implements OnApplicationShutdown {
 @Module({
   imports: [
     MetaqueueModule.forRoot({
-      topics: ['load'],
+      topics,
       store,
       buffer,
-      broker: { role: 'worker', flushIntervalMs: 50, maxBatchSize: 500 },
+      broker: { role: 'worker', flushIntervalMs: 50, maxBatchSize: 500, ...broker },
       // One name on every worker: one consumer group, each worker writing its share to its own file.
       connectors: [
         new OpenMetricsFileConnector({ name: 'file', path: process.env.METAQUEUE_TEST_FILE! }),
@@ -45,8 +49,8 @@ class WorkerModule {}
 
 const app = await NestFactory.createApplicationContext(WorkerModule, { logger: ['error'] });
 app.enableShutdownHooks();
-const broker = app.get(BrokerService);
+const brokerService = app.get(BrokerService);
 writeSync(1, 'ready\n');
 setInterval(() => {
-  if (broker.counters.sinks.store.backlog > 0) writeSync(1, 'in-flight\n');
+  if (brokerService.counters.sinks.store.backlog > 0) writeSync(1, 'in-flight\n');
 }, 10).unref();

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { RedisBufferOptions, StoreOptions } from '../../src/lib/index.js';
+import type { BrokerOptions, RedisBufferOptions, StoreOptions } from '../../src/lib/index.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -10,7 +10,13 @@ export class RedisWorkerProcess {
   private stderr = '';
   readonly exited: Promise<number | null>;
 
-  constructor(options: { store: StoreOptions; buffer: RedisBufferOptions; file: string }) {
+  constructor(options: {
+    store: StoreOptions;
+    buffer: RedisBufferOptions;
+    file: string;
+    topics?: string[];
+    broker?: BrokerOptions;
+  }) {
     this.child = spawn(
       process.execPath,
       ['--import', '@swc-node/register/esm-register', 'test/support/redis-worker-app.ts'],
@@ -21,6 +27,8 @@ export class RedisWorkerProcess {
           METAQUEUE_TEST_STORE: JSON.stringify(options.store),
           METAQUEUE_TEST_BUFFER: JSON.stringify(options.buffer),
           METAQUEUE_TEST_FILE: options.file,
+          METAQUEUE_TEST_TOPICS: JSON.stringify(options.topics ?? ['load']),
+          METAQUEUE_TEST_BROKER: JSON.stringify(options.broker ?? {}),
         },
       },
     );
