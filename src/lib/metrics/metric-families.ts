@@ -34,16 +34,16 @@ export function registerMetricFamilies(
     name: string,
     help: string,
     labelNames: readonly L[],
-    samples: () => Iterable<Sample<L>>,
+    samples: () => Iterable<Sample<L>> | Promise<Iterable<Sample<L>>>,
   ) =>
     new Gauge<L>({
       name,
       help,
       labelNames,
       registers,
-      collect() {
+      async collect() {
         this.reset();
-        for (const [labels, value] of samples()) this.set(labels, value);
+        for (const [labels, value] of await samples()) this.set(labels, value);
       },
     });
   const counter = <L extends string>(
@@ -184,7 +184,51 @@ export function registerMetricFamilies(
     },
   );
 
-  registerBufferFamilies(registers, sources);
+  const streams = sources.streams?.bind(sources);
+  if (streams) {
+    // Read from Redis at each scrape; while it is down the scrape still answers, without them.
+    const perStream =
+      <L extends string>(read: (stats: StreamStats[]) => Sample<L>[]) =>
+      () =>
+        streams().then(read, () => []);
+    gauge(
+      'metaqueue_buffer_reachable',
+      'Whether Redis, where records wait, answers: 1 or 0.',
+      [],
+      () => [[{}, sources.bufferAvailable() ? 1 : 0]],
+    );
+    gauge(
+      'metaqueue_stream_length',
+      "Entries in a topic's Redis stream.",
+      ['stream'],
+      perStream((stats) => stats.map((s): Sample<'stream'> => [{ stream: s.stream }, s.length])),
+    );
+    gauge(
+      'metaqueue_stream_pending',
+      'Entries handed to a worker and not yet acknowledged, by stream and group (sink).',
+      ['stream', 'group'],
+      perStream((stats) =>
+        stats.flatMap((s) =>
+          s.groups.map((g): Sample<'stream' | 'group'> => [
+            { stream: s.stream, group: g.group },
+            g.pending,
+          ]),
+        ),
+      ),
+    );
+    gauge(
+      'metaqueue_stream_lag',
+      'Entries no worker of the group (sink) has been handed yet, by stream and group.',
+      ['stream', 'group'],
+      perStream((stats) =>
+        stats.flatMap((s) =>
+          s.groups.flatMap((g): Sample<'stream' | 'group'>[] =>
+            g.lag === undefined ? [] : [[{ stream: s.stream, group: g.group }, g.lag]],
+          ),
+        ),
+      ),
+    );
+  }
 
   return new Histogram({
     name: 'metaqueue_flush_duration_seconds',
@@ -192,68 +236,4 @@ export function registerMetricFamilies(
     buckets: flushBuckets,
     registers,
   });
-}
-
-/** The shared buffer's families, read from Redis at each scrape; none with the memory buffer. */
-function registerBufferFamilies(
-  registers: Registry<RegistryContentType>[],
-  sources: MetricSources,
-) {
-  const streams = sources.streams?.bind(sources);
-  if (!streams) return;
-  const streamGauge = <L extends string>(
-    name: string,
-    help: string,
-    labelNames: readonly L[],
-    samples: (stats: StreamStats[]) => Iterable<Sample<L>>,
-  ) =>
-    new Gauge<L>({
-      name,
-      help,
-      labelNames,
-      registers,
-      async collect() {
-        this.reset();
-        // Redis may be down: the scrape still answers, reachable says 0.
-        const stats = await streams().catch(() => undefined);
-        for (const [labels, value] of stats ? samples(stats) : []) this.set(labels, value);
-      },
-    });
-  new Gauge({
-    name: 'metaqueue_buffer_reachable',
-    help: 'Whether Redis, where records wait, answers: 1 or 0.',
-    registers,
-    collect() {
-      this.set(sources.bufferAvailable() ? 1 : 0);
-    },
-  });
-  streamGauge(
-    'metaqueue_stream_length',
-    "Entries in a topic's Redis stream.",
-    ['stream'],
-    (stats) => stats.map((s): Sample<'stream'> => [{ stream: s.stream }, s.length]),
-  );
-  streamGauge(
-    'metaqueue_stream_pending',
-    'Entries handed to a worker and not yet acknowledged, by stream and group (sink).',
-    ['stream', 'group'],
-    (stats) =>
-      stats.flatMap((s) =>
-        s.groups.map((g): Sample<'stream' | 'group'> => [
-          { stream: s.stream, group: g.group },
-          g.pending,
-        ]),
-      ),
-  );
-  streamGauge(
-    'metaqueue_stream_lag',
-    'Entries no worker of the group (sink) has been handed yet, by stream and group.',
-    ['stream', 'group'],
-    (stats) =>
-      stats.flatMap((s) =>
-        s.groups.flatMap((g): Sample<'stream' | 'group'>[] =>
-          g.lag === undefined ? [] : [[{ stream: s.stream, group: g.group }, g.lag]],
-        ),
-      ),
-  );
 }

@@ -244,6 +244,14 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
       const claimed = await this.claim(count);
       if (claimed) return claimed;
     }
+    return this.batchOf(await this.readEveryGroup(count, () => '>'));
+  }
+
+  /** One XREADGROUP per group, from `from(group, stream)`, in one transaction: the groups stay in step. */
+  private async readEveryGroup(
+    count: number,
+    from: (group: string, stream: string) => string,
+  ): Promise<GroupRead> {
     const reads = this.client.multi();
     for (const group of this.sinks) {
       reads.xreadgroup(
@@ -254,12 +262,12 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
         count,
         'STREAMS',
         ...this.streams,
-        ...this.streams.map(() => '>'),
+        ...this.streams.map((stream) => from(group, stream)),
       );
     }
     const replies = (await reads.exec()) ?? [];
     for (const [error] of replies) if (error) throw error;
-    return this.batchOf(this.sinks.flatMap((group, i) => groupRead(group, replies[i]?.[1])));
+    return this.sinks.flatMap((group, i) => groupRead(group, replies[i]?.[1]));
   }
 
   /**
@@ -284,25 +292,9 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
 
   private async readOwnPendingPage(count: number): Promise<GroupRead> {
     const cursors = this.recovery!;
-    const pipeline = this.client.pipeline();
-    for (const group of this.sinks) {
-      const from = cursors.get(group)!;
-      pipeline.xreadgroup(
-        'GROUP',
-        group,
-        this.options.consumer,
-        'COUNT',
-        count,
-        'STREAMS',
-        ...this.streams,
-        ...this.streams.map((s) => from.get(s)!),
-      );
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    for (const [error] of replies) if (error) throw error;
-    const read = this.sinks
-      .flatMap((group, i) => groupRead(group, replies[i]?.[1]))
-      .filter(({ entries }) => entries.length > 0);
+    const read = (
+      await this.readEveryGroup(count, (group, stream) => cursors.get(group)!.get(stream)!)
+    ).filter(({ entries }) => entries.length > 0);
     for (const { group, stream, entries } of read) {
       cursors.get(group)!.set(stream, entries[entries.length - 1][0]);
       const mine = this.handedOut.get(group)!;
