@@ -63,7 +63,6 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
   private unacknowledged: { sink: string; stream: string; ids: string[] }[] = [];
   private readonly tasks = new Set<Promise<unknown>>();
   private trimDue = false;
-  private lag = 0;
   private appendedSinceWatch = 0;
   private watcher?: { threshold: number; listener: () => void };
   private unreachable = false;
@@ -98,9 +97,13 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
     return !this.unreachable;
   }
 
-  /** Publishes not yet sent, and entries no consumer of the first sink's group has read yet. */
+  /**
+   * Publishes not yet appended. Entries waiting in Redis are not this
+   * process's to lose (another worker, or the next start, reads them):
+   * `/metrics` shows them as each group's lag.
+   */
   get waiting(): number {
-    return this.outboxes.reduce((n, o) => n + o.size, 0) + this.lag;
+    return this.outboxes.reduce((n, o) => n + o.size, 0);
   }
 
   get inFlight(): number {
@@ -123,7 +126,6 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
   }
 
   reader(maxBatchSize: number): BatchReader {
-    this.track(this.refreshLag());
     let done = false;
     return {
       next: async () => {
@@ -421,16 +423,6 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
     const pipeline = streamPipeline(this.client);
     for (const stream of this.streams) pipeline.metaqueueTrim(stream);
     await pipeline.exec();
-  }
-
-  private async refreshLag(): Promise<void> {
-    if (!this.publisher.connected || this.sinks.length === 0) return;
-    const stats = await this.stats().catch(() => undefined);
-    if (!stats) return;
-    this.lag = stats.reduce(
-      (n, s) => n + (s.groups.find((g) => g.group === this.sinks[0])?.lag ?? 0),
-      0,
-    );
   }
 
   private onAppended(records: number): void {
