@@ -27,7 +27,7 @@ end
  * KEYS: the stream, a once-key for this batch. ARGV: maxLen, the overflow
  * policy, then one value per record. Appends the first records that fit
  * under maxLen; with drop-oldest, first deletes as many entries as needed
- * from those no group has been handed yet, and appends the last records. Returns { ids appended, values deleted }. A
+ * from those no group has been handed yet, and appends the last records. Returns { how many it appended, values deleted }. A
  * batch sent again (its reply was lost) returns the first answer: appending
  * is exactly once.
  */
@@ -54,11 +54,11 @@ end
 local fit = math.min(n, math.max(room, 0))
 -- Dropping the oldest keeps the newest of the batch too.
 local first = ARGV[2] == 'drop-oldest' and n - fit + 1 or 1
-local ids = {}
 for i = first, first + fit - 1 do
-  ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', '${ENTRY_FIELD}', ARGV[i + 2])
+  redis.call('XADD', KEYS[1], '*', '${ENTRY_FIELD}', ARGV[i + 2])
 end
-local answer = { ids, evicted }
+local answer = { fit, evicted }
+-- Kept 10 minutes: small (a count, and values only when drop-oldest deleted some).
 redis.call('SET', KEYS[2], cjson.encode(answer), 'PX', 600000)
 return answer
 `;

@@ -112,7 +112,7 @@ export class StreamPublisher {
         this.unanswered.push(append);
         return;
       }
-      waitForRoom = this.settle(append, reply as [string[], string[]]) || waitForRoom;
+      waitForRoom = this.settle(append, reply as [number, string[]]) || waitForRoom;
     });
     if (this.unanswered.length > 0 || waitForRoom) {
       clearTimeout(this.retryTimer);
@@ -121,8 +121,7 @@ export class StreamPublisher {
   }
 
   /** Settles an append's publishes from Redis's answer; true if some wait for room. */
-  private settle({ outbox, entries }: Append, [ids, evicted]: [string[], string[]]): boolean {
-    const appended = ids.length;
+  private settle({ outbox, entries }: Append, [appended, evicted]: [number, string[]]): boolean {
     if (appended > 0) this.onAppended(appended);
     if (outbox.overflow === 'drop-oldest' && appended > 0) {
       this.settleDroppingOldest(entries, appended, evicted);
