@@ -49,7 +49,7 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
       engines: () => engines.getAll(),
       broker: () => broker.counters,
       copyFallbacks: () => store?.copyFallbacks,
-      streams: source.stats && (() => source.stats!()),
+      streams: source.streamStats && (() => source.streamStats!()),
       bufferAvailable: () => source.available,
     };
     this.flushDurations = [this.registry, this.openMetricsRegistry].map((registry) =>

@@ -42,5 +42,5 @@ export interface RecordSource {
   /** `false` while the place records wait in (Redis) cannot be reached; unset for memory. */
   readonly available?: boolean;
   /** Each stream's length, and each group's pending entries and lag (Redis only), for `/metrics`. */
-  stats?(): Promise<StreamStats[]>;
+  streamStats?(): Promise<StreamStats[]>;
 }

@@ -153,7 +153,7 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
   }
 
   /** Stream lengths, and each group's pending entries and lag: for `/metrics`. */
-  async stats(): Promise<StreamStats[]> {
+  async streamStats(): Promise<StreamStats[]> {
     // Queued until Redis returns, a scrape would hang with it.
     if (!this.publisher.connected)
       throw new Error(logMessages.redisUnreachable(this.target, 'not connected'));
