@@ -13,6 +13,7 @@ import { memoryWhileStalled } from './memory.bench.js';
 import { publishCost } from './publish.bench.js';
 import { queueDepth } from './queue-depth.bench.js';
 import { rssFigures } from './rss.bench.js';
+import { redisTransport } from './redis.bench.js';
 import { shutdownTime } from './shutdown.bench.js';
 import { startupFigures } from './startup.bench.js';
 import { writeResults, type Figure } from './report.js';
@@ -42,6 +43,7 @@ try {
   if (wanted('rss')) figures.push(...(await rssFigures(db.url, scale, runs)));
   if (wanted('shutdown')) figures.push(...(await shutdownTime(db.url, scale, runs)));
   if (wanted('disk-buffer')) figures.push(...(await diskBuffer(db.url, scale)));
+  if (wanted('redis')) figures.push(...(await redisTransport(db.url, scale)));
 } finally {
   await db.drop();
 }

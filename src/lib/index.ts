@@ -49,13 +49,14 @@ export type { TaskRunData } from './tasks/task-run.interface.js';
 export type { TaskArgs, TaskRef, TaskResults } from './tasks/meta-task.interface.js';
 
 export { BrokerService } from './broker/broker.service.js';
-export type { BrokerOptions } from './broker/broker-options.interface.js';
+export type { BrokerOptions, BrokerRole } from './broker/broker-options.interface.js';
 export type { BrokerStats, BufferStats, SinkStats } from './broker/broker-stats.interface.js';
 export type {
   BufferOptions,
   BufferSync,
   DiskBufferOptions,
   MemoryBufferOptions,
+  RedisBufferOptions,
 } from './broker/source/buffer-options.interface.js';
 export { STORE_SINK } from './broker/broker.constants.js';
 
@@ -76,6 +77,7 @@ export { metaqueueEntities, metaqueueMigrations } from './store/store-schema.js'
 export type { AppDataSourceStoreOptions } from './store/app-data-source/app-store-options.interface.js';
 
 export {
+  BufferUnavailableError,
   DataTypeError,
   EngineClosedError,
   FlushTimeoutError,

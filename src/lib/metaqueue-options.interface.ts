@@ -36,7 +36,7 @@ export interface MetaqueueModuleOptions {
   store?: StoreOptions | AppDataSourceStoreOptions | false;
   /** When and how records are flushed. */
   broker?: BrokerOptions;
-  /** Where accepted records wait for the sinks: `{ type: 'memory' }` (default) or a disk log. */
+  /** Where accepted records wait for the sinks: in memory (default), a log on disk, or Redis streams a fleet shares. */
   buffer?: BufferOptions;
   /** Where else every stored record goes, e.g. `new OpenMetricsFileConnector({ path })`. */
   connectors?: ConnectorRegistration[];

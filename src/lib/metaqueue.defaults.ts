@@ -25,9 +25,15 @@ export const defaults = {
     retryInitialDelayMs: 100,
     retryMaxDelayMs: 5_000,
     maxConnectorBacklog: 100_000,
+    role: 'both',
   } satisfies Required<BrokerOptions>,
   schedule: {
     shutdownTimeoutMs: 10_000,
+  },
+  redisBuffer: {
+    url: 'redis://127.0.0.1:6379',
+    streamPrefix: 'metaqueue:',
+    claimIdleMs: 30_000,
   },
   health: {
     failingForMs: 60_000,

@@ -28,6 +28,10 @@ export const errorMessages = {
     'The store url is not a valid URL (it is not shown: it may hold a password). Percent-encode reserved characters in the user name and password, e.g. # as %23 and @ as %40.',
   pgliteInMemoryWithDataDir: () =>
     'store.pglite has both inMemory: true and a dataDir: keep dataDir to keep the records on disk, or inMemory alone.',
+  invalidRedisUrl: () =>
+    "The Redis buffer's url is not a redis:// or rediss:// URL (it is not shown: it may hold a password).",
+  roleNeedsSharedBuffer: (role: string) =>
+    `broker.role '${role}' needs a buffer the fleet shares: set buffer: { type: 'redis', url }.`,
   invalidConnector: (registration: string) =>
     `Invalid connector ${registration}: give a class, an object with write(records), or { useFactory }.`,
   reservedSinkName: (name: string) =>
@@ -64,6 +68,8 @@ export const errorMessages = {
     `Queue of topic '${topic}' is full (capacity ${capacity}): raise bufferSize, or choose another overflow policy.`,
   publishTimeout: (topic: string, timeoutMs: number) =>
     `Queue of topic '${topic}' stayed full for ${timeoutMs} ms: the record was not published.`,
+  bufferUnavailable: (topic: string) =>
+    `Cannot publish to topic '${topic}': Redis cannot be reached, and the overflow policy is 'error'. Use 'block' (with blockTimeoutMs) to wait for it.`,
   engineClosed: (topic: string) =>
     `Cannot publish to topic '${topic}': the application is shutting down and its engines are closed.`,
 
@@ -177,17 +183,23 @@ export const logMessages = {
   bufferWriteFailed: (path: string, reason: string) =>
     `Cannot write to the disk buffer ${path}: ${reason}. Publishes wait (the queues fill, then their overflow policies act); retrying.`,
   bufferWriteRecovered: (path: string) => `Disk buffer ${path}: writing again.`,
+  redisUnreachable: (target: string, reason: string) =>
+    `Redis at ${target} cannot be reached: ${reason}. Publishes apply their overflow policy until it returns.`,
+  redisReachable: (target: string) => `Redis at ${target} is reachable; records flow again.`,
+  redisAckFailed: (sink: string, entries: number, reason: string) =>
+    `Could not acknowledge ${entries} entries of sink ${sink} to Redis: ${reason}. Retrying; until then they may be delivered again, once.`,
 } as const;
 
 /** Texts of HTTP responses: health, and 400s of the metadata query. */
 export const httpMessages = {
-  unhealthy: (failures: Record<string, string>, fullQueues: string[]) =>
+  unhealthy: (failures: Record<string, string>, fullQueues: string[], bufferUnreachable = false) =>
     [
       Object.keys(failures).length > 0 &&
         `failing to write: ${Object.entries(failures)
           .map(([sink, reason]) => `${sink} (${reason})`)
           .join(', ')}`,
       fullQueues.length > 0 && `queues full: ${fullQueues.join(', ')}`,
+      bufferUnreachable && 'Redis (the buffer) cannot be reached',
     ]
       .filter(Boolean)
       .join('; '),

@@ -74,8 +74,12 @@ export class FaultWorld {
     if (options.user) url.username = options.user;
     const app = await bootMetaqueue({
       topics: options.topics,
-      store: { ...options.store, url: url.toString() },
-      connectors: [options.wrapFile ? options.wrapFile(file) : file],
+      store:
+        options.broker?.role === 'publisher' ? false : { ...options.store, url: url.toString() },
+      connectors:
+        options.broker?.role === 'publisher'
+          ? []
+          : [options.wrapFile ? options.wrapFile(file) : file],
       broker: { retryInitialDelayMs: 10, retryMaxDelayMs: 250, ...options.broker },
       buffer: options.buffer,
     });

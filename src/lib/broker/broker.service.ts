@@ -92,6 +92,8 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.loop.running || this.shutdown) return;
+    // A publisher hands its records to the workers through the shared buffer.
+    if (this.options.role === 'publisher') return;
     this.connectors = this.connectorRegistry
       .getAll()
       .map(({ name, connector }) => this.connectorChannel(name, connector));
@@ -182,7 +184,13 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       const batch = await reader.next();
       if (!batch) break;
       records += batch.records.length;
-      const delivery = { batch, records: batch.records.slice(batch.had?.get(STORE_SINK) ?? 0) };
+      // A durable source says what each sink already has: the disk log by count, Redis by record.
+      const delivery = {
+        batch,
+        records: batch.forSink
+          ? recordsFor(batch, STORE_SINK)
+          : batch.records.slice(batch.had?.get(STORE_SINK) ?? 0),
+      };
       if (this.store) this.store.push(delivery);
       else this.stored(delivery, batch.records);
     }
@@ -193,10 +201,15 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /** The store has a batch (or there is no store): acknowledge it, and pass it on. */
-  private stored({ batch }: Delivery, taken: readonly MetadataRecord[]): void {
+  private stored({ batch, records }: Delivery, taken: readonly MetadataRecord[]): void {
     if (this.store) this.source.acknowledge(STORE_SINK, batch);
     for (const connector of this.connectors) {
-      connector.push({ batch, records: owed(batch, connector.name, taken) });
+      connector.push({
+        batch,
+        records: batch.forSink
+          ? recordsFor(batch, connector.name, records, taken)
+          : owed(batch, connector.name, taken),
+      });
     }
     this.lastFlushAt = new Date();
   }
@@ -238,4 +251,21 @@ function owed(batch: SourceBatch, sink: string, taken: readonly MetadataRecord[]
   if (had <= storeHad) return [...batch.records.slice(had, storeHad), ...taken];
   const skip = new Set(batch.records.slice(0, had));
   return taken.filter((record) => !skip.has(record));
+}
+
+/**
+ * The records of a batch that `sink` gets: all of them, or its own share
+ * when the source says (`forSink`), less what the store dead-lettered.
+ */
+function recordsFor(
+  batch: SourceBatch,
+  sink: string,
+  storeHad?: readonly MetadataRecord[],
+  storeTook?: readonly MetadataRecord[],
+): readonly MetadataRecord[] {
+  const records = batch.forSink?.get(sink) ?? batch.records;
+  if (!storeHad || !storeTook || storeTook.length === storeHad.length) return records;
+  const took = new Set(storeTook);
+  const refused = new Set(storeHad.filter((r) => !took.has(r)));
+  return records.filter((r) => !refused.has(r));
 }

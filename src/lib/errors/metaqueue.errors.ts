@@ -92,6 +92,13 @@ export class PublishTimeoutError extends PublishError {
   }
 }
 
+/** Redis, where the records wait, cannot be reached, and the overflow policy is `error`. */
+export class BufferUnavailableError extends PublishError {
+  constructor(topic: string) {
+    super(topic, errorMessages.bufferUnavailable(topic));
+  }
+}
+
 /** A publish after the application began to shut down. */
 export class EngineClosedError extends PublishError {
   constructor(topic: string) {

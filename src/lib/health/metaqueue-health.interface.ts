@@ -19,4 +19,6 @@ export interface MetaqueueHealth {
   failures?: Record<string, string>;
   /** Topics whose queue has been full longer than `fullForMs`. */
   fullQueues?: string[];
+  /** Set while Redis, where records wait, cannot be reached. */
+  bufferUnreachable?: boolean;
 }

@@ -12,7 +12,9 @@ import {
 } from 'prom-client';
 import { BrokerService } from '../broker/broker.service.js';
 import type { FlushObservation } from '../broker/flush-observation.interface.js';
+import type { RecordSource } from '../broker/source/record-source.interface.js';
 import { EngineRegistry } from '../engine/engine.registry.js';
+import { RECORD_SOURCE } from '../metaqueue.tokens.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { MetaTaskScheduler } from '../tasks/meta-task.scheduler.js';
 import { registerMetricFamilies } from './metric-families.js';
@@ -43,12 +45,15 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
     private readonly broker: BrokerService,
     @Inject(MetadataStore) store: MetadataStore | null,
     scheduler: MetaTaskScheduler,
+    @Inject(RECORD_SOURCE) source: RecordSource,
   ) {
     const sources = {
       engines: () => engines.getAll(),
       broker: () => broker.counters,
       store: () => store ?? undefined,
       scheduledTasks: () => scheduler.counters,
+      streams: source.streamStats && (() => source.streamStats!()),
+      bufferAvailable: () => source.available,
     };
     this.flushDurations = [this.registry, this.openMetricsRegistry].map((registry) =>
       registerMetricFamilies(registry, sources),

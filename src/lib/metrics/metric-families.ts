@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
 import type { BrokerStats, BufferStats, SinkStats } from '../broker/broker-stats.interface.js';
+import type { StreamStats } from '../broker/source/redis/stream-stats.interface.js';
 import type { MetadataEngine } from '../engine/metadata-engine.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { ScheduledTaskCounters } from '../tasks/meta-task.interface.js';
@@ -13,6 +14,10 @@ export interface MetricSources {
   store(): Pick<MetadataStore, 'copyFallbacks' | 'statementTimeouts'> | undefined;
   /** Runs and skipped ticks of the scheduled tasks, by task. */
   scheduledTasks(): Record<string, ScheduledTaskCounters>;
+  /** The shared buffer's streams (Redis); absent with the memory buffer. */
+  streams?(): Promise<StreamStats[]>;
+  /** Whether the shared buffer answers; absent with the memory buffer. */
+  bufferAvailable(): boolean | undefined;
 }
 
 type Sample<L extends string> = readonly [labels: Record<L, string>, value: number];
@@ -32,16 +37,16 @@ export function registerMetricFamilies(
     name: string,
     help: string,
     labelNames: readonly L[],
-    samples: () => Iterable<Sample<L>>,
+    samples: () => Iterable<Sample<L>> | Promise<Iterable<Sample<L>>>,
   ) =>
     new Gauge<L>({
       name,
       help,
       labelNames,
       registers,
-      collect() {
+      async collect() {
         this.reset();
-        for (const [labels, value] of samples()) this.set(labels, value);
+        for (const [labels, value] of await samples()) this.set(labels, value);
       },
     });
   const counter = <L extends string>(
@@ -233,6 +238,52 @@ export function registerMetricFamilies(
       return at ? [[{}, at.getTime() / 1000]] : [];
     },
   );
+
+  const streams = sources.streams?.bind(sources);
+  if (streams) {
+    // Read from Redis at each scrape; while it is down the scrape still answers, without them.
+    const perStream =
+      <L extends string>(read: (stats: StreamStats[]) => Sample<L>[]) =>
+      () =>
+        streams().then(read, () => []);
+    gauge(
+      'metaqueue_buffer_reachable',
+      'Whether Redis, where records wait, answers: 1 or 0.',
+      [],
+      () => [[{}, sources.bufferAvailable() ? 1 : 0]],
+    );
+    gauge(
+      'metaqueue_stream_length',
+      "Entries in a topic's Redis stream.",
+      ['stream'],
+      perStream((stats) => stats.map((s): Sample<'stream'> => [{ stream: s.stream }, s.length])),
+    );
+    gauge(
+      'metaqueue_stream_pending',
+      'Entries handed to a worker and not yet acknowledged, by stream and group (sink).',
+      ['stream', 'group'],
+      perStream((stats) =>
+        stats.flatMap((s) =>
+          s.groups.map((g): Sample<'stream' | 'group'> => [
+            { stream: s.stream, group: g.group },
+            g.pending,
+          ]),
+        ),
+      ),
+    );
+    gauge(
+      'metaqueue_stream_lag',
+      'Entries no worker of the group (sink) has been handed yet, by stream and group.',
+      ['stream', 'group'],
+      perStream((stats) =>
+        stats.flatMap((s) =>
+          s.groups.flatMap((g): Sample<'stream' | 'group'>[] =>
+            g.lag === undefined ? [] : [[{ stream: s.stream, group: g.group }, g.lag]],
+          ),
+        ),
+      ),
+    );
+  }
 
   return new Histogram({
     name: 'metaqueue_flush_duration_seconds',

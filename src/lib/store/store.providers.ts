@@ -7,13 +7,14 @@ import { MetadataStore } from './metadata-store.js';
 
 /**
  * The store, opened at startup: in the application's DataSource if the options
- * give one, else in its own; `null` when the options say `store: false`.
+ * give one, else in its own; `null` with `store: false`, and in a
+ * publisher-only app (it stores nothing).
  */
 export const metadataStoreProvider: FactoryProvider<MetadataStore | null> = {
   provide: MetadataStore,
   useFactory: (options: MetaqueueModuleOptions, appDataSource?: DataSource) => {
     const store = options.store ?? {};
-    if (store === false) return null;
+    if (store === false || options.broker?.role === 'publisher') return null;
     if ('dataSource' in store) return openAppStore(store.dataSource);
     if ('typeormDataSource' in store) return openAppStore(appDataSource);
     return MetadataStore.open(store);

@@ -72,7 +72,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     this.maxFileBytes = options.maxFileBytes ?? defaults.openMetricsFile.maxFileBytes;
     this.fsync = options.fsync ?? defaults.openMetricsFile.fsync;
     assertOption(owner, 'maxFileBytes', this.maxFileBytes, optionRules.positiveInteger);
-    this.name = `OpenMetricsFileConnector(${options.path})`;
+    this.name = options.name ?? `OpenMetricsFileConnector(${options.path})`;
   }
 
   /** Checks the path is writable, keeps what an earlier run left, and starts a spool. */
