@@ -154,7 +154,7 @@ describe(`the board's HTTP endpoints, store on ${backend}`, () => {
     expect(await json<{ data: unknown }>(`/api/records/${row.id}`)).toMatchObject({ data: big });
   });
 
-  it('charts a name over time: buckets per location with count, min, avg and max', async () => {
+  it('charts a name over time: buckets per location with count, min, avg, max, p50 and p95', async () => {
     // 20,000 rows over one day, 10 an hour... every 4.32 s, values from the row number.
     await board.app.get(MetadataStore).dataSource.query(
       `INSERT INTO metadata (id, topic, name, location, context, data, published_at)
@@ -172,7 +172,7 @@ describe(`the board's HTTP endpoints, store on ${backend}`, () => {
     // Each bucket's figures, computed here from the row numbers it holds.
     const from = Date.parse(series.from!);
     for (const [index, line] of series.lines.entries()) {
-      for (const [t, count, min, avg, max] of line.points) {
+      for (const [t, count, min, avg, max, p50, p95] of line.points) {
         const rows = Array.from({ length: 20_000 }, (_, i) => i).filter(
           (i) =>
             i % 3 === index &&
@@ -187,6 +187,8 @@ describe(`the board's HTTP endpoints, store on ${backend}`, () => {
           Math.max(...values),
         ]);
         expect(avg).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 6);
+        expect(p50).toBeCloseTo(percentileCont(values, 0.5), 6);
+        expect(p95).toBeCloseTo(percentileCont(values, 0.95), 6);
       }
     }
 
@@ -201,6 +203,41 @@ describe(`the board's HTTP endpoints, store on ${backend}`, () => {
       return i % 3 === 1 && ms >= 10 * 3_600_000 && ms < 11 * 3_600_000;
     }).length;
     expect(hour.lines[0].points.reduce((n, p) => n + p[1], 0)).toBe(inHour);
+  });
+
+  it("charts task runs: each task's durations (median, p95) and its failures over time", async () => {
+    // Rows shaped as the run recorder writes them (task-runs.spec checks that it does).
+    await board.app.get(MetadataStore).dataSource.query(
+      `INSERT INTO metadata (id, topic, name, location, context, data, published_at)
+       SELECT gen_random_uuid(), 'metaqueue_task_runs', 'metaqueue_task_run',
+         CASE WHEN i % 2 = 0 THEN 'ImportTask' ELSE 'ReportTask' END, gen_random_uuid()::text,
+         jsonb_build_object('status', CASE WHEN i % 10 = 3 THEN 'failed' ELSE 'succeeded' END,
+                            'durationSeconds', (i % 50) / 10.0),
+         '2026-02-01T00:00:00Z'::timestamptz + (i * interval '1 minute')
+       FROM generate_series(0, 199) AS i`,
+    );
+    const runs = await json<BoardSeries>('/api/series?name=metaqueue_task_run');
+    expect(runs.field).toBe('durationSeconds');
+    expect(runs.lines.map((l) => l.location)).toEqual(['ImportTask', 'ReportTask']);
+    const from = Date.parse('2026-02-01T00:00:00Z');
+    for (const [index, line] of runs.lines.entries()) {
+      for (const [t, count, , , , p50, p95] of line.points) {
+        const durations = Array.from({ length: 200 }, (_, i) => i)
+          .filter(
+            (i) =>
+              i % 2 === index && from + i * 60_000 >= t && from + i * 60_000 < t + runs.bucketMs,
+          )
+          .map((i) => (i % 50) / 10);
+        expect(count).toBe(durations.length);
+        expect(p50).toBeCloseTo(percentileCont(durations, 0.5), 6);
+        expect(p95).toBeCloseTo(percentileCont(durations, 0.95), 6);
+      }
+    }
+    const failed = await json<BoardSeries>(
+      `/api/series?name=metaqueue_task_run&data=${encodeURIComponent('{"status":"failed"}')}`,
+    );
+    const failures = failed.lines.flatMap((l) => l.points).reduce((n, p) => n + p[1], 0);
+    expect(failures).toBe(20);
   });
 
   it('keeps a chart of many locations to 1000 points, and says it left some off', async () => {
@@ -317,3 +354,12 @@ describe('MetaqueueBoardModule options', () => {
     }
   });
 });
+
+/** The `q` quantile of `values`, interpolated between neighbours as PostgreSQL's percentile_cont. */
+function percentileCont(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = q * (sorted.length - 1);
+  const below = Math.floor(at);
+  const above = Math.ceil(at);
+  return sorted[below] + (sorted[above] - sorted[below]) * (at - below);
+}

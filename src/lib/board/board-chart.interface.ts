@@ -14,8 +14,11 @@ export interface BoardSeriesQuery {
   field?: string;
 }
 
-/** One bucket: `[start (ms since the epoch), count, min, avg, max]`. */
-export type BoardPoint = [number, number, number, number, number];
+/**
+ * One bucket: `[start (ms since the epoch), count, min, avg, max, p50, p95]`,
+ * the percentiles interpolated as `percentile_cont` does.
+ */
+export type BoardPoint = [number, number, number, number, number, number, number];
 
 /** What GET <path>/api/series returns: one line per location. */
 export interface BoardSeries {

@@ -13,11 +13,13 @@ interface BucketRow {
   min: number;
   avg: number;
   max: number;
+  p50: number;
+  p95: number;
 }
 
 /**
  * The chart's data, aggregated by PostgreSQL into time buckets (`date_bin`)
- * with count, min, avg and max per location, so a chart over millions of
+ * with count, min, avg, max, median and 95th percentile per location, so a chart over millions of
  * records is at most `maxPoints` points.
  */
 @Injectable()
@@ -82,7 +84,9 @@ export class BoardChartService {
       `SELECT "location",
         (extract(epoch FROM date_bin(${param(`${bucketMs} milliseconds`, 'interval')}, "published_at", ${param(span.from, 'timestamptz')})) * 1000)::float8 AS "t",
         count(*)::int AS "count", min(${value}::float8) AS "min",
-        avg(${value}::float8) AS "avg", max(${value}::float8) AS "max"
+        avg(${value}::float8) AS "avg", max(${value}::float8) AS "max",
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY ${value}::float8) AS "p50",
+        percentile_cont(0.95) WITHIN GROUP (ORDER BY ${value}::float8) AS "p95"
       FROM "metadata"
       ${whereClause(where)}
       GROUP BY 1, 2
@@ -93,7 +97,9 @@ export class BoardChartService {
     const lines = new Map<string, BoardPoint[]>();
     for (const row of rows.slice(0, boardLimits.maxPoints)) {
       const points = lines.get(row.location) ?? [];
-      points.push([row.t, row.count, row.min, row.avg, row.max].map(Number) as BoardPoint);
+      points.push(
+        [row.t, row.count, row.min, row.avg, row.max, row.p50, row.p95].map(Number) as BoardPoint,
+      );
       lines.set(row.location, points);
     }
     return {
