@@ -164,17 +164,20 @@ export class LogWriter implements RecordJournal {
   }
 
   /**
-   * Takes from the queues what the log has room for, up to a segment's worth;
-   * a record past the room waits in `pending`, and the queues fill behind it.
+   * Takes from the queues what the log has room for, up to a segment's worth.
+   * A record that does not fit stays in its queue, so the queues fill and the
+   * overflow policies act on it as on any other.
    */
   private take(): void {
     // While writes fail, only the batch that failed is held: the queues take the rest.
     if (this.retryMs > 0) return;
     const room = Math.min(this.room(), this.options.segmentBytes);
     for (const engine of this.engines.getAll()) {
-      while (engine.size > 0 && this.pending.bytes < room) {
-        const [record] = engine.take(1);
+      for (let record = engine.peek(); record; record = engine.peek()) {
         const frame = encodeFrame(record);
+        const first = this.pending.records.length === 0;
+        if (this.pending.bytes + frame.length > room && !(first && this.drained())) return;
+        engine.take(1);
         this.pending.records.push(record);
         this.pending.frames.push(frame);
         this.pending.bytes += frame.length;
