@@ -40,6 +40,7 @@ export class LogWriter implements RecordJournal {
   private retryMs = 0;
   private retryTimer?: NodeJS.Timeout;
   private syncTimer?: NodeJS.Timeout;
+  private syncing?: Promise<void>;
   private closed = false;
 
   constructor(
@@ -108,9 +109,12 @@ export class LogWriter implements RecordJournal {
     await this.flush();
     this.closed = true;
     for (const record of [...this.waiters.keys()]) this.settle(record, 'closed');
+    await this.syncing;
     if (this.options.sync !== 'none') await this.syncNow();
-    await this.file?.close();
+    // Unset first: a write scheduled before close() then finds no file, not a closed one.
+    const file = this.file;
     this.file = undefined;
+    await file?.close();
   }
 
   /** One write per tick, however many publishes it holds: group commit. */
@@ -238,13 +242,14 @@ export class LogWriter implements RecordJournal {
     this.retryTimer.unref();
   }
 
-  private async syncNow(): Promise<void> {
-    if (!this.dirty || !this.file) return;
+  private syncNow(): Promise<void> {
+    if (!this.dirty || !this.file) return Promise.resolve();
     this.dirty = false;
-    await this.file.datasync().catch((error: unknown) => {
+    this.syncing = this.file.datasync().catch((error: unknown) => {
       this.dirty = true;
       this.logger.error(logMessages.bufferWriteFailed(this.dir.path, describeError(error)));
     });
+    return this.syncing;
   }
 
   private settle(record: MetadataRecord, outcome: JournalOutcome): void {
