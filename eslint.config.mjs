@@ -13,6 +13,7 @@ export default tseslint.config(
       'eslint.config.mjs',
       'jest.config.js',
       'jest.faults.config.js',
+      'test/support/skip-reporter.cjs',
       'test/fixtures/',
       'test/readme/harnesses/',
       'test/readme/.generated/',
@@ -33,6 +34,16 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/unbound-method': 'off',
       '@typescript-eslint/no-unsafe-function-type': 'off',
+    },
+  },
+  {
+    // The board's page script runs in the browser, as plain JavaScript.
+    files: ['src/lib/board/assets/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { ...globals.browser, uPlot: 'readonly' },
+      sourceType: 'script',
     },
   },
   {

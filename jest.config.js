@@ -16,4 +16,6 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
   testTimeout: 30_000,
+  // The default summary counts skipped tests; this one also says why.
+  reporters: ['default', '<rootDir>/test/support/skip-reporter.cjs'],
 };

@@ -1,3 +1,4 @@
+import { PGlite } from '@electric-sql/pglite';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
@@ -18,10 +19,13 @@ import {
   OpenMetricsFileConnector,
   TaskRunner,
   type BufferOptions,
+  type StoreOptions,
 } from '../src/lib/index.js';
-import { figure, type Figure } from './report.js';
+import { copyMetadata, copyMetadataFromBlob } from '../src/lib/store/copy-rows.js';
+import { figure, fmt, interleave, type Figure } from './report.js';
 
 const topics = Array.from({ length: 8 }, (_, i) => `topic_${i}`);
+const perTask = 500;
 
 @MetaTask()
 class PublishTask {
@@ -41,35 +45,17 @@ class PublishTask {
 }
 
 /**
- * 1,000 concurrent tasks publish records over 8 topics; the time until all are
- * in PostgreSQL and the app has closed, its OpenMetrics file complete.
- * Baselines: the best raw COPY of the same rows, built before the clock starts
- * (the limit), and TypeORM save() in chunks (what users write by hand).
+ * Rows/s of one app run: `tasks` concurrent tasks publish 500 records each
+ * over 8 topics, until all are stored and the app has closed (its OpenMetrics
+ * file complete, if it has one). The table is emptied before the clock starts;
+ * counting the rows afterwards is off the clock.
  */
-export async function endToEnd(url: string, scale: number): Promise<Figure[]> {
-  const { rate: ours, total } = await endToEndRate(url, scale);
-  const copy = await copyRowsPerSecond(url, total);
-  const save = await saveRowsPerSecond(url, Math.min(total, 50_000));
-  return [
-    figure('end to end vs raw COPY', ours, 'rows/s', copy, { atLeast: 0.8 }),
-    figure('end to end vs TypeORM save()', ours, 'rows/s', save, { atLeast: 8 }),
-  ];
-}
-
-/**
- * Rows/s of the end-to-end workload, from publish until the app has closed,
- * with the memory buffer or `buffer`; the table is emptied first.
- */
-export async function endToEndRate(
-  url: string,
-  scale: number,
+async function endToEnd(
+  store: StoreOptions,
+  tasks: number,
+  file: string | undefined,
   buffer?: BufferOptions,
-): Promise<{ rate: number; total: number }> {
-  const tasks = Math.max(8, Math.round(1_000 * scale));
-  const perTask = 500;
-  const total = tasks * perTask;
-  const dir = mkdtempSync(join(tmpdir(), 'metaqueue-bench-'));
-
+) {
   @Module({})
   class EndToEndModule {}
   const module: DynamicModule = {
@@ -77,114 +63,176 @@ export async function endToEndRate(
     imports: [
       MetaqueueModule.forRoot({
         topics,
-        store: { url },
-        connectors: [new OpenMetricsFileConnector({ path: join(dir, 'log.txt') })],
-        buffer: buffer && {
-          ...buffer,
-          ...(buffer.type === 'disk' && { path: join(dir, 'buffer') }),
-        },
+        store,
+        connectors: file ? [new OpenMetricsFileConnector({ path: file })] : [],
+        buffer,
+        // Only the tasks' records, as in the raw COPY baseline: no run records.
+        recordRuns: false,
       }),
     ],
     providers: [PublishTask],
   };
   const app = await NestFactory.createApplicationContext(module, { logger: ['error', 'warn'] });
-  // After startup, which creates the table.
-  await truncate(url);
+  const dataSource = app.get(MetadataStore).dataSource;
+  await dataSource.query('TRUNCATE metadata');
   const started = performance.now();
   await app.get(TaskRunner).run(
     Array.from({ length: tasks }, () => PublishTask),
     Array.from({ length: tasks }, (_, i) => [i, perTask]) as never,
   );
   await app.get(BrokerService).flush();
+  const countedAt = performance.now();
+  const [{ count }] = await dataSource.query<{ count: number }[]>(
+    'SELECT count(*)::int AS count FROM metadata',
+  );
+  const closing = performance.now();
   await app.close();
-  const seconds = (performance.now() - started) / 1000;
-  const stored = await countRows(url);
-  if (stored !== total) throw new Error(`end to end stored ${stored} of ${total} records`);
-  const inFile = countSamples(join(dir, 'log.txt'));
-  if (inFile !== total) console.log(`  note: the file holds ${inFile} of ${total} records`);
-  rmSync(dir, { recursive: true, force: true });
-  return { rate: total / seconds, total };
-}
-
-export async function truncate(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query('TRUNCATE metadata');
-  await client.end();
-}
-
-function benchRow(i: number) {
-  return {
-    id: randomUUID(),
-    topic: topics[i % topics.length],
-    name: 'bench_rows',
-    location: `task_${i % 1_000}`,
-    context: 'end to end',
-    data: String(i),
-    publishedAt: new Date(),
-  };
-}
-
-/**
- * The fastest raw COPY of `total` pre-built rows: every chunk size and one or
- * two connections are tried, and the best rate is the limit.
- */
-async function copyRowsPerSecond(url: string, total: number): Promise<number> {
-  const lines = Array.from({ length: total }, (_, i) => {
-    const r = benchRow(i);
-    return `${r.id}\t${r.topic}\t${r.name}\t${r.location}\t${r.context}\t${r.data}\t${r.publishedAt.toISOString()}\n`;
-  });
-  const rates: string[] = [];
-  let best = 0;
-  for (const connections of [1, 2]) {
-    for (const rowsPerChunk of [100, 1_000, 10_000]) {
-      const clients = await Promise.all(
-        Array.from({ length: connections }, async () => {
-          const client = new pg.Client({ connectionString: url });
-          await client.connect();
-          return client;
-        }),
-      );
-      await clients[0].query('TRUNCATE metadata');
-      const share = Math.ceil(total / connections);
-      const chunksOf = (part: string[]) =>
-        Array.from({ length: Math.ceil(part.length / rowsPerChunk) }, (_, c) =>
-          part.slice(c * rowsPerChunk, (c + 1) * rowsPerChunk).join(''),
-        );
-      const parts = clients.map((_, c) => chunksOf(lines.slice(c * share, (c + 1) * share)));
-      const started = performance.now();
-      await Promise.all(
-        clients.map((client, c) =>
-          pipeline(
-            Readable.from(parts[c]),
-            client.query(
-              copyFrom(
-                'COPY metadata (id, topic, name, location, context, data, published_at) FROM STDIN',
-              ),
-            ),
-          ),
-        ),
-      );
-      const rate = total / ((performance.now() - started) / 1000);
-      await Promise.all(clients.map((client) => client.end()));
-      rates.push(`${connections}×${rowsPerChunk}: ${Math.round(rate).toLocaleString('en-US')}`);
-      best = Math.max(best, rate);
-    }
+  const seconds = (performance.now() - closing + (countedAt - started)) / 1000;
+  const total = tasks * perTask;
+  if (count !== total) throw new Error(`end to end stored ${count} of ${total} records`);
+  if (file) {
+    // A file connector that falls more than maxConnectorBacklog behind drops its oldest, counted.
+    const inFile = countSamples(file);
+    if (inFile !== total) console.log(`  note: the file holds ${inFile} of ${total} records`);
+    rmSync(file);
   }
-  console.log(`  raw COPY rows/s by connections×rows per chunk: ${rates.join(', ')}`);
+  return total / seconds;
+}
+
+/** COPY text of `total` rows like the app's, built before any clock starts. */
+function benchLines(total: number): string[] {
+  const publishedAt = new Date().toISOString();
+  return Array.from(
+    { length: total },
+    (_, i) =>
+      `${randomUUID()}\t${topics[i % topics.length]}\tbench_rows\ttask_${i % 1_000}\tend to end\t${i}\t${publishedAt}\n`,
+  );
+}
+
+function chunks(lines: string[], rowsPerChunk: number): string[] {
+  return Array.from({ length: Math.ceil(lines.length / rowsPerChunk) }, (_, c) =>
+    lines.slice(c * rowsPerChunk, (c + 1) * rowsPerChunk).join(''),
+  );
+}
+
+/** Raw COPY FROM STDIN of pre-built lines over `connections` connections: rows/s. */
+async function serverCopy(url: string, lines: string[], connections: number, rowsPerChunk: number) {
+  const clients = await Promise.all(
+    Array.from({ length: connections }, async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      return client;
+    }),
+  );
+  try {
+    await clients[0].query('TRUNCATE metadata');
+    const share = Math.ceil(lines.length / connections);
+    const parts = clients.map((_, c) =>
+      chunks(lines.slice(c * share, (c + 1) * share), rowsPerChunk),
+    );
+    const started = performance.now();
+    await Promise.all(
+      clients.map((client, c) =>
+        pipeline(Readable.from(parts[c]), client.query(copyFrom(copyMetadata))),
+      ),
+    );
+    return lines.length / ((performance.now() - started) / 1000);
+  } finally {
+    await Promise.all(clients.map((client) => client.end()));
+  }
+}
+
+/** Raw COPY FROM '/dev/blob' of pre-built lines into a bare PGlite of `dataDir`, a COPY per blob: rows/s. */
+async function pgliteCopy(dataDir: string, lines: string[], rowsPerCopy: number) {
+  const blobs = chunks(lines, rowsPerCopy).map((text) => new Blob([text]));
+  const db = await PGlite.create(dataDir);
+  try {
+    await db.exec('TRUNCATE metadata');
+    const started = performance.now();
+    for (const blob of blobs) await db.query(copyMetadataFromBlob, [], { blob });
+    return lines.length / ((performance.now() - started) / 1000);
+  } finally {
+    await db.close();
+  }
+}
+
+/** The fastest of a few settings, each run once and printed: the raw limit's settings. */
+async function fastest<T>(
+  label: string,
+  settings: T[],
+  rate: (setting: T) => Promise<number>,
+): Promise<T> {
+  const rates: string[] = [];
+  let best = settings[0];
+  let bestRate = 0;
+  for (const setting of settings) {
+    const r = await rate(setting);
+    rates.push(`${JSON.stringify(setting)}: ${fmt(r)}`);
+    if (r > bestRate) [best, bestRate] = [setting, r];
+  }
+  console.log(`  ${label}: ${rates.join(', ')}`);
   return best;
 }
 
-export async function countRows(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+/**
+ * End to end on the server (file connector on), against raw COPY of the same
+ * rows and against the same app with the file connector off; end to end on
+ * PGlite against raw PGlite COPY, and against the server; and TypeORM save().
+ * Each pair is interleaved and repeated.
+ */
+export async function endToEndFigures(url: string, scale: number, runs: number) {
+  const tasks = Math.max(8, Math.round(1_000 * scale));
+  const total = tasks * perTask;
+  const dir = mkdtempSync(join(tmpdir(), 'metaqueue-bench-'));
+  const file = join(dir, 'log.txt');
+  const dataDir = join(dir, 'pglite');
   try {
-    const { rows } = await client.query<{ count: number }>(
-      'SELECT count(*)::int AS count FROM metadata',
+    const lines = benchLines(total);
+    const server = { url };
+    // The table, made by the migrations, off the clock.
+    await (await MetadataStore.open(server)).onApplicationShutdown();
+    // The server's limit: the best of one or two connections, 100 to 10,000 rows per chunk.
+    const settings = [1, 2].flatMap((c) => [100, 1_000, 10_000].map((r) => [c, r] as const));
+    const [connections, rowsPerChunk] = await fastest(
+      'raw COPY rows/s by [connections, rows per chunk]',
+      settings,
+      ([c, r]) => serverCopy(url, lines, c, r),
     );
-    return rows[0].count;
+    const [withFile, rawCopy, withoutFile] = await interleave(
+      runs,
+      () => endToEnd(server, tasks, file),
+      () => serverCopy(url, lines, connections, rowsPerChunk),
+      () => endToEnd(server, tasks, undefined),
+    );
+
+    const embedded = { pglite: { dataDir } };
+    // A first start creates the directory and its table, off the clock.
+    await (await MetadataStore.open(embedded)).onApplicationShutdown();
+    const rowsPerCopy = await fastest(
+      'raw PGlite COPY rows/s by rows per COPY',
+      [5_000, 50_000, total],
+      (r) => pgliteCopy(dataDir, lines, r),
+    );
+    const [pgliteEndToEnd, pgliteRaw] = await interleave(
+      runs,
+      () => endToEnd(embedded, tasks, file),
+      () => pgliteCopy(dataDir, lines, rowsPerCopy),
+    );
+
+    const save = await interleave(runs, () => saveRowsPerSecond(url, Math.min(total, 50_000)));
+    return [
+      figure('PGlite end to end vs raw PGlite COPY', 'rows/s', pgliteEndToEnd, pgliteRaw, {
+        atLeast: 0.8,
+      }),
+      figure('PGlite end to end vs server end to end', 'rows/s', pgliteEndToEnd, withFile),
+      figure('server end to end vs raw COPY', 'rows/s', withFile, rawCopy, { atLeast: 0.9 }),
+      figure('end to end, file connector on vs off', 'rows/s', withFile, withoutFile, {
+        atLeast: 0.95,
+      }),
+      figure('server end to end vs TypeORM save()', 'rows/s', withFile, save[0], { atLeast: 8 }),
+    ] satisfies Figure[];
   } finally {
-    await client.end();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -202,11 +250,60 @@ async function saveRowsPerSecond(url: string, total: number): Promise<number> {
   await store.dataSource.query('TRUNCATE metadata');
   const repository = store.dataSource.getRepository(MetadataEntity);
   const entities = Array.from({ length: total }, (_, i) =>
-    repository.create({ ...benchRow(i), data: i }),
+    repository.create({
+      id: randomUUID(),
+      topic: topics[i % topics.length],
+      name: 'bench_rows',
+      location: `task_${i % 1_000}`,
+      context: 'end to end',
+      data: i,
+      publishedAt: new Date(),
+    }),
   );
   const started = performance.now();
   await repository.save(entities, { chunk: 1_000 });
   const seconds = (performance.now() - started) / 1000;
   await store.onApplicationShutdown();
   return total / seconds;
+}
+
+/**
+ * Rows/s of the end-to-end workload on the server, with the file connector,
+ * with the memory buffer or `buffer` (a disk buffer gets a directory of its
+ * own): the disk buffer's benchmark compares them.
+ */
+export async function endToEndRate(
+  url: string,
+  scale: number,
+  buffer?: BufferOptions,
+): Promise<{ rate: number; total: number }> {
+  const tasks = Math.max(8, Math.round(1_000 * scale));
+  const dir = mkdtempSync(join(tmpdir(), 'metaqueue-bench-e2e-'));
+  try {
+    const inDir = buffer?.type === 'disk' ? { ...buffer, path: join(dir, 'buffer') } : buffer;
+    const rate = await endToEnd({ url }, tasks, join(dir, 'log.txt'), inDir);
+    return { rate, total: tasks * perTask };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function truncate(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('TRUNCATE metadata');
+  await client.end();
+}
+
+export async function countRows(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM metadata',
+    );
+    return rows[0].count;
+  } finally {
+    await client.end();
+  }
 }

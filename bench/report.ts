@@ -1,44 +1,89 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 
-/** One figure: its value, the baseline measured in the same run, and the goal for their ratio. */
+/**
+ * One figure: the median of its runs, the median of its baseline's runs
+ * (measured in the same process, interleaved with them), and the goal for
+ * their ratio. Absolute values differ from machine to machine; ratios do not.
+ */
 export interface Figure {
   name: string;
   value: number;
   unit: string;
   baseline: number;
+  /** Median of the per-run ratios, and their lowest and highest. */
   ratio: number;
-  /** e.g. ">= 0.8" or "<= 2" (ratio), or "< 20 ms" (value). */
+  ratioSpread: [number, number];
+  runs: number;
+  /** e.g. "ratio >= 0.8", or "report" when there is no target. */
   target: string;
-  met: boolean;
+  met: boolean | undefined;
 }
 
+export interface Target {
+  atLeast?: number;
+  atMost?: number;
+}
+
+/**
+ * Runs each workload `runs` times, in turn, the first of each round rotating,
+ * so that none inherits another's heap or the machine's mood more often.
+ * Returns each workload's values, one per run.
+ */
+export async function interleave(
+  runs: number,
+  ...workloads: (() => number | Promise<number>)[]
+): Promise<number[][]> {
+  const values = workloads.map((): number[] => []);
+  for (let run = 0; run < runs; run++) {
+    for (let k = 0; k < workloads.length; k++) {
+      const w = (run + k) % workloads.length;
+      values[w].push(await workloads[w]());
+    }
+  }
+  return values;
+}
+
+/** A workload's runs against its baseline's, run for run. */
 export function figure(
   name: string,
-  value: number,
   unit: string,
-  baseline: number,
-  target: { atLeast?: number; atMost?: number; valueBelow?: number },
+  values: number[],
+  baselines: number[],
+  target: Target = {},
 ): Figure {
-  const ratio = value / baseline;
+  const ratios = values.map((v, i) => v / baselines[i]);
+  const ratio = median(ratios);
   const parts: string[] = [];
-  let met = true;
+  let met: boolean | undefined;
   if (target.atLeast !== undefined) {
     parts.push(`ratio >= ${target.atLeast}`);
-    met &&= ratio >= target.atLeast;
+    met = ratio >= target.atLeast;
   }
   if (target.atMost !== undefined) {
     parts.push(`ratio <= ${target.atMost}`);
-    met &&= ratio <= target.atMost;
+    met = (met ?? true) && ratio <= target.atMost;
   }
-  if (target.valueBelow !== undefined) {
-    parts.push(`value < ${target.valueBelow} ${unit}`);
-    met &&= value < target.valueBelow;
-  }
-  const result = { name, value, unit, baseline, ratio, target: parts.join(' and '), met };
+  const result: Figure = {
+    name,
+    value: median(values),
+    unit,
+    baseline: median(baselines),
+    ratio,
+    ratioSpread: [Math.min(...ratios), Math.max(...ratios)],
+    runs: ratios.length,
+    target: parts.join(' and ') || 'report',
+    met,
+  };
   console.log(
-    `${name}: ${fmt(value)} ${unit} | baseline ${fmt(baseline)} ${unit} | ratio ${ratio.toFixed(2)} | target ${result.target} | ${met ? 'met' : 'MISSED'}`,
+    `${name}: ${fmt(result.value)} ${unit} | baseline ${fmt(result.baseline)} ${unit} | ratio ${ratio.toFixed(2)} (${result.ratioSpread.map((r) => r.toFixed(2)).join('–')} over ${result.runs} runs) | target ${result.target}${met === undefined ? '' : met ? ' | met' : ' | MISSED'}`,
   );
   return result;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 export function writeResults(
@@ -49,6 +94,6 @@ export function writeResults(
   writeFileSync(path, `${JSON.stringify(figures, null, 2)}\n`);
 }
 
-function fmt(n: number): string {
+export function fmt(n: number): string {
   return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3);
 }

@@ -1,16 +1,21 @@
-// npm run bench: every figure beside its baseline, measured in the same run, on
-// the PostgreSQL server named by DATABASE_URL. BENCH_SCALE (default 1) shrinks
-// the workloads for a smoke run.
+// npm run bench: every figure beside its baseline, measured in the same run,
+// interleaved with it and repeated (BENCH_RUNS, default 3): the median and the
+// spread of the ratios. The server is the one DATABASE_URL names; "PGlite"
+// figures are the embedded default. BENCH_SCALE (default 1) shrinks the
+// workloads for a smoke run.
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createBenchDatabase } from './bench-database.js';
 import { diskBuffer } from './disk-buffer.bench.js';
-import { endToEnd } from './end-to-end.bench.js';
+import { endToEndFigures } from './end-to-end.bench.js';
 import { fileConnector } from './file-connector.bench.js';
 import { memoryWhileStalled } from './memory.bench.js';
 import { publishCost } from './publish.bench.js';
 import { queueDepth } from './queue-depth.bench.js';
+import { rssFigures } from './rss.bench.js';
+import { redisTransport } from './redis.bench.js';
 import { shutdownTime } from './shutdown.bench.js';
+import { startupFigures } from './startup.bench.js';
 import { writeResults, type Figure } from './report.js';
 
 const serverUrl = process.env.DATABASE_URL;
@@ -19,19 +24,26 @@ if (!serverUrl) {
   process.exit(2);
 }
 const scale = Number(process.env.BENCH_SCALE ?? 1);
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+// BENCH_ONLY=startup,rss runs only those groups.
+const only = process.env.BENCH_ONLY?.split(',');
+const wanted = (group: string) => !only || only.includes(group);
 Logger.overrideLogger(['error', 'warn']);
 
 const db = await createBenchDatabase(serverUrl);
 const figures: Figure[] = [];
 try {
   // The queue first: its deep case is the most sensitive to a heap left busy by the others.
-  figures.push(...queueDepth(scale));
-  figures.push(...(await endToEnd(db.url, scale)));
-  figures.push(...(await publishCost(db.url, scale)));
-  figures.push(...(await memoryWhileStalled(db.url, scale)));
-  figures.push(...(await fileConnector(scale)));
-  figures.push(...(await shutdownTime(db.url, scale)));
-  figures.push(...(await diskBuffer(db.url, scale)));
+  if (wanted('queue')) figures.push(...(await queueDepth(scale, runs)));
+  if (wanted('end-to-end')) figures.push(...(await endToEndFigures(db.url, scale, runs)));
+  if (wanted('startup')) figures.push(...(await startupFigures(runs)));
+  if (wanted('publish')) figures.push(...(await publishCost(db.url, scale, runs)));
+  if (wanted('memory')) figures.push(...(await memoryWhileStalled(db.url, scale, runs)));
+  if (wanted('file')) figures.push(...(await fileConnector(scale, runs)));
+  if (wanted('rss')) figures.push(...(await rssFigures(db.url, scale, runs)));
+  if (wanted('shutdown')) figures.push(...(await shutdownTime(db.url, scale, runs)));
+  if (wanted('disk-buffer')) figures.push(...(await diskBuffer(db.url, scale)));
+  if (wanted('redis')) figures.push(...(await redisTransport(db.url, scale)));
 } finally {
   await db.drop();
 }

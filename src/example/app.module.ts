@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { MetaqueueModule, OpenMetricsFileConnector } from '../lib/index.js';
+import { exampleStore } from './example-store.js';
 import { ImportTask } from './tasks/import.task.js';
 import { ReportTask } from './tasks/report.task.js';
 import { StatusCheckTask } from './tasks/status-check.task.js';
@@ -7,14 +9,15 @@ import { Topic } from './topics.js';
 
 @Module({
   imports: [
+    // Runs the tasks' schedules (@MetaTask({ every }) and ({ cron })).
+    ScheduleModule.forRoot(),
     MetaqueueModule.forRoot({
       topics: [
         { topic: Topic.Imports, dtype: 'number', bufferSize: 1_000 },
         { topic: Topic.Checks, dtype: 'string', overflow: 'drop-oldest' },
         { topic: Topic.Reports, dtype: 'json' },
       ],
-      // A PostgreSQL server if DATABASE_URL names one, else embedded PGlite in memory.
-      store: process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : {},
+      store: exampleStore,
       connectors: [new OpenMetricsFileConnector({ path: './log.txt' })],
     }),
   ],

@@ -8,12 +8,17 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
   app.enableShutdownHooks();
 
+  const store = app.get(MetadataStore);
+  // The database's clock, as stored_at's: this run's rows apart from earlier runs'.
+  const [{ started }]: { started: Date }[] = await store.dataSource.query(
+    'SELECT clock_timestamp() AS started',
+  );
   const results = await app.get(TaskRunner).runAll();
   await app.get(BrokerService).flush();
 
-  const store = app.get(MetadataStore);
   const rows: { topic: string; count: number }[] = await store.dataSource.query(
-    'SELECT topic, count(*)::int AS count FROM metadata GROUP BY topic',
+    'SELECT topic, count(*)::int AS count FROM metadata WHERE stored_at >= $1 GROUP BY topic',
+    [started],
   );
   const stored = new Map(rows.map((row) => [row.topic, row.count]));
   console.log('metaqueue example');
@@ -24,12 +29,15 @@ async function main(): Promise<void> {
       `  topic ${engine.topic}: ${published} published, ${accepted} accepted, ${stored.get(engine.topic) ?? 0} stored`,
     );
   }
-  console.log(`  stored in ${store.target}, table "metadata"`);
-  if (process.env.DATABASE_URL) {
-    console.log(
-      '  look at them: psql "$DATABASE_URL" -c \'SELECT topic, name, data FROM metadata\'',
-    );
-  }
+  const [{ total }]: { total: number }[] = await store.dataSource.query(
+    'SELECT count(*)::int AS total FROM metadata',
+  );
+  console.log(`  stored in ${store.target}, table "metadata": ${total} records in all`);
+  console.log(
+    process.env.DATABASE_URL
+      ? '  look at them: psql "$DATABASE_URL" -c \'SELECT topic, name, data FROM metadata\''
+      : '  look at them: npm run records -- --topic imports --limit 20 (runs add up; delete .metaqueue/ to start empty)',
+  );
 
   // Closing the application turns ./log.txt into a complete OpenMetrics exposition.
   await app.close();

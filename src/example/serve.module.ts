@@ -1,14 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { MetadataController, MetricsController } from '../lib/index.js';
+import { MetadataController, MetaqueueBoardModule, MetricsController } from '../lib/index.js';
 import { AppModule } from './app.module.js';
 import { HealthController } from './health.controller.js';
-import { TaskSchedule } from './task-schedule.js';
 
-/** The example app over HTTP: GET /metrics, /health and /metadata, tasks every few seconds. */
+/** The example app over HTTP: the board at /board, GET /metrics, /health and /metadata, tasks on their schedules. */
 @Module({
-  imports: [AppModule, TerminusModule.forRoot()],
+  imports: [AppModule, TerminusModule.forRoot(), MetaqueueBoardModule.forRoot({ path: '/board' })],
   controllers: [MetricsController, HealthController, MetadataController],
-  providers: [TaskSchedule],
 })
 export class ServeModule {}

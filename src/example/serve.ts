@@ -10,7 +10,7 @@ async function serve(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port);
   console.log(
-    `metaqueue example on http://localhost:${port}: GET /metrics, /health, /metadata?topic=imports`,
+    `metaqueue example on http://localhost:${port}: the board at /board; GET /metrics, /health, /metadata?topic=imports`,
   );
 }
 

@@ -4,6 +4,7 @@ export type {
   MetaqueueModuleExtras,
   MetaqueueModuleOptions,
   MetaqueueOptionsFactory,
+  ScheduleOptions,
   TopicDeclaration,
   TopicDefinition,
 } from './metaqueue-options.interface.js';
@@ -19,6 +20,14 @@ export type {
 } from './engine/engine-counters.interface.js';
 export { EngineRegistry } from './engine/engine.registry.js';
 export { InjectEngine } from './engine/inject-engine.decorator.js';
+export type { TypedEngineDecorator } from './engine/inject-engine.decorator.js';
+export { defineTopics } from './engine/define-topics.js';
+export type {
+  DataOf,
+  TopicSettings,
+  TypedTopic,
+  TypedTopics,
+} from './engine/typed-topic.interface.js';
 export type { Topic } from './engine/topic.interface.js';
 
 export { MetaQueue } from './queue/meta-queue.js';
@@ -29,20 +38,25 @@ export { MetaTask } from './tasks/meta-task.decorator.js';
 export type {
   MetaTaskOptions,
   MetaTaskRunnable,
+  ScheduledTaskCounters,
   TaskResult,
   TaskRunOptions,
 } from './tasks/meta-task.interface.js';
 export { TaskRunner } from './tasks/task-runner.service.js';
+export { MetaTaskScheduler } from './tasks/meta-task.scheduler.js';
+export { TASK_RUN_RECORD_NAME, TASK_RUNS_TOPIC } from './tasks/task-run.interface.js';
+export type { TaskRunData } from './tasks/task-run.interface.js';
 export type { TaskArgs, TaskRef, TaskResults } from './tasks/meta-task.interface.js';
 
 export { BrokerService } from './broker/broker.service.js';
-export type { BrokerOptions } from './broker/broker-options.interface.js';
+export type { BrokerOptions, BrokerRole } from './broker/broker-options.interface.js';
 export type { BrokerStats, BufferStats, SinkStats } from './broker/broker-stats.interface.js';
 export type {
   BufferOptions,
   BufferSync,
   DiskBufferOptions,
   MemoryBufferOptions,
+  RedisBufferOptions,
 } from './broker/source/buffer-options.interface.js';
 export { STORE_SINK } from './broker/broker.constants.js';
 
@@ -55,12 +69,15 @@ export type { OpenMetricsFileOptions } from './connectors/openmetrics/openmetric
 
 export { MetadataStore } from './store/metadata-store.js';
 export type { StoreWriteResult } from './store/store-write-result.interface.js';
-export type { StoreOptions } from './store/store-options.interface.js';
+export type { PGliteStoreOptions, StoreOptions } from './store/store-options.interface.js';
 export { MetadataEntity } from './store/metadata.entity.js';
 export { DeadLetterEntity } from './store/dead-letter.entity.js';
 export { storeDataSourceOptions } from './store/data-source.factory.js';
+export { metaqueueEntities, metaqueueMigrations } from './store/store-schema.js';
+export type { AppDataSourceStoreOptions } from './store/app-data-source/app-store-options.interface.js';
 
 export {
+  BufferUnavailableError,
   DataTypeError,
   EngineClosedError,
   FlushTimeoutError,
@@ -71,6 +88,8 @@ export {
   MetaTaskError,
   PublishError,
   PublishTimeoutError,
+  RecordRefusedError,
+  StoreSchemaError,
   QueueFullError,
   ShutdownDeadlineError,
 } from './errors/metaqueue.errors.js';
@@ -92,3 +111,13 @@ export type {
   MetadataQuery,
   StoredMetadata,
 } from './query/metadata-query.interface.js';
+export type { MetadataPreview, MetadataPreviewPage } from './query/metadata-query.interface.js';
+export { MetaqueueBoardModule } from './board/metaqueue-board.module.js';
+export type { MetaqueueBoardOptions } from './board/metaqueue-board-options.interface.js';
+export type { BoardOverview, BoardTopic } from './board/board-overview.interface.js';
+export type {
+  BoardNames,
+  BoardPoint,
+  BoardSeries,
+  BoardSeriesQuery,
+} from './board/board-chart.interface.js';

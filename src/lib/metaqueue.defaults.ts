@@ -15,6 +15,7 @@ export const defaults = {
     runMigrations: true,
     retryAttempts: 5,
     retryDelayMs: 1_000,
+    pgliteDataDir: '.metaqueue/pglite',
   },
   broker: {
     flushIntervalMs: 1_000,
@@ -24,7 +25,16 @@ export const defaults = {
     retryInitialDelayMs: 100,
     retryMaxDelayMs: 5_000,
     maxConnectorBacklog: 100_000,
+    role: 'both',
   } satisfies Required<BrokerOptions>,
+  schedule: {
+    shutdownTimeoutMs: 10_000,
+  },
+  redisBuffer: {
+    url: 'redis://127.0.0.1:6379',
+    streamPrefix: 'metaqueue:',
+    claimIdleMs: 30_000,
+  },
   health: {
     failingForMs: 60_000,
     fullForMs: 60_000,
@@ -32,6 +42,8 @@ export const defaults = {
   query: {
     limit: 100,
     maxLimit: 1_000,
+    /** Most bytes of records in one page (a page's first record always fits). */
+    maxPageBytes: 4 * 1024 * 1024,
   },
   diskBuffer: {
     maxBytes: 1024 * 1024 * 1024,

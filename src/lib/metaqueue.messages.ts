@@ -2,9 +2,12 @@
  * Every text metaqueue shows a user, in one place, grouped by where it goes:
  * the messages of thrown errors, log lines, and HTTP responses.
  */
+import type { MetadataRecord } from './engine/metadata.interface.js';
 
 /** Messages of the errors metaqueue throws; each says what was wrong and what to do. */
 export const errorMessages = {
+  storeSchemaMismatch: (reason: string) =>
+    `The metadata table does not match metaqueue's migrations (${reason}). Records are kept and retried: restore the table, or run the migrations.`,
   // Configuration, at startup
   invalidOption: (owner: string, option: string, value: unknown, expected: string) =>
     `Invalid ${owner} option ${option}=${JSON.stringify(value)}: expected ${expected}.`,
@@ -12,6 +15,8 @@ export const errorMessages = {
     `Unknown dtype ${JSON.stringify(String(dtype))}: use one of ${names.map((n) => `'${n}'`).join(', ')}, a class or a predicate.`,
   invalidTopic: (topic: unknown, maxLength: number) =>
     `Invalid topic ${JSON.stringify(String(topic))}: a topic is a non-empty string of at most ${maxLength} characters (a string enum member or a plain string).`,
+  reservedTopic: (topic: string) =>
+    `Topic '${topic}' is metaqueue's own (the task run records): choose another name, or set recordRuns: false.`,
   duplicateTopic: (topic: string) =>
     `Topic '${topic}' is declared more than once in MetaqueueModule.forRoot(): declare each topic once.`,
   topicConfig: (topic: string, problem: string) => `Topic '${topic}': ${problem}`,
@@ -21,12 +26,30 @@ export const errorMessages = {
     'MetaqueueModule.forRootAsync() needs one of useFactory, useClass or useExisting.',
   invalidStoreUrl: () =>
     'The store url is not a valid URL (it is not shown: it may hold a password). Percent-encode reserved characters in the user name and password, e.g. # as %23 and @ as %40.',
+  pgliteInMemoryWithDataDir: () =>
+    'store.pglite has both inMemory: true and a dataDir: keep dataDir to keep the records on disk, or inMemory alone.',
+  invalidRedisUrl: () =>
+    "The Redis buffer's url is not a redis:// or rediss:// URL (it is not shown: it may hold a password).",
+  roleNeedsSharedBuffer: (role: string) =>
+    `broker.role '${role}' needs a buffer the fleet shares: set buffer: { type: 'redis', url }.`,
   invalidConnector: (registration: string) =>
     `Invalid connector ${registration}: give a class, an object with write(records), or { useFactory }.`,
   reservedSinkName: (name: string) =>
     `A connector is named '${name}', the store's name among the sinks: give it another name.`,
+  appDataSourceNotInjected: () =>
+    'store: { typeormDataSource } works with MetaqueueModule.forRoot(); with forRootAsync(), inject the DataSource (inject: [getDataSourceToken()]) and return store: { dataSource }.',
+  appDataSourceNotPostgres: (type: string) =>
+    `The store's DataSource is of type '${type}': metaqueue stores into PostgreSQL only. Give a DataSource of type 'postgres', or let metaqueue open its own store.`,
+  appDataSourceNotInitialized: () =>
+    "The store's DataSource is not initialized: call dataSource.initialize() before the module starts (TypeOrmModule does).",
+  appDataSourceWithoutTables: () =>
+    "The application's DataSource has no tables metadata and metadata_dead_letter: add metaqueue's migrations (metaqueueMigrations) to its migrations and run them.",
   fileNotWritable: (path: string, reason: string) =>
     `Cannot write the OpenMetrics file ${path}: ${reason}. Choose a path in a writable directory.`,
+  fileNotFinished: (path: string, spool: string, reason: string) =>
+    `Could not finish the OpenMetrics file ${path}: ${reason}. Its records are kept in ${spool} and go into the file at the next start, once ${path} can be written.`,
+  fileInUse: (path: string, pid: number, lockPath: string) =>
+    `The OpenMetrics file ${path} is already written by process ${pid} (lock ${lockPath}): give each application, or each instance, a path of its own.`,
   bufferNotWritable: (path: string, reason: string) =>
     `Cannot use the disk buffer directory ${path}: ${reason}. Choose a directory metaqueue can create, read and write.`,
   bufferLocked: (path: string, pid: number) =>
@@ -45,6 +68,8 @@ export const errorMessages = {
     `Queue of topic '${topic}' is full (capacity ${capacity}): raise bufferSize, or choose another overflow policy.`,
   publishTimeout: (topic: string, timeoutMs: number) =>
     `Queue of topic '${topic}' stayed full for ${timeoutMs} ms: the record was not published.`,
+  bufferUnavailable: (topic: string) =>
+    `Cannot publish to topic '${topic}': Redis cannot be reached, and the overflow policy is 'error'. Use 'block' (with blockTimeoutMs) to wait for it.`,
   engineClosed: (topic: string) =>
     `Cannot publish to topic '${topic}': the application is shutting down and its engines are closed.`,
 
@@ -64,13 +89,34 @@ export const errorMessages = {
   argsMismatch: (tasks: number, args: number) =>
     `TaskRunner.run() got ${tasks} tasks but ${args} argument lists: pass one array of arguments per task.`,
   argsNotArray: (task: string) => `TaskRunner.run(): the arguments for ${task} must be an array.`,
+  taskTwoSchedules: (task: string) =>
+    `@MetaTask ${task} has both cron and every: give one schedule.`,
+  invalidCron: (task: string, cron: string, reason: string) =>
+    `@MetaTask ${task} has cron ${JSON.stringify(cron)}, which is not a cron expression: ${reason}.`,
+  scheduleNotInstalled: () =>
+    'A @MetaTask has cron or every, which run through @nestjs/schedule: npm install @nestjs/schedule, and import ScheduleModule.forRoot().',
+  scheduleModuleMissing: () =>
+    'A @MetaTask has cron or every, which run through @nestjs/schedule: import ScheduleModule.forRoot() in the application (or set schedule: false).',
   invalidConcurrency: (value: unknown) =>
     `TaskRunner concurrency must be a positive integer, received ${JSON.stringify(value)}.`,
+
+  // The board
+  invalidBoardPath: (path: unknown) =>
+    `Invalid board path ${JSON.stringify(String(path))}: give a path such as '/board' (a slash, then letters, digits, '-', '_', '.' or '/').`,
+  boardNotReadOnly: () =>
+    'MetaqueueBoardModule is read-only: it has no endpoint that changes anything, so readOnly can only be true.',
+  boardWithoutMetaqueue: () =>
+    'MetaqueueBoardModule found no MetaqueueModule in the application: import MetaqueueModule.forRoot() in a module of the application.',
 } as const;
 
 /** Lines metaqueue logs. A sink is the store ("store") or a connector, by name. */
 export const logMessages = {
   storeConnected: (target: string) => `Storing metadata in ${target}`,
+  connectorOpened: (name: string) => `Also writing every stored record to ${name}`,
+  storeInMemory: () =>
+    'The store is embedded PGlite in memory (pglite.inMemory): its records are gone when the app stops. Set store.url (e.g. from DATABASE_URL) for a server, or leave out pglite.inMemory to keep them on disk.',
+  embeddedStoreKept: (dataDir: string) =>
+    `The records stay in ${dataDir} across restarts. To look at them: MetadataQueryService or GET /metadata while the app runs; once it has stopped, open the directory with PGlite (await PGlite.create('${dataDir}')), or delete it to start empty.`,
   storeConnectRetry: (target: string, attempt: number, attempts: number, reason: string) =>
     `Cannot connect to ${target} (attempt ${attempt} of ${attempts}): ${reason}. Retrying.`,
   noSinks: () =>
@@ -85,10 +131,33 @@ export const logMessages = {
     `Sink ${sink} failed to write ${records} records (attempt ${attempt}): ${reason}. They are kept; retrying in ${retryInMs} ms.`,
   sinkRecovered: (sink: string, records: number, attempts: number) =>
     `Sink ${sink} wrote ${records} records after ${attempts} attempts.`,
-  sinkUnflushed: (sink: string, records: number, timeoutMs: number) =>
-    `Sink ${sink} could not write ${records} accepted records within shutdownTimeoutMs (${timeoutMs} ms); they are lost: raise shutdownTimeoutMs, or check the sink.`,
+  sinkUnflushed: (sink: string, records: number, unconfirmed: number, timeoutMs: number) =>
+    `Sink ${sink} could not write ${records} accepted records within shutdownTimeoutMs (${timeoutMs} ms); they are lost: raise shutdownTimeoutMs, or check the sink.` +
+    (unconfirmed > 0
+      ? ` Of those, ${unconfirmed} were in writes under way: the sink may have them, if a write succeeded but its reply was lost.`
+      : ''),
   sinkBacklogFull: (sink: string, records: number, maxBacklog: number) =>
     `Sink ${sink} is more than maxConnectorBacklog (${maxBacklog}) records behind: dropped its ${records} oldest.`,
+  connectorRefused: (sink: string, id: string, reason: string) =>
+    `Sink ${sink} refused record ${id} for good: ${reason}. It is in table metadata_dead_letter (sink '${sink}'); the rest of its batch is written.`,
+  connectorRefusedLogged: (sink: string, reason: string, record: MetadataRecord) =>
+    `Sink ${sink} refused a record for good: ${reason}. With no store to keep it, here it is: ${JSON.stringify({ ...record, json: undefined })}`,
+  statementTimeout: (records: number, rowsPerStatement: number) =>
+    `Storing ${records} records in one statement outlasted the server's statement_timeout: from now on, statements of at most ${rowsPerStatement} rows.`,
+  spoolDeleted: (spool: string, records: number) =>
+    `The OpenMetrics spool ${spool} was deleted while in use: the ${records} records written to it since it started are gone from the file. A new spool is started.`,
+  connectorCloseFailed: (connector: string, reason: string) =>
+    `Connector ${connector} failed to close: ${reason}`,
+  shutdownFlushed: (
+    sinks: { sink: string; flushed: number; written: number; unflushed: number }[],
+  ) => {
+    const lost = sinks.filter((s) => s.unflushed > 0);
+    return `Final flush at shutdown: ${sinks.map((s) => `${s.flushed} records to ${s.sink} (${s.written} since start)`).join(', ')}; ${
+      lost.length === 0
+        ? 'nothing left unflushed.'
+        : `unflushed (lost): ${lost.map((s) => `${s.unflushed} for ${s.sink}`).join(', ')}.`
+    }`;
+  },
   deadLettered: (records: number) =>
     `The database refused ${records} records: they are in table metadata_dead_letter, with the reason.`,
   flushFailed: (reason: string) =>
@@ -97,6 +166,12 @@ export const logMessages = {
   dropListenerFailed: (topic: string, reason: string) =>
     `An onDropped listener of topic '${topic}' failed: ${reason}.`,
   taskFailed: (task: string) => `Task ${task} failed`,
+  runRecordLost: (task: string, runId: string, reason: string) =>
+    `The run record of task ${task} (run ${runId}) could not be published: ${reason}.`,
+  tickSkipped: (task: string) =>
+    `Task ${task} was still running at its next tick: the tick is skipped (and so are later ones while it runs; see MetaTaskScheduler.counters). Set overlap: true to allow overlapping runs.`,
+  tasksStillRunning: (tasks: string[], timeoutMs: number) =>
+    `Tasks still running ${timeoutMs} ms after shutdown began (schedule.shutdownTimeoutMs): ${tasks.join(', ')}. What they publish from now on is refused.`,
   bufferReplay: (path: string, records: number) =>
     `Disk buffer ${path}: replaying ${records} records the sinks did not all have at the last stop.`,
   bufferCorrupt: (segment: string, offset: number) =>
@@ -108,14 +183,23 @@ export const logMessages = {
   bufferWriteFailed: (path: string, reason: string) =>
     `Cannot write to the disk buffer ${path}: ${reason}. Publishes wait (the queues fill, then their overflow policies act); retrying.`,
   bufferWriteRecovered: (path: string) => `Disk buffer ${path}: writing again.`,
+  redisUnreachable: (target: string, reason: string) =>
+    `Redis at ${target} cannot be reached: ${reason}. Publishes apply their overflow policy until it returns.`,
+  redisReachable: (target: string) => `Redis at ${target} is reachable; records flow again.`,
+  redisAckFailed: (sink: string, entries: number, reason: string) =>
+    `Could not acknowledge ${entries} entries of sink ${sink} to Redis: ${reason}. Retrying; until then they may be delivered again, once.`,
 } as const;
 
 /** Texts of HTTP responses: health, and 400s of the metadata query. */
 export const httpMessages = {
-  unhealthy: (failingSinks: string[], fullQueues: string[]) =>
+  unhealthy: (failures: Record<string, string>, fullQueues: string[], bufferUnreachable = false) =>
     [
-      failingSinks.length > 0 && `failing to write: ${failingSinks.join(', ')}`,
+      Object.keys(failures).length > 0 &&
+        `failing to write: ${Object.entries(failures)
+          .map(([sink, reason]) => `${sink} (${reason})`)
+          .join(', ')}`,
       fullQueues.length > 0 && `queues full: ${fullQueues.join(', ')}`,
+      bufferUnreachable && 'Redis (the buffer) cannot be reached',
     ]
       .filter(Boolean)
       .join('; '),
@@ -133,4 +217,16 @@ export const httpMessages = {
   invalidCursor: () =>
     `Query parameter 'cursor' is not a cursor this API returned: pass nextCursor of the previous page as it is.`,
   noStore: () => 'There is no store to query: MetaqueueModule was configured with store: false.',
+  invalidOrder: (value: unknown) =>
+    `Query parameter 'order'=${JSON.stringify(String(value))} must be 'oldest' or 'newest'.`,
+  invalidDataFilter: (maxLength: number) =>
+    `Query parameter 'data' must be JSON of at most ${maxLength} characters, without NUL characters or lone surrogates, such as {"table":"customers"}.`,
+  // The board
+  missingName: () => `Query parameter 'name' is required: the chart is of one name's data.`,
+  invalidField: () =>
+    `Query parameter 'field' must be the name of a key of data, a non-empty string of at most 200 characters.`,
+  invalidRecordId: (id: string) =>
+    `${JSON.stringify(id)} is not a record id: ids are UUIDs, such as 5a86e118-f55a-4b86-b8c3-33b2a28624fa.`,
+  recordNotFound: (id: string) => `There is no stored record with id ${id}.`,
+  unknownAsset: (name: string) => `The board has no asset named ${JSON.stringify(name)}.`,
 } as const;

@@ -6,7 +6,7 @@ import type {
 } from './metaqueue-options.interface.js';
 import { METAQUEUE_MODULE_OPTIONS } from './metaqueue.tokens.js';
 
-export const { ConfigurableModuleClass, ASYNC_OPTIONS_TYPE } =
+export const { ConfigurableModuleClass, ASYNC_OPTIONS_TYPE, OPTIONS_TYPE } =
   new ConfigurableModuleBuilder<MetaqueueModuleOptions>({
     optionsInjectionToken: METAQUEUE_MODULE_OPTIONS,
   })

@@ -8,12 +8,19 @@ import { MetaqueueMetrics } from './metrics/metaqueue-metrics.service.js';
 import { MetadataQueryService } from './query/metadata-query.service.js';
 import { MetaqueueConfigError } from './errors/metaqueue.errors.js';
 import { errorMessages } from './metaqueue.messages.js';
-import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass } from './metaqueue.module-definition.js';
+import {
+  ASYNC_OPTIONS_TYPE,
+  ConfigurableModuleClass,
+  OPTIONS_TYPE,
+} from './metaqueue.module-definition.js';
+import { appDataSourceProviders } from './store/app-data-source/app-data-source.providers.js';
 import { MetadataStore } from './store/metadata-store.js';
 import { metadataStoreProvider } from './store/store.providers.js';
 import { MetaTaskMetadataAccessor } from './tasks/meta-task-metadata.accessor.js';
 import { MetaTaskExplorer } from './tasks/meta-task.explorer.js';
+import { MetaTaskScheduler } from './tasks/meta-task.scheduler.js';
 import { TaskRunner } from './tasks/task-runner.service.js';
+import { TaskRunRecorder } from './tasks/task-run.recorder.js';
 
 /**
  * `MetaqueueModule.forRoot({ topics })` registers one `MetadataEngine` per
@@ -26,6 +33,8 @@ import { TaskRunner } from './tasks/task-runner.service.js';
     MetaTaskMetadataAccessor,
     MetaTaskExplorer,
     TaskRunner,
+    TaskRunRecorder,
+    MetaTaskScheduler,
     metadataStoreProvider,
     ConnectorRegistry,
     recordSourceProvider,
@@ -36,6 +45,7 @@ import { TaskRunner } from './tasks/task-runner.service.js';
   ],
   exports: [
     TaskRunner,
+    MetaTaskScheduler,
     BrokerService,
     MetadataStore,
     MetaqueueMetrics,
@@ -44,6 +54,14 @@ import { TaskRunner } from './tasks/task-runner.service.js';
   ],
 })
 export class MetaqueueModule extends ConfigurableModuleClass {
+  static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
+    const module = super.forRoot(options);
+    return {
+      ...module,
+      providers: [...(module.providers ?? []), ...appDataSourceProviders(options)],
+    };
+  }
+
   static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
     if (!options.useFactory && !options.useClass && !options.useExisting) {
       throw new MetaqueueConfigError(errorMessages.missingAsyncFactory());

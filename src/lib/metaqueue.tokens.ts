@@ -7,9 +7,12 @@ export const METAQUEUE_MODULE_OPTIONS = Symbol('METAQUEUE_MODULE_OPTIONS');
 export const META_TASK_METADATA = 'metaqueue:meta-task';
 
 /** The DI token of a topic's `MetadataEngine`, for `moduleRef.get()` and tests. */
-export function getEngineToken(topic: Topic): string {
-  return `metaqueue:engine:${topic}`;
+export function getEngineToken(topic: Topic | { topic: Topic }): string {
+  return `metaqueue:engine:${typeof topic === 'string' ? topic : topic.topic}`;
 }
 
 /** Where the broker reads accepted records from: the engines' queues by default. */
 export const RECORD_SOURCE = Symbol('metaqueue:record-source');
+
+/** The application's DataSource, with `store: { typeormDataSource }`. */
+export const APP_DATA_SOURCE = Symbol('metaqueue:app-data-source');

@@ -1,7 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -20,25 +29,12 @@ import {
   describeWithOpenMetricsTools,
   parseOpenMetrics,
   promtoolImport,
-  type ParsedSample,
+  recordOf,
 } from '../support/openmetrics-tools.js';
+import { CapturingLogger } from '../support/capturing-logger.js';
 import { records } from '../support/records.js';
-import { requirement } from '../support/requirement.js';
+import { mountTmpfs, onSmallDisk, unmount } from '../support/small-disk.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-
-/** The record a sample stands for, read back from the file alone. */
-function recordOf(sample: ParsedSample) {
-  const { id, topic, location, context, data } = sample.labels;
-  return {
-    id,
-    topic,
-    name: sample.name,
-    location,
-    context,
-    data: data === undefined ? sample.value : (JSON.parse(data) as unknown),
-    publishedAt: sample.sec * 1000 + Math.round(sample.nsec / 1e6),
-  };
-}
 
 /** Fails its first `failures` writes, then writes through. */
 class FlakyConnector implements MetadataConnector {
@@ -222,6 +218,37 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     expect(ids.sort()).toEqual(batch.map((r) => r.id).sort());
   });
 
+  it('keeps spool files open between batches, but never more than 64, whatever the families', async () => {
+    const path = join(dir, 'log.txt');
+    const connector = new OpenMetricsFileConnector({ path });
+    await connector.open();
+    const openSpoolFiles = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(join('/proc/self/fd', fd)).startsWith(`${path}.spool/`);
+        } catch {
+          return false; // closed since the listing
+        }
+      }).length;
+    const batches = Array.from({ length: 3 }, () =>
+      records(500).map((r, i) => ({ ...r, name: `family_${i % 100}` })),
+    );
+    const first = records(10);
+    await connector.write(first);
+    expect(openSpoolFiles()).toBe(1);
+    for (const batch of batches) {
+      await connector.write(batch);
+      expect(openSpoolFiles()).toBe(64);
+    }
+    await connector.close();
+    expect(openSpoolFiles()).toBe(0);
+    const samples = parseOpenMetrics(path);
+    expect(samples.map((s) => s.labels.id).sort()).toEqual(
+      [...first, ...batches.flat()].map((r) => r.id).sort(),
+    );
+    expect(new Set(samples.map((s) => s.name)).size).toBe(101);
+  });
+
   it('rotates by size; every rotated file is a complete exposition, together holding every record', async () => {
     const path = join(dir, 'log.txt');
     const { jobs, broker } = await boot([
@@ -282,7 +309,8 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     }));
     await crashed.write(records.slice(0, 30));
     await crashed.write(records.slice(30));
-    // No close(): the process died. The next start finishes the file.
+    // No close(): the process died, and its lock names a process that is gone.
+    writeFileSync(`${path}.lock`, String(spawnSync(process.execPath, ['-e', '']).pid));
     const next = new OpenMetricsFileConnector({ path });
     await next.open();
     await next.close();
@@ -386,31 +414,65 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     }
     app = undefined;
   });
+
+  it('a second writer of the same path fails at startup; the first keeps its file', async () => {
+    const path = join(dir, 'log.txt');
+    const first = new OpenMetricsFileConnector({ path });
+    await first.open();
+    const second = new OpenMetricsFileConnector({ path });
+    await expect(second.open()).rejects.toThrow(
+      new RegExp(`file ${path} is already written by process ${process.pid}`),
+    );
+    const batch = records(20);
+    await first.write(batch);
+    await first.close();
+    expect(parseOpenMetrics(path).map((s) => s.labels.id)).toEqual(batch.map((r) => r.id));
+    // Once the first has closed, the path is free.
+    await second.open();
+    await second.close();
+  });
+
+  it('starts a new spool when the live one is deleted, and logs how many records went with it', async () => {
+    const logger = new CapturingLogger();
+    Logger.overrideLogger(logger);
+    try {
+      const path = join(dir, 'log.txt');
+      const connector = new OpenMetricsFileConnector({ path });
+      await connector.open();
+      await connector.write(records(10));
+      rmSync(`${path}.spool`, { recursive: true });
+      const after = records(20);
+      // The spool files stay open, so the connector looks for the directory before it writes.
+      await connector.write(after);
+      await connector.close();
+      expect(parseOpenMetrics(path).map((s) => s.labels.id)).toEqual(after.map((r) => r.id));
+      expect(logger.lines.join('\n')).toContain(
+        `The OpenMetrics spool ${path}.spool was deleted while in use: the 10 records`,
+      );
+    } finally {
+      Logger.overrideLogger(false);
+    }
+  });
+
+  it('when log.txt has become a directory, close says so and the next start writes the records', async () => {
+    const path = join(dir, 'log.txt');
+    const connector = new OpenMetricsFileConnector({ path });
+    await connector.open();
+    const batch = records(10);
+    await connector.write(batch);
+    mkdirSync(path);
+    await expect(connector.close()).rejects.toThrow(
+      `Could not finish the OpenMetrics file ${path}`,
+    );
+    const next = new OpenMetricsFileConnector({ path });
+    await expect(next.open()).rejects.toThrow(/exists and is not a file/);
+    rmSync(path, { recursive: true });
+    await next.open();
+    await next.close();
+    expect(parseOpenMetrics(`${path}.1`).map((s) => s.labels.id)).toEqual(batch.map((r) => r.id));
+    expect(readdirSync(dir).sort()).toEqual(['log.txt', 'log.txt.1']);
+  });
 });
-
-/** Mounts a tmpfs of `size` at a new directory, if this machine lets us (root, no sandbox refusal). */
-function mountTmpfs(size: string): string | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'metaqueue-full-'));
-  if (spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]).status === 0) {
-    return dir;
-  }
-  rmSync(dir, { recursive: true, force: true });
-  return undefined;
-}
-
-function unmount(dir: string): void {
-  spawnSync('umount', [dir]);
-  rmSync(dir, { recursive: true, force: true });
-}
-
-const probe = mountTmpfs('64k');
-if (probe) unmount(probe);
-const onSmallDisk = requirement(
-  'a small tmpfs mounted by the test',
-  probe !== undefined,
-  'mount -t tmpfs needs root, and a machine that allows it; this one refused',
-  { optionalInCi: true },
-);
 
 onSmallDisk.describe('OpenMetrics file on a disk that fills up', () => {
   it('cuts back a batch a full disk left half-appended, so its retry writes each record once', async () => {

@@ -77,7 +77,8 @@ describe('MetaqueueModule', () => {
     expect(rows.topic).toBe('rows');
     expect(rows.capacity).toBe(100);
     expect(app.get<MetadataEngine>(getEngineToken('status')).capacity).toBe(10_000);
-    expect(app.get(EngineRegistry).topics).toEqual(['rows', 'status']);
+    // And the built-in topic of the task run records.
+    expect(app.get(EngineRegistry).topics).toEqual(['rows', 'status', 'metaqueue_task_runs']);
     await app.close();
   });
 
@@ -204,7 +205,7 @@ describe('MetaqueueModule', () => {
     await expect(boot([Orphan])).rejects.toThrow(/metaqueue:engine:ghost/);
     const app = await boot();
     expect(() => app.get(EngineRegistry).get('ghost')).toThrow(
-      "Topic 'ghost' was never declared: declare it in MetaqueueModule.forRoot({ topics }) (declared: 'rows', 'status').",
+      "Topic 'ghost' was never declared: declare it in MetaqueueModule.forRoot({ topics }) (declared: 'rows', 'status', 'metaqueue_task_runs').",
     );
     await app.close();
   });

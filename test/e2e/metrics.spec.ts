@@ -220,7 +220,8 @@ describe(`GET /metrics, store on ${backend}`, () => {
     expect(valueOf(all, 'metaqueue_sink_written_total', { sink: 'memory' })).toBe(5);
     expect(valueOf(all, 'metaqueue_sink_backlog', { sink: 'memory' })).toBe(0);
     expect(valueOf(all, 'metaqueue_sink_failed_writes_total', { sink: 'store' })).toBe(0);
-    expect(valueOf(all, 'metaqueue_store_dead_lettered_total')).toBe(0);
+    expect(valueOf(all, 'metaqueue_sink_dead_lettered_total', { sink: 'store' })).toBe(0);
+    expect(valueOf(all, 'metaqueue_sink_dead_lettered_total', { sink: 'memory' })).toBe(0);
     expect(valueOf(all, 'metaqueue_last_flush_timestamp_seconds')).toBe(
       counters.lastFlushAt!.getTime() / 1000,
     );

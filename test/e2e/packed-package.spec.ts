@@ -31,9 +31,26 @@ describe('the packed package', () => {
     expect(files).toContain('package/dist/lib/index.js');
     expect(files).toContain('package/dist/lib/index.d.ts');
     expect(files.some((f) => f.includes('/example/') || f.includes('/test/'))).toBe(false);
+    // The board's page and assets, which the TypeScript build alone would leave out.
+    for (const asset of ['index.html', 'board.js', 'board.css']) {
+      expect(files).toContain(`package/dist/lib/board/assets/${asset}`);
+    }
+    expect(files).toContain('package/LICENSE');
+    // The maps point at src/, which is not shipped: each carries its sources inline.
+    run('tar', ['-xzf', join(dir, tarball), '-C', dir], dir);
+    const maps = files.filter((f) => f.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    for (const map of maps) {
+      const { sources, sourcesContent } = JSON.parse(readFileSync(join(dir, map), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: string[];
+      };
+      expect([map, sourcesContent?.length]).toEqual([map, sources.length]);
+    }
 
     const self = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       peerDependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
     };
     writeFileSync(
       join(dir, 'package.json'),
@@ -41,10 +58,22 @@ describe('the packed package', () => {
         name: 'consumer-app',
         private: true,
         type: 'module',
-        dependencies: { metaqueue: `file:./${tarball}`, ...self.peerDependencies },
+        dependencies: {
+          metaqueue: `file:./${tarball}`,
+          ...self.peerDependencies,
+          // An HTTP server for the board.
+          '@nestjs/platform-express': self.devDependencies['@nestjs/platform-express'],
+        },
       }),
     );
-    for (const file of ['main.js', 'typed.ts', 'type-errors.ts']) {
+    for (const file of [
+      'main.js',
+      'main.cjs',
+      'board.js',
+      'typed.ts',
+      'typed-cjs.cts',
+      'type-errors.ts',
+    ]) {
       copyFileSync(join(root, 'test/fixtures/consumer-app', file), join(dir, file));
     }
     run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], dir);
@@ -55,6 +84,19 @@ describe('the packed package', () => {
       stored: 25,
     });
     expect(readdirSync(dir)).toContain('log.txt');
+    const board = run(process.execPath, ['board.js'], dir).trim().split('\n').at(-1)!;
+    expect(JSON.parse(board)).toEqual({
+      '/': [200, true],
+      '/assets/board.js': [200, true],
+      '/assets/board.css': [200, true],
+      '/assets/uPlot.iife.min.js': [200, true],
+    });
+    // A CommonJS app require()s the ESM-only package.
+    const cjs = run(process.execPath, ['main.cjs'], dir).trim().split('\n').at(-1)!;
+    expect(JSON.parse(cjs)).toEqual({
+      result: { task: 'CountTask', status: 'fulfilled', value: 7 },
+      stored: 7,
+    });
     expect(readFileSync(join(dir, 'log.txt'), 'utf8')).toMatch(
       /^# TYPE consumer_count gauge\n[\s\S]*# EOF\n$/,
     );
@@ -97,6 +139,18 @@ describe('the packed package', () => {
     expect(status).toBe(0);
     const result = run(process.execPath, ['out/typed.js'], dir).trim().split('\n').at(-1)!;
     expect(JSON.parse(result)).toEqual({ value: 3, sinks: ['store', expect.any(String)] });
+  }, 60_000);
+
+  it('compiles a CommonJS TypeScript consumer to require() calls, which run', () => {
+    writeTsconfig(dir, 'tsconfig.cjs.json', ['typed-cjs.cts'], { outDir: 'out-cjs' });
+    const { status, output } = tsc('tsconfig.cjs.json');
+    expect(output).toBe('');
+    expect(status).toBe(0);
+    expect(readFileSync(join(dir, 'out-cjs/typed-cjs.cjs'), 'utf8')).toContain(
+      'require("metaqueue")',
+    );
+    const result = run(process.execPath, ['out-cjs/typed-cjs.cjs'], dir).trim().split('\n').at(-1)!;
+    expect(JSON.parse(result)).toEqual({ task: 'CountTask', status: 'fulfilled', value: 1 });
   }, 60_000);
 
   it('refuses wrong data types and wrong TaskRunner arguments, each for its stated reason', () => {

@@ -11,6 +11,7 @@ import {
   MetaqueueModule,
   type MetadataRecord,
 } from '../../src/lib/index.js';
+import { defaults } from '../../src/lib/metaqueue.defaults.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
 
 const backend = serverUrl ? 'PostgreSQL' : 'PGlite';
@@ -44,7 +45,7 @@ describe(`GET /metadata, store on ${backend}`, () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         MetaqueueModule.forRoot({
-          topics: ['jobs', 'checks'],
+          topics: ['jobs', 'checks', 'blobs', 'huge'],
           store: db.store,
           broker: { flushIntervalMs: 3_600_000 },
         }),
@@ -89,7 +90,11 @@ describe(`GET /metadata, store on ${backend}`, () => {
       Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]),
     );
     const response = await fetch(`${url}/metadata?${params.toString()}`);
-    return { status: response.status, body: (await response.json()) as Page & { message: string } };
+    return {
+      status: response.status,
+      type: response.headers.get('content-type'),
+      body: (await response.json()) as Page & { message: string },
+    };
   };
 
   /** Every page of a query, following the cursors. */
@@ -127,6 +132,20 @@ describe(`GET /metadata, store on ${backend}`, () => {
         expect(order).toBeLessThan(0);
       }
     }
+  });
+
+  it('pages newest first with order=newest, and filters by containment in data', async () => {
+    const { items, pages } = await readAll({ order: 'newest', limit: 30 });
+    expect(pages).toBe(Math.ceil(250 / 30));
+    expect(items.map((item) => item.id).sort()).toEqual(idsWhere(() => true));
+    for (let i = 1; i < items.length; i++) {
+      const [a, b] = [items[i - 1], items[i]];
+      const order = Date.parse(a.publishedAt) - Date.parse(b.publishedAt) || (a.id < b.id ? -1 : 1);
+      expect(order).toBeGreaterThan(0);
+    }
+    const { body } = await get({ data: JSON.stringify({ i: 42 }) });
+    expect(body.items.map((item) => item.data)).toEqual([{ i: 42 }]);
+    expect((await get({ data: '{"i":' })).status).toBe(400);
   });
 
   it('returns each record as it was published', async () => {
@@ -233,5 +252,59 @@ describe(`GET /metadata, store on ${backend}`, () => {
     expect(page.items.every((i) => i.publishedAt >= boundary)).toBe(true);
     await expect(service.find({ limit: 1001 })).rejects.toThrow(/'limit'/);
     await expect(service.find({ from: new Date(NaN) })).rejects.toThrow(/'from'/);
+  });
+
+  it('bounds a page by bytes as well as rows, and pages through large records exactly', async () => {
+    const mib = 1024 * 1024;
+    const registry = app.get(EngineRegistry);
+    const blobs = await Promise.all(
+      Array.from({ length: 9 }, (_, i) =>
+        registry.get('blobs').publish({
+          data: { i, text: 'x'.repeat(mib) },
+          name: 'blob',
+          location: 'l',
+          context: 'c',
+        }),
+      ),
+    );
+    await app.get(BrokerService).flush();
+    const first = await get({ topic: 'blobs', limit: 1000 });
+    expect(first.type).toMatch(/^application\/json/);
+    const { maxPageBytes } = defaults.query;
+    expect(first.body.items.length).toBe(Math.floor(maxPageBytes / (mib + 100)));
+    expect(first.body.nextCursor).not.toBeNull();
+    const { items, pages } = await readAll({ topic: 'blobs', limit: 1000 });
+    expect(pages).toBe(Math.ceil(9 / first.body.items.length));
+    const inOrder = blobs
+      .map((r) => r!)
+      .sort((a, b) => a.publishedAt.getTime() - b.publishedAt.getTime() || (a.id < b.id ? -1 : 1));
+    expect(items.map((item) => item.id)).toEqual(inOrder.map((r) => r.id));
+    expect(items.map((item) => (item.data as { i: number }).i)).toEqual(
+      inOrder.map((r) => (r.data as { i: number }).i),
+    );
+    expect(items.every((item) => (item.data as { text: string }).text.length === mib)).toBe(true);
+  });
+
+  it('pages past a record larger than a page by itself', async () => {
+    const registry = app.get(EngineRegistry);
+    const huge = registry.get('huge');
+    const data = 'x'.repeat(defaults.query.maxPageBytes - 2);
+    const first = await huge.publish({ data, name: 'huge', location: 'l', context: 'c' });
+    // Published later than the huge one, so the first page is that record alone.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const rest = await Promise.all(
+      [1, 2].map((i) => huge.publish({ data: i, name: 'after', location: 'l', context: 'c' })),
+    );
+    await app.get(BrokerService).flush();
+    const { items, pages } = await readAll({ topic: 'huge' });
+    expect(items.map((item) => item.id)).toEqual(
+      [
+        first,
+        ...rest.sort(
+          (a, b) => a!.publishedAt.getTime() - b!.publishedAt.getTime() || (a!.id < b!.id ? -1 : 1),
+        ),
+      ].map((r) => r!.id),
+    );
+    expect(pages).toBe(2);
   });
 });

@@ -1,13 +1,17 @@
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { MetadataStore, MetaqueueConfigError, MetaqueueModule } from '../../src/lib/index.js';
+import { pgliteDataDir } from '../../src/lib/store/data-source.factory.js';
 import { createTestDatabase, serverUrl } from '../support/test-database.js';
 import { CapturingLogger } from '../support/capturing-logger.js';
 
 describe('store connection options', () => {
   it('forRootAsync takes the connection from ConfigService', async () => {
-    const db = await createTestDatabase();
+    const db = await createTestDatabase({ reopen: true });
     const env = serverUrl
       ? { DATABASE_URL: db.store.url! }
       : { PGLITE_DIR: db.store.pglite!.dataDir! };
@@ -32,6 +36,61 @@ describe('store connection options', () => {
     );
     await moduleRef.close();
     await db.drop();
+  });
+
+  it('pglite.inMemory keeps nothing on disk, and says so at startup', async () => {
+    const logger = new CapturingLogger();
+    const cwd = process.cwd();
+    const dir = mkdtempSync(join(tmpdir(), 'metaqueue-in-memory-'));
+    process.chdir(dir);
+    try {
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          MetaqueueModule.forRoot({ topics: ['jobs'], store: { pglite: { inMemory: true } } }),
+        ],
+      })
+        .setLogger(logger)
+        .compile();
+      await moduleRef.init();
+      expect(moduleRef.get(MetadataStore).target).toBe('embedded PGlite in memory');
+      await moduleRef.close();
+      expect(readdirSync(dir)).toEqual([]);
+      expect(logger.lines.join('\n')).toContain('its records are gone when the app stops');
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('by default the embedded store is kept in .metaqueue/pglite under the working directory', () => {
+    expect(pgliteDataDir()).toBe(resolve('.metaqueue/pglite'));
+    expect(pgliteDataDir({ dataDir: 'data/db' })).toBe(resolve('data/db'));
+    expect(pgliteDataDir({ inMemory: true })).toBeUndefined();
+    expect(() => pgliteDataDir({ inMemory: true, dataDir: 'data/db' })).toThrow(
+      MetaqueueConfigError,
+    );
+  });
+
+  it('the startup log says where the embedded store is kept and how to look at it', async () => {
+    const logger = new CapturingLogger();
+    const dir = mkdtempSync(join(tmpdir(), 'metaqueue-log-'));
+    // Parent directories that do not exist yet are created.
+    const dataDir = join(dir, 'state', 'pglite');
+    try {
+      const moduleRef = await Test.createTestingModule({
+        imports: [MetaqueueModule.forRoot({ topics: ['jobs'], store: { pglite: { dataDir } } })],
+      })
+        .setLogger(logger)
+        .compile();
+      await moduleRef.init();
+      await moduleRef.close();
+      const lines = logger.lines.join('\n');
+      expect(lines).toContain(`Storing metadata in embedded PGlite at ${dataDir}`);
+      expect(lines).toContain(`The records stay in ${dataDir} across restarts`);
+      expect(readdirSync(dataDir)).toContain('PG_VERSION');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('never shows the password, in logs or in the startup error', async () => {
@@ -82,5 +141,28 @@ describe('store connection options', () => {
     expect(error.message).toMatch(/# as %23/);
     const everything = [...logger.lines, inspect(error), String(error.stack)].join('\n');
     expect(everything).not.toContain('pa55word');
+  });
+
+  it('says at startup where records go, and warns when that place dies with the process', async () => {
+    // On PGlite a data directory: a test database is otherwise in memory.
+    const db = await createTestDatabase({ reopen: true });
+    const startup = async (store: object) => {
+      const logger = new CapturingLogger();
+      const moduleRef = await Test.createTestingModule({
+        imports: [MetaqueueModule.forRoot({ topics: ['jobs'], store })],
+      })
+        .setLogger(logger)
+        .compile();
+      await moduleRef.init();
+      await moduleRef.close();
+      return logger.lines;
+    };
+    const inMemory = await startup({ pglite: { inMemory: true } });
+    expect(inMemory).toContain('MetadataStore Storing metadata in embedded PGlite in memory');
+    expect(inMemory.filter((l) => l.includes('gone when the app stops'))).toHaveLength(1);
+    const kept = await startup(db.store);
+    expect(kept.some((l) => l.startsWith('MetadataStore Storing metadata in '))).toBe(true);
+    expect(kept.filter((l) => l.includes('gone when the app stops'))).toEqual([]);
+    await db.drop();
   });
 });

@@ -32,7 +32,8 @@ describe(`store on ${backend}`, () => {
   let app: TestingModule | undefined;
 
   beforeEach(async () => {
-    db = await createTestDatabase();
+    // One test reads the table after its app has closed.
+    db = await createTestDatabase({ reopen: true });
   });
   afterEach(async () => {
     await app?.close();
@@ -171,6 +172,73 @@ describe(`store on ${backend}`, () => {
     );
     expect(dead[0].reason).toMatch(/^23514: .*no_poison/);
     expect(broker.counters.sinks.store).toMatchObject({ written: 2_000 - 7, deadLettered: 7 });
+    // COPY was tried first, refused as a whole, and the batch took the exact path.
+    expect(store.copyFallbacks).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a batch written again after a lost reply is stored once: COPY refuses it, the exact path counts it', async () => {
+    const { jobs, store } = await boot({ flushIntervalMs: 3_600_000 });
+    const records = await Promise.all(
+      Array.from({ length: 1_200 }, (_, i) =>
+        jobs.publish({ data: i, name: 'n', location: 'l', context: 'again' }),
+      ),
+    );
+    const batch = records.map((r) => r!);
+    expect(await store.write(batch)).toEqual({ deadLettered: [], alreadyWritten: 0 });
+    expect(store.copyFallbacks).toBe(0);
+    expect(await store.write(batch)).toEqual({ deadLettered: [], alreadyWritten: 1_200 });
+    expect(store.copyFallbacks).toBe(1);
+    expect(await countRows(store)).toBe(1_200);
+  });
+
+  it('a record a connector cannot take is dead-lettered under its name; the rest reach it', async () => {
+    const poison = new Set<string>();
+    const received: string[] = [];
+    const picky = {
+      name: 'picky',
+      async write(records: readonly MetadataRecord[]) {
+        if (records.some((r) => poison.has(r.location))) throw new Error('picky cannot take it');
+        received.push(...records.map((r) => r.id));
+      },
+    };
+    app = await bootMetaqueue({
+      topics: ['jobs'],
+      store: db.store,
+      connectors: [picky],
+      broker: { maxBatchSize: 500, retryInitialDelayMs: 1, retryMaxDelayMs: 2 },
+    });
+    const jobs = app.get<MetadataEngine>(getEngineToken('jobs'));
+    const broker = app.get(BrokerService);
+    const store = app.get(MetadataStore);
+    poison.add('unwritable');
+    const published = await Promise.all(
+      Array.from({ length: 1_000 }, (_, i) =>
+        jobs.publish({
+          data: i,
+          name: 'n',
+          location: i % 300 === 7 ? 'unwritable' : 'fine',
+          context: 'c',
+        }),
+      ),
+    );
+    await broker.flush();
+    const refusedIds = published.filter((r) => r!.location === 'unwritable').map((r) => r!.id);
+    expect(refusedIds).toHaveLength(4);
+    expect(await countRows(store)).toBe(1_000);
+    expect(received.sort()).toEqual(
+      published
+        .filter((r) => r!.location === 'fine')
+        .map((r) => r!.id)
+        .sort(),
+    );
+    const dead: { id: string; sink: string; reason: string }[] = await store.dataSource.query(
+      'SELECT id, sink, reason FROM metadata_dead_letter ORDER BY id',
+    );
+    expect(dead.map((d) => d.id)).toEqual([...refusedIds].sort());
+    expect(new Set(dead.map((d) => d.sink))).toEqual(new Set(['picky']));
+    expect(dead[0].reason).toContain('picky cannot take it');
+    expect(broker.counters.sinks.picky).toMatchObject({ written: 996, deadLettered: 4 });
+    expect(broker.counters.sinks.store).toMatchObject({ written: 1_000, deadLettered: 0 });
   });
 
   it('at shutdown stores everything accepted, then rejects publishes with a clear error', async () => {

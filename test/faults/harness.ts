@@ -11,8 +11,11 @@ import {
   type BrokerOptions,
   type BufferOptions,
   type EngineCounters,
+  type MetaqueueHealth,
+  MetaqueueHealthIndicator,
   type MetadataConnector,
   type MetadataEngine,
+  type StoreOptions,
   type TopicDeclaration,
 } from '../../src/lib/index.js';
 import { bootMetaqueue } from '../support/boot.js';
@@ -32,6 +35,9 @@ export class FaultWorld {
   readonly dir = mkdtempSync(join(tmpdir(), 'metaqueue-faults-'));
   private readonly droppedIds = new Set<string>();
   private readonly apps: TestingModule[] = [];
+  private readonly fileDirs = new Set<string>([this.dir]);
+  /** Run at stop(), after the database is dropped: roles a scenario made, mounts. */
+  readonly cleanups: (() => void | Promise<void>)[] = [];
   db!: TestDatabase;
   proxy!: TcpProxy;
 
@@ -52,15 +58,28 @@ export class FaultWorld {
   async boot(options: {
     topics: TopicDeclaration[];
     broker?: BrokerOptions;
+    store?: Omit<StoreOptions, 'url'>;
+    /** Connect as this role instead of the URL's. */
+    user?: string;
     file?: string;
+    /** Where the file goes, if not in `dir`; the tally reads it there too. */
+    fileDir?: string;
     wrapFile?: (file: MetadataConnector) => MetadataConnector;
     buffer?: BufferOptions;
   }) {
-    const file = new OpenMetricsFileConnector({ path: join(this.dir, options.file ?? 'log.txt') });
+    const fileDir = options.fileDir ?? this.dir;
+    this.fileDirs.add(fileDir);
+    const file = new OpenMetricsFileConnector({ path: join(fileDir, options.file ?? 'log.txt') });
+    const url = new URL(this.proxiedUrl);
+    if (options.user) url.username = options.user;
     const app = await bootMetaqueue({
       topics: options.topics,
-      store: { url: this.proxiedUrl },
-      connectors: [options.wrapFile ? options.wrapFile(file) : file],
+      store:
+        options.broker?.role === 'publisher' ? false : { ...options.store, url: url.toString() },
+      connectors:
+        options.broker?.role === 'publisher'
+          ? []
+          : [options.wrapFile ? options.wrapFile(file) : file],
       broker: { retryInitialDelayMs: 10, retryMaxDelayMs: 250, ...options.broker },
       buffer: options.buffer,
     });
@@ -107,9 +126,11 @@ export class FaultWorld {
     const dead = new Set(
       (await this.db.query<{ id: string }>('SELECT id FROM metadata_dead_letter')).map((r) => r.id),
     );
-    const fileIds = readdirSync(this.dir)
-      .filter((f) => /\.txt(\.\d+)?$/.test(f))
-      .flatMap((f) => parseOpenMetrics(join(this.dir, f)).map((s) => s.labels.id));
+    const fileIds = [...this.fileDirs].flatMap((dir) =>
+      readdirSync(dir)
+        .filter((f) => /\.txt(\.\d+)?$/.test(f))
+        .flatMap((f) => parseOpenMetrics(join(dir, f)).map((s) => s.labels.id)),
+    );
     const inFile = new Set(fileIds);
     const count = (ids: Iterable<string>, where: (id: string) => boolean) =>
       [...ids].filter(where).length;
@@ -142,6 +163,7 @@ export class FaultWorld {
     await this.closeApps();
     await this.proxy.stop();
     await this.db.drop();
+    for (const cleanup of this.cleanups.splice(0).reverse()) await cleanup();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -174,4 +196,25 @@ export function acceptedIdsOf(outcomes: PromiseSettledResult<unknown>[]): string
   return outcomes.flatMap((o) =>
     o.status === 'fulfilled' && o.value ? [(o.value as { id: string }).id] : [],
   );
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits for a condition of the scenario; fails the scenario after `timeoutMs`. */
+export async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the scenario');
+    await sleep(20);
+  }
+}
+
+/** Health as soon as it is down, checking from the first failure on as a probe would; else up. */
+export async function healthWhenDown(health: MetaqueueHealthIndicator): Promise<MetaqueueHealth> {
+  let result = health.isHealthy('metaqueue', { failingForMs: 0 }).metaqueue;
+  for (let i = 0; i < 200 && result.status === 'up'; i++) {
+    await sleep(20);
+    result = health.isHealthy('metaqueue', { failingForMs: 0 }).metaqueue;
+  }
+  return result;
 }

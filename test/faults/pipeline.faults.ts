@@ -18,14 +18,13 @@ import {
 import { parseOpenMetrics } from '../support/openmetrics-tools.js';
 import type { MetadataRow } from '../support/test-database.js';
 import { runLoadApp } from '../support/run-load-app.js';
-import { acceptedIdsOf, FaultWorld, publishers } from './harness.js';
+import { acceptedIdsOf, FaultWorld, publishers, sleep } from './harness.js';
 import { publishCase } from './publish-cases.js';
 import { score } from './scorecard.js';
 import { CapturingLogger } from '../support/capturing-logger.js';
 
 const sum = (byReason: Record<string, number>) =>
   Object.values(byReason).reduce((a, b) => a + b, 0);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const policies: OverflowPolicy[] = ['block', 'drop-oldest', 'drop-newest', 'error'];
 
 describe('faults', () => {

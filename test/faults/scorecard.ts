@@ -36,6 +36,8 @@ export interface ScenarioTerms {
   checks?: Record<string, boolean>;
   /** Accepted records a scenario may lose by design (SIGKILL): the documented bound. */
   allowedLoss?: number;
+  /** Stored records the file may miss, when the scenario itself deletes some of it; else `allowedLoss`. */
+  allowedFileMissing?: number;
 }
 
 /**
@@ -50,7 +52,7 @@ export function score(name: string, t: Tally, terms: ScenarioTerms = {}): boolea
     noDuplicates: t.duplicated === 0,
     noPhantoms: t.phantoms === 0,
     neverStoredAndDeadLettered: t.storedAndDeadLettered === 0,
-    fileHasEveryStoredId: t.fileMissing <= allowed,
+    fileHasEveryStoredId: t.fileMissing <= (terms.allowedFileMissing ?? allowed),
     fileHasOnlyStoredIds: t.fileExtra === 0,
     ...t.checks,
     ...terms.checks,

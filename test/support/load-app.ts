@@ -4,23 +4,35 @@
 // METAQUEUE_TEST_BUFFER (JSON) it uses that buffer, and METAQUEUE_TEST_RUN
 // tags its records' locations, so runs after restarts tell apart. It prints
 // `ready` once records flow, `in-flight` while the store writes a batch, and
-// at the end one JSON line with its engine's counters.
+// at the end one JSON line with its engine's counters. With METAQUEUE_TEST_TYPEORM,
+// the store is the app's own TypeOrmModule DataSource over the same database.
 import 'reflect-metadata';
 import { openSync, writeSync } from 'node:fs';
 import { Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   BrokerService,
   EngineClosedError,
   InjectEngine,
   MetaqueueModule,
   OpenMetricsFileConnector,
+  type BrokerOptions,
   type BufferOptions,
   type MetadataEngine,
+  metaqueueMigrations,
   type StoreOptions,
 } from '../../src/lib/index.js';
+import { appDataSourceOptions } from './app-data-source.js';
 
 const store = JSON.parse(process.env.METAQUEUE_TEST_STORE ?? '{}') as StoreOptions;
+const typeorm = process.env.METAQUEUE_TEST_TYPEORM
+  ? TypeOrmModule.forRoot({
+      ...(await appDataSourceOptions(store)),
+      migrations: metaqueueMigrations,
+      migrationsRun: true,
+    })
+  : undefined;
 const buffer = JSON.parse(
   process.env.METAQUEUE_TEST_BUFFER || '{"type":"memory"}',
 ) as BufferOptions;
@@ -28,20 +40,29 @@ const run = process.env.METAQUEUE_TEST_RUN ?? '';
 
 @Injectable()
 class Report implements OnApplicationShutdown {
-  constructor(@InjectEngine('load') private readonly engine: MetadataEngine<number>) {}
+  constructor(
+    @InjectEngine('load') private readonly engine: MetadataEngine<number>,
+    private readonly broker: BrokerService,
+  ) {}
 
   onApplicationShutdown(signal?: string): void {
-    writeSync(1, `${JSON.stringify({ signal, ...this.engine.counters })}\n`);
+    const report = { signal, ...this.engine.counters, sinks: this.broker.counters.sinks };
+    writeSync(1, `${JSON.stringify(report)}\n`);
   }
 }
 
 @Module({
   imports: [
+    ...(typeorm ? [typeorm] : []),
     MetaqueueModule.forRoot({
       topics: [{ topic: 'load', bufferSize: 20_000 }],
-      store,
+      store: typeorm ? { typeormDataSource: 'default' } : store,
       buffer,
-      broker: { flushIntervalMs: 200, maxBatchSize: 2_000 },
+      broker: {
+        flushIntervalMs: 200,
+        maxBatchSize: 2_000,
+        ...(JSON.parse(process.env.METAQUEUE_TEST_BROKER ?? '{}') as BrokerOptions),
+      },
       connectors: process.env.METAQUEUE_TEST_FILE
         ? [new OpenMetricsFileConnector({ path: process.env.METAQUEUE_TEST_FILE })]
         : [],

@@ -58,3 +58,17 @@ export function promtoolImport(file: string): number {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** The record a sample stands for, read back from the file alone. */
+export function recordOf(sample: ParsedSample) {
+  const { id, topic, location, context, data } = sample.labels;
+  return {
+    id,
+    topic,
+    name: sample.name,
+    location,
+    context,
+    data: data === undefined ? sample.value : (JSON.parse(data) as unknown),
+    publishedAt: sample.sec * 1000 + Math.round(sample.nsec / 1e6),
+  };
+}

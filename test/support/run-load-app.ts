@@ -1,13 +1,21 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BufferOptions, EngineCounters, StoreOptions } from '../../src/lib/index.js';
+import type {
+  BrokerOptions,
+  BrokerStats,
+  BufferOptions,
+  EngineCounters,
+  StoreOptions,
+} from '../../src/lib/index.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
 export interface LoadAppRun {
   /** The child's counters, if it lived to report them (not after SIGKILL). */
-  report?: EngineCounters & { signal?: string };
+  report?: EngineCounters & { signal?: string; sinks: BrokerStats['sinks'] };
+  /** What the child logged (errors only). */
+  stderr: string;
   /** Exactly the ids whose publish resolved: the child appended each to a file of its own. */
   resolvedIds: string[];
   /** Whether the signal went out while the child said its store was writing a batch. */
@@ -28,11 +36,17 @@ export async function runLoadApp(options: {
   file?: string;
   signal: 'SIGTERM' | 'SIGKILL';
   whileWriting?: boolean;
+  /** Once records flow: awaited, then the signal goes out (instead of waiting for a write). */
+  beforeSignal?: () => Promise<void>;
+  /** Run the child as this user and group id (to test file permissions as root). */
+  uid?: number;
+  /** Broker options over the child's own. */
+  broker?: BrokerOptions;
+  /** Store through the app's own TypeOrmModule DataSource over `store`'s database. */
+  typeorm?: boolean;
   buffer?: BufferOptions;
   /** Tags this run's records (`location` is `<run>p<publisher>`); the ids file is shared by runs. */
   run?: string;
-  /** Once records flow: awaited, then the signal goes out (instead of waiting for a write). */
-  beforeSignal?: () => Promise<void>;
 }): Promise<LoadAppRun> {
   const idsFile = join(options.dir, 'accepted-ids');
   const child = spawn(
@@ -40,11 +54,14 @@ export async function runLoadApp(options: {
     ['--import', '@swc-node/register/esm-register', 'test/support/load-app.ts'],
     {
       cwd: root,
+      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
       env: {
         ...process.env,
         METAQUEUE_TEST_STORE: JSON.stringify(options.store),
         METAQUEUE_TEST_FILE: options.file ?? '',
         METAQUEUE_TEST_IDS: idsFile,
+        METAQUEUE_TEST_BROKER: JSON.stringify(options.broker ?? {}),
+        METAQUEUE_TEST_TYPEORM: options.typeorm ? '1' : '',
         METAQUEUE_TEST_BUFFER: options.buffer ? JSON.stringify(options.buffer) : '',
         METAQUEUE_TEST_RUN: options.run ?? '',
       },
@@ -60,7 +77,8 @@ export async function runLoadApp(options: {
     child.kill(options.signal);
   };
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  // 'close', not 'exit': only then has all of the child's output arrived.
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   const giveUp = setTimeout(signal, 20_000);
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
@@ -81,14 +99,16 @@ export async function runLoadApp(options: {
   });
   await exited;
   clearTimeout(giveUp);
-  if (!signalled) throw new Error(`load app exited before it was signalled: ${stderr}`);
-  // The report is the one JSON line; "in-flight" lines may follow it while the process ends.
-  const last = stdout
-    .trim()
-    .split('\n')
-    .findLast((line) => line.startsWith('{'));
+  if (!signalled) {
+    throw new Error(
+      `load app exited (${await exited}) before it was signalled: ${stderr} ${stdout.slice(-500)}`,
+    );
+  }
+  // The report is the one JSON line; `in-flight` lines may follow it while shutdown ends.
+  const report = stdout.split('\n').find((line) => line.startsWith('{'));
   return {
-    report: last ? (JSON.parse(last) as LoadAppRun['report']) : undefined,
+    report: report ? (JSON.parse(report) as LoadAppRun['report']) : undefined,
+    stderr,
     resolvedIds: readFileSync(idsFile, 'utf8')
       .split('\n')
       .filter((line) => line.length === 36),

@@ -9,6 +9,9 @@ export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
   private refusing = false;
   private cutsAfterCopy = 0;
+  private cutOnClientText?: { text: string; times: number };
+  /** Connections cut because the client sent the text given to `cutWhenClientSends()`. */
+  clientCuts = 0;
   /** Connections cut right after PostgreSQL said a COPY completed: committed, never acknowledged. */
   copiesCutAfterCommit = 0;
   port = 0;
@@ -69,6 +72,11 @@ export class TcpProxy {
     this.cutsAfterCopy = times;
   }
 
+  /** Cuts the next `times` connections on which the client sends `text` (a statement), before the server sees it. */
+  cutWhenClientSends(text: string, times: number): void {
+    this.cutOnClientText = { text, times };
+  }
+
   /** While refusing, connections are cut as soon as they open, and open ones are cut now. */
   refuse(refusing: boolean): void {
     this.refusing = refusing;
@@ -97,7 +105,16 @@ export class TcpProxy {
         b.destroy();
       });
     }
-    client.pipe(upstream);
+    client.on('data', (chunk: Buffer) => {
+      const cut = this.cutOnClientText;
+      if (cut && cut.times > 0 && chunk.includes(cut.text)) {
+        cut.times--;
+        this.clientCuts++;
+        client.destroy();
+        return;
+      }
+      upstream.write(chunk);
+    });
     upstream.on('data', (chunk: Buffer) => {
       if (this.cutsAfterCopy > 0 && reportsCopyComplete(chunk)) {
         this.cutsAfterCopy--;

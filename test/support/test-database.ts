@@ -32,8 +32,10 @@ export interface MetadataRow {
 }
 
 /**
- * A database of the test's own: a new database on the server, or a PGlite
- * data directory, so the test can reopen it after the app has closed.
+ * A database of the test's own: a new database on the server, or on PGlite
+ * one in memory, or with `{ reopen: true }` a data directory, so the test can
+ * read it after the app has closed (or from another process). Nothing is left
+ * behind once it is dropped.
  */
 export interface TestDatabase {
   store: StoreOptions;
@@ -42,7 +44,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { reopen?: boolean } = {},
+): Promise<TestDatabase> {
   if (serverUrl) {
     const name = `metaqueue_test_${randomUUID().replaceAll('-', '')}`;
     await withClient(serverUrl, async (c) => void (await c.query(`CREATE DATABASE ${name}`)));
@@ -57,6 +61,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
           serverUrl,
           async (c) => void (await c.query(`DROP DATABASE ${name} WITH (FORCE)`)),
         ),
+    };
+  }
+  if (!options.reopen) {
+    return {
+      store: { pglite: { inMemory: true } },
+      query: () =>
+        Promise.reject(
+          new Error('An in-memory test database dies with its app: use { reopen: true }.'),
+        ),
+      drop: () => Promise.resolve(),
     };
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'metaqueue-pglite-'));

@@ -2,7 +2,7 @@ import { InjectEngine, MetaTask, type MetadataEngine } from '../../lib/index.js'
 import { Topic } from '../topics.js';
 
 /** Pretends to import a table in chunks, publishing row counts and durations. */
-@MetaTask()
+@MetaTask({ every: 5_000 })
 export class ImportTask {
   constructor(@InjectEngine(Topic.Imports) private readonly imports: MetadataEngine<number>) {}
 

@@ -9,7 +9,7 @@ interface ReportSummary {
 }
 
 /** Builds a report and publishes its summary as JSON. */
-@MetaTask()
+@MetaTask({ every: 5_000 })
 export class ReportTask {
   constructor(
     @InjectEngine(Topic.Reports) private readonly reports: MetadataEngine<ReportSummary>,

@@ -4,7 +4,7 @@ import { Topic } from '../topics.js';
 const services = ['api', 'billing', 'search'];
 
 /** Checks a few services and publishes each one's status as a string. */
-@MetaTask({ name: 'status-check' })
+@MetaTask({ name: 'status-check', cron: '*/5 * * * * *' })
 export class StatusCheckTask {
   constructor(@InjectEngine(Topic.Checks) private readonly checks: MetadataEngine<string>) {}
 

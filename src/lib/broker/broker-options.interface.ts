@@ -14,4 +14,12 @@ export interface BrokerOptions {
   retryMaxDelayMs?: number;
   /** Most records a connector may fall behind; past it, its oldest batches are dropped, counted. Default 100000. */
   maxConnectorBacklog?: number;
+  /**
+   * What this application does with a shared buffer (Redis): `'publisher'`
+   * only publishes (no database), `'worker'` only reads and stores, `'both'`
+   * does both. Default `'both'`; another role needs `buffer: { type: 'redis' }`.
+   */
+  role?: BrokerRole;
 }
+
+export type BrokerRole = 'both' | 'publisher' | 'worker';

@@ -1,9 +1,9 @@
 import { defaults } from '../metaqueue.defaults.js';
-import { assertOption, optionRules } from '../utils/assert-option.util.js';
+import { assertOption, optionRules, type OptionRule } from '../utils/assert-option.util.js';
 import { definedOnly } from '../utils/defined-only.util.js';
 import type { BrokerOptions } from './broker-options.interface.js';
 
-const rules: Record<keyof BrokerOptions, (typeof optionRules)[keyof typeof optionRules]> = {
+const rules: Record<keyof BrokerOptions, OptionRule> = {
   flushIntervalMs: optionRules.positiveMs,
   shutdownTimeoutMs: optionRules.positiveMs,
   retryInitialDelayMs: optionRules.positiveMs,
@@ -11,6 +11,10 @@ const rules: Record<keyof BrokerOptions, (typeof optionRules)[keyof typeof optio
   maxBatchSize: optionRules.positiveInteger,
   maxConnectorBacklog: optionRules.positiveInteger,
   storeConcurrency: optionRules.positiveInteger,
+  role: {
+    test: (v) => ['both', 'publisher', 'worker'].includes(v as string),
+    expected: "'both', 'publisher' or 'worker'",
+  },
 };
 
 /** The broker options with their defaults; throws `MetaqueueConfigError` on a bad one. */

@@ -17,6 +17,14 @@ export interface SinkStats {
   backlog: number;
   /** Accepted records shutdown could not write to this sink in time. */
   unflushed: number;
+  /**
+   * Of `unflushed`, records in writes under way when the deadline passed:
+   * the sink may have them (a commit whose reply was lost), so between
+   * `unflushed - unconfirmed` and `unflushed` records are missing from it.
+   */
+  unconfirmed: number;
+  /** Why its latest write failed, while no write has succeeded since. */
+  lastError?: string;
 }
 
 /** The disk buffer's own figures. */

@@ -52,7 +52,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
 
   constructor(
     @Inject(RECORD_SOURCE) private readonly source: RecordSource,
-    @Inject(MetadataStore) store: MetadataStore | null,
+    @Inject(MetadataStore) private readonly metadataStore: MetadataStore | null,
     private readonly connectorRegistry: ConnectorRegistry,
     @Inject(METAQUEUE_MODULE_OPTIONS) moduleOptions: MetaqueueModuleOptions,
   ) {
@@ -67,6 +67,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       this.options.flushIntervalMs,
       (error) => this.logger.error(logMessages.flushFailed(describeError(error))),
     );
+    const store = metadataStore;
     if (store) {
       this.store = new SinkChannel(
         { name: STORE_SINK, write: (records) => store.write(records) },
@@ -91,6 +92,8 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.loop.running || this.shutdown) return;
+    // A publisher hands its records to the workers through the shared buffer.
+    if (this.options.role === 'publisher') return;
     this.connectors = this.connectorRegistry
       .getAll()
       .map(({ name, connector }) => this.connectorChannel(name, connector));
@@ -136,6 +139,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async drainWithin(timeoutMs: number): Promise<void> {
+    const writtenBefore = this.channels.map((c) => c.stats.written);
     const deadline = Date.now() + timeoutMs;
     this.retry.finishBy(deadline);
     // What never left the source is lost to the store, and so to the connectors after it.
@@ -144,6 +148,16 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     );
     await Promise.all(
       this.connectors.map((c) => untilDeadline(c.drain(), deadline, () => c.abandon(timeoutMs))),
+    );
+    this.logger.log(
+      logMessages.shutdownFlushed(
+        this.channels.map((c, i) => ({
+          sink: c.name,
+          flushed: c.stats.written - writtenBefore[i],
+          written: c.stats.written,
+          unflushed: c.stats.unflushed,
+        })),
+      ),
     );
   }
 
@@ -170,7 +184,13 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       const batch = await reader.next();
       if (!batch) break;
       records += batch.records.length;
-      const delivery = { batch, records: batch.records.slice(batch.had?.get(STORE_SINK) ?? 0) };
+      // A durable source says what each sink already has: the disk log by count, Redis by record.
+      const delivery = {
+        batch,
+        records: batch.forSink
+          ? recordsFor(batch, STORE_SINK)
+          : batch.records.slice(batch.had?.get(STORE_SINK) ?? 0),
+      };
       if (this.store) this.store.push(delivery);
       else this.stored(delivery, batch.records);
     }
@@ -181,10 +201,15 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /** The store has a batch (or there is no store): acknowledge it, and pass it on. */
-  private stored({ batch }: Delivery, taken: readonly MetadataRecord[]): void {
+  private stored({ batch, records }: Delivery, taken: readonly MetadataRecord[]): void {
     if (this.store) this.source.acknowledge(STORE_SINK, batch);
     for (const connector of this.connectors) {
-      connector.push({ batch, records: owed(batch, connector.name, taken) });
+      connector.push({
+        batch,
+        records: batch.forSink
+          ? recordsFor(batch, connector.name, records, taken)
+          : owed(batch, connector.name, taken),
+      });
     }
     this.lastFlushAt = new Date();
   }
@@ -193,11 +218,24 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     if (name === STORE_SINK) throw new MetaqueueConfigError(errorMessages.reservedSinkName(name));
     return new SinkChannel(
       { name, write: (records) => connector.write(records) },
-      { concurrency: 1, maxBacklog: this.options.maxConnectorBacklog },
+      {
+        concurrency: 1,
+        maxBacklog: this.options.maxConnectorBacklog,
+        keepRefused: (record, error) => this.keepRefused(name, record, describeError(error)),
+      },
       this.retry,
       this.logger,
       ({ batch }) => this.source.acknowledge(name, batch),
     );
+  }
+
+  /** A record a connector can never take: into the dead-letter table, or else the log. */
+  private async keepRefused(sink: string, record: MetadataRecord, reason: string): Promise<void> {
+    if (!this.metadataStore) {
+      return this.logger.error(logMessages.connectorRefusedLogged(sink, reason, record));
+    }
+    await this.metadataStore.keepDeadLetter(record, reason, sink);
+    this.logger.error(logMessages.connectorRefused(sink, record.id, reason));
   }
 }
 
@@ -213,4 +251,21 @@ function owed(batch: SourceBatch, sink: string, taken: readonly MetadataRecord[]
   if (had <= storeHad) return [...batch.records.slice(had, storeHad), ...taken];
   const skip = new Set(batch.records.slice(0, had));
   return taken.filter((record) => !skip.has(record));
+}
+
+/**
+ * The records of a batch that `sink` gets: all of them, or its own share
+ * when the source says (`forSink`), less what the store dead-lettered.
+ */
+function recordsFor(
+  batch: SourceBatch,
+  sink: string,
+  storeHad?: readonly MetadataRecord[],
+  storeTook?: readonly MetadataRecord[],
+): readonly MetadataRecord[] {
+  const records = batch.forSink?.get(sink) ?? batch.records;
+  if (!storeHad || !storeTook || storeTook.length === storeHad.length) return records;
+  const took = new Set(storeTook);
+  const refused = new Set(storeHad.filter((r) => !took.has(r)));
+  return records.filter((r) => !refused.has(r));
 }

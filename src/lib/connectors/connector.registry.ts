@@ -1,7 +1,15 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
+import { logMessages } from '../metaqueue.messages.js';
 import { METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
+import { describeError } from '../utils/describe-error.util.js';
 import type { ResolvedConnector } from './metadata-connector.interface.js';
 import { resolveConnectors } from './resolve-connectors.js';
 
@@ -12,6 +20,7 @@ import { resolveConnectors } from './resolve-connectors.js';
  */
 @Injectable()
 export class ConnectorRegistry implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(ConnectorRegistry.name);
   private connectors: ResolvedConnector[] = [];
 
   constructor(
@@ -21,6 +30,8 @@ export class ConnectorRegistry implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     this.connectors = await resolveConnectors(this.options.connectors ?? [], this.moduleRef);
+    // With the store's own line: where every record goes, said once at startup.
+    for (const { name } of this.connectors) this.logger.log(logMessages.connectorOpened(name));
   }
 
   getAll(): readonly ResolvedConnector[] {
@@ -30,6 +41,15 @@ export class ConnectorRegistry implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     const connectors = this.connectors;
     this.connectors = [];
-    await Promise.all(connectors.map(async ({ connector }) => connector.close?.()));
+    // One connector failing to close must not keep the others open, nor crash the shutdown.
+    await Promise.all(
+      connectors.map(async ({ name, connector }) => {
+        try {
+          await connector.close?.();
+        } catch (error) {
+          this.logger.error(logMessages.connectorCloseFailed(name, describeError(error)));
+        }
+      }),
+    );
   }
 }

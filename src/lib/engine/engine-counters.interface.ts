@@ -7,7 +7,7 @@ export type DropReason = 'drop-newest' | 'drop-oldest';
 export type DropListener<T = unknown> = (record: MetadataRecord<T>, reason: DropReason) => void;
 
 /** Why a publish was rejected (it threw). */
-export type RejectReason = 'invalid' | 'queue-full' | 'timeout' | 'closed';
+export type RejectReason = 'invalid' | 'queue-full' | 'timeout' | 'closed' | 'unavailable';
 
 /**
  * What an engine did with every record published to it. Each publish ends in

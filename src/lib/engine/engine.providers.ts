@@ -1,5 +1,7 @@
 import type { FactoryProvider } from '@nestjs/common';
-import { DuplicateTopicError } from '../errors/metaqueue.errors.js';
+import { DuplicateTopicError, MetaqueueConfigError } from '../errors/metaqueue.errors.js';
+import { errorMessages } from '../metaqueue.messages.js';
+import { TASK_RUNS_TOPIC } from '../tasks/task-run.interface.js';
 import type {
   MetaqueueModuleOptions,
   TopicDeclaration,
@@ -22,7 +24,7 @@ export function createTopicProviders(declarations: TopicDeclaration[]): FactoryP
     {
       provide: EngineRegistry,
       useFactory: (options: MetaqueueModuleOptions) =>
-        new EngineRegistry(topics, options.queueDefaults),
+        new EngineRegistry(withTaskRunsTopic(topics, options), options.queueDefaults),
       inject: [METAQUEUE_MODULE_OPTIONS],
     },
     ...topics.map(({ topic }) => ({
@@ -37,4 +39,16 @@ function toDefinition(declaration: TopicDeclaration): TopicDefinition {
   return typeof declaration === 'object' && declaration !== null
     ? declaration
     : { topic: declaration };
+}
+
+/** The app's topics, and the task runs' own unless `recordRuns: false`. */
+function withTaskRunsTopic(
+  topics: TopicDefinition[],
+  options: MetaqueueModuleOptions,
+): TopicDefinition[] {
+  if (options.recordRuns === false) return topics;
+  if (topics.some(({ topic }) => topic === TASK_RUNS_TOPIC)) {
+    throw new MetaqueueConfigError(errorMessages.reservedTopic(TASK_RUNS_TOPIC));
+  }
+  return [...topics, { topic: TASK_RUNS_TOPIC, dtype: 'json' }];
 }

@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
+  BufferUnavailableError,
   DataTypeError,
   EngineClosedError,
   PublishTimeoutError,
   QueueFullError,
 } from '../errors/metaqueue.errors.js';
-import type { OfferOutcome } from '../queue/meta-queue-options.interface.js';
+import type { SettledOffer } from '../queue/meta-queue-options.interface.js';
 import { MetaQueue } from '../queue/meta-queue.js';
 import { describeType } from '../utils/describe-type.util.js';
 import { logMessages } from '../metaqueue.messages.js';
@@ -17,6 +18,7 @@ import type { DropListener, EngineCounters } from './engine-counters.interface.j
 import { assertMetadataFields, encodeData } from './metadata-encoder.js';
 import type { Metadata, MetadataRecord } from './metadata.interface.js';
 import type { RecordJournal } from './record-journal.interface.js';
+import type { RecordIntake } from './record-intake.interface.js';
 import { assertTopic } from './topic.js';
 
 /**
@@ -31,7 +33,9 @@ export class MetadataEngine<T = unknown> {
   private readonly dropListeners = new Listeners<Parameters<DropListener<T>>>((error) =>
     MetadataEngine.logger.warn(logMessages.dropListenerFailed(this.topic, describeError(error))),
   );
-
+  /** Where publishes go: this engine's queue, or a source that keeps records elsewhere (Redis). */
+  private intake: RecordIntake;
+  /** With the disk buffer: a publish resolves once its record is in the log. */
   private journal?: RecordJournal;
 
   constructor(
@@ -39,6 +43,7 @@ export class MetadataEngine<T = unknown> {
     readonly queue: MetaQueue = new MetaQueue(),
   ) {
     assertTopic(topic);
+    this.intake = queue;
   }
 
   /**
@@ -79,8 +84,8 @@ export class MetadataEngine<T = unknown> {
       this.stats.rejected.invalid++;
       throw error;
     }
-    const offered = this.queue.offer(record, this.onEvicted);
-    let outcome: Exclude<OfferOutcome, Promise<unknown>> | 'timeout' | 'evicted';
+    const offered = this.intake.offer(record, this.onEvicted);
+    let outcome: SettledOffer | 'timeout' | 'evicted';
     if (typeof offered === 'string') {
       outcome = offered;
     } else {
@@ -120,7 +125,18 @@ export class MetadataEngine<T = unknown> {
       case 'closed':
         this.stats.rejected.closed++;
         throw new EngineClosedError(this.topic);
+      case 'unavailable':
+        this.stats.rejected.unavailable++;
+        throw new BufferUnavailableError(this.topic);
     }
+  }
+
+  /**
+   * Sends later publishes to `intake` instead of this engine's queue: a
+   * source that keeps records elsewhere (a Redis stream) takes them over.
+   */
+  divert(intake: RecordIntake): void {
+    this.intake = intake;
   }
 
   /**
@@ -147,6 +163,7 @@ export class MetadataEngine<T = unknown> {
   /** Rejects every later publish, and those waiting for space, with `EngineClosedError`. */
   close(): void {
     this.queue.close();
+    this.intake.close();
   }
 
   private readonly onEvicted = (evicted: unknown): void => {

@@ -1,4 +1,5 @@
 import { errorMessages } from '../metaqueue.messages.js';
+import { describeError } from '../utils/describe-error.util.js';
 
 /** Base class of every error metaqueue throws on purpose. */
 export class MetaqueueError extends Error {
@@ -17,6 +18,24 @@ export class DuplicateTopicError extends MetaqueueConfigError {
     super(errorMessages.duplicateTopic(topic));
   }
 }
+
+/**
+ * The `metadata` table is not as metaqueue's migrations made it (dropped, a
+ * column renamed): no record is at fault, so the batch is kept and retried.
+ */
+export class StoreSchemaError extends MetaqueueError {
+  constructor(cause: unknown) {
+    super(errorMessages.storeSchemaMismatch(describeError(cause)));
+    this.cause = cause;
+  }
+}
+
+/**
+ * Thrown by a connector's `write()` when a record in the batch can never be
+ * written: the broker halves the batch until it finds the record, keeps it
+ * as a dead letter and writes the rest, instead of retrying.
+ */
+export class RecordRefusedError extends MetaqueueError {}
 
 /** A `@MetaTask()` class that cannot be run, or a task the runner does not know. */
 export class MetaTaskError extends MetaqueueError {}
@@ -70,6 +89,13 @@ export class PublishTimeoutError extends PublishError {
     readonly timeoutMs: number,
   ) {
     super(topic, errorMessages.publishTimeout(topic, timeoutMs));
+  }
+}
+
+/** Redis, where the records wait, cannot be reached, and the overflow policy is `error`. */
+export class BufferUnavailableError extends PublishError {
+  constructor(topic: string) {
+    super(topic, errorMessages.bufferUnavailable(topic));
   }
 }
 

@@ -1,9 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { SinkStats } from '../broker/broker-stats.interface.js';
 import { BrokerService } from '../broker/broker.service.js';
+import type { RecordSource } from '../broker/source/record-source.interface.js';
 import { EngineRegistry } from '../engine/engine.registry.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { httpMessages } from '../metaqueue.messages.js';
+import { RECORD_SOURCE } from '../metaqueue.tokens.js';
 import { assertOption, optionRules } from '../utils/assert-option.util.js';
 import type {
   MetaqueueHealth,
@@ -26,7 +28,8 @@ interface SinkProgress {
  * Down when a sink (the store or a connector) has been failing for longer
  * than `failingForMs`: it has records waiting, a write failed, and nothing
  * was written since; or when a queue has stayed full for longer than
- * `fullForMs`. Both are judged at checks: a state counts from the first check
+ * `fullForMs`; and at once while Redis, where records wait, cannot be
+ * reached (`buffer: { type: 'redis' }`). The first two are judged at checks: a state counts from the first check
  * that saw it, so it is down from the first check more than the threshold
  * later. Needs no import of @nestjs/terminus, which stays optional.
  */
@@ -38,6 +41,7 @@ export class MetaqueueHealthIndicator {
   constructor(
     private readonly engines: EngineRegistry,
     private readonly broker: BrokerService,
+    @Inject(RECORD_SOURCE) private readonly source: RecordSource,
   ) {}
 
   isHealthy<const Key extends string = 'metaqueue'>(
@@ -48,9 +52,12 @@ export class MetaqueueHealthIndicator {
     const fullForMs = threshold('fullForMs', options.fullForMs);
     const now = Date.now();
     const failingSinks: string[] = [];
+    const failures: Record<string, string> = {};
     for (const [name, sink] of Object.entries(this.broker.counters.sinks)) {
       const since = this.track(name, sink, now);
-      if (since !== undefined && now - since > failingForMs) failingSinks.push(name);
+      if (since === undefined || now - since <= failingForMs) continue;
+      failingSinks.push(name);
+      failures[name] = sink.lastError ?? 'retrying';
     }
 
     const fullQueues: string[] = [];
@@ -64,14 +71,17 @@ export class MetaqueueHealthIndicator {
       if (now - since > fullForMs) fullQueues.push(engine.topic);
     }
 
+    const bufferUnreachable = this.source.available === false;
     const health: MetaqueueHealth =
-      failingSinks.length === 0 && fullQueues.length === 0
+      failingSinks.length === 0 && fullQueues.length === 0 && !bufferUnreachable
         ? { status: 'up' }
         : {
             status: 'down',
-            message: httpMessages.unhealthy(failingSinks, fullQueues),
+            message: httpMessages.unhealthy(failures, fullQueues, bufferUnreachable),
             failingSinks,
+            failures,
             fullQueues,
+            ...(bufferUnreachable && { bufferUnreachable }),
           };
     return { [key]: health } as MetaqueueHealthResult<Key>;
   }

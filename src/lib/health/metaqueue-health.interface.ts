@@ -15,6 +15,10 @@ export interface MetaqueueHealth {
   message?: string;
   /** Sinks ("store" or connector names) failing longer than `failingForMs`. */
   failingSinks?: string[];
+  /** Why each failing sink's latest write failed, by sink. */
+  failures?: Record<string, string>;
   /** Topics whose queue has been full longer than `fullForMs`. */
   fullQueues?: string[];
+  /** Set while Redis, where records wait, cannot be reached. */
+  bufferUnreachable?: boolean;
 }

@@ -12,8 +12,11 @@ import {
 } from 'prom-client';
 import { BrokerService } from '../broker/broker.service.js';
 import type { FlushObservation } from '../broker/flush-observation.interface.js';
+import type { RecordSource } from '../broker/source/record-source.interface.js';
 import { EngineRegistry } from '../engine/engine.registry.js';
+import { RECORD_SOURCE } from '../metaqueue.tokens.js';
 import { MetadataStore } from '../store/metadata-store.js';
+import { MetaTaskScheduler } from '../tasks/meta-task.scheduler.js';
 import { registerMetricFamilies } from './metric-families.js';
 import { prefersOpenMetrics } from './metrics-content-type.js';
 import type { MetricsScrape } from './metrics-scrape.interface.js';
@@ -41,11 +44,16 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
     engines: EngineRegistry,
     private readonly broker: BrokerService,
     @Inject(MetadataStore) store: MetadataStore | null,
+    scheduler: MetaTaskScheduler,
+    @Inject(RECORD_SOURCE) source: RecordSource,
   ) {
     const sources = {
       engines: () => engines.getAll(),
       broker: () => broker.counters,
-      copyFallbacks: () => store?.copyFallbacks,
+      store: () => store ?? undefined,
+      scheduledTasks: () => scheduler.counters,
+      streams: source.streamStats && (() => source.streamStats!()),
+      bufferAvailable: () => source.available,
     };
     this.flushDurations = [this.registry, this.openMetricsRegistry].map((registry) =>
       registerMetricFamilies(registry, sources),

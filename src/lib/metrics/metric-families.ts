@@ -1,15 +1,23 @@
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
-import { STORE_SINK } from '../broker/broker.constants.js';
 import type { BrokerStats, BufferStats, SinkStats } from '../broker/broker-stats.interface.js';
+import type { StreamStats } from '../broker/source/redis/stream-stats.interface.js';
 import type { MetadataEngine } from '../engine/metadata-engine.js';
+import type { MetadataStore } from '../store/metadata-store.js';
+import type { ScheduledTaskCounters } from '../tasks/meta-task.interface.js';
 import { flushBuckets } from './metrics.constants.js';
 
 /** What the metrics are read from, at collect time. */
 export interface MetricSources {
   engines(): readonly MetadataEngine[];
   broker(): BrokerStats;
-  /** Batches COPY refused that the store wrote the exact way; absent with `store: false`. */
-  copyFallbacks(): number | undefined;
+  /** The store's own counts; absent with `store: false`. */
+  store(): Pick<MetadataStore, 'copyFallbacks' | 'statementTimeouts'> | undefined;
+  /** Runs and skipped ticks of the scheduled tasks, by task. */
+  scheduledTasks(): Record<string, ScheduledTaskCounters>;
+  /** The shared buffer's streams (Redis); absent with the memory buffer. */
+  streams?(): Promise<StreamStats[]>;
+  /** Whether the shared buffer answers; absent with the memory buffer. */
+  bufferAvailable(): boolean | undefined;
 }
 
 type Sample<L extends string> = readonly [labels: Record<L, string>, value: number];
@@ -29,16 +37,16 @@ export function registerMetricFamilies(
     name: string,
     help: string,
     labelNames: readonly L[],
-    samples: () => Iterable<Sample<L>>,
+    samples: () => Iterable<Sample<L>> | Promise<Iterable<Sample<L>>>,
   ) =>
     new Gauge<L>({
       name,
       help,
       labelNames,
       registers,
-      collect() {
+      async collect() {
         this.reset();
-        for (const [labels, value] of samples()) this.set(labels, value);
+        for (const [labels, value] of await samples()) this.set(labels, value);
       },
     });
   const counter = <L extends string>(
@@ -69,6 +77,12 @@ export function registerMetricFamilies(
           n,
         ]),
       );
+  const storeCount =
+    (read: (store: NonNullable<ReturnType<MetricSources['store']>>) => number) =>
+    (): Sample<never>[] => {
+      const store = sources.store();
+      return store ? [[{}, read(store)]] : [];
+    };
   // Only with the disk buffer.
   const fromBuffer = (read: (buffer: BufferStats) => number) => (): Sample<never>[] => {
     const buffer = sources.broker().buffer;
@@ -157,22 +171,45 @@ export function registerMetricFamilies(
     perSink((s) => s.unflushed),
   );
   counter(
-    'metaqueue_store_dead_lettered_total',
-    'Records the database refused, kept in metadata_dead_letter.',
-    [],
-    () => {
-      const store = sources.broker().sinks[STORE_SINK];
-      return store ? [[{}, store.deadLettered]] : [];
-    },
+    'metaqueue_sink_unconfirmed_total',
+    'Of the unflushed records, those in writes under way at the deadline: the sink may have them.',
+    ['sink'],
+    perSink((s) => s.unconfirmed),
+  );
+  counter(
+    'metaqueue_sink_dead_lettered_total',
+    'Records a sink refused for good, kept in metadata_dead_letter (or logged, with no store), by sink.',
+    ['sink'],
+    perSink((s) => s.deadLettered),
   );
   counter(
     'metaqueue_store_copy_fallbacks_total',
     'Batches COPY refused (a row already stored, or a poison row) that were written the exact way.',
     [],
-    () => {
-      const fallbacks = sources.copyFallbacks();
-      return fallbacks === undefined ? [] : [[{}, fallbacks]];
-    },
+    storeCount((store) => store.copyFallbacks),
+  );
+  counter(
+    'metaqueue_store_statement_timeouts_total',
+    "Statements that outlasted the server's statement_timeout; their batches were then written in smaller statements.",
+    [],
+    storeCount((store) => store.statementTimeouts),
+  );
+  const perTask = (read: (task: ScheduledTaskCounters) => number) => () =>
+    Object.entries(sources.scheduledTasks()).map(([task, c]): Sample<'task'> => [
+      { task },
+      read(c),
+    ]);
+  counter(
+    'metaqueue_task_scheduled_runs_total',
+    'Ticks of a scheduled task that started a run, by task.',
+    ['task'],
+    perTask((c) => c.runs),
+  );
+  counter(
+    'metaqueue_task_ticks_skipped_total',
+    'Ticks of a scheduled task skipped because its previous run was still going, by task.',
+    ['task'],
+    perTask((c) => c.skipped),
   );
   counter(
     'metaqueue_buffer_corrupt_records_total',
@@ -201,6 +238,52 @@ export function registerMetricFamilies(
       return at ? [[{}, at.getTime() / 1000]] : [];
     },
   );
+
+  const streams = sources.streams?.bind(sources);
+  if (streams) {
+    // Read from Redis at each scrape; while it is down the scrape still answers, without them.
+    const perStream =
+      <L extends string>(read: (stats: StreamStats[]) => Sample<L>[]) =>
+      () =>
+        streams().then(read, () => []);
+    gauge(
+      'metaqueue_buffer_reachable',
+      'Whether Redis, where records wait, answers: 1 or 0.',
+      [],
+      () => [[{}, sources.bufferAvailable() ? 1 : 0]],
+    );
+    gauge(
+      'metaqueue_stream_length',
+      "Entries in a topic's Redis stream.",
+      ['stream'],
+      perStream((stats) => stats.map((s): Sample<'stream'> => [{ stream: s.stream }, s.length])),
+    );
+    gauge(
+      'metaqueue_stream_pending',
+      'Entries handed to a worker and not yet acknowledged, by stream and group (sink).',
+      ['stream', 'group'],
+      perStream((stats) =>
+        stats.flatMap((s) =>
+          s.groups.map((g): Sample<'stream' | 'group'> => [
+            { stream: s.stream, group: g.group },
+            g.pending,
+          ]),
+        ),
+      ),
+    );
+    gauge(
+      'metaqueue_stream_lag',
+      'Entries no worker of the group (sink) has been handed yet, by stream and group.',
+      ['stream', 'group'],
+      perStream((stats) =>
+        stats.flatMap((s) =>
+          s.groups.flatMap((g): Sample<'stream' | 'group'>[] =>
+            g.lag === undefined ? [] : [[{ stream: s.stream, group: g.group }, g.lag]],
+          ),
+        ),
+      ),
+    );
+  }
 
   return new Histogram({
     name: 'metaqueue_flush_duration_seconds',

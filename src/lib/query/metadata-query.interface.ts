@@ -17,6 +17,10 @@ export interface MetadataQuery {
   cursor?: string;
   /** Records per page: 1 to 1000; default 100. */
   limit?: number | string;
+  /** JSON that `data` must contain (jsonb `@>`), e.g. `{"table":"customers"}`; at most 4096 characters. */
+  data?: string;
+  /** `oldest` first (the default) or `newest` first; pass the same order with `cursor`. */
+  order?: 'oldest' | 'newest';
 }
 
 /** A stored record, as read back: the fields of `MetadataEntity`. */
@@ -25,9 +29,23 @@ export type StoredMetadata = Pick<
   'id' | 'topic' | 'name' | 'location' | 'context' | 'data' | 'publishedAt' | 'storedAt'
 >;
 
-/** One page, oldest first (by `publishedAt`, then `id`). */
+/** One page, oldest first (by `publishedAt`, then `id`), or newest first. */
 export interface MetadataPage {
   items: StoredMetadata[];
   /** Pass as `cursor` to read the next page; `null` on the last page. */
+  nextCursor: string | null;
+}
+
+/** A stored record with the start of its `data` as JSON text, for a table of records. */
+export type MetadataPreview = Omit<StoredMetadata, 'data'> & {
+  /** The first characters of `data` as JSON text. */
+  dataPreview: string;
+  /** Whether `dataPreview` is cut short. */
+  dataTruncated: boolean;
+};
+
+/** A page of previews, as `MetadataPage`. */
+export interface MetadataPreviewPage {
+  items: MetadataPreview[];
   nextCursor: string | null;
 }

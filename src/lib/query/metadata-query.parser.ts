@@ -12,6 +12,10 @@ export interface ResolvedMetadataQuery {
   to?: Date;
   after?: MetadataCursor;
   limit: number;
+  /** JSON that `data` must contain (jsonb `@>`), as text PostgreSQL parses. */
+  data?: string;
+  /** `'newest'` pages newest first; oldest first when absent. */
+  order?: 'newest';
 }
 
 export type TextFilter = 'topic' | 'name' | 'location' | 'context';
@@ -23,7 +27,12 @@ const parameters: readonly (keyof MetadataQuery)[] = [
   'to',
   'cursor',
   'limit',
+  'data',
+  'order',
 ];
+
+/** The longest `data` filter accepted, in characters of JSON. */
+export const maxDataFilterLength = 4_096;
 
 // A date alone, or a date and time with Z or an offset: never local time.
 const isoInstant =
@@ -33,15 +42,18 @@ const isoInstant =
  * Checks a query, typed or straight from a query string; throws
  * `BadRequestException` saying what is wrong.
  */
-export function resolveMetadataQuery(query: unknown): ResolvedMetadataQuery {
+export function resolveMetadataQuery(
+  query: unknown,
+  accepted: readonly string[] = parameters,
+): ResolvedMetadataQuery {
   if (query === undefined || query === null) query = {};
   if (typeof query !== 'object' || Array.isArray(query)) {
     throw new BadRequestException(httpMessages.notAnObject());
   }
   const input = query as Record<string, unknown>;
   for (const [key, value] of Object.entries(input)) {
-    if (!(parameters as readonly string[]).includes(key)) {
-      throw new BadRequestException(httpMessages.unknownParameter(key, parameters));
+    if (!accepted.includes(key)) {
+      throw new BadRequestException(httpMessages.unknownParameter(key, accepted));
     }
     if (Array.isArray(value)) throw new BadRequestException(httpMessages.repeatedParameter(key));
   }
@@ -65,7 +77,18 @@ export function resolveMetadataQuery(query: unknown): ResolvedMetadataQuery {
     after = typeof input.cursor === 'string' ? decodeCursor(input.cursor) : undefined;
     if (!after) throw new BadRequestException(httpMessages.invalidCursor());
   }
-  return { filters, from, to, after, limit: limit(input.limit) };
+  if (input.order !== undefined && input.order !== 'newest' && input.order !== 'oldest') {
+    throw new BadRequestException(httpMessages.invalidOrder(input.order));
+  }
+  return {
+    filters,
+    from,
+    to,
+    after,
+    limit: limit(input.limit),
+    data: dataFilter(input.data),
+    order: input.order === 'newest' ? 'newest' : undefined,
+  };
 }
 
 function instant(name: string, value: unknown): Date | undefined {
@@ -98,4 +121,24 @@ function limit(value: unknown): number {
     throw new BadRequestException(httpMessages.invalidLimit(value, defaults.query.maxLimit));
   }
   return n;
+}
+
+function dataFilter(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const invalid = () =>
+    new BadRequestException(httpMessages.invalidDataFilter(maxDataFilterLength));
+  if (typeof value !== 'string' || value.length > maxDataFilterLength) throw invalid();
+  // jsonb refuses NUL characters and lone surrogates: a 400 here, not a 500 from the database.
+  const storable = (text: string) => text.isWellFormed() && !text.includes('\0');
+  let ok = true;
+  try {
+    JSON.parse(value, (key, item: unknown) => {
+      if (!storable(key) || (typeof item === 'string' && !storable(item))) ok = false;
+      return item;
+    });
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw invalid();
+  return value;
 }

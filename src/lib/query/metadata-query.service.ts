@@ -2,30 +2,56 @@ import { Inject, Injectable } from '@nestjs/common';
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { encodeCursor } from './metadata-cursor.js';
-import type { MetadataPage, MetadataQuery, StoredMetadata } from './metadata-query.interface.js';
-import { resolveMetadataQuery, type TextFilter } from './metadata-query.parser.js';
+import type {
+  MetadataPage,
+  MetadataPreview,
+  MetadataPreviewPage,
+  MetadataQuery,
+  StoredMetadata,
+} from './metadata-query.interface.js';
+import { resolveMetadataQuery, type ResolvedMetadataQuery } from './metadata-query.parser.js';
+import { bindParameters, metadataConditions, whereClause } from './metadata-query.sql.js';
+import { defaults } from '../metaqueue.defaults.js';
 import { httpMessages } from '../metaqueue.messages.js';
 
-interface Row extends Omit<StoredMetadata, 'publishedAt' | 'storedAt'> {
+interface Row {
+  id: string;
+  topic: string;
+  name: string;
+  location: string;
+  context: string;
   publishedAt: Date | string;
   storedAt: Date | string;
   /** `published_at` to the microsecond, for the cursor. */
   cursorAt: string;
+  /** Within the page's byte bound; a row past it only says that more follow, without its data. */
+  fits: boolean;
 }
 
-const columns: Record<TextFilter, string> = {
-  topic: '"topic"',
-  name: '"name"',
-  location: '"location"',
-  context: '"context"',
-};
+/** How a page reads `data`: the selected expression (over column "data") and its size in bytes. */
+interface DataColumn {
+  select: string;
+  alias: string;
+  bytes: string;
+}
+
+// Each text column comes back behind one '.', taken off by fields(): PGlite decodes a value with
+// a TextDecoder that eats a leading U+FEFF (a byte order mark) as an encoding signature.
+const textColumns = ['topic', 'name', 'location', 'context']
+  .map((column) => `'.' || "${column}" AS "${column}"`)
+  .join(', ');
+
+// A row's size in the response, near enough: its text fields and its data as JSON text.
+const labelBytes = `octet_length("topic") + octet_length("name") + octet_length("location")
+  + octet_length("context")`;
 
 /**
  * Reads stored records back from table `metadata`, a page at a time, oldest
- * first. Pages follow each other by keyset (the last `published_at`, `id`),
- * so paging through a table that is being written neither repeats nor skips
- * a record; the indexes on `(topic, published_at)` and `(name,
- * published_at)` serve the common filters. Bad input throws
+ * (or newest) first. Pages follow each other by keyset (the last
+ * `published_at`, `id`), so paging through a table that is being written
+ * neither repeats nor skips a record; the indexes on `(topic, published_at)`,
+ * `(name, published_at)` and `(published_at, id)`, the hash index on
+ * `location` and the GIN index on `data` serve the filters. Bad input throws
  * `BadRequestException` with the reason.
  */
 @Injectable()
@@ -33,50 +59,119 @@ export class MetadataQueryService {
   constructor(@Inject(MetadataStore) private readonly store: MetadataStore | null) {}
 
   async find(query: MetadataQuery = {}): Promise<MetadataPage> {
-    const { filters, from, to, after, limit } = resolveMetadataQuery(query);
-    const store = this.store;
-    if (!store) throw new MetaqueueConfigError(httpMessages.noStore());
+    const { rows, nextCursor } = await this.page<Row & { data: unknown }>(
+      resolveMetadataQuery(query),
+      { select: '"data"', alias: 'data', bytes: 'octet_length("data"::text)' },
+    );
+    return { items: rows.map((row) => ({ ...fields(row), data: row.data })), nextCursor };
+  }
+
+  /**
+   * As `find()`, with each record's `data` cut to its first `previewLength`
+   * characters of JSON text: a page whose size is bounded whatever the
+   * records hold (the board's table).
+   */
+  async findPreviews(query: MetadataQuery, previewLength: number): Promise<MetadataPreviewPage> {
+    // One character more than the preview tells whether it is cut short.
+    const length = Math.trunc(previewLength) + 1;
+    const { rows, nextCursor } = await this.page<Row & { dataText: string }>(
+      resolveMetadataQuery(query),
+      {
+        select: `left("data"::text, ${length})`,
+        alias: 'dataText',
+        bytes: `least(octet_length("data"::text), ${length * 4})`,
+      },
+    );
+    return {
+      items: rows.map((row): MetadataPreview => ({
+        ...fields(row),
+        dataPreview: row.dataText.slice(0, previewLength),
+        dataTruncated: row.dataText.length > previewLength,
+      })),
+      nextCursor,
+    };
+  }
+
+  /** One record by id, or `undefined`. */
+  async findOne(id: string): Promise<StoredMetadata | undefined> {
+    const rows: (Row & { data: unknown })[] = await this.dataSource().query(
+      `SELECT "id", ${textColumns}, "data",
+        "published_at" AS "publishedAt", "stored_at" AS "storedAt"
+      FROM "metadata" WHERE "id" = $1::uuid`,
+      [id],
+    );
+    return rows[0] && { ...fields(rows[0]), data: rows[0].data };
+  }
+
+  private async page<R extends Row>(
+    query: ResolvedMetadataQuery,
+    data: DataColumn,
+  ): Promise<{ rows: R[]; nextCursor: string | null }> {
+    const dataSource = this.dataSource();
     // Only placeholders enter the SQL text; every value is a bind parameter.
-    const params: unknown[] = [];
-    const param = (value: unknown, type: string) => `$${params.push(value)}::${type}`;
-    const where: string[] = [];
-    for (const key of Object.keys(filters) as TextFilter[]) {
-      where.push(`${columns[key]} = ${param(filters[key], 'text')}`);
-    }
-    if (from) where.push(`"published_at" >= ${param(from, 'timestamptz')}`);
-    if (to) where.push(`"published_at" < ${param(to, 'timestamptz')}`);
-    if (after) {
+    const { params, param } = bindParameters();
+    const where = metadataConditions(query, param);
+    const newest = query.order === 'newest';
+    if (query.after) {
       where.push(
-        `("published_at", "id") > (${param(after.publishedAt, 'timestamptz')}, ${param(after.id, 'uuid')})`,
+        `("published_at", "id") ${newest ? '<' : '>'} (${param(query.after.publishedAt, 'timestamptz')}, ${param(query.after.id, 'uuid')})`,
       );
     }
+    const order = newest ? '"published_at" DESC, "id" DESC' : '"published_at" ASC, "id" ASC';
+    // A page stops at `limit` rows or at `maxPageBytes` (its first row always fits), and the
+    // database, not this process, drops what is past it: only one row more comes back, without
+    // its data, to tell whether there is a next page.
+    const maxBytes = param(defaults.query.maxPageBytes, 'bigint');
     const sql = `
-      SELECT "id", "topic", "name", "location", "context", "data",
+      SELECT "id", ${textColumns},
+        CASE WHEN "fits" THEN ${data.select} END AS "${data.alias}", "fits",
         "published_at" AS "publishedAt", "stored_at" AS "storedAt",
         to_char("published_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorAt"
-      FROM "metadata"
-      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY "published_at", "id"
-      LIMIT ${param(limit + 1, 'int')}`;
-    // One row more than the page tells whether there is a next page.
-    const rows: Row[] = await store.dataSource.query(sql, params);
-    const page = rows.slice(0, limit);
+      FROM (
+        SELECT *, lag("fits", 1, true) OVER (ORDER BY ${order}) AS "followsAFit"
+        FROM (
+          SELECT *, "before" = 0 OR "before" + "bytes" <= ${maxBytes} AS "fits"
+          FROM (
+            SELECT *, sum("bytes") OVER (ORDER BY ${order}) - "bytes" AS "before"
+            FROM (
+              SELECT *, ${labelBytes} + ${data.bytes} AS "bytes"
+              FROM "metadata"
+              ${whereClause(where)}
+              ORDER BY ${order}
+              LIMIT ${param(query.limit + 1, 'int')}
+            ) "candidates"
+          ) "sized"
+        ) "measured"
+      ) "page"
+      -- The rows that fit, and the first that does not: it says a next page exists.
+      WHERE "followsAFit"
+      ORDER BY ${order}`;
+    const rows: R[] = await dataSource.query(sql, params);
+    const page = rows.filter((row) => row.fits).slice(0, query.limit);
     const last = page.at(-1);
     return {
-      items: page.map((row) => ({
-        id: row.id,
-        topic: row.topic,
-        name: row.name,
-        location: row.location,
-        context: row.context,
-        data: row.data,
-        publishedAt: new Date(row.publishedAt),
-        storedAt: new Date(row.storedAt),
-      })),
+      rows: page,
       nextCursor:
-        rows.length > limit && last
+        rows.length > page.length && last
           ? encodeCursor({ publishedAt: last.cursorAt, id: last.id })
           : null,
     };
   }
+
+  private dataSource() {
+    if (!this.store) throw new MetaqueueConfigError(httpMessages.noStore());
+    return this.store.dataSource;
+  }
+}
+
+function fields(row: Omit<Row, 'cursorAt' | 'fits'>): Omit<StoredMetadata, 'data'> {
+  return {
+    id: row.id,
+    topic: row.topic.slice(1),
+    name: row.name.slice(1),
+    location: row.location.slice(1),
+    context: row.context.slice(1),
+    publishedAt: new Date(row.publishedAt),
+    storedAt: new Date(row.storedAt),
+  };
 }

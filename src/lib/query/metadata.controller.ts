@@ -1,11 +1,12 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import type { MetadataPage, MetadataQuery } from './metadata-query.interface.js';
+import { Controller, Get, Query, type StreamableFile } from '@nestjs/common';
+import { streamPage } from './metadata-page-stream.js';
+import type { MetadataQuery } from './metadata-query.interface.js';
 import { MetadataQueryService } from './metadata-query.service.js';
 
 /**
  * GET /metadata?topic=&name=&location=&context=&from=&to=&limit=&cursor=:
- * a page of stored records, `{ items, nextCursor }`; 400 with the reason on
- * bad input. Add it to `controllers` of a module of yours, with
+ * a page of stored records, `{ items, nextCursor }`, streamed; 400 with the
+ * reason on bad input. Add it to `controllers` of a module of yours, with
  * `MetadataQueryService` among its providers.
  */
 @Controller('metadata')
@@ -13,8 +14,8 @@ export class MetadataController {
   constructor(private readonly query: MetadataQueryService) {}
 
   @Get()
-  find(@Query() query: MetadataQuery): Promise<MetadataPage> {
+  async find(@Query() query: MetadataQuery): Promise<StreamableFile> {
     // The service checks every parameter: a query string is untyped whatever the signature says.
-    return this.query.find(query);
+    return streamPage(await this.query.find(query));
   }
 }

@@ -35,13 +35,11 @@ export type ResolvedQueueOptions<T = unknown> = Required<
 
 /**
  * What became of an offered record. `dropped-oldest` means the record was
- * taken and the oldest one dropped for it; a promise means the offer waits
- * for space (policy `block`).
+ * taken and the oldest one dropped for it; `unavailable` that the place
+ * records wait in (a Redis stream) cannot be reached; a promise means the
+ * offer waits (for space with policy `block`, or for Redis to acknowledge it).
  */
-export type OfferOutcome =
-  | 'accepted'
-  | 'dropped-newest'
-  | 'dropped-oldest'
-  | 'full'
-  | 'closed'
-  | Promise<'accepted' | 'timeout' | 'closed'>;
+export type OfferOutcome = SettledOffer | Promise<SettledOffer | 'timeout'>;
+
+export type SettledOffer =
+  'accepted' | 'dropped-newest' | 'dropped-oldest' | 'full' | 'closed' | 'unavailable';

@@ -1,19 +1,19 @@
 import { PGlite } from '@electric-sql/pglite';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { errorMessages } from '../metaqueue.messages.js';
-import { DeadLetterEntity } from './dead-letter.entity.js';
-import { MetadataEntity } from './metadata.entity.js';
-import { CreateMetadataTables1764400000000 } from './migrations/1764400000000-create-metadata-tables.js';
 import { pglitePoolFor } from './pglite-pool.js';
-import type { StoreOptions } from './store-options.interface.js';
+import type { PGliteStoreOptions, StoreOptions } from './store-options.interface.js';
+import { metaqueueEntities, metaqueueMigrations } from './store-schema.js';
 
 /** The store's part of any DataSource that holds its tables; ormconfig.ts spreads it too. */
 export const storeDataSourceOptions = {
   type: 'postgres' as const,
-  entities: [MetadataEntity, DeadLetterEntity],
-  migrations: [CreateMetadataTables1764400000000],
+  entities: metaqueueEntities,
+  migrations: metaqueueMigrations,
   migrationsTableName: 'metadata_migrations',
 };
 
@@ -23,11 +23,13 @@ export async function createDataSource(
 ): Promise<{ dataSource: DataSource; target: string; embedded: boolean }> {
   const common = { ...storeDataSourceOptions, logging: false };
   if (options.url === undefined && options.host === undefined) {
-    const dataDir = options.pglite?.dataDir;
+    const dataDir = pgliteDataDir(options.pglite);
+    // An existing directory opens as it is (no initdb), in a fraction of a first start.
+    if (dataDir !== undefined) await mkdir(dirname(dataDir), { recursive: true });
     const db = await PGlite.create(dataDir);
     return {
       dataSource: new DataSource({ ...common, driver: pglitePoolFor(db) }),
-      target: `embedded PGlite (${dataDir ?? 'in memory'})`,
+      target: dataDir === undefined ? 'embedded PGlite in memory' : `embedded PGlite at ${dataDir}`,
       embedded: true,
     };
   }
@@ -52,6 +54,17 @@ export async function createDataSource(
     target: `PostgreSQL at ${host}:${port}/${database ?? '(default database)'}`,
     embedded: false,
   };
+}
+
+/** The embedded database's directory, absolute; `undefined` in memory. */
+export function pgliteDataDir(options: PGliteStoreOptions = {}): string | undefined {
+  if (options.inMemory) {
+    if (options.dataDir !== undefined) {
+      throw new MetaqueueConfigError(errorMessages.pgliteInMemoryWithDataDir());
+    }
+    return undefined;
+  }
+  return resolve(options.dataDir ?? defaults.store.pgliteDataDir);
 }
 
 /**

@@ -8,6 +8,22 @@ import { errorCode } from '../utils/describe-error.util.js';
  */
 const refusalClasses = new Set(['22', '23', '54', 'P0']);
 
+/**
+ * SQLSTATEs that mean the table is not as the migrations made it: undefined
+ * table, undefined column, a column of another type.
+ */
+const schemaMismatches = new Set(['42P01', '42703', '42804']);
+
+export function isSchemaMismatch(error: unknown): boolean {
+  const code = errorCode(error);
+  return code !== undefined && schemaMismatches.has(code);
+}
+
+/** A statement canceled by the server's `statement_timeout` (or by an operator). */
+export function isStatementTimeout(error: unknown): boolean {
+  return errorCode(error) === '57014';
+}
+
 export function isRowRefusal(error: unknown): boolean {
   const code = errorCode(error);
   return code !== undefined && refusalClasses.has(code.slice(0, 2));

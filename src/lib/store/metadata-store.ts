@@ -5,12 +5,15 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import type { MetadataRecord } from '../engine/metadata.interface.js';
+import { STORE_SINK } from '../broker/broker.constants.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { logMessages } from '../metaqueue.messages.js';
-import { copyMetadata, copyRows } from './copy-rows.js';
-import { createDataSource } from './data-source.factory.js';
+import { copyBlob, copyMetadata, copyMetadataFromBlob, copyRows } from './copy-rows.js';
+import { createDataSource, pgliteDataDir } from './data-source.factory.js';
+import { isPGliteClient, type PGliteCopyClient } from './pglite-pool.js';
 import { describeError } from '../utils/describe-error.util.js';
-import { isRowRefusal } from './database-errors.js';
+import { isRowRefusal, isSchemaMismatch, isStatementTimeout } from './database-errors.js';
+import { StoreSchemaError } from '../errors/metaqueue.errors.js';
 import type { StoreOptions } from './store-options.interface.js';
 import type { StoreWriteResult } from './store-write-result.interface.js';
 
@@ -27,13 +30,13 @@ const insertRecords = `
   SELECT count(*)::int AS "inserted" FROM inserted`;
 
 const insertDeadLetters = `
-  INSERT INTO "metadata_dead_letter" ("id", "topic", "name", "location", "context", "data", "published_at", "reason")
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
-  ON CONFLICT ("id") DO NOTHING`;
+  INSERT INTO "metadata_dead_letter" ("id", "topic", "name", "location", "context", "data", "published_at", "reason", "sink")
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[])
+  ON CONFLICT ("id", "sink") DO NOTHING`;
 
 /**
- * Writes records to PostgreSQL (or PGlite) in bulk, exactly once. On a server
- * a batch goes in with COPY, the fastest path; COPY is all or nothing, so if
+ * Writes records to PostgreSQL (or PGlite) in bulk, exactly once. A batch goes
+ * in with COPY, the fastest path (on PGlite from a blob); COPY is all or nothing, so if
  * it is refused (a row already stored by a retried write, or a poison row)
  * the batch takes the exact path: INSERT ... ON CONFLICT DO NOTHING, split
  * until the refused records are isolated; those go to the dead-letter table
@@ -43,12 +46,18 @@ export class MetadataStore implements OnApplicationShutdown {
   private static readonly logger = new Logger('MetadataStore');
   /** Batches COPY refused that took the exact path instead; in `/metrics`. */
   copyFallbacks = 0;
+  /** Statements that outlasted the server's `statement_timeout`, each then written in halves; in `/metrics`. */
+  statementTimeouts = 0;
+  /** Lowered each time a statement outlasts the server's `statement_timeout`. */
+  private rowsPerStatement = Infinity;
 
   constructor(
     readonly dataSource: DataSource,
     readonly target: string,
-    /** COPY FROM STDIN through node-postgres: on a server, not on PGlite. */
-    private readonly copySupported: boolean,
+    /** COPY: through node-postgres, or from a blob on metaqueue's own PGlite; not through a driver it does not know. */
+    private readonly copySupported = true,
+    /** Whether metaqueue created the DataSource, and so closes it: never the application's. */
+    private readonly ownsDataSource = true,
   ) {}
 
   /** Connects (retrying), runs pending migrations if asked, and returns the store. */
@@ -63,7 +72,13 @@ export class MetadataStore implements OnApplicationShutdown {
           await dataSource.runMigrations({ transaction: 'each' });
         }
         MetadataStore.logger.log(logMessages.storeConnected(target));
-        return new MetadataStore(dataSource, target, !embedded);
+        if (embedded) {
+          const dataDir = pgliteDataDir(options.pglite);
+          // Say where the records live, and warn when that place dies with the process.
+          if (dataDir === undefined) MetadataStore.logger.warn(logMessages.storeInMemory());
+          else MetadataStore.logger.log(logMessages.embeddedStoreKept(dataDir));
+        }
+        return new MetadataStore(dataSource, target);
       } catch (error) {
         if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
         if (attempt >= attempts) throw error;
@@ -82,6 +97,39 @@ export class MetadataStore implements OnApplicationShutdown {
    */
   async write(records: readonly MetadataRecord[]): Promise<StoreWriteResult> {
     if (records.length === 0) return { deadLettered: [], alreadyWritten: 0 };
+    if (records.length > this.rowsPerStatement) return this.writeInParts(records);
+    try {
+      return await this.writeBatch(records);
+    } catch (error) {
+      if (isSchemaMismatch(error)) throw new StoreSchemaError(error);
+      if (!isStatementTimeout(error) || records.length === 1) throw error;
+      // Nothing was committed; the same batch would time out again, forever.
+      this.statementTimeouts++;
+      this.rowsPerStatement = Math.ceil(records.length / 2);
+      MetadataStore.logger.warn(
+        logMessages.statementTimeout(records.length, this.rowsPerStatement),
+      );
+      return this.writeInParts(records);
+    }
+  }
+
+  /** Writes a batch in statements of at most `rowsPerStatement` rows, one after the other. */
+  private async writeInParts(records: readonly MetadataRecord[]): Promise<StoreWriteResult> {
+    const result: { deadLettered: MetadataRecord[]; alreadyWritten: number } = {
+      deadLettered: [],
+      alreadyWritten: 0,
+    };
+    for (let i = 0; i < records.length;) {
+      const part = records.slice(i, i + this.rowsPerStatement);
+      i += part.length;
+      const written = await this.write(part);
+      result.deadLettered.push(...written.deadLettered);
+      result.alreadyWritten += written.alreadyWritten;
+    }
+    return result;
+  }
+
+  private async writeBatch(records: readonly MetadataRecord[]): Promise<StoreWriteResult> {
     if (this.copySupported) {
       try {
         await this.copy(records);
@@ -108,7 +156,7 @@ export class MetadataStore implements OnApplicationShutdown {
     } catch (error) {
       if (!isRowRefusal(error)) throw error;
       if (records.length === 1) {
-        await this.deadLetter(records[0], describeError(error));
+        await this.keepDeadLetter(records[0], describeError(error), STORE_SINK);
         return { deadLettered: records, alreadyWritten: 0 };
       }
       // Halving finds k refused rows among n in O(k log n) statements; one at a
@@ -124,21 +172,26 @@ export class MetadataStore implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    if (this.ownsDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 
   private async copy(records: readonly MetadataRecord[]): Promise<void> {
     const queryRunner = this.dataSource.createQueryRunner();
     try {
-      const client = (await queryRunner.connect()) as PoolClient;
-      await pipeline(Readable.from(copyRows(records)), client.query(copyFrom(copyMetadata)));
+      const client = (await queryRunner.connect()) as PoolClient | PGliteCopyClient;
+      if (isPGliteClient(client)) {
+        await client.copyFromBlob(copyMetadataFromBlob, await copyBlob(records));
+      } else {
+        await pipeline(Readable.from(copyRows(records)), client.query(copyFrom(copyMetadata)));
+      }
     } finally {
       await queryRunner.release();
     }
   }
 
-  private async deadLetter(record: MetadataRecord, reason: string): Promise<void> {
-    await this.dataSource.query(insertDeadLetters, [...columns([record]), [reason]]);
+  /** Keeps a record `sink` refused for good in `metadata_dead_letter`, with the reason. */
+  async keepDeadLetter(record: MetadataRecord, reason: string, sink: string): Promise<void> {
+    await this.dataSource.query(insertDeadLetters, [...columns([record]), [reason], [sink]]);
   }
 }
 

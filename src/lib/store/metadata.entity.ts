@@ -5,6 +5,10 @@ import { RecordColumns } from './record-columns.js';
 @Entity({ name: 'metadata' })
 @Index('metadata_topic_published_at_idx', ['topic', 'publishedAt'])
 @Index('metadata_name_published_at_idx', ['name', 'publishedAt'])
+@Index('metadata_published_at_id_idx', ['publishedAt', 'id'])
+// A hash index and a GIN index with an operator class, which TypeORM cannot describe: the migration owns them.
+@Index('metadata_location_idx', { synchronize: false })
+@Index('metadata_data_idx', { synchronize: false })
 export class MetadataEntity extends RecordColumns {
   @Column('jsonb')
   data!: unknown;

@@ -42,6 +42,11 @@ export function pglitePoolFor(db: PGlite): { Pool: new () => EventEmitter } {
 
     release(): void {}
 
+    /** COPY ... FROM '/dev/blob': PGlite reads the blob as the statement's input. */
+    async copyFromBlob(sql: string, blob: Blob): Promise<void> {
+      await db.query(sql, [], { blob });
+    }
+
     /** The DataSource's destroy() ends the pool, and with it the database. */
     end(callback?: (error?: Error) => void): void {
       closing ??= db.close();
@@ -52,4 +57,13 @@ export function pglitePoolFor(db: PGlite): { Pool: new () => EventEmitter } {
     }
   }
   return { Pool: PGlitePool };
+}
+
+/** A connection of a PGlite pool: it copies from a blob, where node-postgres streams. */
+export interface PGliteCopyClient {
+  copyFromBlob(sql: string, blob: Blob): Promise<void>;
+}
+
+export function isPGliteClient(client: object): client is PGliteCopyClient {
+  return typeof (client as Partial<PGliteCopyClient>).copyFromBlob === 'function';
 }

@@ -3,7 +3,8 @@ import type { TlsOptions } from 'node:tls';
 /**
  * Where records are stored. A `url`, or the seed's `host`, `port`, `user`,
  * `password`, `database`, selects a PostgreSQL server; with neither, the store
- * is an embedded PGlite database (in memory, or in `pglite.dataDir`).
+ * is an embedded PGlite database in `pglite.dataDir` (default `.metaqueue/pglite`
+ * under the working directory), or in memory with `pglite: { inMemory: true }`.
  */
 export interface StoreOptions {
   /** `postgres://user:password@host:port/database`. */
@@ -17,11 +18,18 @@ export interface StoreOptions {
   /** Connections in the pool. Default 10. */
   poolSize?: number;
   /** The embedded database, used when no server is named. */
-  pglite?: { dataDir?: string };
+  pglite?: PGliteStoreOptions;
   /** Run the shipped migrations at startup. Default `true`. */
   runMigrations?: boolean;
   /** Attempts to connect at startup before giving up. Default 5. */
   retryAttempts?: number;
   /** Delay between those attempts. Default 1000 ms. */
   retryDelayMs?: number;
+}
+
+export interface PGliteStoreOptions {
+  /** Where the database lives; created if missing, reopened as it is. Default `.metaqueue/pglite`. */
+  dataDir?: string;
+  /** Keep nothing on disk: the records are gone when the app stops (tests). Default `false`. */
+  inMemory?: boolean;
 }

@@ -1,12 +1,23 @@
 import type { FactoryProvider } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
-import { METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
+import { APP_DATA_SOURCE, METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
+import { openAppStore } from './app-data-source/open-app-store.js';
 import { MetadataStore } from './metadata-store.js';
 
-/** The store, opened at startup; `null` when the options say `store: false`. */
+/**
+ * The store, opened at startup: in the application's DataSource if the options
+ * give one, else in its own; `null` with `store: false`, and in a
+ * publisher-only app (it stores nothing).
+ */
 export const metadataStoreProvider: FactoryProvider<MetadataStore | null> = {
   provide: MetadataStore,
-  useFactory: (options: MetaqueueModuleOptions) =>
-    options.store === false ? null : MetadataStore.open(options.store ?? {}),
-  inject: [METAQUEUE_MODULE_OPTIONS],
+  useFactory: (options: MetaqueueModuleOptions, appDataSource?: DataSource) => {
+    const store = options.store ?? {};
+    if (store === false || options.broker?.role === 'publisher') return null;
+    if ('dataSource' in store) return openAppStore(store.dataSource);
+    if ('typeormDataSource' in store) return openAppStore(appDataSource);
+    return MetadataStore.open(store);
+  },
+  inject: [METAQUEUE_MODULE_OPTIONS, { token: APP_DATA_SOURCE, optional: true }],
 };

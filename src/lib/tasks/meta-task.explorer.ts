@@ -28,7 +28,7 @@ export class MetaTaskExplorer implements OnModuleInit {
       if (typeof instance?.run !== 'function') {
         throw new MetaTaskError(errorMessages.taskWithoutRun(type.name));
       }
-      this.tasks.set(type, { name: options.name ?? type.name, instance });
+      this.tasks.set(type, { name: options.name ?? type.name, instance, options });
     }
   }
 

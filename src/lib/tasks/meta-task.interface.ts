@@ -2,8 +2,22 @@ import type { Type } from '@nestjs/common';
 
 /** Options of `@MetaTask()`. */
 export interface MetaTaskOptions {
-  /** How results and logs name the task. Default: the class name. */
+  /** How results, logs, run records and `SchedulerRegistry` name the task. Default: the class name. */
   name?: string;
+  /**
+   * Run on this cron schedule (six fields with seconds, or five), through
+   * @nestjs/schedule: the app imports `ScheduleModule.forRoot()`.
+   */
+  cron?: string;
+  /** Time zone of `cron`, e.g. `'Europe/Paris'`. Default: the process's. */
+  timeZone?: string;
+  /** Run every this many milliseconds, through @nestjs/schedule. */
+  every?: number;
+  /**
+   * Let a tick start a run while the previous one goes on. Default `false`:
+   * such a tick is skipped, and counted.
+   */
+  overlap?: boolean;
 }
 
 /** What a `@MetaTask()` class implements. */
@@ -16,6 +30,15 @@ export interface MetaTaskRunnable {
 export interface DiscoveredTask {
   name: string;
   instance: MetaTaskRunnable;
+  options: MetaTaskOptions;
+}
+
+/** What the scheduler did with a scheduled task's ticks. */
+export interface ScheduledTaskCounters {
+  /** Ticks that started a run. */
+  runs: number;
+  /** Ticks that came while the previous run went on, and did not start one. */
+  skipped: number;
 }
 
 /** One task's outcome, shaped like `Promise.allSettled()`'s, plus the task's name. */

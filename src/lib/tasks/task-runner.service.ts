@@ -1,8 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { MetaTaskError } from '../errors/metaqueue.errors.js';
 import { errorMessages, logMessages } from '../metaqueue.messages.js';
+import { describeError } from '../utils/describe-error.util.js';
 import { describeType } from '../utils/describe-type.util.js';
 import { MetaTaskExplorer } from './meta-task.explorer.js';
+import { TaskRunRecorder } from './task-run.recorder.js';
 import type {
   DiscoveredTask,
   TaskArgs,
@@ -21,7 +24,10 @@ import type {
 export class TaskRunner {
   private readonly logger = new Logger(TaskRunner.name);
 
-  constructor(private readonly explorer: MetaTaskExplorer) {}
+  constructor(
+    private readonly explorer: MetaTaskExplorer,
+    private readonly runs: TaskRunRecorder,
+  ) {}
 
   /** Runs `tasks[i].run(...args[i])` for every i, concurrently; results in input order. */
   async run<const Tasks extends readonly TaskRef[]>(
@@ -78,13 +84,21 @@ export class TaskRunner {
   }
 
   private async runOne(task: DiscoveredTask, args: unknown[]): Promise<TaskResult> {
+    const runId = randomUUID();
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     try {
-      return { task: task.name, status: 'fulfilled', value: await task.instance.run(...args) };
+      const value: unknown = await task.instance.run(...args);
+      await this.runs.record(task.name, runId, { status: 'succeeded', durationSeconds: seconds() });
+      return { task: task.name, status: 'fulfilled', value };
     } catch (reason) {
+      const durationSeconds = seconds();
       this.logger.error(
         logMessages.taskFailed(task.name),
         reason instanceof Error ? reason.stack : String(reason),
       );
+      const error = describeError(reason);
+      await this.runs.record(task.name, runId, { status: 'failed', durationSeconds, error });
       return { task: task.name, status: 'rejected', reason };
     }
   }

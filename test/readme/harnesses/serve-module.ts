@@ -4,10 +4,13 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { AddressInfo } from 'node:net';
-import { MetadataController, MetricsController } from '../../../src/lib/index.js';
+import {
+  MetadataController,
+  MetaqueueBoardModule,
+  MetricsController,
+} from '../../../src/lib/index.js';
 import { AppModule } from '../../../src/example/app.module.js';
 import { HealthController } from '../../../src/example/health.controller.js';
-import { TaskSchedule } from '../../../src/example/task-schedule.js';
 
 // README
 class ServeModule {}
@@ -15,7 +18,7 @@ class ServeModule {}
 const app = await NestFactory.create(ServeModule, { logger: false });
 await app.listen(0, '127.0.0.1');
 const { port } = app.getHttpServer().address() as AddressInfo;
-for (const path of ['/metrics', '/health', '/metadata']) {
+for (const path of ['/metrics', '/health', '/metadata', '/board', '/board/api/overview']) {
   const response = await fetch(`http://127.0.0.1:${port}${path}`);
   assert.equal(response.status, 200, path);
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { Logger } from '@nestjs/common';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -193,6 +194,8 @@ describe('DiskRecordSource', () => {
     };
     for (const sink of Object.keys(ledger.sinks)) if (sink !== 'store') ledger.sinks[sink] = [1, 8];
     writeFileSync(ledgerPath, JSON.stringify(ledger));
+    // The killed process's file lock names a process that is gone.
+    writeFileSync(`${path}.lock`, String(spawnSync(process.execPath, ['-e', '']).pid));
     const second = await boot();
     await second.broker.flush();
     await second.close();

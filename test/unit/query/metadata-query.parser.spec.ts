@@ -59,9 +59,34 @@ describe('resolveMetadataQuery', () => {
     [{ topic: ['a', 'b'] }, /more than once/],
     [{ offset: '10' }, /Unknown query parameter 'offset'/],
     ['topic=a', /object/],
+    [{ order: 'up' }, /'order'/],
+    [{ data: '{"a":' }, /'data'/],
+    [{ data: '"a\\u0000b"' }, /'data'/],
+    [{ data: '{"\\ud800":1}' }, /'data'/],
+    [{ data: '"\\udc00"' }, /'data'/],
+    [{ data: ['{}', '{}'] }, /more than once/],
+    [{ data: `"${'x'.repeat(4_095)}"` }, /at most 4096/],
   ])('rejects %j with BadRequestException', (query, reason) => {
     expect(() => resolveMetadataQuery(query)).toThrow(BadRequestException);
     expect(() => resolveMetadataQuery(query)).toThrow(reason);
+  });
+});
+
+describe('resolveMetadataQuery: data and order', () => {
+  it('passes JSON text through for jsonb, and orders newest first only when asked', () => {
+    const data = '{"table":"customers","emoji":"\\ud83d\\ude00","n":[1,2]}';
+    expect(resolveMetadataQuery({ data, order: 'newest' })).toMatchObject({
+      data,
+      order: 'newest',
+    });
+    expect(resolveMetadataQuery({ order: 'oldest' }).order).toBeUndefined();
+    expect(resolveMetadataQuery({ data: '5' }).data).toBe('5');
+  });
+
+  it('accepts only the parameters it is given', () => {
+    expect(() => resolveMetadataQuery({ cursor: 'x' }, ['name'])).toThrow(
+      "Unknown query parameter 'cursor': use 'name'.",
+    );
   });
 });
 

@@ -1,6 +1,14 @@
 import { Logger } from '@nestjs/common';
 import type { MetaTaskExplorer } from '../../../src/lib/tasks/meta-task.explorer.js';
-import { MetaTaskError, TaskRunner } from '../../../src/lib/index.js';
+import {
+  EngineRegistry,
+  MetaTaskError,
+  TASK_RUN_RECORD_NAME,
+  TASK_RUNS_TOPIC,
+  TaskRunner,
+  type TaskRunData,
+} from '../../../src/lib/index.js';
+import { TaskRunRecorder } from '../../../src/lib/tasks/task-run.recorder.js';
 
 beforeAll(() => {
   Logger.overrideLogger(false);
@@ -29,7 +37,14 @@ class NotATask {
   async run() {}
 }
 
+/** The engines of the run records, as MetaqueueModule registers them by default. */
+const runRecords = () => new EngineRegistry([{ topic: TASK_RUNS_TOPIC, dtype: 'json' }]);
+
 function runnerWith(...instances: object[]) {
+  return runnerRecordingTo(runRecords(), ...instances);
+}
+
+function runnerRecordingTo(engines: EngineRegistry, ...instances: object[]) {
   const tasks = new Map(
     instances.map((i) => [i.constructor, { name: i.constructor.name, instance: i }]),
   );
@@ -37,10 +52,29 @@ function runnerWith(...instances: object[]) {
     find: (t: Function | object) => tasks.get(typeof t === 'function' ? t : t.constructor),
     getAll: () => [...tasks.values()],
   } as unknown as MetaTaskExplorer;
-  return new TaskRunner(explorer);
+  return new TaskRunner(explorer, new TaskRunRecorder(engines, {}));
 }
 
 describe('TaskRunner', () => {
+  it('records every run: task name as location, run id as context, status, duration, error', async () => {
+    const engines = runRecords();
+    const runner = runnerRecordingTo(engines, new Sum(), new Fails());
+    await runner.run([Sum, Fails, Sum], [[1, 2], [], [3, 4]]);
+    const records = engines.get<TaskRunData>(TASK_RUNS_TOPIC).take();
+    expect(records.map((r) => [r.name, r.location, r.data.status])).toEqual([
+      [TASK_RUN_RECORD_NAME, 'Sum', 'succeeded'],
+      [TASK_RUN_RECORD_NAME, 'Fails', 'failed'],
+      [TASK_RUN_RECORD_NAME, 'Sum', 'succeeded'],
+    ]);
+    expect(new Set(records.map((r) => r.context)).size).toBe(3);
+    for (const r of records) {
+      expect(r.context).toMatch(/^[0-9a-f-]{36}$/);
+      expect(r.data.durationSeconds).toBeGreaterThanOrEqual(0);
+    }
+    expect(records[1].data.error).toBe('broken');
+    expect(records[0].data).not.toHaveProperty('error');
+  });
+
   it('runs tasks with their arguments; results in input order, a failure does not stop the others', async () => {
     const runner = runnerWith(new Sum(), new Fails());
     const results = await runner.run([Sum, Fails, Sum], [[1, 2], [], [3, 4]]);

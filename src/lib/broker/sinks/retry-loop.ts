@@ -8,20 +8,19 @@ import { backoffDelay } from './backoff.js';
 export interface RetrySubject {
   sink: string;
   records: number;
-  onFailure(): void;
+  onFailure(error: unknown): void;
 }
 
 /**
  * Retries sink writes with exponential backoff and jitter, for as long as the
  * application runs, and logs them: the first failure of a write and every
- * tenth, so an outage is visible but not noisy, and the recovery. At
- * shutdown, `finishBy()` sets a deadline and makes the waits hold the process
- * open: before it, they never do.
+ * tenth, so an outage is visible but not noisy, and the recovery. A wait
+ * holds the process open, as the records it will retry are accepted ones: an
+ * app with nothing else to do must not exit quietly in an outage and lose
+ * them. At shutdown, `finishBy()` sets a deadline.
  */
 export class RetryLoop {
   private deadline = Infinity;
-  private holdOpen = false;
-  private readonly waits = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly initialDelayMs: number,
@@ -31,8 +30,6 @@ export class RetryLoop {
 
   finishBy(deadline: number): void {
     this.deadline = deadline;
-    this.holdOpen = true;
-    for (const timer of this.waits) timer.ref();
   }
 
   /** Runs `work` until it succeeds; rejects with `ShutdownDeadlineError` past the deadline. */
@@ -47,7 +44,7 @@ export class RetryLoop {
       } catch (error) {
         const delay = backoffDelay(attempt - 1, this.initialDelayMs, this.maxDelayMs);
         if (Date.now() + delay > this.deadline) throw new ShutdownDeadlineError(error);
-        subject.onFailure();
+        subject.onFailure(error);
         if (attempt % 10 === 1) {
           this.logger.warn(
             logMessages.sinkWriteFailed(
@@ -65,13 +62,6 @@ export class RetryLoop {
   }
 
   private wait(delayMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waits.delete(timer);
-        resolve();
-      }, delayMs);
-      if (!this.holdOpen) timer.unref();
-      this.waits.add(timer);
-    });
+    return new Promise((resolve) => setTimeout(resolve, delayMs));
   }
 }

@@ -2,9 +2,11 @@ import type { LoggerService } from '@nestjs/common';
 import type { MetadataRecord } from '../../engine/metadata.interface.js';
 import { logMessages } from '../../metaqueue.messages.js';
 import { Deque } from '../../queue/deque.js';
+import { describeError } from '../../utils/describe-error.util.js';
 import type { SinkStats } from '../broker-stats.interface.js';
 import type { SourceBatch } from '../source/record-source.interface.js';
-import type { RecordSink } from './record-sink.interface.js';
+import { IsolatingWrite } from './isolating-write.js';
+import type { RecordSink, SinkWriteResult } from './record-sink.interface.js';
 import type { RetryLoop } from './retry-loop.js';
 
 /** A batch on its way to one sink: the source's batch, and the records this sink gets of it. */
@@ -21,6 +23,11 @@ export interface SinkChannelOptions {
    * are dropped, counted. `Infinity` when the caller paces with `whenRoom()`.
    */
   maxBacklog: number;
+  /**
+   * For a sink that cannot sort out refused records itself (a connector):
+   * isolate them (`IsolatingWrite`) and keep each with this.
+   */
+  keepRefused?: (record: MetadataRecord, error: unknown) => Promise<void>;
 }
 
 /**
@@ -38,6 +45,7 @@ export class SinkChannel {
     dropped: 0,
     backlog: 0,
     unflushed: 0,
+    unconfirmed: 0,
   };
   private readonly waiting = new Deque<Delivery>();
   private waitingRecords = 0;
@@ -83,8 +91,10 @@ export class SinkChannel {
   /** Shutdown gave up on the backlog (and on `alsoLost` records it never got): counts and logs it. */
   abandon(timeoutMs: number, alsoLost = 0): void {
     const lost = this.stats.backlog + alsoLost;
+    const unconfirmed = this.writing.reduce((n, w) => n + w.delivery.records.length, 0);
     this.stats.unflushed += lost;
-    this.logger.error(logMessages.sinkUnflushed(this.name, lost, timeoutMs));
+    this.stats.unconfirmed += unconfirmed;
+    this.logger.error(logMessages.sinkUnflushed(this.name, lost, unconfirmed, timeoutMs));
   }
 
   private dropPastBacklog(): void {
@@ -138,11 +148,16 @@ export class SinkChannel {
   /** Writes with retries; resolves to the records the sink took (all but the dead-lettered). */
   private async write(records: readonly MetadataRecord[]): Promise<readonly MetadataRecord[]> {
     if (records.length === 0) return records;
-    const result = await this.retry.run(() => this.sink.write(records), {
+    const result = await this.retry.run(this.attempts(records), {
       sink: this.name,
       records: records.length,
-      onFailure: () => this.stats.failedWrites++,
+      onFailure: (error) => {
+        // An isolating write counts each failed part itself.
+        if (!this.options.keepRefused) this.stats.failedWrites++;
+        this.stats.lastError = describeError(error);
+      },
     });
+    this.stats.lastError = undefined;
     const refused = result?.deadLettered ?? [];
     this.stats.written += records.length - refused.length;
     this.stats.alreadyWritten += result?.alreadyWritten ?? 0;
@@ -150,5 +165,21 @@ export class SinkChannel {
     this.stats.deadLettered += refused.length;
     const isRefused = new Set(refused);
     return records.filter((record) => !isRefused.has(record));
+  }
+
+  /** What one attempt at writing `records` does; each retry calls it again. */
+  private attempts(records: readonly MetadataRecord[]): () => Promise<SinkWriteResult | void> {
+    const { keepRefused } = this.options;
+    if (!keepRefused) return () => this.sink.write(records);
+    const writePart = async (part: readonly MetadataRecord[]) => {
+      try {
+        return await this.sink.write(part);
+      } catch (error) {
+        this.stats.failedWrites++;
+        throw error;
+      }
+    };
+    const isolating = new IsolatingWrite(records, writePart, keepRefused);
+    return () => isolating.attempt();
   }
 }

@@ -1,5 +1,6 @@
 import type { MetadataRecord } from '../../engine/metadata.interface.js';
 import type { BufferStats } from '../broker-stats.interface.js';
+import type { StreamStats } from './redis/stream-stats.interface.js';
 
 /** Records a source handed out together; each sink acknowledges it once it has them. */
 export interface SourceBatch {
@@ -9,6 +10,11 @@ export interface SourceBatch {
    * records it already had before the restart. It must not get them again.
    */
   readonly had?: ReadonlyMap<string, number>;
+  /**
+   * The records each sink gets, when they differ: after a crash one sink may
+   * already have some that another still needs. Unset: every sink gets them all.
+   */
+  readonly forSink?: ReadonlyMap<string, readonly MetadataRecord[]>;
 }
 
 /** Hands out, batch by batch, what waited in a source when the reader was made. */
@@ -43,4 +49,8 @@ export interface RecordSource {
   close(): void;
   /** After the last read and acknowledgement: frees what a durable source holds (files, a lock). */
   release?(): Promise<void>;
+  /** `false` while the place records wait in (Redis) cannot be reached; unset for memory. */
+  readonly available?: boolean;
+  /** Each stream's length, and each group's pending entries and lag (Redis only), for `/metrics`. */
+  streamStats?(): Promise<StreamStats[]>;
 }

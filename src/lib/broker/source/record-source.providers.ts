@@ -8,24 +8,32 @@ import { resolveDiskBuffer } from './disk/disk-buffer-options.js';
 import { DiskRecordSource } from './disk/disk-record-source.js';
 import { MemoryRecordSource } from './memory-record-source.js';
 import type { RecordSource } from './record-source.interface.js';
+import { resolveRedisBufferOptions } from './redis/redis-buffer-options.js';
+import { RedisRecordSource } from './redis/redis-record-source.js';
 
-/** The source the broker reads: the engines' queues, or the disk buffer behind them. */
+/** The source the broker reads: the engines' queues, the disk buffer behind them, or Redis streams. */
 export const recordSourceProvider: FactoryProvider<RecordSource> = {
   provide: RECORD_SOURCE,
   useFactory: (engines: EngineRegistry, options: MetaqueueModuleOptions) => {
     const buffer = options.buffer ?? { type: 'memory' };
+    const role = options.broker?.role ?? 'both';
+    if (buffer.type !== 'redis' && role !== 'both') {
+      throw new MetaqueueConfigError(errorMessages.roleNeedsSharedBuffer(role));
+    }
     switch (buffer.type) {
       case 'memory':
         return new MemoryRecordSource(engines);
       case 'disk':
         return new DiskRecordSource(engines, resolveDiskBuffer(buffer));
+      case 'redis':
+        return new RedisRecordSource(engines, resolveRedisBufferOptions(buffer));
       default:
         throw new MetaqueueConfigError(
           errorMessages.invalidOption(
             'buffer',
             'type',
             (buffer as { type: unknown }).type,
-            "'memory' or 'disk'",
+            "'memory', 'disk' or 'redis'",
           ),
         );
     }

@@ -5,4 +5,10 @@ export interface OpenMetricsFileOptions {
   maxFileBytes?: number;
   /** fsync the spool after every batch, and each file as it is closed. Default `false`. */
   fsync?: boolean;
+  /**
+   * Names the connector in logs and counters, and with the Redis buffer its
+   * consumer group: give it the same name on every worker, so they share the
+   * stream's entries. Default `OpenMetricsFileConnector(<path>)`.
+   */
+  name?: string;
 }

@@ -1,7 +1,7 @@
+import { Logger } from '@nestjs/common';
 import { constants } from 'node:fs';
 import {
   access,
-  appendFile,
   mkdir,
   open,
   readdir,
@@ -10,16 +10,20 @@ import {
   rm,
   stat,
   truncate,
+  type FileHandle,
 } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetadataRecord } from '../../engine/metadata.interface.js';
-import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
+import { MetaqueueConfigError, MetaqueueError } from '../../errors/metaqueue.errors.js';
 import { defaults } from '../../metaqueue.defaults.js';
-import { errorMessages } from '../../metaqueue.messages.js';
+import { errorMessages, logMessages } from '../../metaqueue.messages.js';
 import { assertOption, optionRules } from '../../utils/assert-option.util.js';
+import { describeError } from '../../utils/describe-error.util.js';
 import type { MetadataConnector } from '../metadata-connector.interface.js';
 import type { OpenMetricsFileOptions } from './openmetrics-file-options.interface.js';
-import { endOfExposition, familyHeader, renderSample } from './openmetrics-format.js';
+import { lockFile, unlockFile } from './file-lock.js';
+import { endOfExposition, familyHeader, SampleRenderer } from './openmetrics-format.js';
 
 /**
  * Writes every record to a file in OpenMetrics text: the seed's
@@ -28,19 +32,28 @@ import { endOfExposition, familyHeader, renderSample } from './openmetrics-forma
  * OpenMetrics forbids interleaving families, so each batch is appended to a
  * spool directory (`<path>.spool/`), one file per family, each starting with
  * its TYPE line: a write costs its batch only. Spool files are numbered, never
- * named after a metric: user data makes no file name. At rotation and at close
+ * named after a metric: user data makes no file name, and each stays open
+ * between batches. At rotation and at close
  * they are joined into a complete exposition, `# EOF` last, and renamed into
- * place atomically.
+ * place atomically. The path has one writer: `<path>.lock` holds its PID.
  */
 export class OpenMetricsFileConnector implements MetadataConnector {
+  private static readonly logger = new Logger('OpenMetricsFileConnector');
   readonly name: string;
   private readonly path: string;
   private readonly spoolDir: string;
+  /** Held from open() to close(), so a second writer of the same path fails at startup. */
+  private readonly lockPath: string;
+  private locked = false;
   private readonly maxFileBytes: number;
   private readonly fsync: boolean;
   /** Each family's spool file, and its bytes of whole batches: a failed write is cut back to these. */
-  private families = new Map<string, { file: string; bytes: number }>();
+  private families = new Map<string, Spool>();
+  /** The spool files open, least recently written first. */
+  private openSpools = new Set<Spool>();
   private spoolBytes = 0;
+  /** Records in the live spool, for the log if it is deleted. */
+  private spooledRecords = 0;
   /** Set when a write failed: the spool may hold part of a batch until it is cut back. */
   private dirty = false;
   private nextRotation = 1;
@@ -55,10 +68,11 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     assertOption(owner, 'path', options?.path, optionRules.path);
     this.path = resolve(options.path);
     this.spoolDir = `${this.path}.spool`;
+    this.lockPath = `${this.path}.lock`;
     this.maxFileBytes = options.maxFileBytes ?? defaults.openMetricsFile.maxFileBytes;
     this.fsync = options.fsync ?? defaults.openMetricsFile.fsync;
     assertOption(owner, 'maxFileBytes', this.maxFileBytes, optionRules.positiveInteger);
-    this.name = `OpenMetricsFileConnector(${options.path})`;
+    this.name = options.name ?? `OpenMetricsFileConnector(${options.path})`;
   }
 
   /** Checks the path is writable, keeps what an earlier run left, and starts a spool. */
@@ -74,6 +88,18 @@ export class OpenMetricsFileConnector implements MetadataConnector {
         errorMessages.fileNotWritable(this.path, (error as Error).message),
       );
     }
+    await lockFile(this.lockPath, this.path);
+    this.locked = true;
+    try {
+      await this.recover();
+    } catch (error) {
+      await this.unlock();
+      throw error;
+    }
+  }
+
+  /** Finishes what an earlier run left: its rotations, its file, its spool. */
+  private async recover(): Promise<void> {
     const rotated = await this.rotatedIndexes();
     this.nextRotation = Math.max(0, ...rotated) + 1;
     // Spools a crash left behind: finish their rotation (idempotent), then the live one.
@@ -92,29 +118,41 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   async write(batch: readonly MetadataRecord[]): Promise<void> {
     const records = this.spooled ? this.skipSpooled(batch) : batch;
     if (this.spoolBytes >= this.maxFileBytes) await this.rotate();
-    const texts = new Map<string, string>();
-    for (const record of records) {
-      texts.set(record.name, (texts.get(record.name) ?? '') + renderSample(record));
-    }
+    const samples = await renderByFamily(records);
+    // The files stay open, so writing would go on into deleted ones: look first.
+    if (!(await exists(this.spoolDir))) await this.restartDeletedSpool();
     if (this.dirty) await this.cutBack();
-    const written = new Map<string, number>();
+    const written = new Map<Spool, number>();
     try {
-      for (const [family, text] of texts) {
-        const spool = this.spoolFileOf(family);
+      for (const [family, pieces] of samples) {
+        const spool = this.spoolOf(family);
         // A family's file starts with its TYPE line, so joining the files makes the exposition.
-        const bytes = Buffer.from(spool.bytes === 0 ? familyHeader(family) + text : text);
-        await appendFile(join(this.spoolDir, spool.file), bytes, { flush: this.fsync });
-        written.set(family, spool.bytes + bytes.length);
+        if (spool.bytes === 0) pieces[0] = familyHeader(family);
+        const bytes = Buffer.from(pieces.join(''));
+        const handle = await this.handleOf(spool);
+        await handle.appendFile(bytes);
+        if (this.fsync) await handle.sync();
+        written.set(spool, spool.bytes + bytes.length);
       }
     } catch (error) {
       this.dirty = true;
       throw error;
     }
-    for (const [family, size] of written) {
-      const spool = this.families.get(family)!;
+    for (const [spool, size] of written) {
       this.spoolBytes += size - spool.bytes;
       spool.bytes = size;
     }
+    this.spooledRecords += records.length;
+  }
+
+  /** Someone deleted the live spool: say what went with it, and start a new one. */
+  private async restartDeletedSpool(): Promise<void> {
+    OpenMetricsFileConnector.logger.error(
+      logMessages.spoolDeleted(this.spoolDir, this.spooledRecords),
+    );
+    await this.closeSpool();
+    this.dirty = false;
+    await mkdir(this.spoolDir, { recursive: true });
   }
 
   /** Drops the records the crashed spool had; replay is in order, so the first new one ends it. */
@@ -142,38 +180,86 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   }
 
   /** The family's spool file; a new family gets the next number, kept even if its first write fails. */
-  private spoolFileOf(family: string): { file: string; bytes: number } {
+  private spoolOf(family: string): Spool {
     let spool = this.families.get(family);
     if (!spool) {
-      spool = { file: String(this.families.size), bytes: 0 };
+      spool = { file: String(this.families.size), bytes: 0, handle: undefined };
       this.families.set(family, spool);
     }
     return spool;
   }
 
+  /**
+   * The spool file's handle, kept open between batches; past `maxOpenSpools`
+   * families the least recently written is closed, so many families cannot
+   * use up the process's file descriptors.
+   */
+  private async handleOf(spool: Spool): Promise<FileHandle> {
+    this.openSpools.delete(spool);
+    if (!spool.handle) {
+      if (this.openSpools.size >= maxOpenSpools) {
+        const [oldest] = this.openSpools;
+        this.openSpools.delete(oldest);
+        await oldest.handle!.close();
+        oldest.handle = undefined;
+      }
+      spool.handle = await open(join(this.spoolDir, spool.file), 'a');
+    }
+    this.openSpools.add(spool);
+    return spool.handle;
+  }
+
   /** A failed write may have appended part of a batch: cut it, so the retry cannot duplicate. */
   private async cutBack(): Promise<void> {
-    const whole = new Map([...this.families.values()].map(({ file, bytes }) => [file, bytes]));
-    for (const file of await readdir(this.spoolDir)) {
-      await truncate(join(this.spoolDir, file), whole.get(file) ?? 0);
+    for (const { file, bytes } of this.families.values()) {
+      await truncate(join(this.spoolDir, file), bytes).catch((error: NodeJS.ErrnoException) => {
+        // A family whose first write failed before its file was made has nothing to cut.
+        if (error.code !== 'ENOENT') throw error;
+      });
     }
     this.dirty = false;
   }
 
-  /** Turns the spool into `<path>`, a complete exposition. */
-  async close(): Promise<void> {
-    if (this.dirty) await this.cutBack();
-    await this.assemble(this.spoolDir, this.path);
+  /** Closes the spool files, which rotation and close are about to join. */
+  private async closeSpool(): Promise<void> {
+    const spools = [...this.openSpools];
+    this.openSpools = new Set();
     this.families = new Map();
     this.spoolBytes = 0;
+    this.spooledRecords = 0;
+    for (const spool of spools) await spool.handle!.close();
+  }
+
+  /** Turns the spool into `<path>`, a complete exposition. */
+  async close(): Promise<void> {
+    // Not opened (or opening failed): the path may be another writer's.
+    if (!this.locked) return;
+    try {
+      if (this.dirty) await this.cutBack();
+      await this.closeSpool();
+      await this.assemble(this.spoolDir, this.path);
+    } catch (error) {
+      throw new MetaqueueError(
+        errorMessages.fileNotFinished(this.path, this.spoolDir, describeError(error)),
+      );
+    } finally {
+      await this.unlock();
+    }
+  }
+
+  /** Releases the lock if this connector holds it: never another writer's. */
+  private async unlock(): Promise<void> {
+    if (!this.locked) return;
+    this.locked = false;
+    await unlockFile(this.lockPath);
   }
 
   private async rotate(): Promise<void> {
     const n = this.nextRotation++;
     const spool = `${this.path}.${n}.spool`;
+    if (this.dirty) await this.cutBack();
+    await this.closeSpool();
     await rename(this.spoolDir, spool);
-    this.families = new Map();
-    this.spoolBytes = 0;
     await mkdir(this.spoolDir);
     await this.assemble(spool, `${this.path}.${n}`);
   }
@@ -183,6 +269,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     const files = await readdir(spool).catch(() => [] as string[]);
     const tmp = `${target}.tmp`;
     const out = await open(tmp, 'w');
+    let complete = false;
     try {
       for (const file of files) {
         const source = await open(join(spool, file), 'r');
@@ -200,10 +287,16 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       await out.write(endOfExposition);
       // Durable on disk only when asked for, as the spool is.
       if (this.fsync) await out.sync();
+      complete = true;
     } finally {
       await out.close();
+      // A half-written copy is of no use: the spool still has it all.
+      if (!complete) await rm(tmp, { force: true });
     }
-    await rename(tmp, target);
+    await rename(tmp, target).catch(async (error: unknown) => {
+      await rm(tmp, { force: true });
+      throw error;
+    });
     await rm(spool, { recursive: true, force: true });
   }
 
@@ -224,6 +317,36 @@ export class OpenMetricsFileConnector implements MetadataConnector {
 const owner = 'OpenMetricsFileConnector';
 /** The id label that opens every sample's labels (see renderSample). */
 const sampleId = /^[^{\n]*\{id="([^"]+)"/gm;
+
+interface Spool {
+  /** Its name in the spool directory: a number. */
+  file: string;
+  bytes: number;
+  handle: FileHandle | undefined;
+}
+
+/** Spool files kept open at once; more families than this reopen theirs as needed. */
+const maxOpenSpools = 64;
+
+/** Samples rendered this many at a time, so a big batch never holds the event loop for long. */
+const samplesPerTurn = 2_500;
+
+/**
+ * Each family's samples as pieces to join once, the first left for a TYPE
+ * line; rendered a slice per turn of the event loop.
+ */
+async function renderByFamily(records: readonly MetadataRecord[]): Promise<Map<string, string[]>> {
+  const renderer = new SampleRenderer();
+  const families = new Map<string, string[]>();
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0 && i % samplesPerTurn === 0) await nextTurn();
+    const record = records[i];
+    let pieces = families.get(record.name);
+    if (!pieces) families.set(record.name, (pieces = ['']));
+    pieces.push(renderer.render(record));
+  }
+  return families;
+}
 
 function exists(path: string): Promise<boolean> {
   return stat(path).then(

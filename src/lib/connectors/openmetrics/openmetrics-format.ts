@@ -11,13 +11,49 @@ import type { MetadataRecord } from '../../engine/metadata.interface.js';
  * reader can merge two records that share labels and a millisecond.
  */
 export function renderSample(record: MetadataRecord): string {
-  const numeric = typeof record.data === 'number';
-  const data = numeric ? '' : `,data="${escapeLabelValue(record.json)}"`;
-  return (
-    `${record.name}{id="${record.id}",topic="${escapeLabelValue(record.topic)}",` +
-    `location="${escapeLabelValue(record.location)}",context="${escapeLabelValue(record.context)}"${data}} ` +
-    `${numeric ? record.json : '1'} ${unixSeconds(record.publishedAt)}\n`
-  );
+  return new SampleRenderer().render(record);
+}
+
+/**
+ * Renders the samples of one batch. A batch repeats its topics, locations,
+ * contexts and often its millisecond: each is escaped or formatted once per
+ * run of equal values, not once per record.
+ */
+export class SampleRenderer {
+  private readonly topic = new LastLabel();
+  private readonly location = new LastLabel();
+  private readonly context = new LastLabel();
+  private lastMs = NaN;
+  private lastSeconds = '';
+
+  render(record: MetadataRecord): string {
+    const numeric = typeof record.data === 'number';
+    const data = numeric ? '' : `,data="${escapeLabelValue(record.json)}"`;
+    return `${record.name}{id="${record.id}",topic="${this.topic.escape(record.topic)}",location="${this.location.escape(record.location)}",context="${this.context.escape(record.context)}"${data}} ${numeric ? record.json : '1'} ${this.seconds(record.publishedAt)}\n`;
+  }
+
+  private seconds(date: Date): string {
+    const ms = date.getTime();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastSeconds = unixSeconds(ms);
+    }
+    return this.lastSeconds;
+  }
+}
+
+/** The escaped form of the last value a label had. */
+class LastLabel {
+  private value = '';
+  private escaped = '';
+
+  escape(value: string): string {
+    if (value !== this.value) {
+      this.value = value;
+      this.escaped = escapeLabelValue(value);
+    }
+    return this.escaped;
+  }
 }
 
 /** OpenMetrics escapes exactly these three in label values. */
@@ -31,8 +67,7 @@ const toEscape = /[\\"\n]/g;
 const labelEscapes: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n' };
 
 /** Milliseconds as Unix seconds, exactly: `1764412345.123`. */
-function unixSeconds(date: Date): string {
-  const ms = date.getTime();
+function unixSeconds(ms: number): string {
   const sign = ms < 0 ? '-' : '';
   const abs = Math.abs(ms);
   return `${sign}${Math.floor(abs / 1000)}.${String(abs % 1000).padStart(3, '0')}`;

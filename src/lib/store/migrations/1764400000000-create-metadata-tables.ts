@@ -1,12 +1,16 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Creates `metadata` and `metadata_dead_letter`, matching their entities exactly. */
+/**
+ * Creates `metadata` and `metadata_dead_letter`, matching their entities
+ * exactly. IF NOT EXISTS: an app that moves the store from metaqueue's own
+ * DataSource into its own runs it again, under another migrations table.
+ */
 export class CreateMetadataTables1764400000000 implements MigrationInterface {
   name = 'CreateMetadataTables1764400000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
-      CREATE TABLE "metadata" (
+      CREATE TABLE IF NOT EXISTS "metadata" (
         "id" uuid NOT NULL,
         "topic" text NOT NULL,
         "name" text NOT NULL,
@@ -18,13 +22,13 @@ export class CreateMetadataTables1764400000000 implements MigrationInterface {
         CONSTRAINT "PK_metadata_id" PRIMARY KEY ("id")
       )`);
     await queryRunner.query(
-      `CREATE INDEX "metadata_topic_published_at_idx" ON "metadata" ("topic", "published_at")`,
+      `CREATE INDEX IF NOT EXISTS "metadata_topic_published_at_idx" ON "metadata" ("topic", "published_at")`,
     );
     await queryRunner.query(
-      `CREATE INDEX "metadata_name_published_at_idx" ON "metadata" ("name", "published_at")`,
+      `CREATE INDEX IF NOT EXISTS "metadata_name_published_at_idx" ON "metadata" ("name", "published_at")`,
     );
     await queryRunner.query(`
-      CREATE TABLE "metadata_dead_letter" (
+      CREATE TABLE IF NOT EXISTS "metadata_dead_letter" (
         "id" uuid NOT NULL,
         "topic" text NOT NULL,
         "name" text NOT NULL,

@@ -1,0 +1,10 @@
+import type { StoreOptions } from '../lib/index.js';
+
+/**
+ * The example's store, shared by `npm start`, `npm run serve` and `npm run records`:
+ * a PostgreSQL server if DATABASE_URL names one, else embedded PGlite in
+ * `./.metaqueue/pglite`, kept from one run to the next.
+ */
+export const exampleStore: StoreOptions = process.env.DATABASE_URL
+  ? { url: process.env.DATABASE_URL }
+  : {};

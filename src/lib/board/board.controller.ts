@@ -1,0 +1,101 @@
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Header,
+  NotFoundException,
+  Param,
+  Query,
+  Req,
+  StreamableFile,
+  UseGuards,
+  UseInterceptors,
+  type CanActivate,
+  type Type,
+} from '@nestjs/common';
+import { httpMessages } from '../metaqueue.messages.js';
+import { recordId } from '../query/metadata-cursor.js';
+import type { MetadataPreviewPage } from '../query/metadata-query.interface.js';
+import type { StoredMetadata } from '../query/metadata-query.interface.js';
+import { BoardAssets } from './board-assets.js';
+import type { BoardNames, BoardSeries } from './board-chart.interface.js';
+import { BoardChartService } from './board-chart.service.js';
+import { BoardHeadersInterceptor } from './board-headers.interceptor.js';
+import type { BoardOverview } from './board-overview.interface.js';
+import { boardOverview } from './board-overview.js';
+import { BoardSources } from './board-sources.js';
+import { boardLimits } from './board.constants.js';
+
+/**
+ * The board's routes, all GET: the page, its assets and its JSON. It has no
+ * route that changes anything. A class per mount, since the path and guards
+ * are decorations.
+ */
+export function createBoardController(
+  base: string,
+  guards: (CanActivate | Type<CanActivate>)[],
+): Type<unknown> {
+  @Controller(base || '/')
+  @UseGuards(...guards)
+  @UseInterceptors(BoardHeadersInterceptor)
+  class BoardController {
+    constructor(
+      private readonly assets: BoardAssets,
+      private readonly sources: BoardSources,
+      private readonly chart: BoardChartService,
+    ) {}
+
+    @Get()
+    @Header('Content-Type', 'text/html; charset=utf-8')
+    page(@Req() request: { originalUrl?: string; url: string }): string {
+      return this.assets.page(request.originalUrl ?? request.url, base);
+    }
+
+    @Get('assets/:file')
+    asset(@Param('file') file: string): StreamableFile {
+      const { contentType, body } = this.assets.get(file);
+      // StreamableFile sends bytes as they are on Express and Fastify alike.
+      return new StreamableFile(body, { type: contentType });
+    }
+
+    @Get('api/overview')
+    overview(): BoardOverview {
+      return boardOverview(this.sources);
+    }
+
+    @Get('api/records')
+    records(@Query() query: Record<string, unknown>): Promise<MetadataPreviewPage> {
+      // A tighter bound than /metadata's: the board's pages stay small whatever the rows hold.
+      const limit = query.limit ?? String(boardLimits.pageSize);
+      const n = typeof limit === 'string' && /^\d+$/.test(limit) ? Number(limit) : NaN;
+      if (!(n >= 1 && n <= boardLimits.maxPageSize)) {
+        throw new BadRequestException(httpMessages.invalidLimit(limit, boardLimits.maxPageSize));
+      }
+      this.sources.requireStore();
+      return this.sources.query.findPreviews(
+        { order: 'newest', ...query, limit: n },
+        boardLimits.dataPreviewLength,
+      );
+    }
+
+    @Get('api/records/:id')
+    async record(@Param('id') id: string): Promise<StoredMetadata> {
+      if (!recordId.test(id)) throw new BadRequestException(httpMessages.invalidRecordId(id));
+      this.sources.requireStore();
+      const record = await this.sources.query.findOne(id);
+      if (!record) throw new NotFoundException(httpMessages.recordNotFound(id));
+      return record;
+    }
+
+    @Get('api/names')
+    names(): Promise<BoardNames> {
+      return this.chart.names();
+    }
+
+    @Get('api/series')
+    series(@Query() query: Record<string, unknown>): Promise<BoardSeries> {
+      return this.chart.series(query);
+    }
+  }
+  return BoardController;
+}

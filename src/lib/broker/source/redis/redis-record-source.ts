@@ -1,0 +1,486 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { EngineRegistry } from '../../../engine/engine.registry.js';
+import type { MetadataRecord } from '../../../engine/metadata.interface.js';
+import { logMessages } from '../../../metaqueue.messages.js';
+import { describeError } from '../../../utils/describe-error.util.js';
+import type { BatchReader, RecordSource, SourceBatch } from '../record-source.interface.js';
+import type { ResolvedRedisBufferOptions } from './redis-buffer-options.js';
+import {
+  connectRedis,
+  describeTarget,
+  redactCredentials,
+  streamPipeline,
+  type StreamClient,
+} from './redis-connection.js';
+import { decodeEntry, entryValue } from './stream-entry.js';
+import { StreamOutbox, type OutboxLink } from './stream-outbox.js';
+import { StreamPublisher } from './stream-publisher.js';
+import type { StreamStats } from './stream-stats.interface.js';
+
+/** An entry as XREADGROUP and XAUTOCLAIM give it: id and fields (`null` once deleted). */
+type RawEntry = [id: string, fields: string[] | null];
+/** A group's entries of one read, by stream. */
+type GroupRead = { group: string; stream: string; entries: RawEntry[] }[];
+
+/** A batch handed out and not yet acknowledged by every sink. */
+interface BatchInFlight {
+  /** Per sink, the entry ids to acknowledge, by stream. */
+  readonly ids: Map<string, Map<string, string[]>>;
+  readonly records: number;
+}
+
+/** Where `XAUTOCLAIM` goes on in each group's stream. */
+const START = '0-0';
+
+/**
+ * Records wait in Redis: one stream per topic, one consumer group per sink,
+ * this process one consumer in each. Publishes are appended in one
+ * pipelined round trip per tick. A read hands out what any group has for
+ * this consumer, each sink getting only its own group's entries: first what
+ * this consumer left pending before a restart, then entries another consumer
+ * left idle past `claimIdleMs` (`XAUTOCLAIM`), then new entries, read for
+ * every group in one transaction so the groups stay in step. A sink's
+ * acknowledgement is an `XACK` to its group; an entry is trimmed once every
+ * group has acknowledged it.
+ */
+export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicationShutdown {
+  private readonly logger = new Logger('RedisBuffer');
+  private readonly client: StreamClient;
+  private readonly target: string;
+  private readonly outboxes: StreamOutbox[];
+  private readonly publisher: StreamPublisher;
+  private readonly streams: string[];
+  private sinks: string[] = [];
+  private groupsReady = false;
+  private readonly inFlightBatches = new Map<SourceBatch, BatchInFlight>();
+  /** Per group, the entries handed out and not yet acknowledged: a claim skips them. */
+  private readonly handedOut = new Map<string, Set<string>>();
+  private inFlightRecords = 0;
+  /** Per group and stream, how far the read of this consumer's own pending entries got. */
+  private recovery?: Map<string, Map<string, string>>;
+  private readonly claimCursors = new Map<string, string>();
+  private claimDueAt = 0;
+  private unacknowledged: { sink: string; stream: string; ids: string[] }[] = [];
+  private readonly tasks = new Set<Promise<unknown>>();
+  private trimDue = false;
+  private appendedSinceWatch = 0;
+  private watcher?: { threshold: number; listener: () => void };
+  private unreachable = false;
+
+  constructor(
+    engines: EngineRegistry,
+    private readonly options: ResolvedRedisBufferOptions,
+  ) {
+    this.client = connectRedis(options);
+    this.target = describeTarget(this.client);
+    this.client.on('error', (error: Error) => this.onConnectionError(error));
+    this.client.on('ready', () => this.onReady());
+    this.outboxes = engines.getAll().map((engine) => {
+      const outbox = new StreamOutbox(
+        this.streamOf(engine.topic),
+        options.maxLen ?? engine.capacity,
+        engine.queue.overflow,
+        engine.queue.blockTimeoutMs,
+        this,
+      );
+      engine.divert(outbox);
+      return outbox;
+    });
+    this.streams = this.outboxes.map((o) => o.stream);
+    this.publisher = new StreamPublisher(this.client, this.outboxes, this, (n) =>
+      this.onAppended(n),
+    );
+  }
+
+  /** `false` from a failed connection until Redis answers again: publishes apply their policy, health is down. */
+  get available(): boolean {
+    return !this.unreachable;
+  }
+
+  /**
+   * Publishes not yet appended. Entries waiting in Redis are not this
+   * process's to lose (another worker, or the next start, reads them):
+   * `/metrics` shows them as each group's lag.
+   */
+  get waiting(): number {
+    return this.outboxes.reduce((n, o) => n + o.size, 0);
+  }
+
+  get inFlight(): number {
+    return this.inFlightRecords;
+  }
+
+  requestSend(): void {
+    this.publisher.requestSend();
+  }
+
+  async start(sinks: readonly string[]): Promise<void> {
+    this.sinks = [...sinks];
+    for (const sink of sinks) this.handedOut.set(sink, new Set());
+    this.recoverOwnPending();
+    await this.createGroups().catch((error: unknown) => this.logUnreachable(error));
+  }
+
+  watch(threshold: number, listener: () => void): void {
+    this.watcher = { threshold, listener };
+  }
+
+  reader(maxBatchSize: number): BatchReader {
+    let done = false;
+    return {
+      next: async () => {
+        if (done) return undefined;
+        const batch = await this.read(maxBatchSize);
+        done = batch === undefined;
+        return batch;
+      },
+    };
+  }
+
+  acknowledge(sink: string, batch: SourceBatch): void {
+    const inFlight = this.inFlightBatches.get(batch);
+    const ids = inFlight?.ids.get(sink);
+    if (!inFlight || !ids) return;
+    inFlight.ids.delete(sink);
+    for (const [stream, entryIds] of ids) this.sendAck(sink, stream, entryIds);
+    if (inFlight.ids.size > 0) return;
+    this.inFlightBatches.delete(batch);
+    this.inFlightRecords -= inFlight.records;
+  }
+
+  close(): void {
+    for (const outbox of this.outboxes) outbox.close();
+  }
+
+  /** Stream lengths, and each group's pending entries and lag: for `/metrics`. */
+  async streamStats(): Promise<StreamStats[]> {
+    // Queued until Redis returns, a scrape would hang with it.
+    if (!this.publisher.connected)
+      throw new Error(logMessages.redisUnreachable(this.target, 'not connected'));
+    const pipeline = this.client.pipeline();
+    for (const stream of this.streams) pipeline.xlen(stream).xinfo('GROUPS', stream);
+    const replies = (await pipeline.exec()) ?? [];
+    return this.streams.map((stream, i) => {
+      const [, length] = replies[2 * i];
+      const [, groups] = replies[2 * i + 1];
+      return {
+        stream,
+        length: (length as number) ?? 0,
+        groups: ((groups as unknown[][] | null) ?? []).map((g) => {
+          const info = fieldsOf(g);
+          return {
+            group: String(info.name),
+            pending: Number(info.pending),
+            lag: info.lag === null ? undefined : Number(info.lag),
+          };
+        }),
+      };
+    });
+  }
+
+  /** Waits for the last sends and acknowledgements, then closes the connection. */
+  async onApplicationShutdown(): Promise<void> {
+    this.publisher.stop();
+    if (this.publisher.connected) {
+      await this.publisher.idle();
+      await this.retryAcks();
+      while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
+      await this.trim().catch(() => undefined);
+      await this.client.quit().catch(() => undefined);
+    }
+    this.client.disconnect();
+  }
+
+  /** Whether Redis is ready, once the connection under way (at startup) has answered. */
+  private async connection(): Promise<boolean> {
+    if (this.publisher.connected || this.unreachable) return this.publisher.connected;
+    await new Promise<void>((resolve) => {
+      const settle = () => {
+        this.client.off('ready', settle).off('error', settle);
+        resolve();
+      };
+      this.client.once('ready', settle).once('error', settle);
+    });
+    return this.publisher.connected;
+  }
+
+  private streamOf(topic: string): string {
+    return `${this.options.streamPrefix}${topic}`;
+  }
+
+  private async createGroups(): Promise<void> {
+    if (!this.publisher.connected) return;
+    const pipeline = this.client.pipeline();
+    for (const stream of this.streams) {
+      for (const group of this.sinks) pipeline.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+    }
+    for (const [error] of (await pipeline.exec()) ?? []) {
+      if (error && !error.message.startsWith('BUSYGROUP')) throw error;
+    }
+    this.groupsReady = true;
+  }
+
+  private async read(max: number): Promise<SourceBatch | undefined> {
+    // Nothing can be read now; the next pass after Redis returns reads it all.
+    if (!(await this.connection())) return undefined;
+    if (!this.groupsReady) await this.createGroups();
+    try {
+      return await this.readGroups(max);
+    } catch (error) {
+      if (!(error instanceof Error && error.message.startsWith('NOGROUP'))) throw error;
+      // The streams are gone (a Redis without persistence restarted): make the groups again.
+      await this.createGroups();
+      return this.readGroups(max);
+    }
+  }
+
+  private async readGroups(max: number): Promise<SourceBatch | undefined> {
+    await this.retryAcks();
+    const count = Math.max(1, Math.ceil(max / this.streams.length));
+    if (this.recovery) {
+      const pending = await this.readOwnPending(count);
+      if (pending) return pending;
+      this.recovery = undefined;
+    }
+    if (Date.now() >= this.claimDueAt) {
+      const claimed = await this.claim(count);
+      if (claimed) return claimed;
+    }
+    return this.batchOf(await this.readEveryGroup(count, () => '>'));
+  }
+
+  /** One XREADGROUP per group, from `from(group, stream)`, in one transaction: the groups stay in step. */
+  private async readEveryGroup(
+    count: number,
+    from: (group: string, stream: string) => string,
+  ): Promise<GroupRead> {
+    const reads = this.client.multi();
+    for (const group of this.sinks) {
+      reads.xreadgroup(
+        'GROUP',
+        group,
+        this.options.consumer,
+        'COUNT',
+        count,
+        'STREAMS',
+        ...this.streams,
+        ...this.streams.map((stream) => from(group, stream)),
+      );
+    }
+    const replies = (await reads.exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+    return this.sinks.flatMap((group, i) => groupRead(group, replies[i]?.[1]));
+  }
+
+  /**
+   * Has the next reads go through what this consumer was handed and never
+   * acknowledged: before a restart, or in a reply a cut connection lost.
+   */
+  private recoverOwnPending(): void {
+    this.recovery = new Map(
+      this.sinks.map((sink) => [sink, new Map(this.streams.map((s) => [s, START]))]),
+    );
+  }
+
+  /** The next of this consumer's pending entries, less those under way here. */
+  private async readOwnPending(count: number): Promise<SourceBatch | undefined> {
+    for (;;) {
+      const read = await this.readOwnPendingPage(count);
+      if (read.length === 0) return undefined;
+      const batch = this.batchOf(read);
+      if (batch) return batch;
+    }
+  }
+
+  private async readOwnPendingPage(count: number): Promise<GroupRead> {
+    const cursors = this.recovery!;
+    const read = (
+      await this.readEveryGroup(count, (group, stream) => cursors.get(group)!.get(stream)!)
+    ).filter(({ entries }) => entries.length > 0);
+    for (const { group, stream, entries } of read) {
+      cursors.get(group)!.set(stream, entries[entries.length - 1][0]);
+      const mine = this.handedOut.get(group)!;
+      entries.splice(0, entries.length, ...entries.filter(([id]) => !mine.has(`${stream}\n${id}`)));
+    }
+    return read;
+  }
+
+  /** Entries another consumer left pending past `claimIdleMs`: it died, or hangs. */
+  private async claim(count: number): Promise<SourceBatch | undefined> {
+    const pipeline = this.client.pipeline();
+    const pairs = this.sinks.flatMap((group) => this.streams.map((stream) => ({ group, stream })));
+    for (const { group, stream } of pairs) {
+      const cursor = this.claimCursors.get(`${group}\n${stream}`) ?? START;
+      pipeline.xautoclaim(
+        stream,
+        group,
+        this.options.consumer,
+        this.options.claimIdleMs,
+        cursor,
+        'COUNT',
+        count,
+      );
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    let more = false;
+    const read: GroupRead = pairs.map(({ group, stream }, i) => {
+      const [error, reply] = replies[i] ?? [];
+      if (error) throw error;
+      const [next, entries] = reply as [string, RawEntry[]];
+      this.claimCursors.set(`${group}\n${stream}`, next);
+      more ||= next !== START;
+      // Entries still under way here went idle only because a sink is slow.
+      const mine = this.handedOut.get(group)!;
+      return { group, stream, entries: entries.filter(([id]) => !mine.has(`${stream}\n${id}`)) };
+    });
+    if (!more) this.claimDueAt = Date.now() + this.options.claimIdleMs / 2;
+    return this.batchOf(read);
+  }
+
+  /**
+   * One batch of what the groups' reads gave: every record once, in stream
+   * order, and for each sink only its own group's entries. Entries deleted
+   * while pending (drop-oldest) are acknowledged at once.
+   */
+  private batchOf(read: GroupRead): SourceBatch | undefined {
+    const records = new Map<string, { record: MetadataRecord; order: [number, number, number] }>();
+    const forSink = new Map<string, MetadataRecord[]>();
+    const ids = new Map<string, Map<string, string[]>>();
+    for (const { group, stream, entries } of read) {
+      const streamIndex = this.streams.indexOf(stream);
+      for (const [id, fields] of entries) {
+        const value = entryValue(fields);
+        if (value === undefined) {
+          this.sendAck(group, stream, [id]);
+          continue;
+        }
+        const key = `${stream}\n${id}`;
+        let known = records.get(key);
+        if (!known) {
+          const [ms, seq] = id.split('-').map(Number);
+          known = { record: decodeEntry(value), order: [streamIndex, ms, seq] };
+          records.set(key, known);
+        }
+        this.handedOut.get(group)!.add(key);
+        append(forSink, group, known.record);
+        let byStream = ids.get(group);
+        if (!byStream) ids.set(group, (byStream = new Map<string, string[]>()));
+        append(byStream, stream, id);
+      }
+    }
+    if (records.size === 0) return undefined;
+    const ordered = [...records.values()]
+      .sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1] || a.order[2] - b.order[2])
+      .map((r) => r.record);
+    const everySinkAll = this.sinks.every((s) => forSink.get(s)?.length === ordered.length);
+    const batch: SourceBatch = everySinkAll
+      ? { records: ordered }
+      : { records: ordered, forSink: new Map(this.sinks.map((s) => [s, forSink.get(s) ?? []])) };
+    // Every sink acknowledges every batch, so each one's entry is there, maybe empty.
+    for (const sink of this.sinks) if (!ids.has(sink)) ids.set(sink, new Map());
+    this.inFlightBatches.set(batch, { ids, records: ordered.length });
+    this.inFlightRecords += ordered.length;
+    return batch;
+  }
+
+  private sendAck(sink: string, stream: string, ids: string[]): void {
+    if (ids.length === 0) return;
+    this.track(
+      this.client.xack(stream, sink, ...ids).then(
+        () => {
+          const mine = this.handedOut.get(sink);
+          for (const id of ids) mine?.delete(`${stream}\n${id}`);
+          this.trimSoon();
+        },
+        (error: unknown) => {
+          this.logger.warn(
+            logMessages.redisAckFailed(sink, ids.length, this.redact(describeError(error))),
+          );
+          this.unacknowledged.push({ sink, stream, ids });
+        },
+      ),
+    );
+  }
+
+  /** Sends again the acknowledgements that failed; kept until they go through. */
+  private async retryAcks(): Promise<void> {
+    const failed = this.unacknowledged.splice(0);
+    for (const { sink, stream, ids } of failed) this.sendAck(sink, stream, ids);
+    while (this.tasks.size > 0 && failed.length > 0) await Promise.allSettled([...this.tasks]);
+  }
+
+  private trimSoon(): void {
+    if (this.trimDue) return;
+    this.trimDue = true;
+    setImmediate(() => {
+      this.trimDue = false;
+      this.track(this.trim().catch(() => undefined));
+    });
+  }
+
+  /** Deletes what every group has acknowledged, never more (see `trimScript`). */
+  private async trim(): Promise<void> {
+    const pipeline = streamPipeline(this.client);
+    for (const stream of this.streams) pipeline.metaqueueTrim(stream);
+    await pipeline.exec();
+  }
+
+  private onAppended(records: number): void {
+    if (!this.watcher) return;
+    this.appendedSinceWatch += records;
+    if (this.appendedSinceWatch < this.watcher.threshold) return;
+    this.appendedSinceWatch = 0;
+    this.watcher.listener();
+  }
+
+  private track(task: Promise<unknown>): void {
+    this.tasks.add(task);
+    void task.finally(() => this.tasks.delete(task)).catch(() => undefined);
+  }
+
+  private onConnectionError(error: Error): void {
+    this.logUnreachable(error);
+    // Publishes waiting for the first connection now meet their policy.
+    this.publisher.requestSend();
+  }
+
+  private logUnreachable(error: unknown): void {
+    if (this.unreachable) return;
+    this.unreachable = true;
+    this.logger.error(logMessages.redisUnreachable(this.target, this.redact(describeError(error))));
+  }
+
+  private onReady(): void {
+    if (this.unreachable) this.logger.log(logMessages.redisReachable(this.target));
+    // A reply lost with the old connection may have handed this consumer entries.
+    if (this.sinks.length > 0) this.recoverOwnPending();
+    this.unreachable = false;
+    this.publisher.requestSend();
+  }
+
+  private redact(text: string): string {
+    return redactCredentials(text, this.options);
+  }
+}
+
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** XREADGROUP's reply for one group: [[stream, entries], …], or null when there is nothing. */
+function groupRead(group: string, reply: unknown): GroupRead {
+  return ((reply as [string, RawEntry[]][] | null) ?? []).map(([stream, entries]) => ({
+    group,
+    stream,
+    entries,
+  }));
+}
+
+/** XINFO's flat [name, value, …] list as an object. */
+function fieldsOf(list: unknown[]): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (let i = 0; i < list.length; i += 2) fields[String(list[i])] = list[i + 1];
+  return fields;
+}

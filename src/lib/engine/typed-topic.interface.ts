@@ -1,0 +1,36 @@
+import type { MetaQueueOptions } from '../queue/meta-queue-options.interface.js';
+import type { DataTypeClass } from '../queue/data-type.interface.js';
+import type { TopicDefinition } from '../metaqueue-options.interface.js';
+
+/** The static type of `data` that a `dtype` admits at runtime. */
+export type DataOf<D> = D extends 'number' | 'integer'
+  ? number
+  : D extends 'string'
+    ? string
+    : D extends 'boolean'
+      ? boolean
+      : D extends (value: unknown) => value is infer T
+        ? T
+        : D extends DataTypeClass<infer T>
+          ? T
+          : unknown;
+
+declare const dataType: unique symbol;
+
+/**
+ * A topic from `defineTopics()`: its settings, and the type of its data, which
+ * `@InjectEngine(topic)` holds the injected `MetadataEngine<T>` to.
+ */
+export interface TypedTopic<T, Name extends string = string> extends TopicDefinition<T> {
+  readonly topic: Name;
+  /** Only a type: never set. */
+  readonly [dataType]?: T;
+}
+
+/** What `defineTopics()` takes: queue settings by topic name. */
+export type TopicSettings = Record<string, MetaQueueOptions>;
+
+/** What `defineTopics()` returns: one typed topic per name. */
+export type TypedTopics<S extends TopicSettings> = {
+  readonly [K in keyof S & string]: TypedTopic<DataOf<S[K]['dtype']>, K>;
+};

@@ -1,0 +1,16 @@
+import type { Provider } from '@nestjs/common';
+import type { MetaqueueModuleOptions } from '../../metaqueue-options.interface.js';
+import { APP_DATA_SOURCE } from '../../metaqueue.tokens.js';
+import { typeOrmDataSourceToken } from './typeorm-data-source.token.js';
+
+/**
+ * With `store: { typeormDataSource: name }`, the named TypeORM DataSource under
+ * metaqueue's own token: Nest creates it (and initializes it) before the store.
+ */
+export function appDataSourceProviders(options: MetaqueueModuleOptions): Provider[] {
+  const store = options.store;
+  if (!store || !('typeormDataSource' in store)) return [];
+  return [
+    { provide: APP_DATA_SOURCE, useExisting: typeOrmDataSourceToken(store.typeormDataSource) },
+  ];
+}

@@ -1,0 +1,15 @@
+import { DeadLetterEntity } from './dead-letter.entity.js';
+import { MetadataEntity } from './metadata.entity.js';
+import { CreateMetadataTables1764400000000 } from './migrations/1764400000000-create-metadata-tables.js';
+import { DeadLetterSink1764500000000 } from './migrations/1764500000000-dead-letter-sink.js';
+import { AddBoardIndexes1764600000000 } from './migrations/1764600000000-add-board-indexes.js';
+
+/** The store's entities: for `TypeOrmModule.forFeature()`, or a DataSource's `entities`. */
+export const metaqueueEntities = [MetadataEntity, DeadLetterEntity];
+
+/** The store's migrations, in order: for a DataSource's `migrations` and its migration CLI. */
+export const metaqueueMigrations = [
+  CreateMetadataTables1764400000000,
+  DeadLetterSink1764500000000,
+  AddBoardIndexes1764600000000,
+];

@@ -1,0 +1,261 @@
+import { Logger } from '@nestjs/common';
+import type { TestingModule } from '@nestjs/testing';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { resolveRedisBufferOptions } from '../../src/lib/broker/source/redis/redis-buffer-options.js';
+import { RedisRecordSource } from '../../src/lib/broker/source/redis/redis-record-source.js';
+import {
+  BrokerService,
+  BufferUnavailableError,
+  getEngineToken,
+  MetadataStore,
+  MetaqueueConfigError,
+  MetaqueueHealthIndicator,
+  MetaqueueMetrics,
+  type EngineRegistry,
+  type MetadataEngine,
+  type RedisBufferOptions,
+} from '../../src/lib/index.js';
+import { bootMetaqueue } from '../support/boot.js';
+import { CapturingLogger } from '../support/capturing-logger.js';
+import { MemorySink } from '../support/memory-sink.js';
+import { idsOf, startPipeline } from '../support/pipeline.js';
+import { freePort, RedisServer, withRedisServer } from '../support/redis-server.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const record = (i: number) => ({ data: i, name: 'n', location: 'l', context: 'c' });
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await sleep(20);
+  }
+}
+
+withRedisServer().describe('Redis buffer', () => {
+  const redis = new RedisServer();
+  let client: Redis;
+  const opened: RedisRecordSource[] = [];
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    await redis.start();
+    client = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    for (const source of opened) await source.onApplicationShutdown();
+    client.disconnect();
+    await redis.remove();
+  });
+
+  const buffer = (options: Partial<RedisBufferOptions> = {}): RedisBufferOptions => ({
+    type: 'redis',
+    url: redis.url,
+    streamPrefix: `e2e:${randomUUID()}:`,
+    ...options,
+  });
+  const source = (options: RedisBufferOptions) => (engines: EngineRegistry) => {
+    const created = new RedisRecordSource(engines, resolveRedisBufferOptions(options));
+    opened.push(created);
+    return created;
+  };
+
+  describe('a fleet of Nest apps', () => {
+    let db: TestDatabase;
+    const apps: TestingModule[] = [];
+    beforeEach(async () => {
+      db = await createTestDatabase();
+    });
+    afterEach(async () => {
+      for (const app of apps.splice(0)) await app.close();
+      await db.drop();
+    });
+
+    it('a publisher with no database hands every record to a worker, which stores each once', async () => {
+      const shared = buffer();
+      const publisher = await bootMetaqueue({
+        topics: ['jobs'],
+        buffer: shared,
+        broker: { role: 'publisher' },
+      });
+      apps.push(publisher);
+      expect(publisher.get(MetadataStore)).toBeNull();
+      const jobs = publisher.get<MetadataEngine<number>>(getEngineToken('jobs'));
+      const ids = idsOf(
+        await Promise.allSettled(Array.from({ length: 500 }, (_, i) => jobs.publish(record(i)))),
+      );
+      expect(ids).toHaveLength(500);
+      expect(await client.xlen(`${shared.streamPrefix}jobs`)).toBe(500);
+
+      const worker = await bootMetaqueue({
+        topics: ['jobs'],
+        buffer: shared,
+        store: db.store,
+        broker: { role: 'worker', flushIntervalMs: 20 },
+      });
+      apps.push(worker);
+      const broker = worker.get(BrokerService);
+      await until(() => broker.counters.sinks.store.written === 500);
+      // Trimmed once the only group, the store's, acknowledged them all.
+      await until(async () => (await client.xlen(`${shared.streamPrefix}jobs`)) === 0);
+      for (const app of apps.splice(0)) await app.close();
+      const rows = await db.query<{ id: string }>('SELECT id FROM metadata');
+      expect(rows.map((r) => r.id).sort()).toEqual([...ids].sort());
+    });
+
+    it('a role other than both needs the shared buffer', async () => {
+      await expect(
+        bootMetaqueue({ topics: ['jobs'], store: false, broker: { role: 'worker' } }),
+      ).rejects.toThrow(MetaqueueConfigError);
+    });
+  });
+
+  it('a live worker claims what a dead one left pending past claimIdleMs, and each sink gets it once', async () => {
+    const shared = buffer({ claimIdleMs: 200 });
+    const deadStore = new MemorySink('store');
+    deadStore.silent = true;
+    const dead = await startPipeline({
+      topics: [{ topic: 'a' }],
+      store: deadStore,
+      connectors: [new MemorySink('file')],
+      broker: { flushIntervalMs: 10_000, maxBatchSize: 40 },
+      source: source({ ...shared, consumer: 'dead' }),
+    });
+    const ids = idsOf(
+      await Promise.allSettled(
+        Array.from({ length: 100 }, (_, i) => dead.engine('a').publish(record(i))),
+      ),
+    );
+    void dead.broker.flush();
+    await until(() => deadStore.writes > 0);
+    const pending = (await client.xpending(`${shared.streamPrefix}a`, 'store')) as [number];
+    expect(pending[0]).toBeGreaterThan(0);
+
+    const store = new MemorySink('store');
+    const file = new MemorySink('file');
+    const live = await startPipeline({
+      topics: [{ topic: 'a' }],
+      store,
+      connectors: [file],
+      broker: { flushIntervalMs: 20 },
+      source: source({ ...shared, consumer: 'live' }),
+    });
+    await until(() => store.ids.length >= 100 && file.ids.length >= 100);
+    await live.broker.flush();
+    for (const sink of [store, file]) {
+      expect(sink.ids).toHaveLength(100);
+      expect(new Set(sink.ids)).toEqual(new Set(ids));
+    }
+    const [left] = (await client.xpending(`${shared.streamPrefix}a`, 'store')) as [number];
+    expect(left).toBe(0);
+    await live.close();
+  });
+
+  it('keeps an entry until every group has acknowledged it', async () => {
+    const shared = buffer();
+    const bad = new MemorySink('bad');
+    bad.failing = true;
+    const p = await startPipeline({
+      topics: [{ topic: 'a' }],
+      store: new MemorySink('store'),
+      connectors: [bad],
+      broker: { flushIntervalMs: 10, retryInitialDelayMs: 5, retryMaxDelayMs: 20 },
+      source: source(shared),
+    });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => p.engine('a').publish(record(i))));
+    await p.broker.flush({ timeoutMs: 300 }).catch(() => undefined);
+    expect(await client.xlen(`${shared.streamPrefix}a`)).toBe(50);
+    bad.failing = false;
+    await p.broker.flush();
+    await until(async () => (await client.xlen(`${shared.streamPrefix}a`)) === 0);
+    await p.close();
+  });
+
+  it('never shows credentials: neither a bad url nor an unreachable server', async () => {
+    const port = await freePort();
+    const badUrl = (() => {
+      try {
+        resolveRedisBufferOptions({ type: 'redis', url: 'redis//user:s3cret-pw@127.0.0.1' });
+      } catch (error) {
+        return error as Error;
+      }
+    })();
+    expect(badUrl).toBeInstanceOf(MetaqueueConfigError);
+    expect(badUrl!.message).not.toContain('s3cret-pw');
+    const logger = new CapturingLogger();
+    Logger.overrideLogger(logger);
+    try {
+      const p = await startPipeline({
+        topics: [{ topic: 'a', overflow: 'error' }],
+        store: new MemorySink('store'),
+        source: source(buffer({ url: `redis://user:s3cret-pw@127.0.0.1:${port}/0` })),
+      });
+      const error = await p
+        .engine('a')
+        .publish(record(1))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BufferUnavailableError);
+      expect(String((error as Error).message)).not.toContain('s3cret-pw');
+      await until(() => logger.lines.some((l) => l.includes('cannot be reached')));
+      expect(logger.lines.join('\n')).not.toContain('s3cret-pw');
+      expect(logger.lines.join('\n')).toContain(`127.0.0.1:${port}`);
+      await p.close();
+    } finally {
+      Logger.overrideLogger(false);
+    }
+  });
+
+  it('while Redis is down: each policy acts and is counted, health is down, and it all flows again after', async () => {
+    const own = new RedisServer();
+    await own.start();
+    const app = await bootMetaqueue({
+      topics: [
+        { topic: 'blocking', overflow: 'block', blockTimeoutMs: 150 },
+        { topic: 'waiting', overflow: 'block' },
+        { topic: 'erring', overflow: 'error' },
+        { topic: 'dropping', overflow: 'drop-newest' },
+      ],
+      buffer: buffer({ url: own.url }),
+      store: false,
+      connectors: [{ name: 'file', write: () => Promise.resolve() }],
+      broker: { flushIntervalMs: 20 },
+    });
+    const engine = (t: string) => app.get<MetadataEngine<number>>(getEngineToken(t));
+    const health = app.get(MetaqueueHealthIndicator);
+    const metrics = app.get(MetaqueueMetrics);
+    await engine('erring').publish(record(0));
+    expect(health.isHealthy().metaqueue.status).toBe('up');
+    expect((await metrics.scrape()).body).toMatch(
+      /metaqueue_stream_length\{stream="e2e:.*:erring"\} 1/,
+    );
+
+    await app.get(BrokerService).flush();
+    await own.stop();
+    await until(() => health.isHealthy().metaqueue.status === 'down');
+    expect(health.isHealthy().metaqueue.bufferUnreachable).toBe(true);
+    await expect(engine('erring').publish(record(1))).rejects.toThrow(BufferUnavailableError);
+    await expect(engine('dropping').publish(record(1))).resolves.toBeUndefined();
+    await expect(engine('blocking').publish(record(1))).rejects.toThrow(/stayed full/);
+    const waited = engine('waiting').publish(record(1));
+    expect((await metrics.scrape()).body).toContain('metaqueue_buffer_reachable 0');
+
+    await own.start();
+    await expect(waited).resolves.toEqual(expect.objectContaining({ data: 1 }));
+    await until(() => health.isHealthy().metaqueue.status === 'up');
+    const c = (t: string) => engine(t).counters;
+    expect(c('erring')).toMatchObject({ published: 2, accepted: 1, rejected: { unavailable: 1 } });
+    expect(c('dropping')).toMatchObject({
+      published: 1,
+      accepted: 0,
+      dropped: { 'drop-newest': 1 },
+    });
+    expect(c('blocking')).toMatchObject({ published: 1, accepted: 0, rejected: { timeout: 1 } });
+    expect(c('waiting')).toMatchObject({ published: 1, accepted: 1, waiting: 0 });
+    await app.get(BrokerService).flush();
+    expect(app.get(BrokerService).counters.sinks.file.written).toBe(2);
+    await app.close();
+    await own.remove();
+  });
+});
