@@ -209,11 +209,10 @@ async function heapWhileStalled(
   const broker = app.get(BrokerService);
   const publishFor = async (ms: number) => {
     const until = performance.now() + ms;
+    // About 20,000 records/s, not awaited one by one: a steady producer the log keeps up with.
     for (let i = 0; performance.now() < until; i++) {
-      await Promise.all(
-        Array.from({ length: 200 }, (_, k) => engine.publish(metadata(i * 200 + k))),
-      );
-      if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      for (let k = 0; k < 20; k++) void engine.publish(metadata(i * 20 + k));
+      await new Promise((resolve) => setTimeout(resolve, 1));
     }
   };
   await publishFor(1_000);

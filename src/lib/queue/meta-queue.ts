@@ -71,6 +71,11 @@ export class MetaQueue<Item = unknown> {
     }
   }
 
+  /** The oldest record, left in the queue. */
+  peek(): Item | undefined {
+    return this.records.peek();
+  }
+
   /** Removes and returns up to `max` records, oldest first, and lets waiting publishes in. */
   take(max: number = Infinity): Item[] {
     const taken = this.records.take(max);

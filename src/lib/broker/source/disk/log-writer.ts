@@ -40,6 +40,7 @@ export class LogWriter implements RecordJournal {
   private retryMs = 0;
   private retryTimer?: NodeJS.Timeout;
   private syncTimer?: NodeJS.Timeout;
+  private syncing?: Promise<void>;
   private closed = false;
 
   constructor(
@@ -108,9 +109,12 @@ export class LogWriter implements RecordJournal {
     await this.flush();
     this.closed = true;
     for (const record of [...this.waiters.keys()]) this.settle(record, 'closed');
+    await this.syncing;
     if (this.options.sync !== 'none') await this.syncNow();
-    await this.file?.close();
+    // Unset first: a write scheduled before close() then finds no file, not a closed one.
+    const file = this.file;
     this.file = undefined;
+    await file?.close();
   }
 
   /** One write per tick, however many publishes it holds: group commit. */
@@ -164,17 +168,20 @@ export class LogWriter implements RecordJournal {
   }
 
   /**
-   * Takes from the queues what the log has room for, up to a segment's worth;
-   * a record past the room waits in `pending`, and the queues fill behind it.
+   * Takes from the queues what the log has room for, up to a segment's worth.
+   * A record that does not fit stays in its queue, so the queues fill and the
+   * overflow policies act on it as on any other.
    */
   private take(): void {
     // While writes fail, only the batch that failed is held: the queues take the rest.
     if (this.retryMs > 0) return;
     const room = Math.min(this.room(), this.options.segmentBytes);
     for (const engine of this.engines.getAll()) {
-      while (engine.size > 0 && this.pending.bytes < room) {
-        const [record] = engine.take(1);
+      for (let record = engine.peek(); record; record = engine.peek()) {
         const frame = encodeFrame(record);
+        const first = this.pending.records.length === 0;
+        if (this.pending.bytes + frame.length > room && !(first && this.drained())) return;
+        engine.take(1);
         this.pending.records.push(record);
         this.pending.frames.push(frame);
         this.pending.bytes += frame.length;
@@ -235,13 +242,14 @@ export class LogWriter implements RecordJournal {
     this.retryTimer.unref();
   }
 
-  private async syncNow(): Promise<void> {
-    if (!this.dirty || !this.file) return;
+  private syncNow(): Promise<void> {
+    if (!this.dirty || !this.file) return Promise.resolve();
     this.dirty = false;
-    await this.file.datasync().catch((error: unknown) => {
+    this.syncing = this.file.datasync().catch((error: unknown) => {
       this.dirty = true;
       this.logger.error(logMessages.bufferWriteFailed(this.dir.path, describeError(error)));
     });
+    return this.syncing;
   }
 
   private settle(record: MetadataRecord, outcome: JournalOutcome): void {
