@@ -22,17 +22,12 @@ export { EngineRegistry } from './engine/engine.registry.js';
 export { InjectEngine } from './engine/inject-engine.decorator.js';
 export type { TypedEngineDecorator } from './engine/inject-engine.decorator.js';
 export { defineTopics } from './engine/define-topics.js';
-export type {
-  DataOf,
-  TopicSettings,
-  TypedTopic,
-  TypedTopics,
-} from './engine/typed-topic.interface.js';
+export type { TopicSettings, TypedTopic, TypedTopics } from './engine/typed-topic.interface.js';
 export type { Topic } from './engine/topic.interface.js';
 
 export { MetaQueue } from './queue/meta-queue.js';
 export type { MetaQueueOptions, OverflowPolicy } from './queue/meta-queue-options.interface.js';
-export type { DataType, DataTypeName } from './queue/data-type.interface.js';
+export type { DataOf, DataType, DataTypeName } from './queue/data-type.interface.js';
 
 export { MetaTask } from './tasks/meta-task.decorator.js';
 export type {

@@ -8,7 +8,7 @@ import {
   QueueFullError,
 } from '../errors/metaqueue.errors.js';
 import type { SettledOffer } from '../queue/meta-queue-options.interface.js';
-import { MetaQueue } from '../queue/meta-queue.js';
+import { MetaQueue, type MetaQueueFor } from '../queue/meta-queue.js';
 import { describeType } from '../utils/describe-type.util.js';
 import { logMessages } from '../metaqueue.messages.js';
 import { describeError } from '../utils/describe-error.util.js';
@@ -40,7 +40,9 @@ export class MetadataEngine<T = unknown> {
 
   constructor(
     readonly topic: string,
-    readonly queue: MetaQueue = new MetaQueue(),
+    // Compiles only with a queue whose dtype admits a T: a `MetadataEngine<number>` over a
+    // `dtype: 'string'` queue is a type error, and without <T> the engine takes the queue's type.
+    readonly queue: MetaQueueFor<T> = new MetaQueue(),
   ) {
     assertTopic(topic);
     this.intake = queue;

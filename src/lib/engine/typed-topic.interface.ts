@@ -1,19 +1,6 @@
 import type { MetaQueueOptions } from '../queue/meta-queue-options.interface.js';
-import type { DataTypeClass } from '../queue/data-type.interface.js';
+import type { DataOf } from '../queue/data-type.interface.js';
 import type { TopicDefinition } from '../metaqueue-options.interface.js';
-
-/** The static type of `data` that a `dtype` admits at runtime. */
-export type DataOf<D> = D extends 'number' | 'integer'
-  ? number
-  : D extends 'string'
-    ? string
-    : D extends 'boolean'
-      ? boolean
-      : D extends (value: unknown) => value is infer T
-        ? T
-        : D extends DataTypeClass<infer T>
-          ? T
-          : unknown;
 
 declare const dataType: unique symbol;
 

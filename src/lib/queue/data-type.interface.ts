@@ -13,3 +13,16 @@ export type DataTypePredicate<T> = ((value: unknown) => value is T) | ((value: u
  * The seed's `MetaQueue(dtype=int)` is `dtype: 'integer'`.
  */
 export type DataType<T = unknown> = DataTypeName | DataTypeClass<T> | DataTypePredicate<T>;
+
+/** The static type of `data` that a `dtype` admits at runtime. */
+export type DataOf<D> = D extends 'number' | 'integer'
+  ? number
+  : D extends 'string'
+    ? string
+    : D extends 'boolean'
+      ? boolean
+      : D extends (value: unknown) => value is infer T
+        ? T
+        : D extends DataTypeClass<infer T>
+          ? T
+          : unknown;

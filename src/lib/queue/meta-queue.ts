@@ -1,6 +1,7 @@
 import { defaults } from '../metaqueue.defaults.js';
 import { assertOption, optionRules } from '../utils/assert-option.util.js';
 import { compileDataType, type DataTypeCheck } from './data-type.js';
+import type { DataOf, DataType } from './data-type.interface.js';
 import { Deque } from './deque.js';
 import {
   overflowPolicies,
@@ -21,8 +22,15 @@ interface Waiter<Item> {
  * policy: the seed's `MetaQueue(buffer_size, dtype)`. Every operation is O(1)
  * per record at any backlog. It holds items of any type: its engine queues
  * stamped records, and checks them against `dtype` before it offers them.
+ * `Spec` is the `dtype` given, so an engine over the queue can be typed by it.
  */
-export class MetaQueue<Item = unknown> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export class MetaQueue<Item = unknown, Spec extends DataType<any> = DataType> {
+  /**
+   * Only a type, never set: what `data` the dtype admits, as a parameter, so
+   * that `MetadataEngine<T>` over this queue compiles only if a `T` is one.
+   */
+  declare readonly admits?: (data: DataOf<Spec>) => void;
   readonly capacity: number;
   readonly overflow: OverflowPolicy;
   readonly blockTimeoutMs: number | undefined;
@@ -34,7 +42,7 @@ export class MetaQueue<Item = unknown> {
   private backlogThreshold = Infinity;
   private onBacklog?: () => void;
 
-  constructor(options: MetaQueueOptions = {}) {
+  constructor(options: MetaQueueOptions & { dtype?: Spec } = {}) {
     this.capacity = options.bufferSize ?? defaults.queue.bufferSize;
     this.overflow = options.overflow ?? defaults.queue.overflow;
     this.blockTimeoutMs = options.blockTimeoutMs ?? defaults.queue.blockTimeoutMs;
@@ -143,3 +151,8 @@ function assertQueueOptions(queue: MetaQueue): void {
     assertOption('queue', 'blockTimeoutMs', queue.blockTimeoutMs, optionRules.nonNegativeMs);
   }
 }
+
+/** A queue whose dtype admits every `T`: what a `MetadataEngine<T>` takes. */
+export type MetaQueueFor<T> = Omit<MetaQueue, 'admits'> & {
+  readonly admits?: (data: T) => void;
+};

@@ -8,6 +8,7 @@ import {
   type EngineCounters,
   type Metadata,
   type OverflowPolicy,
+  type DataType,
 } from '../../../src/lib/index.js';
 
 const meta = <T>(data: T, overrides: Partial<Metadata<T>> = {}): Metadata<T> => ({
@@ -74,7 +75,8 @@ describe('MetadataEngine', () => {
       ['string', 'ok', 1, "a string (dtype 'string')", 'number'],
       ['boolean', false, null, "a boolean (dtype 'boolean')", 'null'],
     ] as const)('%s accepts %j and rejects %j', async (dtype, good, bad, expected, received) => {
-      const engine = new MetadataEngine('t', new MetaQueue({ dtype }));
+      // Typed as any dtype: what is checked here is the runtime refusal of a wrong type.
+      const engine = new MetadataEngine('t', new MetaQueue<unknown, DataType>({ dtype }));
       await expect(engine.publish(meta(good))).resolves.toBeDefined();
       const error = await engine.publish(meta(bad)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DataTypeError);
@@ -94,7 +96,7 @@ describe('MetadataEngine', () => {
     });
 
     it('a built-in class such as Date is a class, not a predicate', async () => {
-      const engine = new MetadataEngine<unknown>('dates', new MetaQueue({ dtype: Date }));
+      const engine = new MetadataEngine('dates', new MetaQueue<unknown, DataType>({ dtype: Date }));
       // Accepted by dtype, then refused by the encoder: JSON would turn it into a string.
       await expect(engine.publish(meta(new Date()))).rejects.toThrow(/defines toJSON/);
       await expect(engine.publish(meta('2026-01-01'))).rejects.toThrow(
