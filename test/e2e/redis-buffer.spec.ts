@@ -66,7 +66,8 @@ withRedisServer().describe('Redis buffer', () => {
     let db: TestDatabase;
     const apps: TestingModule[] = [];
     beforeEach(async () => {
-      db = await createTestDatabase();
+      // Read after the apps have closed: on PGlite, a data directory.
+      db = await createTestDatabase({ reopen: true });
     });
     afterEach(async () => {
       for (const app of apps.splice(0)) await app.close();

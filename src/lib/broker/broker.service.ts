@@ -66,6 +66,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       () => this.pass(),
       this.options.flushIntervalMs,
       (error) => this.logger.error(logMessages.flushFailed(describeError(error))),
+      () => this.source.waiting > 0,
     );
     const store = metadataStore;
     if (store) {

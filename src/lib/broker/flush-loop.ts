@@ -1,9 +1,11 @@
 /**
  * When flush passes run: every `intervalMs`, "soon" on request, and on
  * demand; never two at once. A request while a pass runs gets one more pass
- * right after it, however many requests came. The timer never keeps the
- * process alive, and a failed pass is reported, never thrown into the event
- * loop.
+ * right after it, however many requests came. The timer keeps the process
+ * alive only while records wait when it is set: an idle app may exit, but
+ * one whose publishers wait on a full queue (and nothing else holds the
+ * event loop, as with the embedded store) must not exit before the flush.
+ * A failed pass is reported, never thrown into the event loop.
  */
 export class FlushLoop {
   private timer?: NodeJS.Timeout;
@@ -15,6 +17,8 @@ export class FlushLoop {
     private readonly pass: () => Promise<void>,
     private readonly intervalMs: number,
     private readonly onError: (error: unknown) => void,
+    /** Whether records wait to be flushed. */
+    private readonly recordsWait: () => boolean = () => false,
   ) {}
 
   get running(): boolean {
@@ -61,7 +65,7 @@ export class FlushLoop {
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.tick(), delayMs);
-    this.timer.unref();
+    if (!this.recordsWait()) this.timer.unref();
   }
 
   private tick(): void {

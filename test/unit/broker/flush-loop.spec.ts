@@ -118,4 +118,25 @@ describe('FlushLoop', () => {
     await loop.run();
     expect(passes).toBe(1);
   });
+
+  it('keeps the process alive only while records wait when its timer is set', () => {
+    jest.useRealTimers();
+    // Only timers that hold the process open are listed as active resources.
+    const holding = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = holding();
+    let waiting = false;
+    const loop = new FlushLoop(
+      async () => undefined,
+      60_000,
+      () => undefined,
+      () => waiting,
+    );
+    loop.start();
+    expect(holding()).toBe(before);
+    waiting = true;
+    loop.soon();
+    expect(holding()).toBe(before + 1);
+    loop.stop();
+    expect(holding()).toBe(before);
+  });
 });
