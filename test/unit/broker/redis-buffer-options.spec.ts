@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { resolveRedisBufferOptions } from '../../../src/lib/broker/source/redis/redis-buffer-options.js';
 import { redactCredentials } from '../../../src/lib/broker/source/redis/redis-connection.js';
-import { decodeEntry, encodeEntry } from '../../../src/lib/broker/source/redis/stream-entry.js';
+import { decodeRecord, encodeRecord } from '../../../src/lib/engine/record-codec.js';
 import { MetaqueueConfigError } from '../../../src/lib/index.js';
 
 describe('Redis buffer options', () => {
@@ -52,6 +52,6 @@ describe('stream entries', () => {
       json: '{"a":[1,"x",null]}',
       publishedAt: new Date('2026-11-29T09:14:22.040Z'),
     };
-    expect(decodeEntry(encodeEntry(record))).toEqual(record);
+    expect(decodeRecord(encodeRecord(record))).toEqual(record);
   });
 });

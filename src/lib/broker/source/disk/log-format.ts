@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
 import type { MetadataRecord } from '../../../engine/metadata.interface.js';
+import { decodeRecord, encodeRecord } from '../../../engine/record-codec.js';
 
 /**
  * The disk buffer's on-disk format. A segment starts with a header (magic and
@@ -29,19 +30,8 @@ export function headerVersion(header: Buffer): number | undefined {
   return header.readUInt32LE(4);
 }
 
-type Payload = [string, string, string, string, string, string, number];
-
 export function encodeFrame(record: MetadataRecord): Buffer {
-  const payload: Payload = [
-    record.id,
-    record.topic,
-    record.name,
-    record.location,
-    record.context,
-    record.json,
-    record.publishedAt.getTime(),
-  ];
-  const text = JSON.stringify(payload);
+  const text = encodeRecord(record);
   const frame = Buffer.allocUnsafe(logFormat.frameHeaderBytes + Buffer.byteLength(text));
   const length = frame.write(text, logFormat.frameHeaderBytes);
   frame.writeUInt32LE(length, 0);
@@ -72,19 +62,7 @@ export function readFrame(chunk: Buffer, offset: number): FrameRead {
 
 function decodePayload(body: Buffer): MetadataRecord | undefined {
   try {
-    const [id, topic, name, location, context, json, publishedAt] = JSON.parse(
-      body.toString(),
-    ) as Payload;
-    return {
-      id,
-      topic,
-      name,
-      location,
-      context,
-      json,
-      data: JSON.parse(json) as unknown,
-      publishedAt: new Date(publishedAt),
-    };
+    return decodeRecord(body.toString());
   } catch {
     return undefined;
   }

@@ -12,7 +12,8 @@ import {
   streamPipeline,
   type StreamClient,
 } from './redis-connection.js';
-import { decodeEntry, entryValue } from './stream-entry.js';
+import { decodeRecord } from '../../../engine/record-codec.js';
+import { entryValue } from './stream-entry.js';
 import { StreamOutbox, type OutboxLink } from './stream-outbox.js';
 import { StreamPublisher } from './stream-publisher.js';
 import type { StreamStats } from './stream-stats.interface.js';
@@ -358,7 +359,7 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
         let known = records.get(key);
         if (!known) {
           const [ms, seq] = id.split('-').map(Number);
-          known = { record: decodeEntry(value), order: [streamIndex, ms, seq] };
+          known = { record: decodeRecord(value), order: [streamIndex, ms, seq] };
           records.set(key, known);
         }
         this.handedOut.get(group)!.add(key);

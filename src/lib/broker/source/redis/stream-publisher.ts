@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { streamPipeline, type StreamClient } from './redis-connection.js';
-import { decodeEntry, encodeEntry } from './stream-entry.js';
+import { decodeRecord, encodeRecord } from '../../../engine/record-codec.js';
 import type { OutboxEntry, OutboxLink, StreamOutbox } from './stream-outbox.js';
 
 /** Most records one script appends: a script blocks Redis while it runs. */
@@ -96,7 +96,7 @@ export class StreamPublisher {
         onceKey,
         outbox.maxLen,
         outbox.overflow,
-        ...entries.map((e) => encodeEntry(e.record)),
+        ...entries.map((e) => encodeRecord(e.record)),
       );
     }
     let replies: [Error | null, unknown][];
@@ -146,7 +146,7 @@ export class StreamPublisher {
    */
   private settleDroppingOldest(entries: OutboxEntry[], appended: number, evicted: string[]): void {
     const onEvicted = entries[0].onEvicted;
-    for (const value of evicted) onEvicted(decodeEntry(value));
+    for (const value of evicted) onEvicted(decodeRecord(value));
     const droppedHere = entries.length - appended;
     for (const entry of entries.slice(0, droppedHere)) onEvicted(entry.record);
     const accepted = appended - evicted.length;
