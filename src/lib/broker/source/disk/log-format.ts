@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import type { MetadataRecord } from '../../../engine/metadata.interface.js';
-import { decodeRecord, encodeRecord } from '../../../engine/record-codec.js';
+import { decodeRecord } from '../../../engine/record-codec.js';
 
 /**
  * The disk buffer's on-disk format. A segment starts with a header (magic and
@@ -30,13 +30,18 @@ export function headerVersion(header: Buffer): number | undefined {
   return header.readUInt32LE(4);
 }
 
-export function encodeFrame(record: MetadataRecord): Buffer {
-  const text = encodeRecord(record);
-  const frame = Buffer.allocUnsafe(logFormat.frameHeaderBytes + Buffer.byteLength(text));
-  const length = frame.write(text, logFormat.frameHeaderBytes);
-  frame.writeUInt32LE(length, 0);
-  frame.writeUInt32LE(crc32(frame.subarray(logFormat.frameHeaderBytes)), 4);
-  return frame;
+/** The most bytes the frame of `payload` can take: UTF-8 has at most three bytes per UTF-16 unit. */
+export function maxFrameBytes(payload: string): number {
+  return logFormat.frameHeaderBytes + payload.length * 3;
+}
+
+/** Frames `payload` into `buffer` at `at`, which has room for it; returns the frame's length. */
+export function writeFrame(payload: string, buffer: Buffer, at: number): number {
+  const length = buffer.write(payload, at + logFormat.frameHeaderBytes);
+  buffer.writeUInt32LE(length, at);
+  // crc32 of a string is over its UTF-8 bytes: the payload just written.
+  buffer.writeUInt32LE(crc32(payload), at + 4);
+  return logFormat.frameHeaderBytes + length;
 }
 
 /** A frame read back: its record, or `undefined` where the bytes at `offset` are not a whole frame. */
