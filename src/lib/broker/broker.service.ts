@@ -185,13 +185,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       const batch = await reader.next();
       if (!batch) break;
       records += batch.records.length;
-      // A durable source says what each sink already has: the disk log by count, Redis by record.
-      const delivery = {
-        batch,
-        records: batch.forSink
-          ? recordsFor(batch, STORE_SINK)
-          : batch.records.slice(batch.had?.get(STORE_SINK) ?? 0),
-      };
+      const delivery = { batch, records: recordsFor(batch, STORE_SINK) };
       if (this.store) this.store.push(delivery);
       else this.stored(delivery, batch.records);
     }
@@ -207,9 +201,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     for (const connector of this.connectors) {
       connector.push({
         batch,
-        records: batch.forSink
-          ? recordsFor(batch, connector.name, records, taken)
-          : owed(batch, connector.name, taken),
+        records: recordsFor(batch, connector.name, records, taken),
       });
     }
     this.lastFlushAt = new Date();
@@ -241,32 +233,18 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
 }
 
 /**
- * What a connector gets of a batch the store has: what the store took, and,
- * in a replayed batch, what the store had and the connector did not, minus
- * what the connector had.
- */
-function owed(batch: SourceBatch, sink: string, taken: readonly MetadataRecord[]) {
-  if (!batch.had) return taken;
-  const had = batch.had.get(sink) ?? 0;
-  const storeHad = batch.had.get(STORE_SINK) ?? 0;
-  if (had <= storeHad) return [...batch.records.slice(had, storeHad), ...taken];
-  const skip = new Set(batch.records.slice(0, had));
-  return taken.filter((record) => !skip.has(record));
-}
-
-/**
  * The records of a batch that `sink` gets: all of them, or its own share
  * when the source says (`forSink`), less what the store dead-lettered.
  */
 function recordsFor(
   batch: SourceBatch,
   sink: string,
-  storeHad?: readonly MetadataRecord[],
+  storeGot?: readonly MetadataRecord[],
   storeTook?: readonly MetadataRecord[],
 ): readonly MetadataRecord[] {
   const records = batch.forSink?.get(sink) ?? batch.records;
-  if (!storeHad || !storeTook || storeTook.length === storeHad.length) return records;
+  if (!storeGot || !storeTook || storeTook.length === storeGot.length) return records;
   const took = new Set(storeTook);
-  const refused = new Set(storeHad.filter((r) => !took.has(r)));
+  const refused = new Set(storeGot.filter((r) => !took.has(r)));
   return records.filter((r) => !refused.has(r));
 }

@@ -6,13 +6,9 @@ import type { StreamStats } from './redis/stream-stats.interface.js';
 export interface SourceBatch {
   readonly records: readonly MetadataRecord[];
   /**
-   * Replayed by a durable source: for each sink named, how many of the first
-   * records it already had before the restart. It must not get them again.
-   */
-  readonly had?: ReadonlyMap<string, number>;
-  /**
-   * The records each sink gets, when they differ: after a crash one sink may
-   * already have some that another still needs. Unset: every sink gets them all.
+   * The records each sink named gets, when they differ: after a restart a
+   * durable source knows that one sink already has some that another still
+   * needs. A sink not named gets them all.
    */
   readonly forSink?: ReadonlyMap<string, readonly MetadataRecord[]>;
 }

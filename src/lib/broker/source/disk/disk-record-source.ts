@@ -237,7 +237,7 @@ export class DiskRecordSource implements RecordSource {
     if (comparePositions(this.cursor, this.writer.end) >= 0) this.unread = 0;
     if (records.length === 0) return undefined;
     this.unread = Math.max(0, this.unread - records.length);
-    return { records, end: this.cursor, ...this.skips(offsets) };
+    return { records, end: this.cursor, ...this.owed(records, offsets) };
   }
 
   /** Counts and logs the corrupt frame at the cursor (`rest` is the segment from there); moves past it. */
@@ -249,16 +249,16 @@ export class DiskRecordSource implements RecordSource {
     this.cursor = { segment, offset: offset + (next ?? rest.length) };
   }
 
-  /** For a replayed batch: how many of its first records each sink already had. */
-  private skips(offsets: LogPosition[]): Pick<SourceBatch, 'had'> {
-    const had = new Map<string, number>();
+  /** For a replayed batch: the records each sink that had its first ones still needs. */
+  private owed(records: MetadataRecord[], offsets: LogPosition[]): Pick<SourceBatch, 'forSink'> {
+    const forSink = new Map<string, MetadataRecord[]>();
     for (const [sink, position] of this.positions) {
       if (comparePositions(position, offsets[0]) <= 0) continue;
-      let n = 0;
-      while (n < offsets.length && comparePositions(offsets[n], position) < 0) n++;
-      had.set(sink, n);
+      let had = 0;
+      while (had < offsets.length && comparePositions(offsets[had], position) < 0) had++;
+      forSink.set(sink, records.slice(had));
     }
-    return had.size > 0 ? { had } : {};
+    return forSink.size > 0 ? { forSink } : {};
   }
 
   private noteTopic(topic: string): void {
