@@ -157,6 +157,23 @@ describe('DiskRecordSource', () => {
     expect(store.ids).toEqual((result as MetadataRecord[]).map((r) => r.id));
   });
 
+  it('resolves a publish that waited for room even when its record is written in the turn that made the room', async () => {
+    // With room for one record, every publish but the first waits; the writer taking one
+    // lets the next in, and can write it before that publish goes on to wait for the log.
+    const topics = [
+      { topic: 'a', bufferSize: 1, overflow: 'block' as const, blockTimeoutMs: 5_000 },
+    ];
+    await run(
+      { store: new MemorySink('store') },
+      async (p) => {
+        const records = await publish(p.engine('a'), 200);
+        expect(records.every((record) => record !== undefined)).toBe(true);
+        expect(p.engine('a').counters.accepted).toBe(200);
+      },
+      topics,
+    );
+  });
+
   it('holds the backlog on disk, not in memory: while the store is down, reads stop at its window', async () => {
     const store = new MemorySink('store');
     store.failing = true;

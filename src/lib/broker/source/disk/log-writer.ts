@@ -29,6 +29,12 @@ export class LogWriter implements RecordJournal {
   private file?: FileHandle;
   private dirty = false;
   private readonly waiters = new Map<MetadataRecord, (outcome: JournalOutcome) => void>();
+  /**
+   * Outcomes no publish waited for yet: taking a record makes room in its
+   * queue, a blocked publish's record goes in, and this writer can take and
+   * write that one in the same turn, before its publish goes on to wait.
+   */
+  private readonly unclaimed = new Map<MetadataRecord, JournalOutcome>();
   /** Taken from the queues and not yet written: after a failed write, or past the room. */
   private readonly pending = new PendingFrames();
   private chain: Promise<void> = Promise.resolve();
@@ -72,6 +78,11 @@ export class LogWriter implements RecordJournal {
   }
 
   written(record: MetadataRecord): Promise<JournalOutcome> {
+    const outcome = this.unclaimed.get(record);
+    if (outcome) {
+      this.unclaimed.delete(record);
+      return Promise.resolve(outcome);
+    }
     if (this.closed) return Promise.resolve('closed');
     return new Promise((resolve) => {
       this.waiters.set(record, resolve);
@@ -245,7 +256,10 @@ export class LogWriter implements RecordJournal {
 
   private settle(record: MetadataRecord, outcome: JournalOutcome): void {
     const resolve = this.waiters.get(record);
-    if (!resolve) return;
+    if (!resolve) {
+      this.unclaimed.set(record, outcome);
+      return;
+    }
     this.waiters.delete(record);
     resolve(outcome);
   }
