@@ -47,6 +47,11 @@ export default tseslint.config(
     },
   },
   {
+    // The embedded database's worker thread loads its file as it is: plain JavaScript.
+    files: ['src/lib/store/pglite/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

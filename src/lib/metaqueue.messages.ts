@@ -28,6 +28,8 @@ export const errorMessages = {
     'The store url is not a valid URL (it is not shown: it may hold a password). Percent-encode reserved characters in the user name and password, e.g. # as %23 and @ as %40.',
   pgliteInMemoryWithDataDir: () =>
     'store.pglite has both inMemory: true and a dataDir: keep dataDir to keep the records on disk, or inMemory alone.',
+  pgliteThreadStopped: () =>
+    'The embedded PGlite database stopped: its thread ended (see the error logged before this one, if any). Restart the app to open it again.',
   invalidRedisUrl: () =>
     "The Redis buffer's url is not a redis:// or rediss:// URL (it is not shown: it may hold a password).",
   roleNeedsSharedBuffer: (role: string) =>

@@ -1,7 +1,7 @@
-import { PGlite } from '@electric-sql/pglite';
 import type { DataSourceOptions } from 'typeorm';
 import type { StoreOptions } from '../../src/lib/index.js';
-import { pglitePoolFor } from '../../src/lib/store/pglite-pool.js';
+import { pglitePoolFor } from '../../src/lib/store/pglite/pglite-pool.js';
+import { PGliteThread } from '../../src/lib/store/pglite/pglite-thread.js';
 
 /**
  * TypeORM options of an application's own DataSource over a test database:
@@ -11,5 +11,8 @@ export async function appDataSourceOptions(
   store: StoreOptions,
 ): Promise<Extract<DataSourceOptions, { type: 'postgres' }>> {
   if (store.url) return { type: 'postgres', url: store.url };
-  return { type: 'postgres', driver: pglitePoolFor(await PGlite.create(store.pglite!.dataDir)) };
+  return {
+    type: 'postgres',
+    driver: pglitePoolFor(await PGliteThread.open(store.pglite!.dataDir)),
+  };
 }

@@ -50,8 +50,8 @@ export async function* copyRows(
 }
 
 /** The records as one COPY input for PGlite. */
-export async function copyBlob(records: readonly MetadataRecord[]): Promise<Blob> {
+export async function copyBytes(records: readonly MetadataRecord[]): Promise<Buffer> {
   const chunks: Buffer<ArrayBuffer>[] = [];
   for await (const chunk of copyRows(records)) chunks.push(chunk);
-  return new Blob(chunks);
+  return Buffer.concat(chunks);
 }

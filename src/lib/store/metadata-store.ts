@@ -8,9 +8,9 @@ import type { MetadataRecord } from '../engine/metadata.interface.js';
 import { STORE_SINK } from '../broker/broker.constants.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { logMessages } from '../metaqueue.messages.js';
-import { copyBlob, copyMetadata, copyMetadataFromBlob, copyRows } from './copy-rows.js';
+import { copyBytes, copyMetadata, copyMetadataFromBlob, copyRows } from './copy-rows.js';
 import { createDataSource, pgliteDataDir } from './data-source.factory.js';
-import { isPGliteClient, type PGliteCopyClient } from './pglite-pool.js';
+import { isPGliteClient, type PGliteCopyClient } from './pglite/pglite-pool.js';
 import { describeError } from '../utils/describe-error.util.js';
 import { isRowRefusal, isSchemaMismatch, isStatementTimeout } from './database-errors.js';
 import { StoreSchemaError } from '../errors/metaqueue.errors.js';
@@ -180,7 +180,7 @@ export class MetadataStore implements OnApplicationShutdown {
     try {
       const client = (await queryRunner.connect()) as PoolClient | PGliteCopyClient;
       if (isPGliteClient(client)) {
-        await client.copyFromBlob(copyMetadataFromBlob, await copyBlob(records));
+        await client.copyFromBlob(copyMetadataFromBlob, await copyBytes(records));
       } else {
         await pipeline(Readable.from(copyRows(records)), client.query(copyFrom(copyMetadata)));
       }

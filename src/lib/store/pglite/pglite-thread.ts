@@ -1,0 +1,112 @@
+import type { Results } from '@electric-sql/pglite';
+import { Worker } from 'node:worker_threads';
+import { errorMessages } from '../../metaqueue.messages.js';
+
+/** What the store asks of its embedded database. */
+export interface EmbeddedDatabase {
+  query(sql: string, params?: unknown[]): Promise<Results>;
+  /** Runs statements without parameters; a result for each. */
+  exec(sql: string): Promise<Results[]>;
+  /** Runs `COPY ... FROM '/dev/blob'` with `bytes` as its input. */
+  copy(sql: string, bytes: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
+
+type Request =
+  | { kind: 'query'; sql: string; params?: unknown[] }
+  | { kind: 'exec'; sql: string }
+  | { kind: 'copy'; sql: string; bytes: Uint8Array }
+  | { kind: 'close' };
+
+interface Reply {
+  id: number;
+  result?: unknown;
+  /** The error's own fields: a DatabaseError's code, detail, and so on. */
+  error?: { message: string } & Record<string, unknown>;
+}
+
+const workerFile = new URL('./pglite-thread.worker.mjs', import.meta.url);
+
+/**
+ * Embedded PGlite on a worker thread: its COPY, in WebAssembly with
+ * synchronous file system calls, runs beside the app's event loop instead of
+ * holding it. A request is one message each way; errors come back with their
+ * SQLSTATE. The thread holds the process open only while a request is under
+ * way, as a socket to a server would.
+ */
+export class PGliteThread implements EmbeddedDatabase {
+  private readonly calls = new Map<
+    number,
+    { resolve(result: unknown): void; reject(error: Error): void }
+  >();
+  private nextId = 0;
+  private stopped?: Error;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: Reply) => this.settle(reply));
+    worker.on('error', (error) => this.stop(error));
+    worker.on('exit', () => this.stop(new Error(errorMessages.pgliteThreadStopped())));
+    worker.unref();
+  }
+
+  /** Opens the database in `dataDir` (created if missing), or in memory without one. */
+  static async open(dataDir?: string): Promise<PGliteThread> {
+    const worker = new Worker(workerFile, { workerData: { dataDir } });
+    // The first message says the database is open; an error before it says why it is not.
+    await new Promise<void>((resolve, reject) => {
+      const opened = () => {
+        worker.off('error', failed);
+        resolve();
+      };
+      const failed = (error: Error) => {
+        worker.off('message', opened);
+        reject(error);
+      };
+      worker.once('message', opened);
+      worker.once('error', failed);
+    });
+    return new PGliteThread(worker);
+  }
+
+  query(sql: string, params?: unknown[]): Promise<Results> {
+    return this.call({ kind: 'query', sql, params }) as Promise<Results>;
+  }
+
+  exec(sql: string): Promise<Results[]> {
+    return this.call({ kind: 'exec', sql }) as Promise<Results[]>;
+  }
+
+  async copy(sql: string, bytes: Uint8Array): Promise<void> {
+    await this.call({ kind: 'copy', sql, bytes });
+  }
+
+  async close(): Promise<void> {
+    if (this.stopped) return;
+    await this.call({ kind: 'close' });
+    await this.worker.terminate();
+  }
+
+  private call(request: Request): Promise<unknown> {
+    if (this.stopped) return Promise.reject(this.stopped);
+    const id = this.nextId++;
+    if (this.calls.size === 0) this.worker.ref();
+    this.worker.postMessage({ id, ...request });
+    return new Promise((resolve, reject) => this.calls.set(id, { resolve, reject }));
+  }
+
+  private settle({ id, result, error }: Reply): void {
+    const call = this.calls.get(id);
+    if (!call) return;
+    this.calls.delete(id);
+    if (this.calls.size === 0) this.worker.unref();
+    if (error) call.reject(Object.assign(new Error(error.message), error));
+    else call.resolve(result);
+  }
+
+  /** The thread ended: every request under way, and every later one, fails with why. */
+  private stop(error: Error): void {
+    this.stopped ??= error;
+    for (const call of this.calls.values()) call.reject(this.stopped);
+    this.calls.clear();
+  }
+}
