@@ -9,10 +9,10 @@ import {
   BufferUnavailableError,
   getEngineToken,
   MetadataStore,
+  EngineRegistry,
   MetaqueueConfigError,
   MetaqueueHealthIndicator,
   MetaqueueMetrics,
-  type EngineRegistry,
   type MetadataEngine,
   type RedisBufferOptions,
 } from '../../src/lib/index.js';
@@ -21,6 +21,7 @@ import { CapturingLogger } from '../support/capturing-logger.js';
 import { MemorySink } from '../support/memory-sink.js';
 import { idsOf, startPipeline } from '../support/pipeline.js';
 import { freePort, RedisServer, withRedisServer } from '../support/redis-server.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -172,6 +173,36 @@ withRedisServer().describe('Redis buffer', () => {
     await p.broker.flush();
     await until(async () => (await client.xlen(`${shared.streamPrefix}a`)) === 0);
     await p.close();
+  });
+
+  it('never hands out again entries whose acknowledgement is answered with a read of them as pending', async () => {
+    const proxy = await new TcpProxy('127.0.0.1', redis.port).start();
+    const engines = new EngineRegistry([{ topic: 'a' }]);
+    const options = resolveRedisBufferOptions(buffer({ url: `redis://127.0.0.1:${proxy.port}` }));
+    const buffered = new RedisRecordSource(engines, options);
+    try {
+      await buffered.start(['store']);
+      const published = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => engines.get<number>('a').publish(record(i))),
+      );
+      const first = (await buffered.reader(100).next())!;
+      expect(first.records).toHaveLength(20);
+      // After a cut connection, a read goes through this consumer's pending entries first.
+      proxy.cutAll();
+      await until(() => buffered.streamStats().then(Boolean, () => false));
+      const replies = proxy.holdReplies();
+      const second = buffered.reader(100).next();
+      await until(() => replies.text().includes(published[0]!.id));
+      // Sent after the read: Redis read the entries as pending, then acknowledged them,
+      buffered.acknowledge('store', first);
+      await until(() => replies.text().endsWith(':20\r\n'));
+      // and the client gets both answers in one read.
+      replies.release();
+      expect(await second).toBeUndefined();
+    } finally {
+      await buffered.onApplicationShutdown();
+      await proxy.stop();
+    }
   });
 
   it('never shows credentials: neither a bad url nor an unreachable server', async () => {

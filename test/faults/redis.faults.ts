@@ -11,7 +11,6 @@ import { RedisWorkerProcess } from '../support/run-redis-worker.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { acceptedIdsOf, FaultWorld, publishers } from './harness.js';
 import { score } from './scorecard.js';
-import { skipReason } from '../support/requirement.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const policies: OverflowPolicy[] = ['block', 'drop-oldest', 'drop-newest', 'error'];
@@ -125,11 +124,7 @@ describe('faults with the Redis buffer', () => {
     expect(score('redis-restart', tally, { checks: { restarted } })).toBe(true);
   }, 60_000);
 
-  // Known failure, kept visible: about 1 run in 6 a record reaches the file twice (the strict
-  // parser refuses it). The cause is not found yet; issue #13 stays open until it is.
-  it.skip(`redis-connection-cut: every connection to Redis cut again and again ${skipReason(
-    'known failure: a record can reach the file twice after cut connections, about 1 run in 6 (#13)',
-  )}`, async () => {
+  it('redis-connection-cut: every connection to Redis cut again and again', async () => {
     const proxy = await new TcpProxy('127.0.0.1', redis.port).start();
     try {
       const { engine, broker } = await world.boot({

@@ -1,8 +1,9 @@
 import net from 'node:net';
 
 /**
- * A TCP proxy on 127.0.0.1 in front of PostgreSQL that a test can hurt:
- * cut every open connection, or refuse new ones, as a failing network would.
+ * A TCP proxy on 127.0.0.1 in front of PostgreSQL or Redis that a test can
+ * hurt: cut every open connection, refuse new ones, or hold the server's
+ * replies back, as a failing or slow network would.
  */
 export class TcpProxy {
   private readonly server = net.createServer((client) => this.accept(client));
@@ -10,6 +11,7 @@ export class TcpProxy {
   private refusing = false;
   private cutsAfterCopy = 0;
   private cutOnClientText?: { text: string; times: number };
+  private heldReplies?: Map<net.Socket, Buffer[]>;
   /** Connections cut because the client sent the text given to `cutWhenClientSends()`. */
   clientCuts = 0;
   /** Connections cut right after PostgreSQL said a COPY completed: committed, never acknowledged. */
@@ -77,6 +79,23 @@ export class TcpProxy {
     this.cutOnClientText = { text, times };
   }
 
+  /**
+   * Holds back what the server sends until `release()`, which passes it on
+   * in one write per connection: replies the client would have handled one
+   * by one reach it together, in one read.
+   */
+  holdReplies(): { text(): string; release(): void } {
+    const held = new Map<net.Socket, Buffer[]>();
+    this.heldReplies = held;
+    return {
+      text: () => Buffer.concat([...held.values()].flat()).toString(),
+      release: () => {
+        this.heldReplies = undefined;
+        for (const [client, chunks] of held) client.write(Buffer.concat(chunks));
+      },
+    };
+  }
+
   /** While refusing, connections are cut as soon as they open, and open ones are cut now. */
   refuse(refusing: boolean): void {
     this.refusing = refusing;
@@ -122,7 +141,9 @@ export class TcpProxy {
         upstream.destroy();
         return;
       }
-      client.write(chunk);
+      const held = this.heldReplies;
+      if (held) held.set(client, [...(held.get(client) ?? []), chunk]);
+      else client.write(chunk);
     });
   }
 }

@@ -13,6 +13,7 @@ import {
   type StreamClient,
 } from './redis-connection.js';
 import { decodeRecord } from '../../../engine/record-codec.js';
+import { HandedOutEntries } from './handed-out-entries.js';
 import { entryValue } from './stream-entry.js';
 import { StreamOutbox, type OutboxLink } from './stream-outbox.js';
 import { StreamPublisher } from './stream-publisher.js';
@@ -54,8 +55,7 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
   private sinks: string[] = [];
   private groupsReady = false;
   private readonly inFlightBatches = new Map<SourceBatch, BatchInFlight>();
-  /** Per group, the entries handed out and not yet acknowledged: a claim skips them. */
-  private readonly handedOut = new Map<string, Set<string>>();
+  private readonly handedOut = new HandedOutEntries();
   private inFlightRecords = 0;
   /** Per group and stream, how far the read of this consumer's own pending entries got. */
   private recovery?: Map<string, Map<string, string>>;
@@ -117,7 +117,6 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
 
   async start(sinks: readonly string[]): Promise<void> {
     this.sinks = [...sinks];
-    for (const sink of sinks) this.handedOut.set(sink, new Set());
     this.recoverOwnPending();
     await this.createGroups().catch((error: unknown) => this.logUnreachable(error));
   }
@@ -131,7 +130,7 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
     return {
       next: async () => {
         if (done) return undefined;
-        const batch = await this.read(maxBatchSize);
+        const batch = await this.handedOut.reading(() => this.read(maxBatchSize));
         done = batch === undefined;
         return batch;
       },
@@ -300,8 +299,8 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
     ).filter(({ entries }) => entries.length > 0);
     for (const { group, stream, entries } of read) {
       cursors.get(group)!.set(stream, entries[entries.length - 1][0]);
-      const mine = this.handedOut.get(group)!;
-      entries.splice(0, entries.length, ...entries.filter(([id]) => !mine.has(`${stream}\n${id}`)));
+      const notUnderWay = entries.filter(([id]) => !this.handedOut.has(group, stream, id));
+      entries.splice(0, entries.length, ...notUnderWay);
     }
     return read;
   }
@@ -331,8 +330,8 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
       this.claimCursors.set(`${group}\n${stream}`, next);
       more ||= next !== START;
       // Entries still under way here went idle only because a sink is slow.
-      const mine = this.handedOut.get(group)!;
-      return { group, stream, entries: entries.filter(([id]) => !mine.has(`${stream}\n${id}`)) };
+      const notUnderWay = entries.filter(([id]) => !this.handedOut.has(group, stream, id));
+      return { group, stream, entries: notUnderWay };
     });
     if (!more) this.claimDueAt = Date.now() + this.options.claimIdleMs / 2;
     return this.batchOf(read);
@@ -362,7 +361,7 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
           known = { record: decodeRecord(value), order: [streamIndex, ms, seq] };
           records.set(key, known);
         }
-        this.handedOut.get(group)!.add(key);
+        this.handedOut.add(group, stream, id);
         append(forSink, group, known.record);
         let byStream = ids.get(group);
         if (!byStream) ids.set(group, (byStream = new Map<string, string[]>()));
@@ -389,8 +388,7 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
     this.track(
       this.client.xack(stream, sink, ...ids).then(
         () => {
-          const mine = this.handedOut.get(sink);
-          for (const id of ids) mine?.delete(`${stream}\n${id}`);
+          this.handedOut.acknowledged(sink, stream, ids);
           this.trimSoon();
         },
         (error: unknown) => {
