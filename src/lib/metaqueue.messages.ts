@@ -133,8 +133,14 @@ export const logMessages = {
     `Sink ${sink} failed to write ${records} records (attempt ${attempt}): ${reason}. They are kept; retrying in ${retryInMs} ms.`,
   sinkRecovered: (sink: string, records: number, attempts: number) =>
     `Sink ${sink} wrote ${records} records after ${attempts} attempts.`,
-  sinkUnflushed: (sink: string, records: number, unconfirmed: number, timeoutMs: number) =>
-    `Sink ${sink} could not write ${records} accepted records within shutdownTimeoutMs (${timeoutMs} ms); they are lost: raise shutdownTimeoutMs, or check the sink.` +
+  sinkUnflushed: (
+    sink: string,
+    records: number,
+    unconfirmed: number,
+    timeoutMs: number,
+    keptIn: string | undefined,
+  ) =>
+    `Sink ${sink} could not write ${records} accepted records within shutdownTimeoutMs (${timeoutMs} ms); ${keptIn ? `they stay in ${keptIn}, which delivers them to the sink after a restart` : 'they are lost'}: raise shutdownTimeoutMs, or check the sink.` +
     (unconfirmed > 0
       ? ` Of those, ${unconfirmed} were in writes under way: the sink may have them, if a write succeeded but its reply was lost.`
       : ''),
@@ -152,12 +158,13 @@ export const logMessages = {
     `Connector ${connector} failed to close: ${reason}`,
   shutdownFlushed: (
     sinks: { sink: string; flushed: number; written: number; unflushed: number }[],
+    keptIn: string | undefined,
   ) => {
     const lost = sinks.filter((s) => s.unflushed > 0);
     return `Final flush at shutdown: ${sinks.map((s) => `${s.flushed} records to ${s.sink} (${s.written} since start)`).join(', ')}; ${
       lost.length === 0
         ? 'nothing left unflushed.'
-        : `unflushed (lost): ${lost.map((s) => `${s.unflushed} for ${s.sink}`).join(', ')}.`
+        : `unflushed (${keptIn ? `kept in ${keptIn} for a restart` : 'lost'}): ${lost.map((s) => `${s.unflushed} for ${s.sink}`).join(', ')}.`
     }`;
   },
   deadLettered: (records: number) =>

@@ -145,10 +145,12 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     this.retry.finishBy(deadline);
     // What never left the source is lost to the store, and so to the connectors after it.
     await untilDeadline(this.loop.run(), deadline, () =>
-      this.store?.abandon(timeoutMs, this.source.waiting),
+      this.store?.abandon(timeoutMs, this.source.keptIn, this.source.waiting),
     );
     await Promise.all(
-      this.connectors.map((c) => untilDeadline(c.drain(), deadline, () => c.abandon(timeoutMs))),
+      this.connectors.map((c) =>
+        untilDeadline(c.drain(), deadline, () => c.abandon(timeoutMs, this.source.keptIn)),
+      ),
     );
     this.logger.log(
       logMessages.shutdownFlushed(
@@ -158,6 +160,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
           written: c.stats.written,
           unflushed: c.stats.unflushed,
         })),
+        this.source.keptIn,
       ),
     );
   }

@@ -98,8 +98,18 @@ describe('SinkChannel', () => {
     await expect(c.drain()).rejects.toBeInstanceOf(ShutdownDeadlineError);
     await expect(room).rejects.toBeInstanceOf(ShutdownDeadlineError);
     const error = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
-    c.abandon(30, 7);
+    c.abandon(30, undefined, 7);
     expect(c.stats.unflushed).toBe(5 + 7);
     expect(error).toHaveBeenCalledWith(expect.stringContaining('Sink store could not write 12'));
+    expect(error).toHaveBeenCalledWith(expect.stringContaining('they are lost'));
+  });
+
+  it('says where a durable source keeps what shutdown could not write', () => {
+    const { channel: c } = channel(new MemorySink('store'), 1, Infinity, 20);
+    const error = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    c.abandon(30, 'the disk buffer at /var/mq', 4);
+    const [message] = error.mock.lastCall as [string];
+    expect(message).toContain('they stay in the disk buffer at /var/mq, which delivers them');
+    expect(message).not.toContain('are lost');
   });
 });

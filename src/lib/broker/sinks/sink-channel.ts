@@ -88,13 +88,16 @@ export class SinkChannel {
     while (this.delivering) await this.delivering;
   }
 
-  /** Shutdown gave up on the backlog (and on `alsoLost` records it never got): counts and logs it. */
-  abandon(timeoutMs: number, alsoLost = 0): void {
+  /**
+   * Shutdown gave up on the backlog (and on `alsoLost` records it never got):
+   * counts and logs it, and where they are kept if a durable source has them.
+   */
+  abandon(timeoutMs: number, keptIn: string | undefined, alsoLost = 0): void {
     const lost = this.stats.backlog + alsoLost;
     const unconfirmed = this.writing.reduce((n, w) => n + w.delivery.records.length, 0);
     this.stats.unflushed += lost;
     this.stats.unconfirmed += unconfirmed;
-    this.logger.error(logMessages.sinkUnflushed(this.name, lost, unconfirmed, timeoutMs));
+    this.logger.error(logMessages.sinkUnflushed(this.name, lost, unconfirmed, timeoutMs, keptIn));
   }
 
   private dropPastBacklog(): void {

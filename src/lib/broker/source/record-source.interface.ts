@@ -45,6 +45,11 @@ export interface RecordSource {
   close(): void;
   /** After the last read and acknowledgement: frees what a durable source holds (files, a lock). */
   release?(): Promise<void>;
+  /**
+   * Where a durable source keeps what no sink has yet across a restart, for
+   * log lines (never with credentials); unset for memory, which keeps nothing.
+   */
+  readonly keptIn?: string;
   /** `false` while the place records wait in (Redis) cannot be reached; unset for memory. */
   readonly available?: boolean;
   /** Each stream's length, and each group's pending entries and lag (Redis only), for `/metrics`. */

@@ -73,6 +73,10 @@ export class DiskRecordSource implements RecordSource {
     return this.unread + this.engines.getAll().reduce((n, engine) => n + engine.size, 0);
   }
 
+  get keptIn(): string {
+    return `the disk buffer at ${this.dir.path}`;
+  }
+
   get inFlight(): number {
     return this.inFlightBatches.records;
   }

@@ -47,6 +47,7 @@ const START = '0-0';
  */
 export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicationShutdown {
   private readonly logger = new Logger('RedisBuffer');
+  readonly keptIn = 'the Redis streams';
   private readonly client: StreamClient;
   private readonly target: string;
   private readonly outboxes: StreamOutbox[];
