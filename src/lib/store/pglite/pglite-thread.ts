@@ -51,7 +51,8 @@ export class PGliteThread implements EmbeddedDatabase {
 
   /** Opens the database in `dataDir` (created if missing), or in memory without one. */
   static async open(dataDir?: string): Promise<PGliteThread> {
-    const worker = new Worker(workerFile, { workerData: { dataDir } });
+    // Plain JavaScript: none of the app's loaders (a TypeScript one would slow every import).
+    const worker = new Worker(workerFile, { workerData: { dataDir }, execArgv: [] });
     // The first message says the database is open; an error before it says why it is not.
     await new Promise<void>((resolve, reject) => {
       const opened = () => {
