@@ -67,6 +67,8 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
   private appendedSinceWatch = 0;
   private watcher?: { threshold: number; listener: () => void };
   private unreachable = false;
+  /** The read `reader()` started ahead, until a `next()` takes it. */
+  private readAhead?: Promise<SourceBatch | undefined>;
 
   constructor(
     engines: EngineRegistry,
@@ -125,13 +127,28 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
     this.watcher = { threshold, listener };
   }
 
+  /**
+   * Reads one batch ahead: the next read's round trip overlaps the sinks'
+   * writes of the batch before it, as a read from memory would.
+   */
   reader(maxBatchSize: number): BatchReader {
     let done = false;
+    let mine: Promise<SourceBatch | undefined> | undefined;
     return {
       next: async () => {
         if (done) return undefined;
-        const batch = await this.handedOut.reading(() => this.read(maxBatchSize));
+        const ahead = this.readAhead;
+        this.readAhead = undefined;
+        const own = ahead !== undefined && ahead === mine;
+        let batch = ahead && (await ahead);
+        // Only this reader's own empty read ends it: one left by a pass that ended early is stale.
+        if (!batch && !own) batch = await this.readBatch(maxBatchSize);
         done = batch === undefined;
+        if (batch) {
+          mine = this.readAhead = this.readBatch(maxBatchSize);
+          // Awaited by the next call; a pass that ends early leaves it to the next reader.
+          mine.catch(() => undefined);
+        }
         return batch;
       },
     };
@@ -218,6 +235,10 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
       if (error && !error.message.startsWith('BUSYGROUP')) throw error;
     }
     this.groupsReady = true;
+  }
+
+  private readBatch(max: number): Promise<SourceBatch | undefined> {
+    return this.handedOut.reading(() => this.read(max));
   }
 
   private async read(max: number): Promise<SourceBatch | undefined> {
