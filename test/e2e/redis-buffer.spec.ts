@@ -175,6 +175,36 @@ withRedisServer().describe('Redis buffer', () => {
     await p.close();
   });
 
+  it('reads a batch ahead: a pass that ends early leaves it to the next one, and an empty one read before never ends a pass', async () => {
+    const engines = new EngineRegistry([{ topic: 'a' }]);
+    const buffered = source(buffer())(engines);
+    await buffered.start(['store']);
+    const publish = (from: number, n: number) =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) => engines.get<number>('a').publish(record(from + i))),
+      );
+    const published = (await publish(0, 20)).map((r) => r!.id);
+    // A pass that stops after its first batch, its read of the next already under way.
+    const first = (await buffered.reader(10).next())!;
+    published.push(...(await publish(20, 5)).map((r) => r!.id));
+    const handedOut = [first];
+    const reader = buffered.reader(10);
+    for (let batch = await reader.next(); batch; batch = await reader.next()) handedOut.push(batch);
+    expect(handedOut.flatMap((b) => b.records.map((r) => r.id))).toEqual(published);
+    // A pass that stops after a batch whose read ahead finds nothing,
+    const alone = (await publish(25, 3)).map((r) => r!.id);
+    const lastBatch = (await buffered.reader(10).next())!;
+    expect(lastBatch.records.map((r) => r.id)).toEqual(alone);
+    handedOut.push(lastBatch);
+    await sleep(50);
+    // then records published after that empty read: the next pass reads them.
+    const later = (await publish(28, 2)).map((r) => r!.id);
+    const next = (await buffered.reader(10).next())!;
+    expect(next.records.map((r) => r.id)).toEqual(later);
+    for (const batch of [...handedOut, next]) buffered.acknowledge('store', batch);
+    expect(buffered.inFlight).toBe(0);
+  });
+
   it('never hands out again entries whose acknowledgement is answered with a read of them as pending', async () => {
     const proxy = await new TcpProxy('127.0.0.1', redis.port).start();
     const engines = new EngineRegistry([{ topic: 'a' }]);

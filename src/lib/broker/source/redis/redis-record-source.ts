@@ -68,6 +68,8 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
   private appendedSinceWatch = 0;
   private watcher?: { threshold: number; listener: () => void };
   private unreachable = false;
+  /** The read `reader()` started ahead, until a `next()` takes it. */
+  private readAhead?: Promise<SourceBatch | undefined>;
 
   constructor(
     engines: EngineRegistry,
@@ -126,13 +128,28 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
     this.watcher = { threshold, listener };
   }
 
+  /**
+   * Reads one batch ahead: the next read's round trip overlaps the sinks'
+   * writes of the batch before it, as a read from memory would.
+   */
   reader(maxBatchSize: number): BatchReader {
     let done = false;
+    let mine: Promise<SourceBatch | undefined> | undefined;
     return {
       next: async () => {
         if (done) return undefined;
-        const batch = await this.handedOut.reading(() => this.read(maxBatchSize));
+        const ahead = this.readAhead;
+        this.readAhead = undefined;
+        const own = ahead !== undefined && ahead === mine;
+        let batch = ahead && (await ahead);
+        // Only this reader's own empty read ends it: one left by a pass that ended early is stale.
+        if (!batch && !own) batch = await this.readBatch(maxBatchSize);
         done = batch === undefined;
+        if (batch) {
+          mine = this.readAhead = this.readBatch(maxBatchSize);
+          // Awaited by the next call; a pass that ends early leaves it to the next reader.
+          mine.catch(() => undefined);
+        }
         return batch;
       },
     };
@@ -219,6 +236,10 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
       if (error && !error.message.startsWith('BUSYGROUP')) throw error;
     }
     this.groupsReady = true;
+  }
+
+  private readBatch(max: number): Promise<SourceBatch | undefined> {
+    return this.handedOut.reading(() => this.read(max));
   }
 
   private async read(max: number): Promise<SourceBatch | undefined> {
@@ -344,44 +365,52 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
    * while pending (drop-oldest) are acknowledged at once.
    */
   private batchOf(read: GroupRead): SourceBatch | undefined {
-    const records = new Map<string, { record: MetadataRecord; order: [number, number, number] }>();
-    const forSink = new Map<string, MetadataRecord[]>();
-    const ids = new Map<string, Map<string, string[]>>();
-    for (const { group, stream, entries } of read) {
-      const streamIndex = this.streams.indexOf(stream);
-      for (const [id, fields] of entries) {
-        const value = entryValue(fields);
-        if (value === undefined) {
-          this.sendAck(group, stream, [id]);
-          continue;
-        }
-        const key = `${stream}\n${id}`;
-        let known = records.get(key);
-        if (!known) {
-          const [ms, seq] = id.split('-').map(Number);
-          known = { record: decodeRecord(value), order: [streamIndex, ms, seq] };
-          records.set(key, known);
-        }
-        this.handedOut.add(group, stream, id);
-        append(forSink, group, known.record);
-        let byStream = ids.get(group);
-        if (!byStream) ids.set(group, (byStream = new Map<string, string[]>()));
-        append(byStream, stream, id);
+    const records: MetadataRecord[] = [];
+    const forSink = new Map(this.sinks.map((sink) => [sink, [] as MetadataRecord[]]));
+    // Every sink acknowledges every batch, so each one's entry is there, maybe empty.
+    const ids = new Map(this.sinks.map((sink) => [sink, new Map<string, string[]>()]));
+    for (const stream of this.streams) {
+      const reads = read
+        .filter((r) => r.stream === stream)
+        .map(({ group, entries }) => ({ group, ...this.liveEntries(group, stream, entries) }))
+        .filter((r) => r.ids.length > 0);
+      if (reads.length === 0) continue;
+      const { inOrder, byId } = decodeOnce(reads);
+      for (const record of inOrder) records.push(record);
+      for (const { group, ids: groupIds } of reads) {
+        const own = byId ? groupIds.map((id) => byId.get(id)!) : inOrder;
+        const list = forSink.get(group)!;
+        for (const record of own) list.push(record);
+        ids.get(group)!.set(stream, groupIds);
+        this.handedOut.add(group, stream, groupIds);
       }
     }
-    if (records.size === 0) return undefined;
-    const ordered = [...records.values()]
-      .sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1] || a.order[2] - b.order[2])
-      .map((r) => r.record);
-    const everySinkAll = this.sinks.every((s) => forSink.get(s)?.length === ordered.length);
-    const batch: SourceBatch = everySinkAll
-      ? { records: ordered }
-      : { records: ordered, forSink: new Map(this.sinks.map((s) => [s, forSink.get(s) ?? []])) };
-    // Every sink acknowledges every batch, so each one's entry is there, maybe empty.
-    for (const sink of this.sinks) if (!ids.has(sink)) ids.set(sink, new Map());
-    this.inFlightBatches.set(batch, { ids, records: ordered.length });
-    this.inFlightRecords += ordered.length;
+    if (records.length === 0) return undefined;
+    const everySinkAll = this.sinks.every((s) => forSink.get(s)!.length === records.length);
+    const batch: SourceBatch = everySinkAll ? { records } : { records, forSink };
+    this.inFlightBatches.set(batch, { ids, records: records.length });
+    this.inFlightRecords += records.length;
     return batch;
+  }
+
+  /** A read's entries still in the stream; those deleted while pending are acknowledged at once. */
+  private liveEntries(
+    group: string,
+    stream: string,
+    entries: RawEntry[],
+  ): { ids: string[]; values: string[] } {
+    const ids: string[] = [];
+    const values: string[] = [];
+    for (const [id, fields] of entries) {
+      const value = entryValue(fields);
+      if (value === undefined) {
+        this.sendAck(group, stream, [id]);
+      } else {
+        ids.push(id);
+        values.push(value);
+      }
+    }
+    return { ids, values };
   }
 
   private sendAck(sink: string, stream: string, ids: string[]): void {
@@ -463,10 +492,39 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
   }
 }
 
-function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
+/**
+ * One stream's records from its groups' reads, each decoded once, in entry
+ * order. The groups usually read the same entries (they are read in step):
+ * then the first group's list is the order. Otherwise `byId` finds each
+ * group's records in the merged, sorted list.
+ */
+function decodeOnce(reads: { ids: string[]; values: string[] }[]): {
+  inOrder: MetadataRecord[];
+  byId?: Map<string, MetadataRecord>;
+} {
+  const [first, ...others] = reads;
+  if (others.every((r) => sameIds(r.ids, first.ids))) {
+    return { inOrder: first.values.map((value) => decodeRecord(value)) };
+  }
+  const byId = new Map<string, MetadataRecord>();
+  for (const { ids, values } of reads) {
+    ids.forEach((id, i) => {
+      if (!byId.has(id)) byId.set(id, decodeRecord(values[i]));
+    });
+  }
+  const inOrder = [...byId.keys()].sort(compareEntryIds).map((id) => byId.get(id)!);
+  return { inOrder, byId };
+}
+
+function sameIds(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
+/** Stream entry ids (`ms-seq`) in the stream's order. */
+function compareEntryIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(Number);
+  const [bm, bs] = b.split('-').map(Number);
+  return am - bm || as - bs;
 }
 
 /** XREADGROUP's reply for one group: [[stream, entries], …], or null when there is nothing. */
