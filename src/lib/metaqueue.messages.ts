@@ -14,7 +14,7 @@ export const errorMessages = {
   unknownDataType: (dtype: unknown, names: string[]) =>
     `Unknown dtype ${JSON.stringify(String(dtype))}: use one of ${names.map((n) => `'${n}'`).join(', ')}, a class or a predicate.`,
   invalidTopic: (topic: unknown, maxLength: number) =>
-    `Invalid topic ${JSON.stringify(String(topic))}: a topic is a non-empty string of at most ${maxLength} characters (a string enum member or a plain string).`,
+    `Invalid topic ${JSON.stringify(String(topic))}: a topic is a non-empty string (a string enum member or a plain string) of at most ${maxLength} characters, with no NUL character (\\u0000), which PostgreSQL cannot store.`,
   reservedTopic: (topic: string) =>
     `Topic '${topic}' is metaqueue's own (the task run records): choose another name, or set recordRuns: false.`,
   duplicateTopic: (topic: string) =>

@@ -187,6 +187,12 @@ describe('MetaqueueModule', () => {
     expect(() => MetaqueueModule.forRoot({ topics: [''] })).toThrow(MetaqueueConfigError);
   });
 
+  it('fails at import on a topic PostgreSQL could not store, saying why', () => {
+    expect(() => MetaqueueModule.forRoot({ topics: ['a\u0000b'] })).toThrow(
+      /no NUL character \(\\u0000\), which PostgreSQL cannot store/,
+    );
+  });
+
   it('fails at startup on bad queue settings, naming the topic', async () => {
     const compile = Test.createTestingModule({
       imports: [
