@@ -58,8 +58,8 @@ export const errorMessages = {
     `The disk buffer directory ${path} is in use by process ${pid}: give each process a buffer path of its own.`,
   bufferNotALog: (path: string) =>
     `${path} is not a metaqueue disk buffer segment: give the buffer a directory of its own.`,
-  bufferVersion: (path: string, found: number, supported: number) =>
-    `${path} is in disk buffer format ${found}; this metaqueue reads format ${supported}. Start the metaqueue version that wrote it to drain it, or move the directory away.`,
+  bufferVersion: (path: string, found: number, supported: readonly number[]) =>
+    `${path} is in disk buffer format ${found}; this metaqueue reads format ${supported.join(' or ')}. Start the metaqueue version that wrote it to drain it, or move the directory away.`,
 
   // Publishing
   invalidMetadata: (topic: string, field: string, problem: string) =>

@@ -48,11 +48,12 @@ const sources: {
   create: (engines: EngineRegistry, location: string) => RecordSource;
 }[] = [
   { name: 'memory', durable: false, create: memorySource },
-  // Small enough that the overflow case fills it, large enough for the other cases' backlogs.
+  // Small enough that the overflow case's 500 records (about 70 bytes each) fill it, large
+  // enough for the other cases' backlogs (300 records).
   {
     name: 'disk',
     durable: true,
-    create: (engines, location) => diskSource(engines, location, { maxBytes: 32 * 1024 }),
+    create: (engines, location) => diskSource(engines, location, { maxBytes: 24 * 1024 }),
   },
   ...(hasRedisServer ? [{ name: 'redis', durable: true, create: redisSource }] : []),
 ];

@@ -2,11 +2,12 @@ import type { MetadataRecord } from '../../src/lib/index.js';
 
 /**
  * A sink (store or connector) in memory, for tests of the pipeline: it keeps
- * the ids it was given, can fail, refuse records, or never answer, and
+ * the records it was given, and their ids, can fail, refuse records, or never answer, and
  * counts the writes under way at once.
  */
 export class MemorySink {
   readonly ids: string[] = [];
+  readonly records: MetadataRecord[] = [];
   /** Reject every write while set. */
   failing = false;
   /** Writes hang until `answer()` while set. */
@@ -28,7 +29,11 @@ export class MemorySink {
       await new Promise((resolve) => setImmediate(resolve));
       if (this.failing) throw new Error(`${this.name} is down`);
       const refused = records.filter((r) => this.refuse.has(r.id));
-      for (const record of records) if (!this.refuse.has(record.id)) this.ids.push(record.id);
+      for (const record of records) {
+        if (this.refuse.has(record.id)) continue;
+        this.ids.push(record.id);
+        this.records.push(record);
+      }
       return { deadLettered: refused };
     } finally {
       this.writing--;

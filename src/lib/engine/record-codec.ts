@@ -1,10 +1,11 @@
 import type { MetadataRecord } from './metadata.interface.js';
 
-type RecordTuple = [string, string, string, string, string, string, number];
+/** id, topic, name, location, context, json, and the time in milliseconds. */
+export type RecordTuple = [string, string, string, string, string, string, number];
 
 /**
- * A stamped record as JSON text, for a durable source (the disk log, a Redis
- * stream): `data` travels as the `json` encoded at publish, the time as
+ * A stamped record as JSON text, for a Redis stream (and format 1 of the disk
+ * log): `data` travels as the `json` encoded at publish, the time as
  * milliseconds. `decodeRecord` is its inverse; it throws on text that is not one.
  */
 export function encodeRecord(record: MetadataRecord): string {
@@ -14,7 +15,12 @@ export function encodeRecord(record: MetadataRecord): string {
 }
 
 export function decodeRecord(text: string): MetadataRecord {
-  const [id, topic, name, location, context, json, publishedAt] = JSON.parse(text) as RecordTuple;
+  return recordOf(JSON.parse(text) as RecordTuple);
+}
+
+/** The record a stored tuple holds, its data parsed from its JSON; throws on JSON that does not parse. */
+export function recordOf(tuple: RecordTuple): MetadataRecord {
+  const [id, topic, name, location, context, json, publishedAt] = tuple;
   return {
     id,
     topic,

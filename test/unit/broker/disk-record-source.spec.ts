@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { Logger } from '@nestjs/common';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,7 @@ import {
   OpenMetricsFileConnector,
   type MetadataRecord,
 } from '../../../src/lib/index.js';
+import { encodeRecord } from '../../../src/lib/engine/record-codec.js';
 import { MemorySink } from '../../support/memory-sink.js';
 import { diskSource, startPipeline } from '../../support/pipeline.js';
 
@@ -86,12 +89,42 @@ describe('DiskRecordSource', () => {
     await run({ store: new MemorySink('store') }, (p) => publish(p.engine('a'), 3));
     const path = join(dir, segments()[0]);
     const bytes = readFileSync(path);
-    bytes.writeUInt32LE(2, 4);
+    bytes.writeUInt32LE(3, 4);
     writeFileSync(path, bytes);
     const source = diskSource(new EngineRegistry([{ topic: 'a' }]), dir);
     await expect(source.start(['store'])).rejects.toThrow(
-      /format 2; this metaqueue reads format 1/,
+      /format 3; this metaqueue reads format 1 or 2/,
     );
+  });
+
+  it('replays a log left in format 1, and writes new records to a segment of the current format', async () => {
+    // Format 1, built here as the earlier version wrote it: frames of JSON tuples, zlib's CRC.
+    const old = Array.from({ length: 3 }, (_, i) => ({
+      id: randomUUID(),
+      topic: 'a',
+      name: 'n',
+      location: `l${i}`,
+      context: 'c',
+      data: { i, text: 'é\u0000"' },
+      json: JSON.stringify({ i, text: 'é\u0000"' }),
+      publishedAt: new Date(1_700_000_000_000 + i),
+    }));
+    const frames = old.map((record) => {
+      const payload = Buffer.from(encodeRecord(record));
+      const header = Buffer.alloc(8);
+      header.writeUInt32LE(payload.length, 0);
+      header.writeUInt32LE(zlibCrc32(payload), 4);
+      return Buffer.concat([header, payload]);
+    });
+    const segmentHeader = Buffer.from('MQLG\x01\x00\x00\x00', 'latin1');
+    writeFileSync(join(dir, '0000000000000001.seg'), Buffer.concat([segmentHeader, ...frames]));
+    const store = new MemorySink('store');
+    const { result } = await run({ store }, (p) => publish(p.engine('a'), 2));
+    const fresh = result as MetadataRecord[];
+    expect(store.ids).toEqual([...old, ...fresh].map((r) => r.id));
+    expect(store.records.slice(0, 3)).toEqual(old);
+    const versions = segments().map((f) => readFileSync(join(dir, f)).readUInt32LE(4));
+    expect(versions.at(-1)).toBe(2);
   });
 
   it('replays each sink from its own position: the one behind gets only what it missed', async () => {

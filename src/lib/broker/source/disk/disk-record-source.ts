@@ -47,6 +47,8 @@ export class DiskRecordSource implements RecordSource {
   private readonly inFlightBatches = new InFlightBatches();
   private segments: number[] = [];
   private readonly segmentBytes = new Map<number, number>();
+  /** Segments left in an earlier format; the rest are in `logFormat.version`. */
+  private readonly olderFormats = new Map<number, number>();
   private readonly unknownTopics = new Set<string>();
   private reading?: { segment: number; file: FileHandle };
   private watcher?: { threshold: number; listener: () => void };
@@ -106,12 +108,14 @@ export class DiskRecordSource implements RecordSource {
     this.unread = await this.countFrom(this.cursor);
     let bytes = 0;
     for (const segment of this.segments) bytes += this.segmentBytes.get(segment)!;
-    if (last === undefined) {
-      this.segments.push(1);
-      this.segmentBytes.set(1, logFormat.headerBytes);
-      await this.writer.open(1, 0, 0);
-    } else {
+    if (last !== undefined && !this.olderFormats.has(last)) {
       await this.writer.open(last, this.segmentBytes.get(last)!, bytes);
+    } else {
+      // New records go to a segment of their own format, after any older one.
+      const next = (last ?? 0) + 1;
+      this.segments.push(next);
+      this.segmentBytes.set(next, logFormat.headerBytes);
+      await this.writer.open(next, 0, bytes);
     }
     if (this.unread > 0) this.logger.log(logMessages.bufferReplay(this.dir.path, this.unread));
   }
@@ -214,13 +218,14 @@ export class DiskRecordSource implements RecordSource {
       const { bytesRead } = await file.read(chunk, 0, chunk.length, offset);
       const bytes = chunk.subarray(0, bytesRead);
       let at = 0;
-      let frame = readFrame(bytes, at);
+      const version = this.formatOf(segment);
+      let frame = readFrame(bytes, at, version);
       while (records.length < max && frame.kind === 'record') {
         offsets.push({ segment, offset: offset + at });
         records.push(frame.record);
         this.noteTopic(frame.record.topic);
         at += frame.bytes;
-        frame = readFrame(bytes, at);
+        frame = readFrame(bytes, at, version);
       }
       this.cursor = { segment, offset: offset + at };
       if (records.length === max || frame.kind === 'record') break;
@@ -228,7 +233,7 @@ export class DiskRecordSource implements RecordSource {
       if (frame.kind === 'short' && at > 0) continue;
       const rest = Buffer.allocUnsafe(limit - offset - at);
       await file.read(rest, 0, rest.length, offset + at);
-      const whole = readFrame(rest, 0);
+      const whole = readFrame(rest, 0, version);
       if (whole.kind === 'record') {
         offsets.push(this.cursor);
         records.push(whole.record);
@@ -249,7 +254,7 @@ export class DiskRecordSource implements RecordSource {
     const { segment, offset } = this.cursor;
     this.corrupt++;
     this.logger.error(logMessages.bufferCorrupt(this.dir.segmentPath(segment), offset));
-    const next = nextWholeFrame(rest, 1);
+    const next = nextWholeFrame(rest, 1, this.formatOf(segment));
     this.cursor = { segment, offset: offset + (next ?? rest.length) };
   }
 
@@ -269,6 +274,10 @@ export class DiskRecordSource implements RecordSource {
     if (this.unknownTopics.has(topic) || this.engines.topics.includes(topic)) return;
     this.unknownTopics.add(topic);
     this.logger.warn(logMessages.bufferUnknownTopic(topic));
+  }
+
+  private formatOf(segment: number): number {
+    return this.olderFormats.get(segment) ?? logFormat.version;
   }
 
   private nextSegment(segment: number, end: LogPosition): number {
@@ -294,11 +303,12 @@ export class DiskRecordSource implements RecordSource {
       if (version === undefined) {
         throw new MetaqueueConfigError(errorMessages.bufferNotALog(path));
       }
-      if (version !== logFormat.version) {
+      if (!logFormat.readableVersions.includes(version)) {
         throw new MetaqueueConfigError(
-          errorMessages.bufferVersion(path, version, logFormat.version),
+          errorMessages.bufferVersion(path, version, logFormat.readableVersions),
         );
       }
+      if (version !== logFormat.version) this.olderFormats.set(segment, version);
     } finally {
       await file.close();
     }
@@ -323,14 +333,16 @@ export class DiskRecordSource implements RecordSource {
       const bytes = Buffer.allocUnsafe(size);
       await file.read(bytes, 0, size, 0);
       for (;;) {
-        const frame = readFrame(bytes, whole);
+        const version = this.formatOf(segment);
+        const frame = readFrame(bytes, whole, version);
         if (frame.kind === 'record') {
           whole += frame.bytes;
           continue;
         }
         if (whole === size) return;
         // Corruption followed by whole frames is the reader's to skip; only a torn end is cut.
-        if (frame.kind === 'corrupt' && nextWholeFrame(bytes, whole + 1) !== undefined) return;
+        if (frame.kind === 'corrupt' && nextWholeFrame(bytes, whole + 1, version) !== undefined)
+          return;
         break;
       }
     } finally {

@@ -60,7 +60,7 @@ export class LogDirectory {
     const ledger = JSON.parse(text) as { version: number; sinks: Record<string, [number, number]> };
     if (ledger.version !== ledgerVersion) {
       throw new MetaqueueConfigError(
-        errorMessages.bufferVersion(this.ledgerPath, ledger.version, ledgerVersion),
+        errorMessages.bufferVersion(this.ledgerPath, ledger.version, [ledgerVersion]),
       );
     }
     return new Map(

@@ -1,6 +1,5 @@
 import type { MetadataRecord } from '../../../engine/metadata.interface.js';
-import { encodeRecord } from '../../../engine/record-codec.js';
-import { maxFrameBytes, writeFrame } from './log-format.js';
+import { encodePayload, maxFrameBytes, writeFrame } from './log-format.js';
 
 /** What the buffer starts at, and shrinks back to once a large batch is written. */
 const initialBytes = 64 * 1024;
@@ -36,7 +35,7 @@ export class PendingFrames {
   /** Frames `record` after the others. */
   push(record: MetadataRecord): void {
     const at = this.bytes;
-    const payload = encodeRecord(record);
+    const payload = encodePayload(record);
     const needed = at + maxFrameBytes(payload);
     if (needed > this.buffer.length) this.grow(needed);
     this.ends.push(at + writeFrame(payload, this.buffer, at));
