@@ -207,6 +207,21 @@ describe('DiskRecordSource', () => {
     );
   });
 
+  it('lets the event loop turn while a loop awaits one publish after another', async () => {
+    await run({ store: new MemorySink('store') }, async (p) => {
+      const engine = p.engine('a');
+      let timerFired = false;
+      setTimeout(() => (timerFired = true), 0);
+      let published = 0;
+      // Without a turn of the event loop now and then, the timer would wait for the whole loop.
+      while (!timerFired && published < 100_000) {
+        await engine.publish({ data: published++, name: 'n', location: 'l', context: 'c' });
+      }
+      expect(timerFired).toBe(true);
+      expect(published).toBeLessThan(100_000);
+    });
+  });
+
   it('holds the backlog on disk, not in memory: while the store is down, reads stop at its window', async () => {
     const store = new MemorySink('store');
     store.failing = true;
