@@ -10,6 +10,7 @@ import {
   rm,
   stat,
   truncate,
+  writeFile,
   type FileHandle,
 } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -61,14 +62,20 @@ export class OpenMetricsFileConnector implements MetadataConnector {
    * Ids in the spool a crash left. A durable buffer replays from the last
    * position it committed, which can be behind the spool by the batch being
    * acknowledged when the process died: those records are skipped, once.
+   * They are kept in `<path>.skip` until that replay is acknowledged, so a
+   * second crash during it does not forget them when the spool is finished.
    */
   private spooled?: Set<string>;
+  private readonly skipPath: string;
+  /** The replay passed the spooled ids: the skip file goes once that batch is acknowledged. */
+  private skipEnded = false;
 
   constructor(options: OpenMetricsFileOptions) {
     assertOption(owner, 'path', options?.path, optionRules.path);
     this.path = resolve(options.path);
     this.spoolDir = `${this.path}.spool`;
     this.lockPath = `${this.path}.lock`;
+    this.skipPath = `${this.path}.skip`;
     this.maxFileBytes = options.maxFileBytes ?? defaults.openMetricsFile.maxFileBytes;
     this.fsync = options.fsync ?? defaults.openMetricsFile.fsync;
     assertOption(owner, 'maxFileBytes', this.maxFileBytes, optionRules.positiveInteger);
@@ -108,15 +115,22 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       if (await exists(leftover)) await this.assemble(leftover, `${this.path}.${n}`);
     }
     if (await exists(this.path)) await rename(this.path, `${this.path}.${this.nextRotation++}`);
+    const skipped = await readIds(this.skipPath);
     if (await exists(this.spoolDir)) {
-      this.spooled = await this.recoverSpool();
+      for (const id of await this.recoverSpool()) skipped.add(id);
+      // Kept before the spool is finished: from then on only this file has them.
+      await writeIds(this.skipPath, skipped);
       await this.rotate();
     }
+    if (skipped.size > 0) this.spooled = skipped;
     await mkdir(this.spoolDir, { recursive: true });
   }
 
   async write(batch: readonly MetadataRecord[]): Promise<void> {
-    const records = this.spooled ? this.skipSpooled(batch) : batch;
+    // The broker writes a connector's batches one at a time and acknowledges each before the
+    // next: the batch that ended the replay of the spooled ids is acknowledged by now.
+    if (this.skipEnded) await this.forgetSkip();
+    const records = this.spooled ? batch.filter((record) => !this.spooled!.has(record.id)) : batch;
     if (this.spoolBytes >= this.maxFileBytes) await this.rotate();
     const samples = await renderByFamily(records);
     // The files stay open, so writing would go on into deleted ones: look first.
@@ -143,6 +157,16 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       spool.bytes = size;
     }
     this.spooledRecords += records.length;
+    // Replay is in order: a record the crashed spool did not have means it has passed them all.
+    if (this.spooled && records.length > 0) {
+      this.spooled = undefined;
+      this.skipEnded = true;
+    }
+  }
+
+  private async forgetSkip(): Promise<void> {
+    await rm(this.skipPath, { force: true });
+    this.skipEnded = false;
   }
 
   /** Someone deleted the live spool: say what went with it, and start a new one. */
@@ -153,13 +177,6 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     await this.closeSpool();
     this.dirty = false;
     await mkdir(this.spoolDir, { recursive: true });
-  }
-
-  /** Drops the records the crashed spool had; replay is in order, so the first new one ends it. */
-  private skipSpooled(records: readonly MetadataRecord[]): readonly MetadataRecord[] {
-    const fresh = records.filter((record) => !this.spooled!.has(record.id));
-    if (fresh.length > 0) this.spooled = undefined;
-    return fresh;
   }
 
   /**
@@ -236,6 +253,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     if (!this.locked) return;
     try {
       if (this.dirty) await this.cutBack();
+      if (this.skipEnded) await this.forgetSkip();
       await this.closeSpool();
       await this.assemble(this.spoolDir, this.path);
     } catch (error) {
@@ -346,6 +364,22 @@ async function renderByFamily(records: readonly MetadataRecord[]): Promise<Map<s
     pieces.push(renderer.render(record));
   }
   return families;
+}
+
+/** The ids a skip file holds, one per line; none when there is no file. */
+async function readIds(path: string): Promise<Set<string>> {
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  });
+  return new Set(text.split('\n').filter(Boolean));
+}
+
+/** Replaces the file at `path` with `ids`, one per line, in one rename. */
+async function writeIds(path: string, ids: Set<string>): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, [...ids].join('\n'));
+  await rename(tmp, path);
 }
 
 function exists(path: string): Promise<boolean> {
