@@ -10,6 +10,7 @@ import {
   rm,
   stat,
   truncate,
+  writeFile,
   type FileHandle,
 } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -20,7 +21,8 @@ import { defaults } from '../../metaqueue.defaults.js';
 import { errorMessages, logMessages } from '../../metaqueue.messages.js';
 import { assertOption, optionRules } from '../../utils/assert-option.util.js';
 import { describeError } from '../../utils/describe-error.util.js';
-import type { MetadataConnector } from '../metadata-connector.interface.js';
+import type { ConnectorContext, MetadataConnector } from '../metadata-connector.interface.js';
+import type { RecordOwnership } from '../record-ownership.interface.js';
 import type { OpenMetricsFileOptions } from './openmetrics-file-options.interface.js';
 import { lockFile, unlockFile } from './file-lock.js';
 import { endOfExposition, familyHeader, SampleRenderer } from './openmetrics-format.js';
@@ -36,6 +38,11 @@ import { endOfExposition, familyHeader, SampleRenderer } from './openmetrics-for
  * between batches. At rotation and at close
  * they are joined into a complete exposition, `# EOF` last, and renamed into
  * place atomically. The path has one writer: `<path>.lock` holds its PID.
+ *
+ * With a buffer a fleet shares, a spool a crash left is settled with the
+ * other workers before it is finished: records another worker claimed and
+ * wrote are dropped from it (see `RecordOwnership`). Each spool names its
+ * writer in a file `writer` for that.
  */
 export class OpenMetricsFileConnector implements MetadataConnector {
   private static readonly logger = new Logger('OpenMetricsFileConnector');
@@ -63,6 +70,12 @@ export class OpenMetricsFileConnector implements MetadataConnector {
    * acknowledged when the process died: those records are skipped, once.
    */
   private spooled?: Set<string>;
+  private ownership?: RecordOwnership;
+  /** This run's writer name, kept in each spool it starts: set with a fleet's buffer. */
+  private writer?: string;
+  /** Spools a crash left that could not be settled yet (`<path>.<n>.spool`), with their target. */
+  private unsettled: { spool: string; target: string }[] = [];
+  private settling?: Promise<void>;
 
   constructor(options: OpenMetricsFileOptions) {
     assertOption(owner, 'path', options?.path, optionRules.path);
@@ -76,7 +89,9 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   }
 
   /** Checks the path is writable, keeps what an earlier run left, and starts a spool. */
-  async open(): Promise<void> {
+  async open(context: ConnectorContext = {}): Promise<void> {
+    this.ownership = context.ownership;
+    this.writer = this.ownership?.trackClaims();
     const dir = dirname(this.path);
     try {
       await access(dir, constants.W_OK);
@@ -105,17 +120,63 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     // Spools a crash left behind: finish their rotation (idempotent), then the live one.
     for (const n of rotated) {
       const leftover = `${this.path}.${n}.spool`;
-      if (await exists(leftover)) await this.assemble(leftover, `${this.path}.${n}`);
+      if (await exists(leftover)) await this.finishCrashed(leftover, `${this.path}.${n}`);
     }
     if (await exists(this.path)) await rename(this.path, `${this.path}.${this.nextRotation++}`);
     if (await exists(this.spoolDir)) {
-      this.spooled = await this.recoverSpool();
-      await this.rotate();
+      const n = this.nextRotation++;
+      const crashed = `${this.path}.${n}.spool`;
+      await rename(this.spoolDir, crashed);
+      await this.finishCrashed(crashed, `${this.path}.${n}`);
     }
+    await this.startSpool();
+  }
+
+  /**
+   * Cuts a crashed spool's torn lines and finishes it; with a fleet's
+   * buffer, first drops what another worker has. One that cannot be settled
+   * now waits, as it is, for a later write or the next start.
+   */
+  private async finishCrashed(spool: string, target: string): Promise<void> {
+    const ids = await this.recoverSpool(spool);
+    if (!this.ownership) {
+      // A durable buffer may replay the batch being acknowledged at the crash: skipped once.
+      this.spooled = ids;
+      return this.assemble(spool, target);
+    }
+    let kept: ReadonlySet<string>;
+    try {
+      kept = await this.ownership.settle([...ids], await writerOf(spool));
+    } catch (error) {
+      this.unsettled.push({ spool, target });
+      OpenMetricsFileConnector.logger.warn(
+        logMessages.spoolUnsettled(spool, target, describeError(error)),
+      );
+      return;
+    }
+    await dropSamples(spool, (id) => !kept.has(id));
+    await this.assemble(spool, target);
+  }
+
+  /** Tries again to settle the spools a crash left; one try at a time. */
+  private settleLeftovers(): Promise<void> {
+    this.settling ??= (async () => {
+      for (const { spool, target } of this.unsettled.splice(0)) {
+        await this.finishCrashed(spool, target);
+      }
+    })().finally(() => (this.settling = undefined));
+    return this.settling;
+  }
+
+  /** Makes the live spool directory, naming this run as its writer when a fleet shares the buffer. */
+  private async startSpool(): Promise<void> {
     await mkdir(this.spoolDir, { recursive: true });
+    if (this.writer) await writeFile(join(this.spoolDir, WRITER_FILE), this.writer);
   }
 
   async write(batch: readonly MetadataRecord[]): Promise<void> {
+    // Records flow again, so the source may answer now; the write does not wait for it.
+    if (this.unsettled.length > 0) void this.settleLeftovers().catch(() => undefined);
     const records = this.spooled ? this.skipSpooled(batch) : batch;
     if (this.spoolBytes >= this.maxFileBytes) await this.rotate();
     const samples = await renderByFamily(records);
@@ -152,7 +213,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     );
     await this.closeSpool();
     this.dirty = false;
-    await mkdir(this.spoolDir, { recursive: true });
+    await this.startSpool();
   }
 
   /** Drops the records the crashed spool had; replay is in order, so the first new one ends it. */
@@ -167,10 +228,10 @@ export class OpenMetricsFileConnector implements MetadataConnector {
    * line: cut it (that batch was never acknowledged, so it comes again), and
    * read which ids the spool holds.
    */
-  private async recoverSpool(): Promise<Set<string>> {
+  private async recoverSpool(spool: string): Promise<Set<string>> {
     const ids = new Set<string>();
-    for (const file of await readdir(this.spoolDir)) {
-      const path = join(this.spoolDir, file);
+    for (const file of await familyFiles(spool)) {
+      const path = join(spool, file);
       const text = await readFile(path, 'utf8');
       const whole = text.lastIndexOf('\n') + 1;
       if (whole < text.length) await truncate(path, Buffer.byteLength(text.slice(0, whole)));
@@ -238,6 +299,10 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       if (this.dirty) await this.cutBack();
       await this.closeSpool();
       await this.assemble(this.spoolDir, this.path);
+      await this.settleLeftovers();
+      for (const { spool } of this.unsettled) {
+        OpenMetricsFileConnector.logger.warn(logMessages.spoolStillUnsettled(spool));
+      }
     } catch (error) {
       throw new MetaqueueError(
         errorMessages.fileNotFinished(this.path, this.spoolDir, describeError(error)),
@@ -260,13 +325,13 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     if (this.dirty) await this.cutBack();
     await this.closeSpool();
     await rename(this.spoolDir, spool);
-    await mkdir(this.spoolDir);
+    await this.startSpool();
     await this.assemble(spool, `${this.path}.${n}`);
   }
 
   /** Joins a spool's family files into `target` atomically, then removes the spool. */
   private async assemble(spool: string, target: string): Promise<void> {
-    const files = await readdir(spool).catch(() => [] as string[]);
+    const files = await familyFiles(spool).catch(() => [] as string[]);
     const tmp = `${target}.tmp`;
     const out = await open(tmp, 'w');
     let complete = false;
@@ -315,8 +380,11 @@ export class OpenMetricsFileConnector implements MetadataConnector {
 }
 
 const owner = 'OpenMetricsFileConnector';
+/** The file in a spool that names its writer; the family files are numbered. */
+const WRITER_FILE = 'writer';
 /** The id label that opens every sample's labels (see renderSample). */
 const sampleId = /^[^{\n]*\{id="([^"]+)"/gm;
+const firstSampleId = /^[^{\n]*\{id="([^"]+)"/;
 
 interface Spool {
   /** Its name in the spool directory: a number. */
@@ -346,6 +414,31 @@ async function renderByFamily(records: readonly MetadataRecord[]): Promise<Map<s
     pieces.push(renderer.render(record));
   }
   return families;
+}
+
+/** A spool's family files: its numbered files. */
+async function familyFiles(spool: string): Promise<string[]> {
+  return (await readdir(spool)).filter((file) => /^\d+$/.test(file));
+}
+
+/** The writer a spool names, if it names one. */
+function writerOf(spool: string): Promise<string | undefined> {
+  return readFile(join(spool, WRITER_FILE), 'utf8').catch(() => undefined);
+}
+
+/** Rewrites a spool's family files without the samples of the ids to drop; a family left empty goes. */
+async function dropSamples(spool: string, drop: (id: string) => boolean): Promise<void> {
+  for (const file of await familyFiles(spool)) {
+    const path = join(spool, file);
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    const kept = lines.filter((line) => {
+      const id = firstSampleId.exec(line)?.[1];
+      return id === undefined || !drop(id);
+    });
+    if (kept.length === lines.length) continue;
+    if (!kept.some((line) => firstSampleId.test(line))) await rm(path);
+    else await writeFile(path, kept.join('\n'));
+  }
 }
 
 function exists(path: string): Promise<boolean> {

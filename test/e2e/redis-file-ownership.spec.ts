@@ -1,0 +1,156 @@
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveRedisBufferOptions } from '../../src/lib/broker/source/redis/redis-buffer-options.js';
+import { RedisRecordSource } from '../../src/lib/broker/source/redis/redis-record-source.js';
+import type { SourceBatch } from '../../src/lib/broker/source/record-source.interface.js';
+import {
+  OpenMetricsFileConnector,
+  type EngineRegistry,
+  type RedisBufferOptions,
+} from '../../src/lib/index.js';
+import { MemorySink } from '../support/memory-sink.js';
+import { idsOf, startPipeline } from '../support/pipeline.js';
+import { RedisServer, withRedisServer } from '../support/redis-server.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const record = (i: number) => ({ data: i, name: 'n', location: 'l', context: 'c' });
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await sleep(20);
+  }
+}
+
+/** A worker that dies right after its file has a batch: the file's XACK never goes out. */
+class DiesBeforeFileAck extends RedisRecordSource {
+  override acknowledge(sink: string, batch: SourceBatch): void {
+    if (sink !== 'file') super.acknowledge(sink, batch);
+  }
+}
+
+/** The record ids a worker's finished files hold (`<worker>.txt` and its rotations), one per sample. */
+async function idsInFiles(dir: string, worker: string): Promise<string[]> {
+  const finished = new RegExp(`^${worker}\\.txt(\\.\\d+)?$`);
+  const ids: string[] = [];
+  for (const file of (await readdir(dir)).filter((f) => finished.test(f))) {
+    const text = await readFile(join(dir, file), 'utf8');
+    ids.push(...[...text.matchAll(/\{id="([^"]+)"/g)].map((m) => m[1]));
+  }
+  return ids;
+}
+
+withRedisServer().describe('Redis buffer: a batch in a dead worker spool and claimed', () => {
+  const redis = new RedisServer();
+  let client: Redis;
+  let dir: string;
+  let buffer: RedisBufferOptions;
+  const sources: RedisRecordSource[] = [];
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    await redis.start();
+    client = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    client.disconnect();
+    await redis.remove();
+  });
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'metaqueue-ownership-'));
+    buffer = { type: 'redis', url: redis.url, streamPrefix: `e2e:${randomUUID()}:` };
+  });
+  afterEach(async () => {
+    for (const source of sources.splice(0)) await source.onApplicationShutdown();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const fileOf = (worker: string) =>
+    new OpenMetricsFileConnector({ name: 'file', path: join(dir, `${worker}.txt`) });
+
+  /** A worker, as the module wires one, on its own file and consumer name. */
+  const worker = (
+    name: string,
+    options: Partial<RedisBufferOptions>,
+    Source: typeof RedisRecordSource = RedisRecordSource,
+  ) => {
+    const store = new MemorySink('store');
+    return startPipeline({
+      topics: [{ topic: 'a' }],
+      store,
+      connectors: [fileOf(name)],
+      broker: { flushIntervalMs: 20 },
+      source: (engines: EngineRegistry) => {
+        const source = new Source(engines, resolveRedisBufferOptions({ ...buffer, ...options }));
+        sources.push(source);
+        return source;
+      },
+    }).then((pipeline) => ({ ...pipeline, store }));
+  };
+
+  /**
+   * Worker `a` publishes 50 records; its file spools them, and it dies
+   * before the file's XACK: the entries stay pending in group `file`, its
+   * spool and lock file stay on disk (the lock's PID is this process: removed).
+   */
+  async function deadWorkerWithSpool(): Promise<string[]> {
+    const dead = await worker('a', { consumer: 'a' }, DiesBeforeFileAck);
+    const ids = idsOf(
+      await Promise.allSettled(
+        Array.from({ length: 50 }, (_, i) => dead.engine('a').publish(record(i))),
+      ),
+    );
+    await dead.broker.flush();
+    expect(dead.broker.counters.sinks.file.written).toBe(50);
+    await dead.broker.beforeApplicationShutdown();
+    await sources.pop()!.onApplicationShutdown();
+    const [pending] = (await client.xpending(`${buffer.streamPrefix}a`, 'file')) as [number];
+    expect(pending).toBe(50);
+    await rm(join(dir, 'a.txt.lock'));
+    return ids;
+  }
+
+  /** The dead worker restarted on its file: recovery settles its spool, and it claims nothing. */
+  async function restartDeadWorker(): Promise<void> {
+    const restarted = await worker('a', { consumer: 'a-restarted', claimIdleMs: 60_000 });
+    await restarted.close();
+  }
+
+  async function everyRecordInOneFile(ids: string[]): Promise<void> {
+    const union = [...(await idsInFiles(dir, 'a')), ...(await idsInFiles(dir, 'b'))];
+    expect(union.sort()).toEqual([...ids].sort());
+  }
+
+  it('a claim before the recovery: the claimer writes the batch, the recovery drops it from the spool', async () => {
+    const ids = await deadWorkerWithSpool();
+    const claimer = await worker('b', { consumer: 'b', claimIdleMs: 200 });
+    await until(() => claimer.broker.counters.sinks.file.written === 50);
+    await claimer.close();
+    expect(await idsInFiles(dir, 'b')).toHaveLength(50);
+
+    await restartDeadWorker();
+    expect(await idsInFiles(dir, 'a')).toHaveLength(0);
+    await everyRecordInOneFile(ids);
+  });
+
+  it('the recovery before a claim: the spool keeps the batch, the claimer does not write it', async () => {
+    const ids = await deadWorkerWithSpool();
+    await restartDeadWorker();
+    expect(await idsInFiles(dir, 'a')).toHaveLength(50);
+
+    const claimer = await worker('b', { consumer: 'b', claimIdleMs: 200 });
+    // The file's entries are claimed, and acknowledged unwritten.
+    await until(async () => {
+      const [pending] = (await client.xpending(`${buffer.streamPrefix}a`, 'file')) as [number];
+      return pending === 0;
+    });
+    await claimer.close();
+    expect(claimer.broker.counters.sinks.file.written).toBe(0);
+    await everyRecordInOneFile(ids);
+  });
+});
