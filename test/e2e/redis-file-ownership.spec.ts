@@ -46,7 +46,8 @@ async function idsInFiles(dir: string, worker: string): Promise<string[]> {
 }
 
 withRedisServer().describe('Redis buffer: a batch in a dead worker spool and claimed', () => {
-  const redis = new RedisServer();
+  // Append-only: one test stops it and starts it again.
+  const redis = new RedisServer({ appendOnly: true });
   let client: Redis;
   let dir: string;
   let buffer: RedisBufferOptions;
@@ -151,6 +152,32 @@ withRedisServer().describe('Redis buffer: a batch in a dead worker spool and cla
     });
     await claimer.close();
     expect(claimer.broker.counters.sinks.file.written).toBe(0);
+    await everyRecordInOneFile(ids);
+  });
+
+  it('the same consumer restarted: its own pending entries are not written again, the spool keeps them', async () => {
+    const ids = await deadWorkerWithSpool();
+    const restarted = await worker('a', { consumer: 'a', claimIdleMs: 60_000 });
+    await until(async () => {
+      const [pending] = (await client.xpending(`${buffer.streamPrefix}a`, 'file')) as [number];
+      return pending === 0;
+    });
+    await restarted.close();
+    expect(restarted.broker.counters.sinks.file.written).toBe(0);
+    await everyRecordInOneFile(ids);
+  });
+
+  it('Redis unreachable at the recovery: the spool waits aside, and is settled once Redis answers', async () => {
+    const ids = await deadWorkerWithSpool();
+    await redis.stop();
+    const restarted = await worker('a', { consumer: 'a-restarted', claimIdleMs: 200 });
+    const aside = (await readdir(dir)).filter((f) => /^a\.txt\.\d+\.spool$/.test(f));
+    expect(aside).toHaveLength(1);
+    await redis.start();
+    // It claims the batch and writes it to its live spool; the spool aside drops it.
+    await until(() => restarted.broker.counters.sinks.file.written === 50);
+    await restarted.close();
+    expect((await readdir(dir)).filter((f) => f.endsWith('.spool'))).toEqual([]);
     await everyRecordInOneFile(ids);
   });
 });

@@ -120,49 +120,58 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     // Spools a crash left behind: finish their rotation (idempotent), then the live one.
     for (const n of rotated) {
       const leftover = `${this.path}.${n}.spool`;
-      if (await exists(leftover)) await this.finishCrashed(leftover, `${this.path}.${n}`);
+      if (await exists(leftover)) await this.finishOrSetAside(leftover, `${this.path}.${n}`);
     }
     if (await exists(this.path)) await rename(this.path, `${this.path}.${this.nextRotation++}`);
     if (await exists(this.spoolDir)) {
       const n = this.nextRotation++;
       const crashed = `${this.path}.${n}.spool`;
       await rename(this.spoolDir, crashed);
-      await this.finishCrashed(crashed, `${this.path}.${n}`);
+      await this.finishOrSetAside(crashed, `${this.path}.${n}`);
     }
     await this.startSpool();
   }
 
+  /** A spool that cannot be settled now waits, as it is, for a later write or the next start. */
+  private async finishOrSetAside(spool: string, target: string): Promise<void> {
+    const unsettled = await this.finishCrashed(spool, target);
+    if (unsettled === undefined) return;
+    this.unsettled.push({ spool, target });
+    OpenMetricsFileConnector.logger.warn(logMessages.spoolUnsettled(spool, target, unsettled));
+  }
+
   /**
    * Cuts a crashed spool's torn lines and finishes it; with a fleet's
-   * buffer, first drops what another worker has. One that cannot be settled
-   * now waits, as it is, for a later write or the next start.
+   * buffer, first drops what another worker has. Returns why it could not
+   * be settled, if the source could not say.
    */
-  private async finishCrashed(spool: string, target: string): Promise<void> {
+  private async finishCrashed(spool: string, target: string): Promise<string | undefined> {
     const ids = await this.recoverSpool(spool);
     if (!this.ownership) {
       // A durable buffer may replay the batch being acknowledged at the crash: skipped once.
       this.spooled = ids;
-      return this.assemble(spool, target);
+      await this.assemble(spool, target);
+      return undefined;
     }
     let kept: ReadonlySet<string>;
     try {
       kept = await this.ownership.settle([...ids], await writerOf(spool));
     } catch (error) {
-      this.unsettled.push({ spool, target });
-      OpenMetricsFileConnector.logger.warn(
-        logMessages.spoolUnsettled(spool, target, describeError(error)),
-      );
-      return;
+      return describeError(error);
     }
     await dropSamples(spool, (id) => !kept.has(id));
     await this.assemble(spool, target);
+    return undefined;
   }
 
-  /** Tries again to settle the spools a crash left; one try at a time. */
+  /** Tries again, quietly, to settle the spools set aside; one try at a time. Never rejects. */
   private settleLeftovers(): Promise<void> {
     this.settling ??= (async () => {
-      for (const { spool, target } of this.unsettled.splice(0)) {
-        await this.finishCrashed(spool, target);
+      for (const leftover of this.unsettled.splice(0)) {
+        const unsettled = await this.finishCrashed(leftover.spool, leftover.target).catch(
+          (error: unknown) => describeError(error),
+        );
+        if (unsettled !== undefined) this.unsettled.push(leftover);
       }
     })().finally(() => (this.settling = undefined));
     return this.settling;
@@ -176,7 +185,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
 
   async write(batch: readonly MetadataRecord[]): Promise<void> {
     // Records flow again, so the source may answer now; the write does not wait for it.
-    if (this.unsettled.length > 0) void this.settleLeftovers().catch(() => undefined);
+    if (this.unsettled.length > 0) void this.settleLeftovers();
     const records = this.spooled ? this.skipSpooled(batch) : batch;
     if (this.spoolBytes >= this.maxFileBytes) await this.rotate();
     const samples = await renderByFamily(records);
