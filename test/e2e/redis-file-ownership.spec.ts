@@ -15,17 +15,9 @@ import {
 import { MemorySink } from '../support/memory-sink.js';
 import { idsOf, startPipeline } from '../support/pipeline.js';
 import { RedisServer, withRedisServer } from '../support/redis-server.js';
+import { until } from '../support/until.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const record = (i: number) => ({ data: i, name: 'n', location: 'l', context: 'c' });
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(20);
-  }
-}
 
 /** A worker that dies right after its file has a batch: the file's XACK never goes out. */
 class DiesBeforeFileAck extends RedisRecordSource {
@@ -94,6 +86,10 @@ withRedisServer().describe('Redis buffer: a batch in a dead worker spool and cla
     }).then((pipeline) => ({ ...pipeline, store }));
   };
 
+  /** Entries of group `file` not yet acknowledged. */
+  const filePending = async () =>
+    ((await client.xpending(`${buffer.streamPrefix}a`, 'file')) as [number])[0];
+
   /**
    * Worker `a` publishes 50 records; its file spools them, and it dies
    * before the file's XACK: the entries stay pending in group `file`, its
@@ -110,8 +106,7 @@ withRedisServer().describe('Redis buffer: a batch in a dead worker spool and cla
     expect(dead.broker.counters.sinks.file.written).toBe(50);
     await dead.broker.beforeApplicationShutdown();
     await sources.pop()!.onApplicationShutdown();
-    const [pending] = (await client.xpending(`${buffer.streamPrefix}a`, 'file')) as [number];
-    expect(pending).toBe(50);
+    expect(await filePending()).toBe(50);
     await rm(join(dir, 'a.txt.lock'));
     return ids;
   }
@@ -146,10 +141,7 @@ withRedisServer().describe('Redis buffer: a batch in a dead worker spool and cla
 
     const claimer = await worker('b', { consumer: 'b', claimIdleMs: 200 });
     // The file's entries are claimed, and acknowledged unwritten.
-    await until(async () => {
-      const [pending] = (await client.xpending(`${buffer.streamPrefix}a`, 'file')) as [number];
-      return pending === 0;
-    });
+    await until(async () => (await filePending()) === 0);
     await claimer.close();
     expect(claimer.broker.counters.sinks.file.written).toBe(0);
     await everyRecordInOneFile(ids);
@@ -158,10 +150,7 @@ withRedisServer().describe('Redis buffer: a batch in a dead worker spool and cla
   it('the same consumer restarted: its own pending entries are not written again, the spool keeps them', async () => {
     const ids = await deadWorkerWithSpool();
     const restarted = await worker('a', { consumer: 'a', claimIdleMs: 60_000 });
-    await until(async () => {
-      const [pending] = (await client.xpending(`${buffer.streamPrefix}a`, 'file')) as [number];
-      return pending === 0;
-    });
+    await until(async () => (await filePending()) === 0);
     await restarted.close();
     expect(restarted.broker.counters.sinks.file.written).toBe(0);
     await everyRecordInOneFile(ids);
