@@ -5,6 +5,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
   rmSync,
   statfsSync,
@@ -314,7 +315,11 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     const next = new OpenMetricsFileConnector({ path });
     await next.open();
     await next.close();
-    expect(readdirSync(dir).sort()).toEqual(['log.txt', 'log.txt.1']);
+    // Until a replay shows it has passed them, the spool's ids are kept: they must not come twice.
+    expect(readdirSync(dir).sort()).toEqual(['log.txt', 'log.txt.1', 'log.txt.skip']);
+    expect(readFileSync(`${path}.skip`, 'utf8').split('\n').sort()).toEqual(
+      records.map((r) => r.id).sort(),
+    );
     expect(
       parseOpenMetrics(`${path}.1`)
         .map((s) => s.value)
@@ -470,7 +475,7 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     await next.open();
     await next.close();
     expect(parseOpenMetrics(`${path}.1`).map((s) => s.labels.id)).toEqual(batch.map((r) => r.id));
-    expect(readdirSync(dir).sort()).toEqual(['log.txt', 'log.txt.1']);
+    expect(readdirSync(dir).sort()).toEqual(['log.txt', 'log.txt.1', 'log.txt.skip']);
   });
 });
 

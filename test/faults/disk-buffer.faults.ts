@@ -25,7 +25,11 @@ function framesOf(segment: Buffer): { id: string; start: number; end: number }[]
   for (let at = 8; at + 8 <= segment.length;) {
     const end = at + 8 + segment.readUInt32LE(at);
     if (end > segment.length) break;
-    const [id] = JSON.parse(segment.subarray(at + 8, end).toString()) as [string];
+    // Format 2: the record's fields joined by NUL, its id first.
+    const [id] = segment
+      .subarray(at + 8, end)
+      .toString()
+      .split('\0');
     frames.push({ id, start: at, end });
     at = end;
   }

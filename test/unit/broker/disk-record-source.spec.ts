@@ -234,41 +234,52 @@ describe('DiskRecordSource', () => {
     });
   });
 
-  it('never writes a record twice to the OpenMetrics file when its position was not committed', async () => {
-    const path = join(dir, 'file', 'metrics.txt');
-    const spoolParent = join(dir, 'file');
-    rmSync(spoolParent, { recursive: true, force: true });
-    mkdirSync(spoolParent);
-    const bufferDir = join(dir, 'buffer');
-    const boot = () =>
-      startPipeline({
-        topics: [{ topic: 'a' }],
-        store: new MemorySink('store'),
-        connectors: [new OpenMetricsFileConnector({ path })],
-        broker: fast,
-        source: (engines) => diskSource(engines, bufferDir),
-      });
-    const first = await boot();
-    const ids = (await publish(first.engine('a'), 40)).map((r) => r.id);
-    await first.broker.flush();
-    // As if killed before the ledger took the file's last acknowledgement: its spool stays.
-    await first.broker.beforeApplicationShutdown();
-    const ledgerPath = join(bufferDir, 'ledger.json');
-    const ledger = JSON.parse(readFileSync(ledgerPath, 'utf8')) as {
-      sinks: Record<string, number[]>;
-    };
-    for (const sink of Object.keys(ledger.sinks)) if (sink !== 'store') ledger.sinks[sink] = [1, 8];
-    writeFileSync(ledgerPath, JSON.stringify(ledger));
-    // The killed process's file lock names a process that is gone.
-    writeFileSync(`${path}.lock`, String(spawnSync(process.execPath, ['-e', '']).pid));
-    const second = await boot();
-    await second.broker.flush();
-    await second.close();
-    const text = readdirSync(spoolParent)
-      .filter((f) => /^metrics\.txt(\.\d+)?$/.test(f))
-      .map((f) => readFileSync(join(spoolParent, f), 'utf8'))
-      .join('');
-    const written = [...text.matchAll(/id="([^"]+)"/g)].map((m) => m[1]);
-    expect(written.sort()).toEqual([...ids].sort());
-  });
+  it.each([['once'], ['twice in a row']])(
+    'never writes a record twice to the OpenMetrics file when its position was not committed (killed %s)',
+    async (crashes) => {
+      const path = join(dir, 'file', 'metrics.txt');
+      const spoolParent = join(dir, 'file');
+      rmSync(spoolParent, { recursive: true, force: true });
+      mkdirSync(spoolParent);
+      const bufferDir = join(dir, 'buffer');
+      const boot = () =>
+        startPipeline({
+          topics: [{ topic: 'a' }],
+          store: new MemorySink('store'),
+          connectors: [new OpenMetricsFileConnector({ path })],
+          broker: fast,
+          source: (engines) => diskSource(engines, bufferDir),
+        });
+      const first = await boot();
+      const ids = (await publish(first.engine('a'), 40)).map((r) => r.id);
+      await first.broker.flush();
+      // As if killed before the ledger took the file's last acknowledgement: its spool stays.
+      await first.broker.beforeApplicationShutdown();
+      const ledgerPath = join(bufferDir, 'ledger.json');
+      const ledger = JSON.parse(readFileSync(ledgerPath, 'utf8')) as {
+        sinks: Record<string, number[]>;
+      };
+      for (const sink of Object.keys(ledger.sinks))
+        if (sink !== 'store') ledger.sinks[sink] = [1, 8];
+      writeFileSync(ledgerPath, JSON.stringify(ledger));
+      // The killed process's file lock names a process that is gone.
+      const lockOfTheKilled = () =>
+        writeFileSync(`${path}.lock`, String(spawnSync(process.execPath, ['-e', '']).pid));
+      lockOfTheKilled();
+      if (crashes === 'twice in a row') {
+        // Killed again once the file was recovered, before the replay reached it.
+        await new OpenMetricsFileConnector({ path }).open();
+        lockOfTheKilled();
+      }
+      const second = await boot();
+      await second.broker.flush();
+      await second.close();
+      const text = readdirSync(spoolParent)
+        .filter((f) => /^metrics\.txt(\.\d+)?$/.test(f))
+        .map((f) => readFileSync(join(spoolParent, f), 'utf8'))
+        .join('');
+      const written = [...text.matchAll(/id="([^"]+)"/g)].map((m) => m[1]);
+      expect(written.sort()).toEqual([...ids].sort());
+    },
+  );
 });

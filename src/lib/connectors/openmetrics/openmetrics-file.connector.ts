@@ -68,6 +68,8 @@ export class OpenMetricsFileConnector implements MetadataConnector {
    * Ids in the spool a crash left. A durable buffer replays from the last
    * position it committed, which can be behind the spool by the batch being
    * acknowledged when the process died: those records are skipped, once.
+   * They are kept in `<path>.skip` until that replay is acknowledged, so a
+   * second crash during it does not forget them when the spool is finished.
    */
   private spooled?: Set<string>;
   private ownership?: RecordOwnership;
@@ -76,12 +78,16 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   /** Spools a crash left that could not be settled yet (`<path>.<n>.spool`), with their target. */
   private unsettled: { spool: string; target: string }[] = [];
   private settling?: Promise<void>;
+  private readonly skipPath: string;
+  /** The replay passed the spooled ids: the skip file goes once that batch is acknowledged. */
+  private skipEnded = false;
 
   constructor(options: OpenMetricsFileOptions) {
     assertOption(owner, 'path', options?.path, optionRules.path);
     this.path = resolve(options.path);
     this.spoolDir = `${this.path}.spool`;
     this.lockPath = `${this.path}.lock`;
+    this.skipPath = `${this.path}.skip`;
     this.maxFileBytes = options.maxFileBytes ?? defaults.openMetricsFile.maxFileBytes;
     this.fsync = options.fsync ?? defaults.openMetricsFile.fsync;
     assertOption(owner, 'maxFileBytes', this.maxFileBytes, optionRules.positiveInteger);
@@ -117,6 +123,10 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   private async recover(): Promise<void> {
     const rotated = await this.rotatedIndexes();
     this.nextRotation = Math.max(0, ...rotated) + 1;
+    if (!this.ownership) {
+      const skipped = await readIds(this.skipPath);
+      if (skipped.size > 0) this.spooled = skipped;
+    }
     // Spools a crash left behind: finish their rotation (idempotent), then the live one.
     for (const n of rotated) {
       const leftover = `${this.path}.${n}.spool`;
@@ -148,8 +158,10 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   private async finishCrashed(spool: string, target: string): Promise<string | undefined> {
     const ids = await this.recoverSpool(spool);
     if (!this.ownership) {
-      // A durable buffer may replay the batch being acknowledged at the crash: skipped once.
-      this.spooled = ids;
+      const skipped = new Set([...(this.spooled ?? []), ...ids]);
+      // Kept before the spool is finished: from then on only this file has them.
+      await writeIds(this.skipPath, skipped);
+      this.spooled = skipped;
       await this.assemble(spool, target);
       return undefined;
     }
@@ -186,7 +198,10 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   async write(batch: readonly MetadataRecord[]): Promise<void> {
     // Records flow again, so the source may answer now; the write does not wait for it.
     if (this.unsettled.length > 0) void this.settleLeftovers();
-    const records = this.spooled ? this.skipSpooled(batch) : batch;
+    // The broker writes a connector's batches one at a time and acknowledges each before the
+    // next: the batch that ended the replay of the spooled ids is acknowledged by now.
+    if (this.skipEnded) await this.forgetSkip();
+    const records = this.spooled ? batch.filter((record) => !this.spooled!.has(record.id)) : batch;
     if (this.spoolBytes >= this.maxFileBytes) await this.rotate();
     const samples = await renderByFamily(records);
     // The files stay open, so writing would go on into deleted ones: look first.
@@ -213,6 +228,16 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       spool.bytes = size;
     }
     this.spooledRecords += records.length;
+    // Replay is in order: a record the crashed spool did not have means it has passed them all.
+    if (this.spooled && records.length > 0) {
+      this.spooled = undefined;
+      this.skipEnded = true;
+    }
+  }
+
+  private async forgetSkip(): Promise<void> {
+    await rm(this.skipPath, { force: true });
+    this.skipEnded = false;
   }
 
   /** Someone deleted the live spool: say what went with it, and start a new one. */
@@ -223,13 +248,6 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     await this.closeSpool();
     this.dirty = false;
     await this.startSpool();
-  }
-
-  /** Drops the records the crashed spool had; replay is in order, so the first new one ends it. */
-  private skipSpooled(records: readonly MetadataRecord[]): readonly MetadataRecord[] {
-    const fresh = records.filter((record) => !this.spooled!.has(record.id));
-    if (fresh.length > 0) this.spooled = undefined;
-    return fresh;
   }
 
   /**
@@ -306,6 +324,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     if (!this.locked) return;
     try {
       if (this.dirty) await this.cutBack();
+      if (this.skipEnded) await this.forgetSkip();
       await this.closeSpool();
       await this.assemble(this.spoolDir, this.path);
       await this.settleLeftovers();
@@ -448,6 +467,22 @@ async function dropSamples(spool: string, drop: (id: string) => boolean): Promis
     if (!kept.some((line) => firstSampleId.test(line))) await rm(path);
     else await writeFile(path, kept.join('\n'));
   }
+}
+
+/** The ids a skip file holds, one per line; none when there is no file. */
+async function readIds(path: string): Promise<Set<string>> {
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  });
+  return new Set(text.split('\n').filter(Boolean));
+}
+
+/** Replaces the file at `path` with `ids`, one per line, in one rename. */
+async function writeIds(path: string, ids: Set<string>): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, [...ids].join('\n'));
+  await rename(tmp, path);
 }
 
 function exists(path: string): Promise<boolean> {
