@@ -34,6 +34,7 @@ export const defaults = {
     url: 'redis://127.0.0.1:6379',
     streamPrefix: 'metaqueue:',
     claimIdleMs: 30_000,
+    ownershipTtlMs: 7 * 24 * 60 * 60 * 1000,
   },
   health: {
     failingForMs: 60_000,

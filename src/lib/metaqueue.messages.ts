@@ -154,6 +154,10 @@ export const logMessages = {
     `Storing ${records} records in one statement outlasted the server's statement_timeout: from now on, statements of at most ${rowsPerStatement} rows.`,
   spoolDeleted: (spool: string, records: number) =>
     `The OpenMetrics spool ${spool} was deleted while in use: the ${records} records written to it since it started are gone from the file. A new spool is started.`,
+  spoolUnsettled: (spool: string, target: string, reason: string) =>
+    `The OpenMetrics spool ${spool}, left by a crash, cannot be settled with the other workers now (${reason}): some of its records may be in another worker's file. It is kept as it is, and finished into ${target} once Redis answers (or at the next start).`,
+  spoolStillUnsettled: (spool: string) =>
+    `The OpenMetrics spool ${spool}, left by a crash, could not be settled with the other workers before shutdown: it is kept, and finished at the next start.`,
   connectorCloseFailed: (connector: string, reason: string) =>
     `Connector ${connector} failed to close: ${reason}`,
   shutdownFlushed: (

@@ -22,18 +22,11 @@ import { MemorySink } from '../support/memory-sink.js';
 import { idsOf, startPipeline } from '../support/pipeline.js';
 import { freePort, RedisServer, withRedisServer } from '../support/redis-server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { until } from '../support/until.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const record = (i: number) => ({ data: i, name: 'n', location: 'l', context: 'c' });
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(20);
-  }
-}
 
 withRedisServer().describe('Redis buffer', () => {
   const redis = new RedisServer();

@@ -26,7 +26,10 @@ function framesOf(segment: Buffer): { id: string; start: number; end: number }[]
     const end = at + 8 + segment.readUInt32LE(at);
     if (end > segment.length) break;
     // Format 2: the record's fields joined by NUL, its id first.
-    const [id] = segment.subarray(at + 8, end).toString().split('\0');
+    const [id] = segment
+      .subarray(at + 8, end)
+      .toString()
+      .split('\0');
     frames.push({ id, start: at, end });
     at = end;
   }

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import {
   MetadataStore,
   MetaqueueHealthIndicator,
-  OpenMetricsFileConnector,
   type OverflowPolicy,
   type RedisBufferOptions,
 } from '../../src/lib/index.js';
@@ -62,14 +61,13 @@ describe('faults with the Redis buffer', () => {
       buffer,
       broker: { role: 'publisher' },
     });
-    const workers = [0, 1, 2].map(
-      (n) =>
-        new RedisWorkerProcess({
-          store: { url: world.db.store.url },
-          buffer,
-          file: join(world.dir, `worker-${n}.txt`),
-        }),
-    );
+    const workerOn = (n: number) =>
+      new RedisWorkerProcess({
+        store: { url: world.db.store.url },
+        buffer,
+        file: join(world.dir, `worker-${n}.txt`),
+      });
+    const workers = [0, 1, 2].map(workerOn);
     await Promise.all(workers.map((w) => w.said('ready')));
     const victim = workers[0];
     let killedInFlight = false;
@@ -92,10 +90,10 @@ describe('faults with the Redis buffer', () => {
       await sleep(100);
     }
     await Promise.all(workers.slice(1).map((w) => w.stop('SIGTERM')));
-    // A restart finishes the file the killed worker left as a spool.
-    const spool = new OpenMetricsFileConnector({ path: join(world.dir, 'worker-0.txt') });
-    await spool.open();
-    await spool.close();
+    // The killed worker restarts on its file: its spool, settled with Redis, is finished.
+    const restarted = workerOn(0);
+    await restarted.said('ready');
+    await restarted.stop('SIGTERM');
     const tally = await world.tally(ids, [publisher.engine('load').counters]);
     expect(score('redis-worker-sigkill', tally, { checks: { killedInFlight } })).toBe(true);
   }, 90_000);

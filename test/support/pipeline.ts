@@ -65,7 +65,7 @@ export async function startPipeline(options: PipelineOptions) {
     connectors: (options.connectors ?? []) as MetadataConnector[],
     broker: options.broker,
   };
-  const connectors = new ConnectorRegistry(moduleOptions, {} as ModuleRef);
+  const connectors = new ConnectorRegistry(moduleOptions, {} as ModuleRef, source);
   await connectors.onModuleInit();
   const store = (options.store ?? null) as unknown as MetadataStore | null;
   const broker = new BrokerService(source, store, connectors, moduleOptions);

@@ -8,14 +8,15 @@ import {
 import { ModuleRef } from '@nestjs/core';
 import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
 import { logMessages } from '../metaqueue.messages.js';
-import { METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
+import { METAQUEUE_MODULE_OPTIONS, RECORD_SOURCE } from '../metaqueue.tokens.js';
+import type { RecordSource } from '../broker/source/record-source.interface.js';
 import { describeError } from '../utils/describe-error.util.js';
 import type { ResolvedConnector } from './metadata-connector.interface.js';
 import { resolveConnectors } from './resolve-connectors.js';
 
 /**
  * The application's connectors: resolved and opened once every provider is
- * built, closed after the broker's final flush (which runs in
+ * built (the source among them, which a connector's recovery may ask), closed after the broker's final flush (which runs in
  * `beforeApplicationShutdown`, before this hook).
  */
 @Injectable()
@@ -26,10 +27,15 @@ export class ConnectorRegistry implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(METAQUEUE_MODULE_OPTIONS) private readonly options: MetaqueueModuleOptions,
     private readonly moduleRef: ModuleRef,
+    @Inject(RECORD_SOURCE) private readonly source?: RecordSource,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.connectors = await resolveConnectors(this.options.connectors ?? [], this.moduleRef);
+    this.connectors = await resolveConnectors(
+      this.options.connectors ?? [],
+      this.moduleRef,
+      this.source,
+    );
     // With the store's own line: where every record goes, said once at startup.
     for (const { name } of this.connectors) this.logger.log(logMessages.connectorOpened(name));
   }

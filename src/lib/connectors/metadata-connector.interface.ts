@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { ModuleRef } from '@nestjs/core';
 import type { MetadataRecord } from '../engine/metadata.interface.js';
+import type { RecordOwnership } from './record-ownership.interface.js';
 
 /**
  * A repository that receives every stored record, besides the database: the
@@ -11,11 +12,17 @@ export interface MetadataConnector {
   /** Names the connector in logs and counters. Default: its class name. */
   readonly name?: string;
   /** Checks the connector can work; called at startup, where an error stops the application. */
-  open?(): Promise<void>;
+  open?(context?: ConnectorContext): Promise<void>;
   /** Writes one batch; rejects to have the same batch retried. */
   write(records: readonly MetadataRecord[]): Promise<void>;
   /** Called once at shutdown, after the last write. */
   close?(): Promise<void>;
+}
+
+/** What the broker tells a connector as it opens. */
+export interface ConnectorContext {
+  /** Set when the buffer is shared by a fleet (Redis): see `RecordOwnership`. */
+  readonly ownership?: RecordOwnership;
 }
 
 /** A connector in the module options: a class (built by Nest DI), an instance, or a factory. */

@@ -2,6 +2,7 @@ import type { ModuleRef } from '@nestjs/core';
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { errorMessages } from '../metaqueue.messages.js';
 import { describeType } from '../utils/describe-type.util.js';
+import type { RecordSource } from '../broker/source/record-source.interface.js';
 import type {
   ConnectorRegistration,
   MetadataConnector,
@@ -12,10 +13,12 @@ import type {
  * Turns registrations into opened connectors: a class through Nest DI (the
  * registered provider if there is one, else a new instance with its
  * dependencies injected), an instance as it is, a factory by calling it.
+ * Each opens with what the source offers the sink of its name.
  */
 export async function resolveConnectors(
   registrations: ConnectorRegistration[],
   moduleRef: ModuleRef,
+  source?: RecordSource,
 ): Promise<ResolvedConnector[]> {
   const resolved: ResolvedConnector[] = [];
   const names = new Map<string, number>();
@@ -24,11 +27,12 @@ export async function resolveConnectors(
     if (typeof connector?.write !== 'function') {
       throw new MetaqueueConfigError(errorMessages.invalidConnector(describeType(registration)));
     }
-    await connector.open?.();
     const base = connector.name ?? connector.constructor.name;
     const seen = names.get(base) ?? 0;
     names.set(base, seen + 1);
-    resolved.push({ name: seen === 0 ? base : `${base}#${seen + 1}`, connector });
+    const name = seen === 0 ? base : `${base}#${seen + 1}`;
+    await connector.open?.({ ownership: source?.ownership?.(name) });
+    resolved.push({ name, connector });
   }
   return resolved;
 }

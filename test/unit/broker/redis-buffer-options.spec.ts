@@ -10,6 +10,7 @@ describe('Redis buffer options', () => {
       url: 'redis://127.0.0.1:6379',
       streamPrefix: 'metaqueue:',
       claimIdleMs: 30_000,
+      ownershipTtlMs: 604_800_000,
       consumer: `${hostname()}:${process.pid}`,
     });
   });
@@ -17,6 +18,7 @@ describe('Redis buffer options', () => {
   it.each([
     [{ url: 'http://h:6379' }],
     [{ claimIdleMs: 0 }],
+    [{ ownershipTtlMs: -1 }],
     [{ maxLen: 1.5 }],
     [{ consumer: '' }],
     [{ streamPrefix: 7 as unknown as string }],

@@ -40,6 +40,11 @@ export interface RedisBufferOptions {
   streamPrefix?: string;
   /** A worker claims a sink's entries left pending this long by another worker (`XAUTOCLAIM`). Default 30000 ms. */
   claimIdleMs?: number;
+  /**
+   * How long Redis remembers which worker's file keeps a record claimed, or
+   * recovered from a crashed worker's spool. Default 7 days.
+   */
+  ownershipTtlMs?: number;
   /** Most entries a topic's stream holds before its overflow policy acts. Default: the topic's `bufferSize`. */
   maxLen?: number;
   /** This worker's name in every consumer group. Default `hostname:pid`. */

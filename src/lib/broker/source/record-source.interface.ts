@@ -1,3 +1,4 @@
+import type { RecordOwnership } from '../../connectors/record-ownership.interface.js';
 import type { MetadataRecord } from '../../engine/metadata.interface.js';
 import type { BufferStats } from '../broker-stats.interface.js';
 import type { StreamStats } from './redis/stream-stats.interface.js';
@@ -52,6 +53,12 @@ export interface RecordSource {
   readonly keptIn?: string;
   /** `false` while the place records wait in (Redis) cannot be reached; unset for memory. */
   readonly available?: boolean;
+  /**
+   * For a connector that keeps its own copy across a crash: a source a fleet
+   * shares (Redis) settles which worker's copy keeps a record read twice.
+   * Unset for memory and disk, whose one process reads each record once.
+   */
+  ownership?(sink: string): RecordOwnership;
   /** Each stream's length, and each group's pending entries and lag (Redis only), for `/metrics`. */
   streamStats?(): Promise<StreamStats[]>;
 }

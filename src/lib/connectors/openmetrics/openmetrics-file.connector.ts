@@ -21,7 +21,8 @@ import { defaults } from '../../metaqueue.defaults.js';
 import { errorMessages, logMessages } from '../../metaqueue.messages.js';
 import { assertOption, optionRules } from '../../utils/assert-option.util.js';
 import { describeError } from '../../utils/describe-error.util.js';
-import type { MetadataConnector } from '../metadata-connector.interface.js';
+import type { ConnectorContext, MetadataConnector } from '../metadata-connector.interface.js';
+import type { RecordOwnership } from '../record-ownership.interface.js';
 import type { OpenMetricsFileOptions } from './openmetrics-file-options.interface.js';
 import { lockFile, unlockFile } from './file-lock.js';
 import { endOfExposition, familyHeader, SampleRenderer } from './openmetrics-format.js';
@@ -37,6 +38,11 @@ import { endOfExposition, familyHeader, SampleRenderer } from './openmetrics-for
  * between batches. At rotation and at close
  * they are joined into a complete exposition, `# EOF` last, and renamed into
  * place atomically. The path has one writer: `<path>.lock` holds its PID.
+ *
+ * With a buffer a fleet shares, a spool a crash left is settled with the
+ * other workers before it is finished: records another worker claimed and
+ * wrote are dropped from it (see `RecordOwnership`). Each spool names its
+ * writer in a file `writer` for that.
  */
 export class OpenMetricsFileConnector implements MetadataConnector {
   private static readonly logger = new Logger('OpenMetricsFileConnector');
@@ -66,6 +72,12 @@ export class OpenMetricsFileConnector implements MetadataConnector {
    * second crash during it does not forget them when the spool is finished.
    */
   private spooled?: Set<string>;
+  private ownership?: RecordOwnership;
+  /** This run's writer name, kept in each spool it starts: set with a fleet's buffer. */
+  private writer?: string;
+  /** Spools a crash left that could not be settled yet (`<path>.<n>.spool`), with their target. */
+  private unsettled: { spool: string; target: string }[] = [];
+  private settling?: Promise<void>;
   private readonly skipPath: string;
   /** The replay passed the spooled ids: the skip file goes once that batch is acknowledged. */
   private skipEnded = false;
@@ -83,7 +95,9 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   }
 
   /** Checks the path is writable, keeps what an earlier run left, and starts a spool. */
-  async open(): Promise<void> {
+  async open(context: ConnectorContext = {}): Promise<void> {
+    this.ownership = context.ownership;
+    this.writer = this.ownership?.trackClaims();
     const dir = dirname(this.path);
     try {
       await access(dir, constants.W_OK);
@@ -109,24 +123,81 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   private async recover(): Promise<void> {
     const rotated = await this.rotatedIndexes();
     this.nextRotation = Math.max(0, ...rotated) + 1;
+    if (!this.ownership) {
+      const skipped = await readIds(this.skipPath);
+      if (skipped.size > 0) this.spooled = skipped;
+    }
     // Spools a crash left behind: finish their rotation (idempotent), then the live one.
     for (const n of rotated) {
       const leftover = `${this.path}.${n}.spool`;
-      if (await exists(leftover)) await this.assemble(leftover, `${this.path}.${n}`);
+      if (await exists(leftover)) await this.finishOrSetAside(leftover, `${this.path}.${n}`);
     }
     if (await exists(this.path)) await rename(this.path, `${this.path}.${this.nextRotation++}`);
-    const skipped = await readIds(this.skipPath);
     if (await exists(this.spoolDir)) {
-      for (const id of await this.recoverSpool()) skipped.add(id);
+      const n = this.nextRotation++;
+      const crashed = `${this.path}.${n}.spool`;
+      await rename(this.spoolDir, crashed);
+      await this.finishOrSetAside(crashed, `${this.path}.${n}`);
+    }
+    await this.startSpool();
+  }
+
+  /** A spool that cannot be settled now waits, as it is, for a later write or the next start. */
+  private async finishOrSetAside(spool: string, target: string): Promise<void> {
+    const unsettled = await this.finishCrashed(spool, target);
+    if (unsettled === undefined) return;
+    this.unsettled.push({ spool, target });
+    OpenMetricsFileConnector.logger.warn(logMessages.spoolUnsettled(spool, target, unsettled));
+  }
+
+  /**
+   * Cuts a crashed spool's torn lines and finishes it; with a fleet's
+   * buffer, first drops what another worker has. Returns why it could not
+   * be settled, if the source could not say.
+   */
+  private async finishCrashed(spool: string, target: string): Promise<string | undefined> {
+    const ids = await this.recoverSpool(spool);
+    if (!this.ownership) {
+      const skipped = new Set([...(this.spooled ?? []), ...ids]);
       // Kept before the spool is finished: from then on only this file has them.
       await writeIds(this.skipPath, skipped);
-      await this.rotate();
+      this.spooled = skipped;
+      await this.assemble(spool, target);
+      return undefined;
     }
-    if (skipped.size > 0) this.spooled = skipped;
+    let kept: ReadonlySet<string>;
+    try {
+      kept = await this.ownership.settle([...ids], await writerOf(spool));
+    } catch (error) {
+      return describeError(error);
+    }
+    await dropSamples(spool, (id) => !kept.has(id));
+    await this.assemble(spool, target);
+    return undefined;
+  }
+
+  /** Tries again, quietly, to settle the spools set aside; one try at a time. Never rejects. */
+  private settleLeftovers(): Promise<void> {
+    this.settling ??= (async () => {
+      for (const leftover of this.unsettled.splice(0)) {
+        const unsettled = await this.finishCrashed(leftover.spool, leftover.target).catch(
+          (error: unknown) => describeError(error),
+        );
+        if (unsettled !== undefined) this.unsettled.push(leftover);
+      }
+    })().finally(() => (this.settling = undefined));
+    return this.settling;
+  }
+
+  /** Makes the live spool directory, naming this run as its writer when a fleet shares the buffer. */
+  private async startSpool(): Promise<void> {
     await mkdir(this.spoolDir, { recursive: true });
+    if (this.writer) await writeFile(join(this.spoolDir, WRITER_FILE), this.writer);
   }
 
   async write(batch: readonly MetadataRecord[]): Promise<void> {
+    // Records flow again, so the source may answer now; the write does not wait for it.
+    if (this.unsettled.length > 0) void this.settleLeftovers();
     // The broker writes a connector's batches one at a time and acknowledges each before the
     // next: the batch that ended the replay of the spooled ids is acknowledged by now.
     if (this.skipEnded) await this.forgetSkip();
@@ -176,7 +247,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     );
     await this.closeSpool();
     this.dirty = false;
-    await mkdir(this.spoolDir, { recursive: true });
+    await this.startSpool();
   }
 
   /**
@@ -184,10 +255,10 @@ export class OpenMetricsFileConnector implements MetadataConnector {
    * line: cut it (that batch was never acknowledged, so it comes again), and
    * read which ids the spool holds.
    */
-  private async recoverSpool(): Promise<Set<string>> {
+  private async recoverSpool(spool: string): Promise<Set<string>> {
     const ids = new Set<string>();
-    for (const file of await readdir(this.spoolDir)) {
-      const path = join(this.spoolDir, file);
+    for (const file of await familyFiles(spool)) {
+      const path = join(spool, file);
       const text = await readFile(path, 'utf8');
       const whole = text.lastIndexOf('\n') + 1;
       if (whole < text.length) await truncate(path, Buffer.byteLength(text.slice(0, whole)));
@@ -256,6 +327,10 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       if (this.skipEnded) await this.forgetSkip();
       await this.closeSpool();
       await this.assemble(this.spoolDir, this.path);
+      await this.settleLeftovers();
+      for (const { spool } of this.unsettled) {
+        OpenMetricsFileConnector.logger.warn(logMessages.spoolStillUnsettled(spool));
+      }
     } catch (error) {
       throw new MetaqueueError(
         errorMessages.fileNotFinished(this.path, this.spoolDir, describeError(error)),
@@ -278,13 +353,13 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     if (this.dirty) await this.cutBack();
     await this.closeSpool();
     await rename(this.spoolDir, spool);
-    await mkdir(this.spoolDir);
+    await this.startSpool();
     await this.assemble(spool, `${this.path}.${n}`);
   }
 
   /** Joins a spool's family files into `target` atomically, then removes the spool. */
   private async assemble(spool: string, target: string): Promise<void> {
-    const files = await readdir(spool).catch(() => [] as string[]);
+    const files = await familyFiles(spool).catch(() => [] as string[]);
     const tmp = `${target}.tmp`;
     const out = await open(tmp, 'w');
     let complete = false;
@@ -333,8 +408,11 @@ export class OpenMetricsFileConnector implements MetadataConnector {
 }
 
 const owner = 'OpenMetricsFileConnector';
+/** The file in a spool that names its writer; the family files are numbered. */
+const WRITER_FILE = 'writer';
 /** The id label that opens every sample's labels (see renderSample). */
 const sampleId = /^[^{\n]*\{id="([^"]+)"/gm;
+const firstSampleId = /^[^{\n]*\{id="([^"]+)"/;
 
 interface Spool {
   /** Its name in the spool directory: a number. */
@@ -364,6 +442,31 @@ async function renderByFamily(records: readonly MetadataRecord[]): Promise<Map<s
     pieces.push(renderer.render(record));
   }
   return families;
+}
+
+/** A spool's family files: its numbered files. */
+async function familyFiles(spool: string): Promise<string[]> {
+  return (await readdir(spool)).filter((file) => /^\d+$/.test(file));
+}
+
+/** The writer a spool names, if it names one. */
+function writerOf(spool: string): Promise<string | undefined> {
+  return readFile(join(spool, WRITER_FILE), 'utf8').catch(() => undefined);
+}
+
+/** Rewrites a spool's family files without the samples of the ids to drop; a family left empty goes. */
+async function dropSamples(spool: string, drop: (id: string) => boolean): Promise<void> {
+  for (const file of await familyFiles(spool)) {
+    const path = join(spool, file);
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    const kept = lines.filter((line) => {
+      const id = firstSampleId.exec(line)?.[1];
+      return id === undefined || !drop(id);
+    });
+    if (kept.length === lines.length) continue;
+    if (!kept.some((line) => firstSampleId.test(line))) await rm(path);
+    else await writeFile(path, kept.join('\n'));
+  }
 }
 
 /** The ids a skip file holds, one per line; none when there is no file. */

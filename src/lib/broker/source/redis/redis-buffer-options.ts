@@ -13,11 +13,19 @@ export type ResolvedRedisBufferOptions = Required<
 
 /** The Redis buffer's options with their defaults; throws `MetaqueueConfigError` on a bad one. */
 export function resolveRedisBufferOptions(options: RedisBufferOptions): ResolvedRedisBufferOptions {
-  const { url, connection, streamPrefix, claimIdleMs, maxLen, consumer } = options;
+  const { url, connection, streamPrefix, claimIdleMs, ownershipTtlMs, maxLen, consumer } = options;
   const resolved: ResolvedRedisBufferOptions = {
     ...defaults.redisBuffer,
     consumer: `${hostname()}:${process.pid}`,
-    ...definedOnly({ url, connection, streamPrefix, claimIdleMs, maxLen, consumer }),
+    ...definedOnly({
+      url,
+      connection,
+      streamPrefix,
+      claimIdleMs,
+      ownershipTtlMs,
+      maxLen,
+      consumer,
+    }),
   };
   // The url may hold a password: a bad one is named, never shown.
   if (typeof resolved.url !== 'string' || !/^rediss?:\/\//.test(resolved.url)) {
@@ -28,6 +36,7 @@ export function resolveRedisBufferOptions(options: RedisBufferOptions): Resolved
     expected: 'a string',
   });
   assertOption('buffer', 'claimIdleMs', resolved.claimIdleMs, optionRules.positiveMs);
+  assertOption('buffer', 'ownershipTtlMs', resolved.ownershipTtlMs, optionRules.positiveMs);
   assertOption('buffer', 'consumer', resolved.consumer, optionRules.path);
   if (resolved.maxLen !== undefined) {
     assertOption('buffer', 'maxLen', resolved.maxLen, optionRules.positiveInteger);

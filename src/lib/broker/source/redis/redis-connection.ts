@@ -1,5 +1,10 @@
 import { Redis, type ChainableCommander } from 'ioredis';
-import { appendScript, trimScript } from './redis-scripts.js';
+import {
+  appendScript,
+  claimOwnersScript,
+  settleOwnersScript,
+  trimScript,
+} from './redis-scripts.js';
 import type { ResolvedRedisBufferOptions } from './redis-buffer-options.js';
 
 export type StreamClient = Redis;
@@ -8,6 +13,9 @@ export type StreamClient = Redis;
 export interface StreamPipeline extends ChainableCommander {
   metaqueueAppend(stream: string, onceKey: string, ...args: (string | number)[]): this;
   metaqueueTrim(stream: string): this;
+  /** Keys vary in number: the first argument says how many. */
+  metaqueueClaimOwners(keys: number, ...args: (string | number)[]): this;
+  metaqueueSettleOwners(keys: number, ...args: (string | number)[]): this;
 }
 
 export function streamPipeline(client: StreamClient): StreamPipeline {
@@ -20,6 +28,8 @@ export function connectRedis(options: ResolvedRedisBufferOptions): StreamClient 
   const client = new Redis(options.url, { ...options.connection, lazyConnect: false });
   client.defineCommand('metaqueueAppend', { numberOfKeys: 2, lua: appendScript });
   client.defineCommand('metaqueueTrim', { numberOfKeys: 1, lua: trimScript });
+  client.defineCommand('metaqueueClaimOwners', { lua: claimOwnersScript });
+  client.defineCommand('metaqueueSettleOwners', { lua: settleOwnersScript });
   return client;
 }
 

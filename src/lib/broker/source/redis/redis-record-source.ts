@@ -3,6 +3,7 @@ import type { EngineRegistry } from '../../../engine/engine.registry.js';
 import type { MetadataRecord } from '../../../engine/metadata.interface.js';
 import { logMessages } from '../../../metaqueue.messages.js';
 import { describeError } from '../../../utils/describe-error.util.js';
+import type { RecordOwnership } from '../../../connectors/record-ownership.interface.js';
 import type { BatchReader, RecordSource, SourceBatch } from '../record-source.interface.js';
 import type { ResolvedRedisBufferOptions } from './redis-buffer-options.js';
 import {
@@ -12,8 +13,9 @@ import {
   streamPipeline,
   type StreamClient,
 } from './redis-connection.js';
-import { decodeRecord } from '../../../engine/record-codec.js';
+import { decodeRecord, encodedRecordId } from '../../../engine/record-codec.js';
 import { HandedOutEntries } from './handed-out-entries.js';
+import { RecordOwners } from './record-owners.js';
 import { entryValue } from './stream-entry.js';
 import { StreamOutbox, type OutboxLink } from './stream-outbox.js';
 import { StreamPublisher } from './stream-publisher.js';
@@ -43,7 +45,8 @@ const START = '0-0';
  * left idle past `claimIdleMs` (`XAUTOCLAIM`), then new entries, read for
  * every group in one transaction so the groups stay in step. A sink's
  * acknowledgement is an `XACK` to its group; an entry is trimmed once every
- * group has acknowledged it.
+ * group has acknowledged it. Entries read again (claimed, or this consumer's
+ * own) go through the ownership register for the sinks that keep a copy.
  */
 export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicationShutdown {
   private readonly logger = new Logger('RedisBuffer');
@@ -53,6 +56,7 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
   private readonly outboxes: StreamOutbox[];
   private readonly publisher: StreamPublisher;
   private readonly streams: string[];
+  private readonly owners: RecordOwners;
   private sinks: string[] = [];
   private groupsReady = false;
   private readonly inFlightBatches = new Map<SourceBatch, BatchInFlight>();
@@ -91,6 +95,13 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
       return outbox;
     });
     this.streams = this.outboxes.map((o) => o.stream);
+    this.owners = new RecordOwners(
+      this.client,
+      this.streams,
+      options.streamPrefix,
+      options.ownershipTtlMs,
+      options.consumer,
+    );
     this.publisher = new StreamPublisher(this.client, this.outboxes, this, (n) =>
       this.onAppended(n),
     );
@@ -122,6 +133,14 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
     this.sinks = [...sinks];
     this.recoverOwnPending();
     await this.createGroups().catch((error: unknown) => this.logUnreachable(error));
+  }
+
+  /** For a sink that keeps a copy: its claims registered, and a crashed copy settled (see `RecordOwners`). */
+  ownership(sink: string): RecordOwnership {
+    return {
+      trackClaims: () => this.owners.track(sink),
+      settle: (ids, writer) => this.settle(sink, ids, writer),
+    };
   }
 
   watch(threshold: number, listener: () => void): void {
@@ -324,6 +343,7 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
       const notUnderWay = entries.filter(([id]) => !this.handedOut.has(group, stream, id));
       entries.splice(0, entries.length, ...notUnderWay);
     }
+    await this.leaveOutOwned(read);
     return read;
   }
 
@@ -356,7 +376,50 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
       return { group, stream, entries: notUnderWay };
     });
     if (!more) this.claimDueAt = Date.now() + this.options.claimIdleMs / 2;
+    await this.leaveOutOwned(read);
     return this.batchOf(read);
+  }
+
+  /**
+   * Entries read again after a crash, for each sink that keeps a copy:
+   * those a crashed worker's recovered copy keeps are left out (and
+   * acknowledged); the others are registered as this run's before the sink
+   * writes them, so that copy's later recovery drops them.
+   */
+  private async leaveOutOwned(read: GroupRead): Promise<void> {
+    const owned = read
+      .filter(({ group }) => this.owners.tracks(group))
+      .map((r) => ({ ...r, live: r.entries.filter(([, fields]) => entryValue(fields)) }))
+      .filter(({ live }) => live.length > 0);
+    if (owned.length === 0) return;
+    const writes = await this.owners.claim(
+      owned.map(({ group, live }) => ({
+        sink: group,
+        recordIds: live.map(([, fields]) => encodedRecordId(entryValue(fields)!)),
+      })),
+    );
+    owned.forEach(({ group, stream, entries, live }, i) => {
+      const keptByCopy = new Set(live.filter((_, j) => !writes[i][j]).map(([id]) => id));
+      if (keptByCopy.size === 0) return;
+      this.sendAck(group, stream, [...keptByCopy]);
+      entries.splice(0, entries.length, ...entries.filter(([id]) => !keptByCopy.has(id)));
+    });
+  }
+
+  /** Settles a crashed copy with the register; fails, never guesses, while Redis cannot be reached. */
+  private async settle(
+    sink: string,
+    ids: readonly string[],
+    writer: string | undefined,
+  ): Promise<ReadonlySet<string>> {
+    if (!(await this.connection())) {
+      throw new Error(logMessages.redisUnreachable(this.target, 'not connected'));
+    }
+    try {
+      return await this.owners.settle(sink, ids, writer);
+    } catch (error) {
+      throw new Error(this.redact(describeError(error)));
+    }
   }
 
   /**

@@ -1,8 +1,9 @@
 import { ENTRY_FIELD } from './stream-entry.js';
 
 /**
- * Lua scripts that must see a stream and its groups at one instant: a
- * bounded append, and trimming below what every group has acknowledged.
+ * Lua scripts that must see a stream and its groups, or a record's owner, at
+ * one instant: a bounded append, trimming below what every group has
+ * acknowledged, and the ownership register.
  */
 
 /** The lowest entry id at or after which some group still needs entries. */
@@ -85,4 +86,52 @@ for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
 end
 if lowest == nil then return 0 end
 return redis.call('XTRIM', KEYS[1], 'MINID', lowest)
+`;
+
+/**
+ * The ownership register: per sink, one key per record claimed or recovered
+ * after a crash, `claimed:<writer>` when a claimer is about to write it,
+ * `final:<writer>` once the recovered copy of `writer` keeps it. Each
+ * script decides record by record, so two of them never disagree on one.
+ */
+
+/**
+ * KEYS: the claimed records' keys. ARGV: the claimer's writer name, the
+ * keys' lifetime in ms. A record a recovered copy keeps is not written
+ * again (0); any other is now the claimer's (1), registered before it writes.
+ */
+export const claimOwnersScript = `
+local write = {}
+for i, key in ipairs(KEYS) do
+  local owner = redis.call('GET', key)
+  if owner and string.sub(owner, 1, 6) == 'final:' then
+    write[i] = 0
+  else
+    redis.call('SET', key, 'claimed:' .. ARGV[1], 'PX', ARGV[2])
+    write[i] = 1
+  end
+end
+return write
+`;
+
+/**
+ * KEYS: the keys of records a crashed copy holds. ARGV: the copy's writer
+ * name (empty when unknown), the keys' lifetime in ms, then per key '1' when
+ * the record's entry is still pending (a claim of it may yet come). A record
+ * no one else claimed is kept (1), and marked final if a claim may come;
+ * one another writer claimed is dropped (0): that writer has it.
+ */
+export const settleOwnersScript = `
+local claimed, final = 'claimed:' .. ARGV[1], 'final:' .. ARGV[1]
+local keep = {}
+for i, key in ipairs(KEYS) do
+  local owner = redis.call('GET', key)
+  if not owner or owner == claimed or owner == final then
+    keep[i] = 1
+    if ARGV[i + 2] == '1' then redis.call('SET', key, final, 'PX', ARGV[2]) end
+  else
+    keep[i] = 0
+  end
+end
+return keep
 `;
