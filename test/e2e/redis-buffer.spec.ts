@@ -3,6 +3,10 @@ import type { TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { resolveRedisBufferOptions } from '../../src/lib/broker/source/redis/redis-buffer-options.js';
+import {
+  connectRedis,
+  streamPipeline,
+} from '../../src/lib/broker/source/redis/redis-connection.js';
 import { RedisRecordSource } from '../../src/lib/broker/source/redis/redis-record-source.js';
 import {
   BrokerService,
@@ -146,6 +150,41 @@ withRedisServer().describe('Redis buffer', () => {
     const [left] = (await client.xpending(`${shared.streamPrefix}a`, 'store')) as [number];
     expect(left).toBe(0);
     await live.close();
+  });
+
+  it('forgets consumers that are gone: nothing pending, idle for 10 × claimIdleMs; never one with entries pending', async () => {
+    const shared = buffer({ claimIdleMs: 100 });
+    const stream = `${shared.streamPrefix}a`;
+    const live = await startPipeline({
+      topics: [{ topic: 'a' }],
+      store: new MemorySink('store'),
+      broker: { flushIntervalMs: 20 },
+      source: source({ ...shared, consumer: 'live' }),
+    });
+    const consumers = async () =>
+      ((await client.xinfo('CONSUMERS', stream, 'store')) as unknown[][]).map((c) => String(c[1]));
+    // A worker that came and left: its name stays in the group until it is forgotten.
+    await until(async () => (await client.exists(stream)) === 1);
+    await client.xgroup('CREATECONSUMER', stream, 'store', 'gone');
+    expect(await consumers()).toContain('gone');
+    await until(async () => !(await consumers()).includes('gone'), 5_000);
+    expect(await consumers()).toContain('live');
+    await live.close();
+
+    // The removal is checked and done in one step: a consumer with an entry pending stays.
+    await client.xgroup('CREATE', stream, 'other', '0');
+    await client.xadd(stream, '*', 'r', 'x');
+    await client.xreadgroup('GROUP', 'other', 'busy', 'COUNT', 1, 'STREAMS', stream, '>');
+    await client.xgroup('CREATECONSUMER', stream, 'other', 'idle');
+    const scripts = connectRedis(resolveRedisBufferOptions(shared));
+    const [[, busy], [, idle]] = (await streamPipeline(scripts)
+      .metaqueueForgetConsumer(stream, 'other', 'busy')
+      .metaqueueForgetConsumer(stream, 'other', 'idle')
+      .exec())!;
+    scripts.disconnect();
+    expect([busy, idle]).toEqual([0, 1]);
+    const left = (await client.xinfo('CONSUMERS', stream, 'other')) as unknown[][];
+    expect(left.map((c) => String(c[1]))).toEqual(['busy']);
   });
 
   it('keeps an entry until every group has acknowledged it', async () => {

@@ -2,6 +2,7 @@ import { Redis, type ChainableCommander } from 'ioredis';
 import {
   appendScript,
   claimOwnersScript,
+  forgetConsumerScript,
   settleOwnersScript,
   trimScript,
 } from './redis-scripts.js';
@@ -16,6 +17,7 @@ export interface StreamPipeline extends ChainableCommander {
   /** Keys vary in number: the first argument says how many. */
   metaqueueClaimOwners(keys: number, ...args: (string | number)[]): this;
   metaqueueSettleOwners(keys: number, ...args: (string | number)[]): this;
+  metaqueueForgetConsumer(stream: string, group: string, consumer: string): this;
 }
 
 export function streamPipeline(client: StreamClient): StreamPipeline {
@@ -30,6 +32,7 @@ export function connectRedis(options: ResolvedRedisBufferOptions): StreamClient 
   client.defineCommand('metaqueueTrim', { numberOfKeys: 1, lua: trimScript });
   client.defineCommand('metaqueueClaimOwners', { lua: claimOwnersScript });
   client.defineCommand('metaqueueSettleOwners', { lua: settleOwnersScript });
+  client.defineCommand('metaqueueForgetConsumer', { numberOfKeys: 1, lua: forgetConsumerScript });
   return client;
 }
 

@@ -36,6 +36,9 @@ interface BatchInFlight {
 /** Where `XAUTOCLAIM` goes on in each group's stream. */
 const START = '0-0';
 
+/** A consumer with nothing pending, idle this many `claimIdleMs`, is a worker that is gone. */
+const goneAfterClaimIdles = 10;
+
 /**
  * Records wait in Redis: one stream per topic, one consumer group per sink,
  * this process one consumer in each. Publishes are appended in one
@@ -66,6 +69,8 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
   private recovery?: Map<string, Map<string, string>>;
   private readonly claimCursors = new Map<string, string>();
   private claimDueAt = 0;
+  /** When `forgetGoneConsumers` runs next: with the first claim that finds nothing more. */
+  private forgetDueAt = 0;
   private unacknowledged: { sink: string; stream: string; ids: string[] }[] = [];
   private readonly tasks = new Set<Promise<unknown>>();
   private trimDue = false;
@@ -375,9 +380,42 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
       const notUnderWay = entries.filter(([id]) => !this.handedOut.has(group, stream, id));
       return { group, stream, entries: notUnderWay };
     });
-    if (!more) this.claimDueAt = Date.now() + this.options.claimIdleMs / 2;
+    if (!more) {
+      this.claimDueAt = Date.now() + this.options.claimIdleMs / 2;
+      if (Date.now() >= this.forgetDueAt)
+        this.track(this.forgetGoneConsumers().catch(() => undefined));
+    }
     await this.leaveOutOwned(read);
     return this.batchOf(read);
+  }
+
+  /**
+   * Removes from every group the consumers with nothing pending, idle for
+   * `goneAfterClaimIdles × claimIdleMs`: workers that are gone (each run of
+   * a worker is a new consumer, `hostname:pid`), so the groups do not fill
+   * with their names. One that is only quiet comes back by its next read.
+   */
+  private async forgetGoneConsumers(): Promise<void> {
+    const goneAfterMs = this.options.claimIdleMs * goneAfterClaimIdles;
+    this.forgetDueAt = Date.now() + goneAfterMs;
+    const pairs = this.sinks.flatMap((group) => this.streams.map((stream) => ({ group, stream })));
+    const infos = this.client.pipeline();
+    for (const { group, stream } of pairs) infos.xinfo('CONSUMERS', stream, group);
+    const replies = (await infos.exec()) ?? [];
+    const forget = streamPipeline(this.client);
+    let any = false;
+    pairs.forEach(({ group, stream }, i) => {
+      const [error, consumers] = replies[i] ?? [];
+      if (error) return;
+      for (const consumer of (consumers as unknown[][] | null) ?? []) {
+        const { name, pending, idle } = fieldsOf(consumer);
+        if (name === this.options.consumer || Number(pending) > 0) continue;
+        if (Number(idle) < goneAfterMs) continue;
+        forget.metaqueueForgetConsumer(stream, group, String(name));
+        any = true;
+      }
+    });
+    if (any) await forget.exec();
   }
 
   /**

@@ -135,3 +135,15 @@ for i, key in ipairs(KEYS) do
 end
 return keep
 `;
+
+/**
+ * KEYS: a stream. ARGV: a group, a consumer. Removes the consumer from the
+ * group only if nothing is pending for it, checked and removed in one step:
+ * an entry handed to it in between would otherwise go with it, never to be
+ * claimed. 1 when removed.
+ */
+export const forgetConsumerScript = `
+if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) > 0 then return 0 end
+redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
