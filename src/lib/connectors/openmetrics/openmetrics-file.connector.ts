@@ -412,7 +412,8 @@ const owner = 'OpenMetricsFileConnector';
 const WRITER_FILE = 'writer';
 /** The id label that opens every sample's labels (see renderSample). */
 const sampleId = /^[^{\n]*\{id="([^"]+)"/gm;
-const firstSampleId = /^[^{\n]*\{id="([^"]+)"/;
+/** The same, for one line. */
+const firstSampleId = new RegExp(sampleId.source);
 
 interface Spool {
   /** Its name in the spool directory: a number. */

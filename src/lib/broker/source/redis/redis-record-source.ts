@@ -352,10 +352,15 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
     return read;
   }
 
+  /** Every group with every stream: the pairs a claim, or a look at the consumers, goes through. */
+  private groupStreams(): { group: string; stream: string }[] {
+    return this.sinks.flatMap((group) => this.streams.map((stream) => ({ group, stream })));
+  }
+
   /** Entries another consumer left pending past `claimIdleMs`: it died, or hangs. */
   private async claim(count: number): Promise<SourceBatch | undefined> {
     const pipeline = this.client.pipeline();
-    const pairs = this.sinks.flatMap((group) => this.streams.map((stream) => ({ group, stream })));
+    const pairs = this.groupStreams();
     for (const { group, stream } of pairs) {
       const cursor = this.claimCursors.get(`${group}\n${stream}`) ?? START;
       pipeline.xautoclaim(
@@ -398,7 +403,7 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
   private async forgetGoneConsumers(): Promise<void> {
     const goneAfterMs = this.options.claimIdleMs * goneAfterClaimIdles;
     this.forgetDueAt = Date.now() + goneAfterMs;
-    const pairs = this.sinks.flatMap((group) => this.streams.map((stream) => ({ group, stream })));
+    const pairs = this.groupStreams();
     const infos = this.client.pipeline();
     for (const { group, stream } of pairs) infos.xinfo('CONSUMERS', stream, group);
     const replies = (await infos.exec()) ?? [];
