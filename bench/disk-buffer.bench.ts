@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { resolveDiskBuffer } from '../src/lib/broker/source/disk/disk-buffer-options.js';
-import { DiskRecordSource } from '../src/lib/broker/source/disk/disk-record-source.js';
+import { resolveDiskBuffer } from '../src/lib/buffer/disk/disk-buffer-options.js';
+import { DiskRecordSource } from '../src/lib/buffer/disk/disk-record-source.js';
 import {
   BrokerService,
   EngineRegistry,

@@ -11,7 +11,7 @@ export type {
 export { getEngineToken } from './metaqueue.tokens.js';
 
 export { MetadataEngine } from './engine/metadata-engine.js';
-export type { Metadata, MetadataRecord } from './engine/metadata.interface.js';
+export type { Metadata, MetadataRecord } from './record/metadata.interface.js';
 export type {
   DropListener,
   DropReason,
@@ -23,7 +23,7 @@ export { InjectEngine } from './engine/inject-engine.decorator.js';
 export type { TypedEngineDecorator } from './engine/inject-engine.decorator.js';
 export { defineTopics } from './engine/define-topics.js';
 export type { TopicSettings, TypedTopic, TypedTopics } from './engine/typed-topic.interface.js';
-export type { Topic } from './engine/topic.interface.js';
+export type { Topic } from './record/topic.interface.js';
 
 export { MetaQueue } from './queue/meta-queue.js';
 export type { MetaQueueOptions, OverflowPolicy } from './queue/meta-queue-options.interface.js';
@@ -52,8 +52,8 @@ export type {
   DiskBufferOptions,
   MemoryBufferOptions,
   RedisBufferOptions,
-} from './broker/source/buffer-options.interface.js';
-export { STORE_SINK } from './broker/broker.constants.js';
+} from './buffer/buffer-options.interface.js';
+export { STORE_SINK } from './store/store-sink.constants.js';
 
 export type {
   ConnectorRegistration,

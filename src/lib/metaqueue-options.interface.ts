@@ -1,7 +1,7 @@
 import type { BrokerOptions } from './broker/broker-options.interface.js';
-import type { BufferOptions } from './broker/source/buffer-options.interface.js';
+import type { BufferOptions } from './buffer/buffer-options.interface.js';
 import type { ConnectorRegistration } from './connectors/metadata-connector.interface.js';
-import type { Topic } from './engine/topic.interface.js';
+import type { Topic } from './record/topic.interface.js';
 import type { MetaQueueOptions } from './queue/meta-queue-options.interface.js';
 import type { AppDataSourceStoreOptions } from './store/app-data-source/app-store-options.interface.js';
 import type { StoreOptions } from './store/store-options.interface.js';

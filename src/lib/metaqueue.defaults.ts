@@ -1,5 +1,5 @@
 import type { BrokerOptions } from './broker/broker-options.interface.js';
-import type { DiskBufferOptions } from './broker/source/buffer-options.interface.js';
+import type { DiskBufferOptions } from './buffer/buffer-options.interface.js';
 import type { ResolvedQueueOptions } from './queue/meta-queue-options.interface.js';
 
 /** Every default of a public option, in one place; the README lists the same values. */

@@ -2,7 +2,7 @@
  * Every text metaqueue shows a user, in one place, grouped by where it goes:
  * the messages of thrown errors, log lines, and HTTP responses.
  */
-import type { MetadataRecord } from './engine/metadata.interface.js';
+import type { MetadataRecord } from './record/metadata.interface.js';
 
 /** Messages of the errors metaqueue throws; each says what was wrong and what to do. */
 export const errorMessages = {

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { BrokerService } from './broker/broker.service.js';
-import { recordSourceProvider } from './broker/source/record-source.providers.js';
+import { recordSourceProvider } from './broker/record-source.provider.js';
 import { ConnectorRegistry } from './connectors/connector.registry.js';
 import { MetaqueueHealthIndicator } from './health/metaqueue-health.indicator.js';
 import { MetaqueueMetrics } from './metrics/metaqueue-metrics.service.js';

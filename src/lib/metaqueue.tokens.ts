@@ -1,4 +1,4 @@
-import type { Topic } from './engine/topic.interface.js';
+import type { Topic } from './record/topic.interface.js';
 
 /** Where the resolved `MetaqueueModuleOptions` are provided. */
 export const METAQUEUE_MODULE_OPTIONS = Symbol('METAQUEUE_MODULE_OPTIONS');

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RecordSource } from '../../src/lib/broker/source/record-source.interface.js';
-import { resolveRedisBufferOptions } from '../../src/lib/broker/source/redis/redis-buffer-options.js';
-import { RedisRecordSource } from '../../src/lib/broker/source/redis/redis-record-source.js';
+import type { RecordSource } from '../../src/lib/buffer/record-source.interface.js';
+import { resolveRedisBufferOptions } from '../../src/lib/buffer/redis/redis-buffer-options.js';
+import { RedisRecordSource } from '../../src/lib/buffer/redis/redis-record-source.js';
 import type {
   EngineCounters,
   EngineRegistry,

@@ -2,12 +2,12 @@ import { Logger } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { resolveRedisBufferOptions } from '../../src/lib/broker/source/redis/redis-buffer-options.js';
+import { resolveRedisBufferOptions } from '../../src/lib/buffer/redis/redis-buffer-options.js';
 import {
   connectRedis,
   streamPipeline,
-} from '../../src/lib/broker/source/redis/redis-connection.js';
-import { RedisRecordSource } from '../../src/lib/broker/source/redis/redis-record-source.js';
+} from '../../src/lib/buffer/redis/redis-connection.js';
+import { RedisRecordSource } from '../../src/lib/buffer/redis/redis-record-source.js';
 import {
   BrokerService,
   BufferUnavailableError,

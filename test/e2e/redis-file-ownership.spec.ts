@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveRedisBufferOptions } from '../../src/lib/broker/source/redis/redis-buffer-options.js';
-import { RedisRecordSource } from '../../src/lib/broker/source/redis/redis-record-source.js';
-import type { SourceBatch } from '../../src/lib/broker/source/record-source.interface.js';
+import { resolveRedisBufferOptions } from '../../src/lib/buffer/redis/redis-buffer-options.js';
+import { RedisRecordSource } from '../../src/lib/buffer/redis/redis-record-source.js';
+import type { SourceBatch } from '../../src/lib/buffer/record-source.interface.js';
 import {
   OpenMetricsFileConnector,
   type EngineRegistry,

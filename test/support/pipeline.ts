@@ -2,12 +2,12 @@ import type { ModuleRef } from '@nestjs/core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DiskBufferOptions } from '../../src/lib/broker/source/buffer-options.interface.js';
-import { resolveDiskBuffer } from '../../src/lib/broker/source/disk/disk-buffer-options.js';
-import { DiskRecordSource } from '../../src/lib/broker/source/disk/disk-record-source.js';
+import type { DiskBufferOptions } from '../../src/lib/buffer/buffer-options.interface.js';
+import { resolveDiskBuffer } from '../../src/lib/buffer/disk/disk-buffer-options.js';
+import { DiskRecordSource } from '../../src/lib/buffer/disk/disk-record-source.js';
 import { BrokerService } from '../../src/lib/broker/broker.service.js';
-import { MemoryRecordSource } from '../../src/lib/broker/source/memory-record-source.js';
-import type { RecordSource } from '../../src/lib/broker/source/record-source.interface.js';
+import { MemoryRecordSource } from '../../src/lib/buffer/memory/memory-record-source.js';
+import type { RecordSource } from '../../src/lib/buffer/record-source.interface.js';
 import { ConnectorRegistry } from '../../src/lib/connectors/connector.registry.js';
 import {
   EngineRegistry,

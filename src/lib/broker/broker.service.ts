@@ -6,17 +6,17 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ConnectorRegistry } from '../connectors/connector.registry.js';
-import type { MetadataRecord } from '../engine/metadata.interface.js';
+import type { MetadataRecord } from '../record/metadata.interface.js';
 import { FlushTimeoutError, MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import type { MetadataConnector } from '../connectors/metadata-connector.interface.js';
 import { errorMessages, logMessages } from '../metaqueue.messages.js';
 import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
 import { METAQUEUE_MODULE_OPTIONS, RECORD_SOURCE } from '../metaqueue.tokens.js';
 import { MetadataStore } from '../store/metadata-store.js';
-import { describeError } from '../utils/describe-error.util.js';
+import { describeError } from '../errors/describe-error.util.js';
 import { Listeners } from '../utils/listeners.util.js';
 import { withTimeout } from '../utils/with-timeout.util.js';
-import { STORE_SINK } from './broker.constants.js';
+import { STORE_SINK } from '../store/store-sink.constants.js';
 import type { BrokerOptions } from './broker-options.interface.js';
 import { resolveBrokerOptions } from './broker-options.js';
 import type { BrokerStats } from './broker-stats.interface.js';
@@ -25,7 +25,7 @@ import type { FlushObservation } from './flush-observation.interface.js';
 import { untilDeadline } from './shutdown-deadline.js';
 import { RetryLoop } from './sinks/retry-loop.js';
 import { SinkChannel, type Delivery } from './sinks/sink-channel.js';
-import type { RecordSource, SourceBatch } from './source/record-source.interface.js';
+import type { RecordSource, SourceBatch } from '../buffer/record-source.interface.js';
 
 /**
  * Moves records from the source (the engines' queues) to the sinks: the

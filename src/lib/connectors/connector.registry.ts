@@ -9,8 +9,8 @@ import { ModuleRef } from '@nestjs/core';
 import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
 import { logMessages } from '../metaqueue.messages.js';
 import { METAQUEUE_MODULE_OPTIONS, RECORD_SOURCE } from '../metaqueue.tokens.js';
-import type { RecordSource } from '../broker/source/record-source.interface.js';
-import { describeError } from '../utils/describe-error.util.js';
+import type { RecordSource } from '../buffer/record-source.interface.js';
+import { describeError } from '../errors/describe-error.util.js';
 import type { ResolvedConnector } from './metadata-connector.interface.js';
 import { resolveConnectors } from './resolve-connectors.js';
 

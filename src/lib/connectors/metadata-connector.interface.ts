@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { ModuleRef } from '@nestjs/core';
-import type { MetadataRecord } from '../engine/metadata.interface.js';
-import type { RecordOwnership } from './record-ownership.interface.js';
+import type { MetadataRecord } from '../record/metadata.interface.js';
+import type { RecordOwnership } from '../buffer/replay-guard.interface.js';
 
 /**
  * A repository that receives every stored record, besides the database: the

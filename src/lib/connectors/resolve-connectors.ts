@@ -2,7 +2,7 @@ import type { ModuleRef } from '@nestjs/core';
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { errorMessages } from '../metaqueue.messages.js';
 import { describeType } from '../utils/describe-type.util.js';
-import type { RecordSource } from '../broker/source/record-source.interface.js';
+import type { RecordSource } from '../buffer/record-source.interface.js';
 import type {
   ConnectorRegistration,
   MetadataConnector,

@@ -1,4 +1,4 @@
-import type { MetadataRecord } from './metadata.interface.js';
+import type { MetadataRecord } from '../record/metadata.interface.js';
 
 /** Why a record was dropped by its queue's overflow policy. */
 export type DropReason = 'drop-newest' | 'drop-oldest';

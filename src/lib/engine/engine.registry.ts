@@ -5,7 +5,7 @@ import { MetaQueue } from '../queue/meta-queue.js';
 import type { TopicDefinition } from '../metaqueue-options.interface.js';
 import { definedOnly } from '../utils/defined-only.util.js';
 import { MetadataEngine } from './metadata-engine.js';
-import type { Topic } from './topic.interface.js';
+import type { Topic } from '../record/topic.interface.js';
 
 /**
  * The engines of one application, by topic. One per `MetaqueueModule`, never

@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import type { Topic } from './topic.interface.js';
+import type { Topic } from '../record/topic.interface.js';
 import type { MetadataEngine } from './metadata-engine.js';
 import type { TypedTopic } from './typed-topic.interface.js';
 import { getEngineToken } from '../metaqueue.tokens.js';

@@ -11,14 +11,14 @@ import type { SettledOffer } from '../queue/meta-queue-options.interface.js';
 import { MetaQueue, type MetaQueueFor } from '../queue/meta-queue.js';
 import { describeType } from '../utils/describe-type.util.js';
 import { logMessages } from '../metaqueue.messages.js';
-import { describeError } from '../utils/describe-error.util.js';
+import { describeError } from '../errors/describe-error.util.js';
 import { Listeners } from '../utils/listeners.util.js';
 import { createCounters } from './engine-counters.js';
 import type { DropListener, EngineCounters } from './engine-counters.interface.js';
 import { assertMetadataFields, encodeData } from './metadata-encoder.js';
-import type { Metadata, MetadataRecord } from './metadata.interface.js';
-import type { RecordJournal } from './record-journal.interface.js';
-import type { RecordIntake } from './record-intake.interface.js';
+import type { Metadata, MetadataRecord } from '../record/metadata.interface.js';
+import type { RecordJournal } from '../buffer/disk/record-journal.interface.js';
+import type { RecordIntake } from '../buffer/record-intake.interface.js';
 import { assertTopic } from './topic.js';
 
 /**

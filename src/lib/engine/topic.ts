@@ -1,7 +1,7 @@
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { errorMessages } from '../metaqueue.messages.js';
 import { metadataLimits } from './metadata-limits.constants.js';
-import type { Topic } from './topic.interface.js';
+import type { Topic } from '../record/topic.interface.js';
 
 export function assertTopic(topic: unknown): asserts topic is Topic {
   if (

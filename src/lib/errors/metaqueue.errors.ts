@@ -1,5 +1,5 @@
 import { errorMessages } from '../metaqueue.messages.js';
-import { describeError } from '../utils/describe-error.util.js';
+import { describeError } from './describe-error.util.js';
 
 /** Base class of every error metaqueue throws on purpose. */
 export class MetaqueueError extends Error {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SinkStats } from '../broker/broker-stats.interface.js';
 import { BrokerService } from '../broker/broker.service.js';
-import type { RecordSource } from '../broker/source/record-source.interface.js';
+import type { RecordSource } from '../buffer/record-source.interface.js';
 import { EngineRegistry } from '../engine/engine.registry.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { httpMessages } from '../metaqueue.messages.js';

@@ -12,7 +12,7 @@ import {
 } from 'prom-client';
 import { BrokerService } from '../broker/broker.service.js';
 import type { FlushObservation } from '../broker/flush-observation.interface.js';
-import type { RecordSource } from '../broker/source/record-source.interface.js';
+import type { RecordSource } from '../buffer/record-source.interface.js';
 import { EngineRegistry } from '../engine/engine.registry.js';
 import { RECORD_SOURCE } from '../metaqueue.tokens.js';
 import { MetadataStore } from '../store/metadata-store.js';

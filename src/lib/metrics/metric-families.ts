@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
 import type { BrokerStats, BufferStats, SinkStats } from '../broker/broker-stats.interface.js';
-import type { StreamStats } from '../broker/source/redis/stream-stats.interface.js';
+import type { StreamStats } from '../buffer/redis/stream-stats.interface.js';
 import type { MetadataEngine } from '../engine/metadata-engine.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { ScheduledTaskCounters } from '../tasks/meta-task.interface.js';

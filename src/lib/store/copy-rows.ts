@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { MetadataRecord } from '../engine/metadata.interface.js';
+import type { MetadataRecord } from '../record/metadata.interface.js';
 
 /** COPY's text format escapes these in a field; everything else goes as it is. */
 const special = /[\\\n\r\t]/;

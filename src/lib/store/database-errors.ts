@@ -1,4 +1,4 @@
-import { errorCode } from '../utils/describe-error.util.js';
+import { errorCode } from '../errors/describe-error.util.js';
 
 /**
  * SQLSTATE classes that mean "this row is refused", not "the database is

@@ -1,4 +1,4 @@
-import type { MetadataRecord } from '../engine/metadata.interface.js';
+import type { MetadataRecord } from '../record/metadata.interface.js';
 
 /** What one `MetadataStore.write()` did with its batch. */
 export interface StoreWriteResult {

@@ -15,7 +15,7 @@ import { errorMessages, logMessages } from '../metaqueue.messages.js';
 import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
 import { METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
 import { assertOption, optionRules } from '../utils/assert-option.util.js';
-import { describeError } from '../utils/describe-error.util.js';
+import { describeError } from '../errors/describe-error.util.js';
 import { withTimeout } from '../utils/with-timeout.util.js';
 import { MetaTaskExplorer } from './meta-task.explorer.js';
 import type { DiscoveredTask, ScheduledTaskCounters } from './meta-task.interface.js';

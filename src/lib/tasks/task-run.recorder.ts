@@ -4,7 +4,7 @@ import type { MetadataEngine } from '../engine/metadata-engine.js';
 import { logMessages } from '../metaqueue.messages.js';
 import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
 import { METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
-import { describeError } from '../utils/describe-error.util.js';
+import { describeError } from '../errors/describe-error.util.js';
 import { TASK_RUN_RECORD_NAME, TASK_RUNS_TOPIC, type TaskRunData } from './task-run.interface.js';
 
 /**

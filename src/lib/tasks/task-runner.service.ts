@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { MetaTaskError } from '../errors/metaqueue.errors.js';
 import { errorMessages, logMessages } from '../metaqueue.messages.js';
-import { describeError } from '../utils/describe-error.util.js';
+import { describeError } from '../errors/describe-error.util.js';
 import { describeType } from '../utils/describe-type.util.js';
 import { MetaTaskExplorer } from './meta-task.explorer.js';
 import { TaskRunRecorder } from './task-run.recorder.js';

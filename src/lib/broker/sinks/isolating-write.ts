@@ -1,4 +1,4 @@
-import type { MetadataRecord } from '../../engine/metadata.interface.js';
+import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { RecordRefusedError } from '../../errors/metaqueue.errors.js';
 import { isEnvironmentError } from '../../utils/environment-error.util.js';
 import type { SinkWriteResult } from './record-sink.interface.js';

@@ -1,4 +1,4 @@
-import type { MetadataRecord } from '../../engine/metadata.interface.js';
+import type { MetadataRecord } from '../../record/metadata.interface.js';
 
 /** What a sink did with a batch it took, when it can say more than "written". */
 export interface SinkWriteResult {

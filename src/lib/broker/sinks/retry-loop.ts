@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { ShutdownDeadlineError } from '../../errors/metaqueue.errors.js';
 import { logMessages } from '../../metaqueue.messages.js';
-import { describeError } from '../../utils/describe-error.util.js';
+import { describeError } from '../../errors/describe-error.util.js';
 import { backoffDelay } from './backoff.js';
 
 /** Whose write is retried, for the log, and what to count on each failure. */

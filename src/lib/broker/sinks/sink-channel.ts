@@ -1,10 +1,10 @@
 import type { LoggerService } from '@nestjs/common';
-import type { MetadataRecord } from '../../engine/metadata.interface.js';
+import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { logMessages } from '../../metaqueue.messages.js';
 import { Deque } from '../../queue/deque.js';
-import { describeError } from '../../utils/describe-error.util.js';
+import { describeError } from '../../errors/describe-error.util.js';
 import type { SinkStats } from '../broker-stats.interface.js';
-import type { SourceBatch } from '../source/record-source.interface.js';
+import type { SourceBatch } from '../../buffer/record-source.interface.js';
 import { IsolatingWrite } from './isolating-write.js';
 import type { RecordSink, SinkWriteResult } from './record-sink.interface.js';
 import type { RetryLoop } from './retry-loop.js';

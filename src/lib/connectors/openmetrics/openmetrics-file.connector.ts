@@ -15,14 +15,14 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { MetadataRecord } from '../../engine/metadata.interface.js';
+import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { MetaqueueConfigError, MetaqueueError } from '../../errors/metaqueue.errors.js';
 import { defaults } from '../../metaqueue.defaults.js';
 import { errorMessages, logMessages } from '../../metaqueue.messages.js';
 import { assertOption, optionRules } from '../../utils/assert-option.util.js';
-import { describeError } from '../../utils/describe-error.util.js';
+import { describeError } from '../../errors/describe-error.util.js';
 import type { ConnectorContext, MetadataConnector } from '../metadata-connector.interface.js';
-import type { RecordOwnership } from '../record-ownership.interface.js';
+import type { RecordOwnership } from '../../buffer/replay-guard.interface.js';
 import type { OpenMetricsFileOptions } from './openmetrics-file-options.interface.js';
 import { lockFile, unlockFile } from './file-lock.js';
 import { endOfExposition, familyHeader, SampleRenderer } from './openmetrics-format.js';

@@ -1,4 +1,4 @@
-import type { MetadataRecord } from '../../engine/metadata.interface.js';
+import type { MetadataRecord } from '../../record/metadata.interface.js';
 
 /**
  * One record as one OpenMetrics sample of the gauge family `name`:

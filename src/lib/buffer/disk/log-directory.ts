@@ -1,0 +1,132 @@
+import { closeSync, constants, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { access, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
+import { errorMessages } from '../../metaqueue.messages.js';
+import type { LogPosition } from './log-position.js';
+
+const segmentName = /^(\d{16})\.seg$/;
+const ledgerVersion = 1;
+
+/**
+ * The buffer's directory: numbered segment files, the ledger of each sink's
+ * acknowledged position, and a lock file naming the process that uses it.
+ */
+export class LogDirectory {
+  private locked = false;
+
+  constructor(readonly path: string) {}
+
+  /** Creates the directory if need be, and takes the lock; throws a config error if it cannot. */
+  async open(): Promise<void> {
+    try {
+      await mkdir(this.path, { recursive: true });
+      await access(this.path, constants.W_OK | constants.R_OK);
+      if (!(await stat(this.path)).isDirectory()) throw new Error('not a directory');
+    } catch (error) {
+      throw new MetaqueueConfigError(
+        errorMessages.bufferNotWritable(this.path, (error as Error).message),
+      );
+    }
+    this.lock();
+  }
+
+  segmentPath(segment: number): string {
+    return join(this.path, `${String(segment).padStart(16, '0')}.seg`);
+  }
+
+  /** The segments on disk, oldest first. */
+  async segments(): Promise<number[]> {
+    const names = await readdir(this.path);
+    return names
+      .map((name) => segmentName.exec(name)?.[1])
+      .filter((n) => n !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+
+  async remove(segment: number): Promise<void> {
+    await unlink(this.segmentPath(segment));
+  }
+
+  /** Each sink's acknowledged position, as the last run left it. */
+  readLedger(): Map<string, LogPosition> {
+    let text: string;
+    try {
+      text = readFileSync(this.ledgerPath, 'utf8');
+    } catch {
+      return new Map();
+    }
+    const ledger = JSON.parse(text) as { version: number; sinks: Record<string, [number, number]> };
+    if (ledger.version !== ledgerVersion) {
+      throw new MetaqueueConfigError(
+        errorMessages.bufferVersion(this.ledgerPath, ledger.version, [ledgerVersion]),
+      );
+    }
+    return new Map(
+      Object.entries(ledger.sinks).map(([sink, [segment, offset]]) => [sink, { segment, offset }]),
+    );
+  }
+
+  /**
+   * Replaces the ledger, synchronously: an acknowledgement is on disk before
+   * the next batch of its sink starts. A rename makes it whole or absent.
+   */
+  writeLedger(positions: ReadonlyMap<string, LogPosition>): void {
+    const sinks = Object.fromEntries([...positions].map(([s, p]) => [s, [p.segment, p.offset]]));
+    const tmp = `${this.ledgerPath}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ version: ledgerVersion, sinks }));
+    renameSync(tmp, this.ledgerPath);
+  }
+
+  /** Makes renames and new files in the directory durable. */
+  async sync(): Promise<void> {
+    const dir = await open(this.path, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+
+  unlock(): void {
+    if (!this.locked) return;
+    this.locked = false;
+    writeFileSync(this.lockPath, '');
+  }
+
+  private get ledgerPath(): string {
+    return join(this.path, 'ledger.json');
+  }
+
+  private get lockPath(): string {
+    return join(this.path, 'LOCK');
+  }
+
+  /**
+   * The lock file holds the pid of the process using the directory, or
+   * nothing. A pid that is no longer running was killed: its lock is stale.
+   */
+  private lock(): void {
+    const fd = openSync(this.lockPath, constants.O_RDWR | constants.O_CREAT);
+    try {
+      const holder = Number(readFileSync(fd, 'utf8')) || undefined;
+      if (holder !== undefined && isRunning(holder)) {
+        throw new MetaqueueConfigError(errorMessages.bufferLocked(this.path, holder));
+      }
+      writeFileSync(this.lockPath, String(process.pid));
+      this.locked = true;
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,111 @@
+import type { MetadataRecord } from '../../record/metadata.interface.js';
+import { decodeRecord, recordOf } from '../record-codec.js';
+import { crc32 } from './crc32.js';
+
+/**
+ * The disk buffer's on-disk format. A segment starts with a header (magic and
+ * format version), then holds frames: `[length u32][crc32 u32][payload]`, the
+ * CRC over the payload. In format 2 the payload is a record's fields joined
+ * by NUL (see `encodePayload`); in format 1, still read, a JSON tuple.
+ */
+export const logFormat = {
+  magic: Buffer.from('MQLG'),
+  /** The format written. */
+  version: 2,
+  /** The formats read: a log left by an earlier version replays, then new segments follow. */
+  readableVersions: [1, 2] as readonly number[],
+  headerBytes: 8,
+  frameHeaderBytes: 8,
+  /** No record comes near this (data is at most 4 MiB as JSON): a longer length is corruption. */
+  maxPayloadBytes: 32 * 1024 * 1024,
+} as const;
+
+export function segmentHeader(): Buffer {
+  const header = Buffer.alloc(logFormat.headerBytes);
+  logFormat.magic.copy(header, 0);
+  header.writeUInt32LE(logFormat.version, 4);
+  return header;
+}
+
+/** The version a segment header declares, or `undefined` when it is not a segment's header. */
+export function headerVersion(header: Buffer): number | undefined {
+  if (header.length < logFormat.headerBytes) return undefined;
+  if (!header.subarray(0, 4).equals(logFormat.magic)) return undefined;
+  return header.readUInt32LE(4);
+}
+
+/**
+ * A record's fields joined by NUL, in `RecordTuple`'s order, the time as
+ * milliseconds. No field holds a NUL (ids are UUIDs, topics and labels are
+ * checked for it, JSON escapes it), and joining strings costs a third of
+ * JSON-encoding them, on every publish.
+ */
+export function encodePayload(record: MetadataRecord): string {
+  const { id, topic, name, location, context, json, publishedAt } = record;
+  return `${id}\0${topic}\0${name}\0${location}\0${context}\0${json}\0${publishedAt.getTime()}`;
+}
+
+/** The most bytes the frame of `payload` can take: UTF-8 has at most three bytes per UTF-16 unit. */
+export function maxFrameBytes(payload: string): number {
+  return logFormat.frameHeaderBytes + payload.length * 3;
+}
+
+/** Frames `payload` into `buffer` at `at`, which has room for it; returns the frame's length. */
+export function writeFrame(payload: string, buffer: Buffer, at: number): number {
+  const start = at + logFormat.frameHeaderBytes;
+  const length = buffer.write(payload, start);
+  buffer.writeUInt32LE(length, at);
+  buffer.writeUInt32LE(crc32(buffer, start, start + length), at + 4);
+  return logFormat.frameHeaderBytes + length;
+}
+
+/** A frame read back: its record, or `undefined` where the bytes at `offset` are not a whole frame. */
+export type FrameRead =
+  | { kind: 'record'; record: MetadataRecord; bytes: number }
+  | { kind: 'short' }
+  | { kind: 'corrupt' };
+
+/**
+ * Reads the frame at `offset` of `chunk`, from a segment in format `version`;
+ * `short` when the chunk ends inside a frame that may be whole.
+ */
+export function readFrame(chunk: Buffer, offset: number, version: number): FrameRead {
+  const left = chunk.length - offset;
+  if (left < logFormat.frameHeaderBytes) return { kind: 'short' };
+  const length = chunk.readUInt32LE(offset);
+  if (length === 0 || length > logFormat.maxPayloadBytes) return { kind: 'corrupt' };
+  if (left < logFormat.frameHeaderBytes + length) return { kind: 'short' };
+  const start = offset + logFormat.frameHeaderBytes;
+  if (crc32(chunk, start, start + length) !== chunk.readUInt32LE(offset + 4)) {
+    return { kind: 'corrupt' };
+  }
+  const record = decodePayload(chunk.toString('utf8', start, start + length), version);
+  if (!record) return { kind: 'corrupt' };
+  return { kind: 'record', record, bytes: logFormat.frameHeaderBytes + length };
+}
+
+function decodePayload(text: string, version: number): MetadataRecord | undefined {
+  try {
+    return version === 1 ? decodeRecord(text) : decodeFields(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The inverse of `encodePayload`; throws on JSON that does not parse. */
+function decodeFields(text: string): MetadataRecord | undefined {
+  const fields = text.split('\0');
+  if (fields.length !== 7) return undefined;
+  const [id, topic, name, location, context, json, time] = fields;
+  const publishedAt = Number(time);
+  if (!Number.isFinite(publishedAt)) return undefined;
+  return recordOf([id, topic, name, location, context, json, publishedAt]);
+}
+
+/** The offset of the next whole frame at or after `from` in `chunk`, if any: past corruption. */
+export function nextWholeFrame(chunk: Buffer, from: number, version: number): number | undefined {
+  for (let offset = from; offset + logFormat.frameHeaderBytes <= chunk.length; offset++) {
+    if (readFrame(chunk, offset, version).kind === 'record') return offset;
+  }
+  return undefined;
+}

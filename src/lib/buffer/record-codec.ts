@@ -1,0 +1,39 @@
+import type { MetadataRecord } from '../record/metadata.interface.js';
+
+/** id, topic, name, location, context, json, and the time in milliseconds. */
+export type RecordTuple = [string, string, string, string, string, string, number];
+
+/**
+ * A stamped record as JSON text, for a Redis stream (and format 1 of the disk
+ * log): `data` travels as the `json` encoded at publish, the time as
+ * milliseconds. `decodeRecord` is its inverse; it throws on text that is not one.
+ */
+export function encodeRecord(record: MetadataRecord): string {
+  const { id, topic, name, location, context, json, publishedAt } = record;
+  const tuple: RecordTuple = [id, topic, name, location, context, json, publishedAt.getTime()];
+  return JSON.stringify(tuple);
+}
+
+export function decodeRecord(text: string): MetadataRecord {
+  return recordOf(JSON.parse(text) as RecordTuple);
+}
+
+/** The id of a record `encodeRecord` made, without building the record. */
+export function encodedRecordId(text: string): string {
+  return (JSON.parse(text) as RecordTuple)[0];
+}
+
+/** The record a stored tuple holds, its data parsed from its JSON; throws on JSON that does not parse. */
+export function recordOf(tuple: RecordTuple): MetadataRecord {
+  const [id, topic, name, location, context, json, publishedAt] = tuple;
+  return {
+    id,
+    topic,
+    name,
+    location,
+    context,
+    json,
+    data: JSON.parse(json) as unknown,
+    publishedAt: new Date(publishedAt),
+  };
+}

@@ -1,0 +1,115 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { RetryLoop } from '../../../../src/lib/broker/sinks/retry-loop.js';
+import { SinkChannel, type Delivery } from '../../../../src/lib/broker/sinks/sink-channel.js';
+import { ShutdownDeadlineError } from '../../../../src/lib/index.js';
+import { MemorySink } from '../../../support/memory-sink.js';
+import { records } from '../../../support/records.js';
+
+const logger = new Logger('test');
+beforeAll(() => {
+  Logger.overrideLogger(false);
+});
+
+function channel(sink: MemorySink, concurrency: number, maxBacklog = Infinity, retryMs = 1) {
+  const settled: { delivery: Delivery; taken: string[] }[] = [];
+  const retry = new RetryLoop(retryMs, retryMs, logger);
+  const c = new SinkChannel(sink, { concurrency, maxBacklog }, retry, logger, (delivery, taken) =>
+    settled.push({ delivery, taken: taken.map((r) => r.id) }),
+  );
+  return { channel: c, settled, retry };
+}
+
+const delivery = (n: number): Delivery => {
+  const batch = { records: records(n) };
+  return { batch, records: batch.records };
+};
+
+describe('SinkChannel', () => {
+  it('writes at most `concurrency` batches at once, and settles them in order', async () => {
+    const sink = new MemorySink('store');
+    const { channel: c, settled } = channel(sink, 2);
+    const deliveries = Array.from({ length: 10 }, () => delivery(3));
+    for (const d of deliveries) {
+      await c.whenRoom();
+      c.push(d);
+    }
+    await c.drain();
+    expect(sink.mostAtOnce).toBe(2);
+    expect(settled.map((s) => s.delivery)).toEqual(deliveries);
+    expect(c.stats).toMatchObject({ written: 30, backlog: 0, failedWrites: 0 });
+  });
+
+  it('keeps the window while a write is retried: nothing more is started', async () => {
+    const sink = new MemorySink('store');
+    sink.failing = true;
+    const { channel: c } = channel(sink, 2);
+    c.push(delivery(1));
+    c.push(delivery(1));
+    let roomed = false;
+    void c.whenRoom().then(() => (roomed = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(roomed).toBe(false);
+    expect(c.stats.failedWrites).toBeGreaterThan(2);
+    expect(c.stats.backlog).toBe(2);
+    sink.failing = false;
+    await c.drain();
+    expect(roomed).toBe(true);
+    expect(c.stats).toMatchObject({ written: 2, backlog: 0 });
+  });
+
+  it('passes on only what the sink took; the refused are counted dead-lettered', async () => {
+    const sink = new MemorySink('store');
+    const { channel: c, settled } = channel(sink, 1);
+    const d = delivery(5);
+    sink.refuse.add(d.records[1].id);
+    c.push(d);
+    await c.drain();
+    expect(settled[0].taken).toEqual(d.records.filter((_, i) => i !== 1).map((r) => r.id));
+    expect(c.stats).toMatchObject({ written: 4, deadLettered: 1 });
+  });
+
+  it('past maxBacklog drops the oldest waiting batches, counted, and settles them as dropped', async () => {
+    const sink = new MemorySink('file');
+    sink.silent = true;
+    const { channel: c, settled } = channel(sink, 1, 10);
+    const deliveries = Array.from({ length: 6 }, () => delivery(4));
+    for (const d of deliveries) c.push(d);
+    // One batch being written (4), at most 10 waiting: the 2nd, 3rd and 4th go.
+    expect(c.stats).toMatchObject({ dropped: 12, backlog: 12 });
+    expect(settled.map((s) => s.delivery)).toEqual(deliveries.slice(1, 4));
+    expect(settled.every((s) => s.taken.length === 0)).toBe(true);
+    sink.answer();
+    await c.drain();
+    expect(sink.ids).toEqual(
+      [deliveries[0], deliveries[4], deliveries[5]].flatMap((d) => d.records.map((r) => r.id)),
+    );
+  });
+
+  it('past the shutdown deadline, drain() and whenRoom() reject, and abandon() counts the backlog', async () => {
+    const sink = new MemorySink('store');
+    sink.failing = true;
+    const { channel: c, retry } = channel(sink, 1, Infinity, 20);
+    c.push(delivery(3));
+    c.push(delivery(2));
+    const room = c.whenRoom();
+    room.catch(() => undefined);
+    retry.finishBy(Date.now() + 30);
+    await expect(c.drain()).rejects.toBeInstanceOf(ShutdownDeadlineError);
+    await expect(room).rejects.toBeInstanceOf(ShutdownDeadlineError);
+    const error = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    c.abandon(30, undefined, 7);
+    expect(c.stats.unflushed).toBe(5 + 7);
+    expect(error).toHaveBeenCalledWith(expect.stringContaining('Sink store could not write 12'));
+    expect(error).toHaveBeenCalledWith(expect.stringContaining('they are lost'));
+  });
+
+  it('says where a durable source keeps what shutdown could not write', () => {
+    const { channel: c } = channel(new MemorySink('store'), 1, Infinity, 20);
+    const error = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    c.abandon(30, 'the disk buffer at /var/mq', 4);
+    const [message] = error.mock.lastCall as [string];
+    expect(message).toContain('they stay in the disk buffer at /var/mq, which delivers them');
+    expect(message).not.toContain('are lost');
+  });
+});

@@ -1,0 +1,285 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import { Logger } from '@nestjs/common';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  EngineRegistry,
+  MetaqueueConfigError,
+  OpenMetricsFileConnector,
+  type MetadataRecord,
+} from '../../../../src/lib/index.js';
+import { encodeRecord } from '../../../../src/lib/buffer/record-codec.js';
+import { MemorySink } from '../../../support/memory-sink.js';
+import { diskSource, startPipeline } from '../../../support/pipeline.js';
+
+beforeAll(() => {
+  Logger.overrideLogger(false);
+});
+
+const fast = { flushIntervalMs: 10, retryInitialDelayMs: 5, retryMaxDelayMs: 20 };
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'metaqueue-disk-spec-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const publish = (engine: { publish(m: object): Promise<unknown> }, n: number, tag = 'x') =>
+  Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      engine.publish({ data: i, name: 'n', location: tag, context: 'c' }),
+    ),
+  ) as Promise<MetadataRecord[]>;
+
+const segments = () => readdirSync(dir).filter((f) => f.endsWith('.seg'));
+
+/** Runs a pipeline over the buffer in `dir` until `work` is done, with sinks in memory. */
+async function run(
+  sinks: { store?: MemorySink; connectors?: MemorySink[] },
+  work: (p: Awaited<ReturnType<typeof startPipeline>>) => Promise<unknown> = async () => undefined,
+  topics = [{ topic: 'a' }],
+) {
+  const p = await startPipeline({
+    topics,
+    ...sinks,
+    broker: { ...fast, shutdownTimeoutMs: 50 },
+    source: (engines) => diskSource(engines, dir),
+  });
+  const result = await work(p);
+  await p.broker.flush({ timeoutMs: 200 }).catch(() => undefined);
+  await p.close();
+  return { p, result };
+}
+
+describe('DiskRecordSource', () => {
+  it('resolves a publish only once its record is in the log', async () => {
+    await run({ store: new MemorySink('store') }, async (p) => {
+      const record = await p
+        .engine('a')
+        .publish({ data: 1, name: 'n', location: 'l', context: 'c' });
+      const log = segments()
+        .map((f) => readFileSync(join(dir, f), 'latin1'))
+        .join('');
+      expect(log).toContain(record!.id);
+    });
+  });
+
+  it('refuses a second user of the directory while the first holds it, and frees it at close', async () => {
+    const first = new EngineRegistry([{ topic: 'a' }]);
+    const source = diskSource(first, dir);
+    await source.start(['store']);
+    const second = diskSource(new EngineRegistry([{ topic: 'a' }]), dir);
+    await expect(second.start(['store'])).rejects.toThrow(MetaqueueConfigError);
+    await expect(second.start(['store'])).rejects.toThrow(/in use by process \d+/);
+    source.close();
+    await source.release();
+    const third = diskSource(new EngineRegistry([{ topic: 'a' }]), dir);
+    await third.start(['store']);
+    await third.release();
+  });
+
+  it('says at startup when the directory cannot be used', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    const source = diskSource(new EngineRegistry([{ topic: 'a' }]), join(file, 'buffer'));
+    await expect(source.start(['store'])).rejects.toThrow(/Cannot use the disk buffer directory/);
+  });
+
+  it('refuses a log in a format it does not read, with a clear error', async () => {
+    await run({ store: new MemorySink('store') }, (p) => publish(p.engine('a'), 3));
+    const path = join(dir, segments()[0]);
+    const bytes = readFileSync(path);
+    bytes.writeUInt32LE(3, 4);
+    writeFileSync(path, bytes);
+    const source = diskSource(new EngineRegistry([{ topic: 'a' }]), dir);
+    await expect(source.start(['store'])).rejects.toThrow(
+      /format 3; this metaqueue reads format 1 or 2/,
+    );
+  });
+
+  it('replays a log left in format 1, and writes new records to a segment of the current format', async () => {
+    // Format 1, built here as the earlier version wrote it: frames of JSON tuples, zlib's CRC.
+    const old = Array.from({ length: 3 }, (_, i) => ({
+      id: randomUUID(),
+      topic: 'a',
+      name: 'n',
+      location: `l${i}`,
+      context: 'c',
+      data: { i, text: 'é\u0000"' },
+      json: JSON.stringify({ i, text: 'é\u0000"' }),
+      publishedAt: new Date(1_700_000_000_000 + i),
+    }));
+    const frames = old.map((record) => {
+      const payload = Buffer.from(encodeRecord(record));
+      const header = Buffer.alloc(8);
+      header.writeUInt32LE(payload.length, 0);
+      header.writeUInt32LE(zlibCrc32(payload), 4);
+      return Buffer.concat([header, payload]);
+    });
+    const segmentHeader = Buffer.from('MQLG\x01\x00\x00\x00', 'latin1');
+    writeFileSync(join(dir, '0000000000000001.seg'), Buffer.concat([segmentHeader, ...frames]));
+    const store = new MemorySink('store');
+    const { result } = await run({ store }, (p) => publish(p.engine('a'), 2));
+    const fresh = result as MetadataRecord[];
+    expect(store.ids).toEqual([...old, ...fresh].map((r) => r.id));
+    expect(store.records.slice(0, 3)).toEqual(old);
+    const versions = segments().map((f) => readFileSync(join(dir, f)).readUInt32LE(4));
+    expect(versions.at(-1)).toBe(2);
+  });
+
+  it('replays each sink from its own position: the one behind gets only what it missed', async () => {
+    const store = new MemorySink('store');
+    const file = new MemorySink('file');
+    file.failing = true;
+    const { result } = await run({ store, connectors: [file] }, (p) => publish(p.engine('a'), 120));
+    const ids = (result as MetadataRecord[]).map((r) => r.id);
+    expect(store.ids).toEqual(ids);
+    expect(file.ids).toHaveLength(0);
+    const store2 = new MemorySink('store');
+    const file2 = new MemorySink('file');
+    await run({ store: store2, connectors: [file2] });
+    expect(store2.ids).toHaveLength(0);
+    expect(file2.ids).toEqual(ids);
+    // Both caught up: a third start replays nothing, and the old segments are gone.
+    const store3 = new MemorySink('store');
+    const file3 = new MemorySink('file');
+    await run({ store: store3, connectors: [file3] });
+    expect([...store3.ids, ...file3.ids]).toHaveLength(0);
+    expect(segments()).toHaveLength(1);
+  });
+
+  it('cuts a torn end at startup: every whole record is delivered, the torn one counted', async () => {
+    const down = new MemorySink('store');
+    down.failing = true;
+    const { result } = await run({ store: down }, (p) => publish(p.engine('a'), 50));
+    const ids = (result as MetadataRecord[]).map((r) => r.id);
+    const path = join(dir, segments().at(-1)!);
+    const bytes = readFileSync(path);
+    // Cut inside the last record.
+    writeFileSync(path, bytes.subarray(0, bytes.length - 20));
+    const store = new MemorySink('store');
+    const { p } = await run({ store });
+    expect(store.ids).toEqual(ids.slice(0, -1));
+    expect(p.broker.counters.buffer?.corrupt).toBe(1);
+  });
+
+  it('skips a corrupt record in the middle, counts it, and delivers the rest', async () => {
+    const down = new MemorySink('store');
+    down.failing = true;
+    const { result } = await run({ store: down }, (p) => publish(p.engine('a'), 50));
+    const ids = (result as MetadataRecord[]).map((r) => r.id);
+    const path = join(dir, segments()[0]);
+    const bytes = readFileSync(path);
+    const victim = bytes.indexOf(ids[25]);
+    bytes[victim + 3] ^= 0xff;
+    writeFileSync(path, bytes);
+    const store = new MemorySink('store');
+    const { p } = await run({ store });
+    expect(store.ids).toEqual([...ids.slice(0, 25), ...ids.slice(26)]);
+    expect(p.broker.counters.buffer?.corrupt).toBe(1);
+  });
+
+  it('delivers records of a topic the application no longer declares', async () => {
+    const down = new MemorySink('store');
+    down.failing = true;
+    const { result } = await run({ store: down }, (p) => publish(p.engine('old'), 5), [
+      { topic: 'old' },
+    ]);
+    const store = new MemorySink('store');
+    await run({ store }, undefined, [{ topic: 'new' }]);
+    expect(store.ids).toEqual((result as MetadataRecord[]).map((r) => r.id));
+  });
+
+  it('resolves a publish that waited for room even when its record is written in the turn that made the room', async () => {
+    // With room for one record, every publish but the first waits; the writer taking one
+    // lets the next in, and can write it before that publish goes on to wait for the log.
+    const topics = [
+      { topic: 'a', bufferSize: 1, overflow: 'block' as const, blockTimeoutMs: 5_000 },
+    ];
+    await run(
+      { store: new MemorySink('store') },
+      async (p) => {
+        const records = await publish(p.engine('a'), 200);
+        expect(records.every((record) => record !== undefined)).toBe(true);
+        expect(p.engine('a').counters.accepted).toBe(200);
+      },
+      topics,
+    );
+  });
+
+  it('lets the event loop turn while a loop awaits one publish after another', async () => {
+    await run({ store: new MemorySink('store') }, async (p) => {
+      const engine = p.engine('a');
+      let timerFired = false;
+      setTimeout(() => (timerFired = true), 0);
+      let published = 0;
+      // Without a turn of the event loop now and then, the timer would wait for the whole loop.
+      while (!timerFired && published < 100_000) {
+        await engine.publish({ data: published++, name: 'n', location: 'l', context: 'c' });
+      }
+      expect(timerFired).toBe(true);
+      expect(published).toBeLessThan(100_000);
+    });
+  });
+
+  it('holds the backlog on disk, not in memory: while the store is down, reads stop at its window', async () => {
+    const store = new MemorySink('store');
+    store.failing = true;
+    await run({ store }, async (p) => {
+      await publish(p.engine('a'), 2_000);
+      await p.broker.flush({ timeoutMs: 100 }).catch(() => undefined);
+      // The store's window (storeConcurrency 2 × maxBatchSize) is in flight; the rest is on disk.
+      expect(p.source.inFlight).toBeLessThanOrEqual(2 * 5_000);
+      expect(p.broker.counters.buffer!.bytes).toBeGreaterThan(2_000 * 60);
+    });
+  });
+
+  it.each([['once'], ['twice in a row']])(
+    'never writes a record twice to the OpenMetrics file when its position was not committed (killed %s)',
+    async (crashes) => {
+      const path = join(dir, 'file', 'metrics.txt');
+      const spoolParent = join(dir, 'file');
+      rmSync(spoolParent, { recursive: true, force: true });
+      mkdirSync(spoolParent);
+      const bufferDir = join(dir, 'buffer');
+      const boot = () =>
+        startPipeline({
+          topics: [{ topic: 'a' }],
+          store: new MemorySink('store'),
+          connectors: [new OpenMetricsFileConnector({ path })],
+          broker: fast,
+          source: (engines) => diskSource(engines, bufferDir),
+        });
+      const first = await boot();
+      const ids = (await publish(first.engine('a'), 40)).map((r) => r.id);
+      await first.broker.flush();
+      // As if killed before the ledger took the file's last acknowledgement: its spool stays.
+      await first.broker.beforeApplicationShutdown();
+      const ledgerPath = join(bufferDir, 'ledger.json');
+      const ledger = JSON.parse(readFileSync(ledgerPath, 'utf8')) as {
+        sinks: Record<string, number[]>;
+      };
+      for (const sink of Object.keys(ledger.sinks))
+        if (sink !== 'store') ledger.sinks[sink] = [1, 8];
+      writeFileSync(ledgerPath, JSON.stringify(ledger));
+      // The killed process's file lock names a process that is gone.
+      const lockOfTheKilled = () =>
+        writeFileSync(`${path}.lock`, String(spawnSync(process.execPath, ['-e', '']).pid));
+      lockOfTheKilled();
+      if (crashes === 'twice in a row') {
+        // Killed again once the file was recovered, before the replay reached it.
+        await new OpenMetricsFileConnector({ path }).open();
+        lockOfTheKilled();
+      }
+      const second = await boot();
+      await second.broker.flush();
+      await second.close();
+      const text = readdirSync(spoolParent)
+        .filter((f) => /^metrics\.txt(\.\d+)?$/.test(f))
+        .map((f) => readFileSync(join(spoolParent, f), 'utf8'))
+        .join('');
+      const written = [...text.matchAll(/id="([^"]+)"/g)].map((m) => m[1]);
+      expect(written.sort()).toEqual([...ids].sort());
+    },
+  );
+});
