@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { resolveDiskBuffer } from '../src/lib/buffer/disk/disk-buffer-options.js';
-import { DiskRecordSource } from '../src/lib/buffer/disk/disk-record-source.js';
+import { DiskBuffer } from '../src/lib/buffer/disk/disk-buffer.js';
 import {
   BrokerService,
   EngineRegistry,
@@ -97,11 +97,12 @@ async function publishThroughput(
   const publishers = 100;
   const batchSize = 5_000;
   const run = async (sync?: BufferSync) => {
-    const engines = new EngineRegistry([{ topic: 'bench', bufferSize: n }]);
     const dir = mkdtempSync(join(tmpdir(), 'metaqueue-bench-publish-'));
-    const source = sync
-      ? new DiskRecordSource(engines, resolveDiskBuffer({ type: 'disk', path: dir, sync }))
+    const buffer = sync
+      ? new DiskBuffer(resolveDiskBuffer({ type: 'disk', path: dir, sync }))
       : undefined;
+    const engines = new EngineRegistry([{ topic: 'bench', bufferSize: n }], {}, buffer);
+    const source = buffer?.source;
     // A sink that never reads: the log only grows, as a publish sees it.
     await source?.start(['reader']);
     const engine = engines.get<number>('bench');
@@ -154,8 +155,13 @@ async function replayRate(url: string, scale: number): Promise<number> {
   const buffer = { type: 'disk' as const, path: join(dir, 'buffer'), sync: 'none' as const };
   const topics = ['replay'];
   const connector = new OpenMetricsFileConnector({ path: file });
-  const engines = new EngineRegistry(topics.map((topic) => ({ topic })));
-  const filler = new DiskRecordSource(engines, resolveDiskBuffer(buffer));
+  const log = new DiskBuffer(resolveDiskBuffer(buffer));
+  const engines = new EngineRegistry(
+    topics.map((topic) => ({ topic })),
+    {},
+    log,
+  );
+  const filler = log.source;
   await filler.start(['store', connector.name]);
   const engine = engines.get<number>('replay');
   await Promise.all(

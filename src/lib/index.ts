@@ -44,14 +44,16 @@ export type { TaskRunData } from './tasks/task-run.interface.js';
 export type { TaskArgs, TaskRef, TaskResults } from './tasks/meta-task.interface.js';
 
 export { BrokerService } from './broker/broker.service.js';
-export type { BrokerOptions, BrokerRole } from './broker/broker-options.interface.js';
-export type { BrokerStats, BufferStats, SinkStats } from './broker/broker-stats.interface.js';
+export type { BrokerOptions } from './broker/broker-options.interface.js';
+export type { BrokerStats, SinkStats } from './broker/broker-stats.interface.js';
+export type { BufferStats } from './buffer/source-report.interface.js';
 export type {
   BufferOptions,
   BufferSync,
   DiskBufferOptions,
   MemoryBufferOptions,
   RedisBufferOptions,
+  BrokerRole,
 } from './buffer/buffer-options.interface.js';
 export { STORE_SINK } from './store/store-sink.constants.js';
 

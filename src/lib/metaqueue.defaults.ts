@@ -1,15 +1,18 @@
-import type { BrokerOptions } from './broker/broker-options.interface.js';
-import type { DiskBufferOptions } from './buffer/buffer-options.interface.js';
-import type { ResolvedQueueOptions } from './queue/meta-queue-options.interface.js';
-
-/** Every default of a public option, in one place; the README lists the same values. */
+/**
+ * Every default of a public option, in one place; the README lists the same
+ * values. It imports nothing, so every layer can read it: each option's
+ * resolver checks these values against its own type.
+ */
 export const defaults = {
+  buffer: { type: 'memory' },
+  /** `broker.role`: resolved with the buffer, whose kind it depends on. */
+  role: 'both',
   queue: {
     bufferSize: 10_000,
     dtype: 'json',
     overflow: 'block',
     blockTimeoutMs: undefined,
-  } satisfies ResolvedQueueOptions,
+  },
   store: {
     poolSize: 10,
     runMigrations: true,
@@ -25,8 +28,7 @@ export const defaults = {
     retryInitialDelayMs: 100,
     retryMaxDelayMs: 5_000,
     maxConnectorBacklog: 100_000,
-    role: 'both',
-  } satisfies Required<BrokerOptions>,
+  },
   schedule: {
     shutdownTimeoutMs: 10_000,
   },
@@ -50,7 +52,7 @@ export const defaults = {
     maxBytes: 1024 * 1024 * 1024,
     sync: 'interval',
     syncIntervalMs: 500,
-  } satisfies Omit<Required<DiskBufferOptions>, 'type' | 'path'>,
+  },
   openMetricsFile: {
     maxFileBytes: 64 * 1024 * 1024,
     fsync: false,

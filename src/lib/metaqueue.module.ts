@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { BrokerService } from './broker/broker.service.js';
-import { recordSourceProvider } from './broker/record-source.provider.js';
+import { recordBufferProviders } from './buffer/record-buffer.providers.js';
 import { ConnectorRegistry } from './connectors/connector.registry.js';
 import { MetaqueueHealthIndicator } from './health/metaqueue-health.indicator.js';
 import { MetaqueueMetrics } from './metrics/metaqueue-metrics.service.js';
@@ -35,9 +35,9 @@ import { TaskRunRecorder } from './tasks/task-run.recorder.js';
     TaskRunner,
     TaskRunRecorder,
     MetaTaskScheduler,
+    ...recordBufferProviders,
     metadataStoreProvider,
     ConnectorRegistry,
-    recordSourceProvider,
     BrokerService,
     MetaqueueMetrics,
     MetaqueueHealthIndicator,

@@ -11,6 +11,9 @@ export function getEngineToken(topic: Topic | { topic: Topic }): string {
   return `metaqueue:engine:${typeof topic === 'string' ? topic : topic.topic}`;
 }
 
+/** The application's `RecordBuffer`: each engine's intake, and the broker's source. */
+export const RECORD_BUFFER = Symbol('metaqueue:record-buffer');
+
 /** Where the broker reads accepted records from: the engines' queues by default. */
 export const RECORD_SOURCE = Symbol('metaqueue:record-source');
 

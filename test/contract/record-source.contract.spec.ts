@@ -3,20 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RecordSource } from '../../src/lib/buffer/record-source.interface.js';
+import type { RecordBuffer } from '../../src/lib/buffer/record-buffer.interface.js';
 import { resolveRedisBufferOptions } from '../../src/lib/buffer/redis/redis-buffer-options.js';
-import { RedisRecordSource } from '../../src/lib/buffer/redis/redis-record-source.js';
-import type {
-  EngineCounters,
-  EngineRegistry,
-  MetadataEngine,
-  OverflowPolicy,
-} from '../../src/lib/index.js';
+import { RedisBuffer } from '../../src/lib/buffer/redis/redis-buffer.js';
+import type { EngineCounters, MetadataEngine, OverflowPolicy } from '../../src/lib/index.js';
 import { MemorySink } from '../support/memory-sink.js';
 import {
-  diskSource,
+  diskBuffer,
   idsOf,
-  memorySource,
+  memoryBuffer,
   removeTemporaryBuffers,
   startPipeline,
 } from '../support/pipeline.js';
@@ -26,15 +21,16 @@ import { hasRedisServer, RedisServer, withRedisServer } from '../support/redis-s
 // Without redis-server the Redis source is left out, saying so; under CI that fails the run.
 withRedisServer();
 const redis = new RedisServer();
-const redisSources: RedisRecordSource[] = [];
+/** Every buffer made: a case that fails before its pipeline closes still frees what it holds. */
+const buffers: RecordBuffer[] = [];
 
 /** Streams of a server of this suite's own; a durable location names the same streams again. */
-function redisSource(engines: EngineRegistry, location: string): RecordSource {
+function redisBuffer(location: string): RecordBuffer {
   const streamPrefix = `contract:${location || randomUUID()}:`;
-  const options = resolveRedisBufferOptions({ type: 'redis', url: redis.url, streamPrefix });
-  const source = new RedisRecordSource(engines, options);
-  redisSources.push(source);
-  return source;
+  return new RedisBuffer(
+    resolveRedisBufferOptions({ type: 'redis', url: redis.url, streamPrefix }),
+    'both',
+  );
 }
 
 /**
@@ -45,17 +41,17 @@ const sources: {
   name: string;
   durable: boolean;
   /** A durable source keeps its records at `location`, across pipelines. */
-  create: (engines: EngineRegistry, location: string) => RecordSource;
+  create: (location: string) => RecordBuffer;
 }[] = [
-  { name: 'memory', durable: false, create: memorySource },
+  { name: 'memory', durable: false, create: memoryBuffer },
   // Small enough that the overflow case's 500 records (about 70 bytes each) fill it, large
   // enough for the other cases' backlogs (300 records).
   {
     name: 'disk',
     durable: true,
-    create: (engines, location) => diskSource(engines, location, { maxBytes: 24 * 1024 }),
+    create: (location) => diskBuffer(location, { maxBytes: 24 * 1024 }),
   },
-  ...(hasRedisServer ? [{ name: 'redis', durable: true, create: redisSource }] : []),
+  ...(hasRedisServer ? [{ name: 'redis', durable: true, create: redisBuffer }] : []),
 ];
 
 beforeAll(async () => {
@@ -64,7 +60,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const source of redisSources) await source.onApplicationShutdown();
+  for (const buffer of buffers) await buffer.source.release();
   if (hasRedisServer) await redis.remove();
 });
 afterAll(removeTemporaryBuffers);
@@ -94,8 +90,13 @@ function expectExactly(ids: string[], expected: string[]) {
 }
 
 describe.each(sources)('record source contract: $name', ({ create, durable }) => {
-  const start = (options: Omit<Parameters<typeof startPipeline>[0], 'source'>) =>
-    startPipeline({ ...options, source: (engines) => create(engines, '') });
+  const made = (location: string) => () => {
+    const buffer = create(location);
+    buffers.push(buffer);
+    return buffer;
+  };
+  const start = (options: Omit<Parameters<typeof startPipeline>[0], 'buffer'>) =>
+    startPipeline({ ...options, buffer: made('') });
 
   it('delivers every accepted record to every sink exactly once, in order per topic', async () => {
     const store = new MemorySink('store');
@@ -177,7 +178,7 @@ describe.each(sources)('record source contract: $name', ({ create, durable }) =>
         topics: [{ topic: 'a' }],
         store: down,
         broker: { ...fast, shutdownTimeoutMs: 50 },
-        source: (engines) => create(engines, location),
+        buffer: made(location),
       });
       const ids = idsOf(await publishMany(first.engine('a'), 100, 'x'));
       await first.close();
@@ -186,7 +187,7 @@ describe.each(sources)('record source contract: $name', ({ create, durable }) =>
         topics: [{ topic: 'a' }],
         store,
         broker: fast,
-        source: (engines) => create(engines, location),
+        buffer: made(location),
       });
       await second.broker.flush();
       expectExactly(store.ids, ids);

@@ -3,11 +3,9 @@ import type { TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { resolveRedisBufferOptions } from '../../src/lib/buffer/redis/redis-buffer-options.js';
-import {
-  connectRedis,
-  streamPipeline,
-} from '../../src/lib/buffer/redis/redis-connection.js';
-import { RedisRecordSource } from '../../src/lib/buffer/redis/redis-record-source.js';
+import { connectRedis, streamPipeline } from '../../src/lib/buffer/redis/redis-connection.js';
+import { RedisBuffer } from '../../src/lib/buffer/redis/redis-buffer.js';
+import type { RedisRecordSource } from '../../src/lib/buffer/redis/redis-record-source.js';
 import {
   BrokerService,
   BufferUnavailableError,
@@ -43,7 +41,7 @@ withRedisServer().describe('Redis buffer', () => {
     client = new Redis(redis.url);
   });
   afterAll(async () => {
-    for (const source of opened) await source.onApplicationShutdown();
+    for (const source of opened) await source.release();
     client.disconnect();
     await redis.remove();
   });
@@ -54,9 +52,9 @@ withRedisServer().describe('Redis buffer', () => {
     streamPrefix: `e2e:${randomUUID()}:`,
     ...options,
   });
-  const source = (options: RedisBufferOptions) => (engines: EngineRegistry) => {
-    const created = new RedisRecordSource(engines, resolveRedisBufferOptions(options));
-    opened.push(created);
+  const redisBuffer = (options: RedisBufferOptions) => () => {
+    const created = new RedisBuffer(resolveRedisBufferOptions(options), 'both');
+    opened.push(created.source);
     return created;
   };
 
@@ -120,7 +118,7 @@ withRedisServer().describe('Redis buffer', () => {
       store: deadStore,
       connectors: [new MemorySink('file')],
       broker: { flushIntervalMs: 10_000, maxBatchSize: 40 },
-      source: source({ ...shared, consumer: 'dead' }),
+      buffer: redisBuffer({ ...shared, consumer: 'dead' }),
     });
     const ids = idsOf(
       await Promise.allSettled(
@@ -139,7 +137,7 @@ withRedisServer().describe('Redis buffer', () => {
       store,
       connectors: [file],
       broker: { flushIntervalMs: 20 },
-      source: source({ ...shared, consumer: 'live' }),
+      buffer: redisBuffer({ ...shared, consumer: 'live' }),
     });
     await until(() => store.ids.length >= 100 && file.ids.length >= 100);
     await live.broker.flush();
@@ -159,7 +157,7 @@ withRedisServer().describe('Redis buffer', () => {
       topics: [{ topic: 'a' }],
       store: new MemorySink('store'),
       broker: { flushIntervalMs: 20 },
-      source: source({ ...shared, consumer: 'live' }),
+      buffer: redisBuffer({ ...shared, consumer: 'live' }),
     });
     const consumers = async () =>
       ((await client.xinfo('CONSUMERS', stream, 'store')) as unknown[][]).map((c) => String(c[1]));
@@ -196,7 +194,7 @@ withRedisServer().describe('Redis buffer', () => {
       store: new MemorySink('store'),
       connectors: [bad],
       broker: { flushIntervalMs: 10, retryInitialDelayMs: 5, retryMaxDelayMs: 20 },
-      source: source(shared),
+      buffer: redisBuffer(shared),
     });
     await Promise.all(Array.from({ length: 50 }, (_, i) => p.engine('a').publish(record(i))));
     await p.broker.flush({ timeoutMs: 300 }).catch(() => undefined);
@@ -208,8 +206,9 @@ withRedisServer().describe('Redis buffer', () => {
   });
 
   it('reads a batch ahead: a pass that ends early leaves it to the next one, and an empty one read before never ends a pass', async () => {
-    const engines = new EngineRegistry([{ topic: 'a' }]);
-    const buffered = source(buffer())(engines);
+    const shared = redisBuffer(buffer())();
+    const engines = new EngineRegistry([{ topic: 'a' }], {}, shared);
+    const buffered = shared.source;
     await buffered.start(['store']);
     const publish = (from: number, n: number) =>
       Promise.all(
@@ -239,9 +238,10 @@ withRedisServer().describe('Redis buffer', () => {
 
   it('never hands out again entries whose acknowledgement is answered with a read of them as pending', async () => {
     const proxy = await new TcpProxy('127.0.0.1', redis.port).start();
-    const engines = new EngineRegistry([{ topic: 'a' }]);
     const options = resolveRedisBufferOptions(buffer({ url: `redis://127.0.0.1:${proxy.port}` }));
-    const buffered = new RedisRecordSource(engines, options);
+    const shared = new RedisBuffer(options, 'both');
+    const engines = new EngineRegistry([{ topic: 'a' }], {}, shared);
+    const buffered = shared.source;
     try {
       await buffered.start(['store']);
       const published = await Promise.all(
@@ -251,7 +251,7 @@ withRedisServer().describe('Redis buffer', () => {
       expect(first.records).toHaveLength(20);
       // After a cut connection, a read goes through this consumer's pending entries first.
       proxy.cutAll();
-      await until(() => buffered.streamStats().then(Boolean, () => false));
+      await until(() => buffered.report().streams!().then(Boolean, () => false));
       const replies = proxy.holdReplies();
       const second = buffered.reader(100).next();
       await until(() => replies.text().includes(published[0]!.id));
@@ -262,7 +262,7 @@ withRedisServer().describe('Redis buffer', () => {
       replies.release();
       expect(await second).toBeUndefined();
     } finally {
-      await buffered.onApplicationShutdown();
+      await buffered.release();
       await proxy.stop();
     }
   });
@@ -284,7 +284,7 @@ withRedisServer().describe('Redis buffer', () => {
       const p = await startPipeline({
         topics: [{ topic: 'a', overflow: 'error' }],
         store: new MemorySink('store'),
-        source: source(buffer({ url: `redis://user:s3cret-pw@127.0.0.1:${port}/0` })),
+        buffer: redisBuffer(buffer({ url: `redis://user:s3cret-pw@127.0.0.1:${port}/0` })),
       });
       const error = await p
         .engine('a')

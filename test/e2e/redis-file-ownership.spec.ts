@@ -7,11 +7,8 @@ import { join } from 'node:path';
 import { resolveRedisBufferOptions } from '../../src/lib/buffer/redis/redis-buffer-options.js';
 import { RedisRecordSource } from '../../src/lib/buffer/redis/redis-record-source.js';
 import type { SourceBatch } from '../../src/lib/buffer/record-source.interface.js';
-import {
-  OpenMetricsFileConnector,
-  type EngineRegistry,
-  type RedisBufferOptions,
-} from '../../src/lib/index.js';
+import { OpenMetricsFileConnector, type RedisBufferOptions } from '../../src/lib/index.js';
+import { KilledFileConnector } from '../support/killed-file-connector.js';
 import { MemorySink } from '../support/memory-sink.js';
 import { idsOf, startPipeline } from '../support/pipeline.js';
 import { RedisServer, withRedisServer } from '../support/redis-server.js';
@@ -25,6 +22,7 @@ class DiesBeforeFileAck extends RedisRecordSource {
     if (sink !== 'file') super.acknowledge(sink, batch);
   }
 }
+
 
 /** The record ids a worker's finished files hold (`<worker>.txt` and its rotations), one per sample. */
 async function idsInFiles(dir: string, worker: string): Promise<string[]> {
@@ -59,29 +57,30 @@ withRedisServer().describe('Redis buffer: a batch in a dead worker spool and cla
     buffer = { type: 'redis', url: redis.url, streamPrefix: `e2e:${randomUUID()}:` };
   });
   afterEach(async () => {
-    for (const source of sources.splice(0)) await source.onApplicationShutdown();
+    for (const source of sources.splice(0)) await source.release();
     await rm(dir, { recursive: true, force: true });
   });
 
-  const fileOf = (worker: string) =>
-    new OpenMetricsFileConnector({ name: 'file', path: join(dir, `${worker}.txt`) });
+  const fileOf = (worker: string, File = OpenMetricsFileConnector) =>
+    new File({ name: 'file', path: join(dir, `${worker}.txt`) });
 
   /** A worker, as the module wires one, on its own file and consumer name. */
   const worker = (
     name: string,
     options: Partial<RedisBufferOptions>,
     Source: typeof RedisRecordSource = RedisRecordSource,
+    File = OpenMetricsFileConnector,
   ) => {
     const store = new MemorySink('store');
     return startPipeline({
       topics: [{ topic: 'a' }],
       store,
-      connectors: [fileOf(name)],
+      connectors: [fileOf(name, File)],
       broker: { flushIntervalMs: 20 },
-      source: (engines: EngineRegistry) => {
-        const source = new Source(engines, resolveRedisBufferOptions({ ...buffer, ...options }));
+      buffer: () => {
+        const source = new Source(resolveRedisBufferOptions({ ...buffer, ...options }));
         sources.push(source);
-        return source;
+        return { role: 'both', source, intake: (topic, queue) => source.outbox(topic, queue) };
       },
     }).then((pipeline) => ({ ...pipeline, store }));
   };
@@ -96,7 +95,7 @@ withRedisServer().describe('Redis buffer: a batch in a dead worker spool and cla
    * spool and lock file stay on disk (the lock's PID is this process: removed).
    */
   async function deadWorkerWithSpool(): Promise<string[]> {
-    const dead = await worker('a', { consumer: 'a' }, DiesBeforeFileAck);
+    const dead = await worker('a', { consumer: 'a' }, DiesBeforeFileAck, KilledFileConnector);
     const ids = idsOf(
       await Promise.allSettled(
         Array.from({ length: 50 }, (_, i) => dead.engine('a').publish(record(i))),
@@ -105,7 +104,7 @@ withRedisServer().describe('Redis buffer: a batch in a dead worker spool and cla
     await dead.broker.flush();
     expect(dead.broker.counters.sinks.file.written).toBe(50);
     await dead.broker.beforeApplicationShutdown();
-    await sources.pop()!.onApplicationShutdown();
+    sources.pop();
     expect(await filePending()).toBe(50);
     await rm(join(dir, 'a.txt.lock'));
     return ids;

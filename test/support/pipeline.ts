@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DiskBufferOptions } from '../../src/lib/buffer/buffer-options.interface.js';
+import { DiskBuffer } from '../../src/lib/buffer/disk/disk-buffer.js';
 import { resolveDiskBuffer } from '../../src/lib/buffer/disk/disk-buffer-options.js';
-import { DiskRecordSource } from '../../src/lib/buffer/disk/disk-record-source.js';
+import { MemoryBuffer } from '../../src/lib/buffer/memory/memory-buffer.js';
+import type { RecordBuffer } from '../../src/lib/buffer/record-buffer.interface.js';
 import { BrokerService } from '../../src/lib/broker/broker.service.js';
-import { MemoryRecordSource } from '../../src/lib/buffer/memory/memory-record-source.js';
-import type { RecordSource } from '../../src/lib/buffer/record-source.interface.js';
 import { ConnectorRegistry } from '../../src/lib/connectors/connector.registry.js';
 import {
   EngineRegistry,
@@ -23,10 +23,10 @@ export function removeTemporaryBuffers(): void {
   for (const dir of temporaryBuffers.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** How a contract or unit test makes a source over an application's engines. */
-export type SourceFactory = (engines: EngineRegistry) => RecordSource;
+/** How a contract or unit test makes the buffer an application's engines and broker share. */
+export type BufferFactory = () => RecordBuffer;
 
-export const memorySource: SourceFactory = (engines) => new MemoryRecordSource(engines);
+export const memoryBuffer: BufferFactory = () => new MemoryBuffer();
 
 const temporaryBuffers: string[] = [];
 
@@ -34,14 +34,13 @@ const temporaryBuffers: string[] = [];
  * A disk buffer in `path`, or in a directory of its own under the system's
  * temp directory, which `removeTemporaryBuffers()` deletes.
  */
-export function diskSource(
-  engines: EngineRegistry,
+export function diskBuffer(
   path: string,
   options: Partial<Omit<DiskBufferOptions, 'type' | 'path'>> = {},
-): DiskRecordSource {
+): DiskBuffer {
   const dir = path || mkdtempSync(join(tmpdir(), 'metaqueue-disk-'));
   if (!path) temporaryBuffers.push(dir);
-  return new DiskRecordSource(engines, resolveDiskBuffer({ type: 'disk', path: dir, ...options }));
+  return new DiskBuffer(resolveDiskBuffer({ type: 'disk', path: dir, ...options }));
 }
 
 export interface PipelineOptions {
@@ -51,7 +50,7 @@ export interface PipelineOptions {
   /** Connectors; a `MemorySink` will do. */
   connectors?: (MetadataConnector | MemorySink)[];
   broker?: BrokerOptions;
-  source?: SourceFactory;
+  buffer?: BufferFactory;
 }
 
 /**
@@ -59,8 +58,9 @@ export interface PipelineOptions {
  * with sinks in memory: for tests of the pipeline that need no Nest app.
  */
 export async function startPipeline(options: PipelineOptions) {
-  const engines = new EngineRegistry(options.topics);
-  const source = (options.source ?? memorySource)(engines);
+  const buffer = (options.buffer ?? memoryBuffer)();
+  const engines = new EngineRegistry(options.topics, {}, buffer);
+  const source = buffer.source;
   const moduleOptions = {
     connectors: (options.connectors ?? []) as MetadataConnector[],
     broker: options.broker,
@@ -68,18 +68,15 @@ export async function startPipeline(options: PipelineOptions) {
   const connectors = new ConnectorRegistry(moduleOptions, {} as ModuleRef, source);
   await connectors.onModuleInit();
   const store = (options.store ?? null) as unknown as MetadataStore | null;
-  const broker = new BrokerService(source, store, connectors, moduleOptions);
+  const broker = new BrokerService(buffer, store, connectors, moduleOptions);
   await broker.onApplicationBootstrap();
   return {
     engines,
     source,
     broker,
     engine: <T = number>(topic: string): MetadataEngine<T> => engines.get<T>(topic),
-    /** Shuts down as Nest does: the broker's last flush, then the connectors close. */
-    close: async () => {
-      await broker.beforeApplicationShutdown();
-      await connectors.onApplicationShutdown();
-    },
+    /** Shuts down as Nest does: the broker's last flush, the connectors close, the buffer is released. */
+    close: () => broker.beforeApplicationShutdown(),
   };
 }
 

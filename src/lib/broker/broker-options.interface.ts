@@ -1,3 +1,5 @@
+import type { BrokerRole } from '../buffer/buffer-options.interface.js';
+
 /** When and how the broker moves records from the queues to the store. */
 export interface BrokerOptions {
   /** Flush this often. Default 1000 ms. */
@@ -21,5 +23,3 @@ export interface BrokerOptions {
    */
   role?: BrokerRole;
 }
-
-export type BrokerRole = 'both' | 'publisher' | 'worker';

@@ -3,7 +3,7 @@ import { assertOption, optionRules, type OptionRule } from '../utils/assert-opti
 import { definedOnly } from '../utils/defined-only.util.js';
 import type { BrokerOptions } from './broker-options.interface.js';
 
-const rules: Record<keyof BrokerOptions, OptionRule> = {
+const rules: Record<keyof ResolvedBrokerOptions, OptionRule> = {
   flushIntervalMs: optionRules.positiveMs,
   shutdownTimeoutMs: optionRules.positiveMs,
   retryInitialDelayMs: optionRules.positiveMs,
@@ -11,17 +11,16 @@ const rules: Record<keyof BrokerOptions, OptionRule> = {
   maxBatchSize: optionRules.positiveInteger,
   maxConnectorBacklog: optionRules.positiveInteger,
   storeConcurrency: optionRules.positiveInteger,
-  role: {
-    test: (v) => ['both', 'publisher', 'worker'].includes(v as string),
-    expected: "'both', 'publisher' or 'worker'",
-  },
 };
 
+/** The broker's own options, resolved; `role` is resolved with the buffer. */
+export type ResolvedBrokerOptions = Required<Omit<BrokerOptions, 'role'>>;
+
 /** The broker options with their defaults; throws `MetaqueueConfigError` on a bad one. */
-export function resolveBrokerOptions(options: BrokerOptions = {}): Required<BrokerOptions> {
-  const resolved = { ...defaults.broker, ...definedOnly(options) };
+export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBrokerOptions {
+  const resolved: ResolvedBrokerOptions = { ...defaults.broker, ...definedOnly(options) };
   for (const [option, rule] of Object.entries(rules)) {
-    assertOption('broker', option, resolved[option as keyof BrokerOptions], rule);
+    assertOption('broker', option, resolved[option as keyof ResolvedBrokerOptions], rule);
   }
   return resolved;
 }

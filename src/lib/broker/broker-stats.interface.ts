@@ -1,3 +1,5 @@
+import type { BufferStats } from '../buffer/source-report.interface.js';
+
 /** What one sink (the store, or a connector) has done since startup. */
 export interface SinkStats {
   /** Records written: for the store, confirmed in the `metadata` table. */
@@ -25,16 +27,6 @@ export interface SinkStats {
   unconfirmed: number;
   /** Why its latest write failed, while no write has succeeded since. */
   lastError?: string;
-}
-
-/** The disk buffer's own figures. */
-export interface BufferStats {
-  /** Bytes of the log on disk: at most about `maxBytes`. */
-  bytes: number;
-  /** Records found corrupt (a bad CRC or length) and skipped, and records torn by a crash and cut. */
-  corrupt: number;
-  /** Writes to the log that failed (a full disk, an I/O error) and were retried. */
-  failedWrites: number;
 }
 
 /** What the broker has done since startup. */

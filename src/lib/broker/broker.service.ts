@@ -11,14 +11,15 @@ import { FlushTimeoutError, MetaqueueConfigError } from '../errors/metaqueue.err
 import type { MetadataConnector } from '../connectors/metadata-connector.interface.js';
 import { errorMessages, logMessages } from '../metaqueue.messages.js';
 import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
-import { METAQUEUE_MODULE_OPTIONS, RECORD_SOURCE } from '../metaqueue.tokens.js';
+import { METAQUEUE_MODULE_OPTIONS, RECORD_BUFFER } from '../metaqueue.tokens.js';
+import type { BrokerRole } from '../buffer/buffer-options.interface.js';
+import type { RecordBuffer } from '../buffer/record-buffer.interface.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { describeError } from '../errors/describe-error.util.js';
 import { Listeners } from '../utils/listeners.util.js';
 import { withTimeout } from '../utils/with-timeout.util.js';
 import { STORE_SINK } from '../store/store-sink.constants.js';
-import type { BrokerOptions } from './broker-options.interface.js';
-import { resolveBrokerOptions } from './broker-options.js';
+import { resolveBrokerOptions, type ResolvedBrokerOptions } from './broker-options.js';
 import type { BrokerStats } from './broker-stats.interface.js';
 import { FlushLoop } from './flush-loop.js';
 import type { FlushObservation } from './flush-observation.interface.js';
@@ -38,7 +39,9 @@ import type { RecordSource, SourceBatch } from '../buffer/record-source.interfac
 @Injectable()
 export class BrokerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(BrokerService.name);
-  private readonly options: Required<BrokerOptions>;
+  private readonly options: ResolvedBrokerOptions;
+  private readonly source: RecordSource;
+  private readonly role: BrokerRole;
   private readonly retry: RetryLoop;
   private readonly loop: FlushLoop;
   private readonly store?: SinkChannel;
@@ -51,12 +54,14 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   private shutdown?: Promise<void>;
 
   constructor(
-    @Inject(RECORD_SOURCE) private readonly source: RecordSource,
+    @Inject(RECORD_BUFFER) buffer: RecordBuffer,
     @Inject(MetadataStore) private readonly metadataStore: MetadataStore | null,
     private readonly connectorRegistry: ConnectorRegistry,
     @Inject(METAQUEUE_MODULE_OPTIONS) moduleOptions: MetaqueueModuleOptions,
   ) {
     this.options = resolveBrokerOptions(moduleOptions.broker);
+    this.source = buffer.source;
+    this.role = buffer.role;
     this.retry = new RetryLoop(
       this.options.retryInitialDelayMs,
       this.options.retryMaxDelayMs,
@@ -83,18 +88,19 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
 
   /** A snapshot of what the broker has done, by sink. */
   get counters(): BrokerStats {
+    const { log } = this.source.report();
     return {
       sinks: Object.fromEntries(this.channels.map((c) => [c.name, { ...c.stats }])),
       inFlight: this.source.inFlight,
       lastFlushAt: this.lastFlushAt,
-      ...(this.source.stats && { buffer: { ...this.source.stats } }),
+      ...(log && { buffer: log }),
     };
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.loop.running || this.shutdown) return;
     // A publisher hands its records to the workers through the shared buffer.
-    if (this.options.role === 'publisher') return;
+    if (this.role === 'publisher') return;
     this.connectors = this.connectorRegistry
       .getAll()
       .map(({ name, connector }) => this.connectorChannel(name, connector));
@@ -135,21 +141,24 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     try {
       if (wasRunning) await this.drainWithin(this.options.shutdownTimeoutMs);
     } finally {
-      await this.source.release?.();
+      // Connectors close before the source is released: a fleet's replay guard asks Redis.
+      await this.connectorRegistry.closeAll();
+      await this.source.release();
     }
   }
 
   private async drainWithin(timeoutMs: number): Promise<void> {
     const writtenBefore = this.channels.map((c) => c.stats.written);
+    const { keptIn } = this.source.report();
     const deadline = Date.now() + timeoutMs;
     this.retry.finishBy(deadline);
     // What never left the source is lost to the store, and so to the connectors after it.
     await untilDeadline(this.loop.run(), deadline, () =>
-      this.store?.abandon(timeoutMs, this.source.keptIn, this.source.waiting),
+      this.store?.abandon(timeoutMs, keptIn, this.source.waiting),
     );
     await Promise.all(
       this.connectors.map((c) =>
-        untilDeadline(c.drain(), deadline, () => c.abandon(timeoutMs, this.source.keptIn)),
+        untilDeadline(c.drain(), deadline, () => c.abandon(timeoutMs, keptIn)),
       ),
     );
     this.logger.log(
@@ -160,7 +169,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
           written: c.stats.written,
           unflushed: c.stats.unflushed,
         })),
-        this.source.keptIn,
+        keptIn,
       ),
     );
   }

@@ -53,3 +53,10 @@ export interface RedisBufferOptions {
 
 /** Where accepted records wait until every sink has them. */
 export type BufferOptions = MemoryBufferOptions | DiskBufferOptions | RedisBufferOptions;
+
+/**
+ * What this application does with a shared buffer (Redis): `'publisher'`
+ * only publishes (no database), `'worker'` only reads and stores, `'both'`
+ * does both. Another role than `'both'` needs `buffer: { type: 'redis' }`.
+ */
+export type BrokerRole = 'both' | 'publisher' | 'worker';

@@ -1,7 +1,6 @@
-import type { RecordOwnership } from './replay-guard.interface.js';
 import type { MetadataRecord } from '../record/metadata.interface.js';
-import type { BufferStats } from '../broker/broker-stats.interface.js';
-import type { StreamStats } from './redis/stream-stats.interface.js';
+import type { ReplayGuard } from './replay-guard.interface.js';
+import type { SourceReport } from './source-report.interface.js';
 
 /** Records a source handed out together; each sink acknowledges it once it has them. */
 export interface SourceBatch {
@@ -21,19 +20,18 @@ export interface BatchReader {
 }
 
 /**
- * Where accepted records wait until every sink has them: the engines' queues
- * in memory, and in time a disk log or a stream. The broker reads batches,
- * hands each to every sink, and each sink acknowledges it under its own name
- * once written. A source forgets a record only when every sink has
- * acknowledged it, so a durable source keeps one position per sink.
+ * The broker's side of a buffer: where accepted records wait until every
+ * sink has them (the topics' queues, a log on disk, or Redis streams). The
+ * broker reads batches, hands each to every sink, and each sink acknowledges
+ * it under its own name once written. A source forgets a record only when
+ * every sink has acknowledged it, so a durable source keeps one position per
+ * sink. The same contract suite runs against every source.
  */
 export interface RecordSource {
-  /** Records waiting to be read. */
+  /** Records accepted here and not yet read. */
   readonly waiting: number;
   /** Records read and not yet acknowledged by every sink. */
   readonly inFlight: number;
-  /** A durable source's own figures. */
-  readonly stats?: BufferStats;
   /** Names the sinks that will acknowledge; called once, before the first read. */
   start(sinks: readonly string[]): Promise<void>;
   /** Calls `listener` whenever `threshold` or more records wait, so a flush can start early. */
@@ -44,21 +42,14 @@ export interface RecordSource {
   acknowledge(sink: string, batch: SourceBatch): void;
   /** Closes intake: later publishes are refused; what waits can still be read. */
   close(): void;
-  /** After the last read and acknowledgement: frees what a durable source holds (files, a lock). */
-  release?(): Promise<void>;
   /**
-   * Where a durable source keeps what no sink has yet across a restart, for
-   * log lines (never with credentials); unset for memory, which keeps nothing.
+   * The one shutdown path, after the last read and acknowledgement (and
+   * without a start): frees what the source holds (files, a lock, a
+   * connection). Idempotent.
    */
-  readonly keptIn?: string;
-  /** `false` while the place records wait in (Redis) cannot be reached; unset for memory. */
-  readonly available?: boolean;
-  /**
-   * For a connector that keeps its own copy across a crash: a source a fleet
-   * shares (Redis) settles which worker's copy keeps a record read twice.
-   * Unset for memory and disk, whose one process reads each record once.
-   */
-  ownership?(sink: string): RecordOwnership;
-  /** Each stream's length, and each group's pending entries and lag (Redis only), for `/metrics`. */
-  streamStats?(): Promise<StreamStats[]>;
+  release(): Promise<void>;
+  /** What metrics, health and the shutdown log read. */
+  report(): SourceReport;
+  /** What keeps `sink`, which holds its own copy at `copy` (a path), from writing a replayed record twice. */
+  replayGuard(sink: string, copy: string): ReplayGuard;
 }

@@ -1,21 +1,31 @@
+import type { MetadataRecord } from '../record/metadata.interface.js';
+
 /**
- * What a source a fleet shares (Redis) offers a connector that keeps its own
- * copy of records across a crash, such as a file's spool. When a worker dies
- * between writing a batch and acknowledging it, another worker claims the same
- * records: this settles, record by record, which worker's copy keeps each one.
+ * What keeps a sink that holds its own copy of records across a crash (a
+ * file's spool) from writing a record twice when the buffer hands it out
+ * again. The buffer gives one per sink (`RecordSource.replayGuard`): for
+ * memory and disk a skip file beside the copy (one process replays in
+ * order), for Redis the fleet's ownership register (another worker may have
+ * claimed and written what the crashed copy holds).
  */
-export interface RecordOwnership {
+export interface ReplayGuard {
+  /** Called once as the sink opens; resolves to this run's writer name, to keep with each copy it starts. */
+  open(): Promise<string | undefined>;
   /**
-   * From now on, records claimed for this sink after a crash are registered
-   * as this run's before it writes them. Returns this run's writer name, to
-   * keep with the copy so its recovery can tell its own claims from others'.
+   * A copy a crash left holds `ids`, written by `writer` (unknown for a copy
+   * older than writer names): resolves to the ids it keeps, which the sink
+   * must not write again. Rejects when the buffer cannot tell now (Redis
+   * cannot be reached): the copy must then wait, neither kept nor dropped.
    */
-  trackClaims(): string;
+  settle(ids: ReadonlySet<string>, writer: string | undefined): Promise<ReadonlySet<string>>;
   /**
-   * Of the record ids a copy left by a crash holds (written by `writer`,
-   * unknown for a copy older than this), those it keeps: the others another
-   * worker has. Rejects when the source cannot tell now (it cannot be
-   * reached): the copy must then wait, neither kept nor dropped.
+   * Writes a batch through `write`, less the records a kept copy already
+   * has; what the guard learns from a batch counts only once `write` resolved.
    */
-  settle(ids: readonly string[], writer: string | undefined): Promise<ReadonlySet<string>>;
+  admit(
+    records: readonly MetadataRecord[],
+    write: (admitted: readonly MetadataRecord[]) => Promise<void>,
+  ): Promise<void>;
+  /** Called once as the sink closes, after its last write. */
+  close(): Promise<void>;
 }

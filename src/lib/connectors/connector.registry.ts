@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
 import { logMessages } from '../metaqueue.messages.js';
@@ -16,11 +10,12 @@ import { resolveConnectors } from './resolve-connectors.js';
 
 /**
  * The application's connectors: resolved and opened once every provider is
- * built (the source among them, which a connector's recovery may ask), closed after the broker's final flush (which runs in
- * `beforeApplicationShutdown`, before this hook).
+ * built (the source among them, whose replay guard a connector's recovery
+ * asks), and closed by the broker after its final flush, before it releases
+ * the buffer.
  */
 @Injectable()
-export class ConnectorRegistry implements OnModuleInit, OnApplicationShutdown {
+export class ConnectorRegistry implements OnModuleInit {
   private readonly logger = new Logger(ConnectorRegistry.name);
   private connectors: ResolvedConnector[] = [];
 
@@ -44,7 +39,8 @@ export class ConnectorRegistry implements OnModuleInit, OnApplicationShutdown {
     return this.connectors;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Closes every connector, once; the broker calls it before it releases the buffer. */
+  async closeAll(): Promise<void> {
     const connectors = this.connectors;
     this.connectors = [];
     // One connector failing to close must not keep the others open, nor crash the shutdown.

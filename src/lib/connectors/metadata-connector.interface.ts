@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { ModuleRef } from '@nestjs/core';
 import type { MetadataRecord } from '../record/metadata.interface.js';
-import type { RecordOwnership } from '../buffer/replay-guard.interface.js';
+import type { ReplayGuard } from '../buffer/replay-guard.interface.js';
 
 /**
  * A repository that receives every stored record, besides the database: the
@@ -21,8 +21,12 @@ export interface MetadataConnector {
 
 /** What the broker tells a connector as it opens. */
 export interface ConnectorContext {
-  /** Set when the buffer is shared by a fleet (Redis): see `RecordOwnership`. */
-  readonly ownership?: RecordOwnership;
+  /**
+   * For a connector that keeps its own copy of records across a crash (at
+   * `copy`, a path): the buffer's guard against writing a replayed record
+   * twice (see `ReplayGuard`).
+   */
+  readonly replayGuard?: (copy: string) => ReplayGuard;
 }
 
 /** A connector in the module options: a class (built by Nest DI), an instance, or a factory. */

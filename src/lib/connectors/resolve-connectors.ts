@@ -31,7 +31,9 @@ export async function resolveConnectors(
     const seen = names.get(base) ?? 0;
     names.set(base, seen + 1);
     const name = seen === 0 ? base : `${base}#${seen + 1}`;
-    await connector.open?.({ ownership: source?.ownership?.(name) });
+    await connector.open?.({
+      replayGuard: source && ((copy: string) => source.replayGuard(name, copy)),
+    });
     resolved.push({ name, connector });
   }
   return resolved;

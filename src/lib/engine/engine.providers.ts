@@ -7,7 +7,8 @@ import type {
   TopicDeclaration,
   TopicDefinition,
 } from '../metaqueue-options.interface.js';
-import { getEngineToken, METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
+import { getEngineToken, METAQUEUE_MODULE_OPTIONS, RECORD_BUFFER } from '../metaqueue.tokens.js';
+import type { RecordBuffer } from '../buffer/record-buffer.interface.js';
 import { EngineRegistry } from './engine.registry.js';
 import { assertTopic } from './topic.js';
 
@@ -23,9 +24,9 @@ export function createTopicProviders(declarations: TopicDeclaration[]): FactoryP
   return [
     {
       provide: EngineRegistry,
-      useFactory: (options: MetaqueueModuleOptions) =>
-        new EngineRegistry(withTaskRunsTopic(topics, options), options.queueDefaults),
-      inject: [METAQUEUE_MODULE_OPTIONS],
+      useFactory: (options: MetaqueueModuleOptions, buffer: RecordBuffer) =>
+        new EngineRegistry(withTaskRunsTopic(topics, options), options.queueDefaults, buffer),
+      inject: [METAQUEUE_MODULE_OPTIONS, RECORD_BUFFER],
     },
     ...topics.map(({ topic }) => ({
       provide: getEngineToken(topic),

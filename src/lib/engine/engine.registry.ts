@@ -1,3 +1,5 @@
+import { MemoryBuffer } from '../buffer/memory/memory-buffer.js';
+import type { RecordBuffer } from '../buffer/record-buffer.interface.js';
 import { MetaqueueConfigError, MetaqueueError } from '../errors/metaqueue.errors.js';
 import { errorMessages } from '../metaqueue.messages.js';
 import type { MetaQueueOptions } from '../queue/meta-queue-options.interface.js';
@@ -14,11 +16,16 @@ import type { Topic } from '../record/topic.interface.js';
 export class EngineRegistry {
   private readonly engines = new Map<Topic, MetadataEngine>();
 
-  constructor(topics: TopicDefinition[], queueDefaults: MetaQueueOptions = {}) {
+  /** `buffer` makes each engine's intake: by default its queue, in memory. */
+  constructor(
+    topics: TopicDefinition[],
+    queueDefaults: MetaQueueOptions = {},
+    buffer: RecordBuffer = new MemoryBuffer(),
+  ) {
     for (const { topic, ...queueOptions } of topics) {
       try {
         const queue = new MetaQueue({ ...queueDefaults, ...definedOnly(queueOptions) });
-        this.engines.set(topic, new MetadataEngine(topic, queue));
+        this.engines.set(topic, new MetadataEngine(topic, queue, buffer.intake(topic, queue)));
       } catch (error) {
         if (!(error instanceof MetaqueueConfigError)) throw error;
         throw new MetaqueueConfigError(errorMessages.topicConfig(topic, error.message));

@@ -7,7 +7,6 @@ import {
   PublishTimeoutError,
   QueueFullError,
 } from '../errors/metaqueue.errors.js';
-import type { SettledOffer } from '../queue/meta-queue-options.interface.js';
 import { MetaQueue, type MetaQueueFor } from '../queue/meta-queue.js';
 import { describeType } from '../utils/describe-type.util.js';
 import { logMessages } from '../metaqueue.messages.js';
@@ -17,8 +16,7 @@ import { createCounters } from './engine-counters.js';
 import type { DropListener, EngineCounters } from './engine-counters.interface.js';
 import { assertMetadataFields, encodeData } from './metadata-encoder.js';
 import type { Metadata, MetadataRecord } from '../record/metadata.interface.js';
-import type { RecordJournal } from '../buffer/disk/record-journal.interface.js';
-import type { RecordIntake } from '../buffer/record-intake.interface.js';
+import type { IntakeOutcome, RecordIntake } from '../buffer/record-intake.interface.js';
 import { assertTopic } from './topic.js';
 
 /**
@@ -33,27 +31,16 @@ export class MetadataEngine<T = unknown> {
   private readonly dropListeners = new Listeners<Parameters<DropListener<T>>>((error) =>
     MetadataEngine.logger.warn(logMessages.dropListenerFailed(this.topic, describeError(error))),
   );
-  /** Where publishes go: this engine's queue, or a source that keeps records elsewhere (Redis). */
-  private intake: RecordIntake;
-  /** With the disk buffer: a publish resolves once its record is in the log. */
-  private journal?: RecordJournal;
 
   constructor(
     readonly topic: string,
     // Compiles only with a queue whose dtype admits a T: a `MetadataEngine<number>` over a
     // `dtype: 'string'` queue is a type error, and without <T> the engine takes the queue's type.
     readonly queue: MetaQueueFor<T> = new MetaQueue(),
+    /** Where publishes go, made by the buffer: by default the queue itself (memory). */
+    private readonly intake: RecordIntake = queue as RecordIntake,
   ) {
     assertTopic(topic);
-    this.intake = queue;
-  }
-
-  /**
-   * From now on a publish resolves only once its record is in `journal` (the
-   * disk buffer); until then it counts as waiting.
-   */
-  writeThrough(journal: RecordJournal): void {
-    this.journal = journal;
   }
 
   /** Records queued now. */
@@ -72,9 +59,9 @@ export class MetadataEngine<T = unknown> {
   }
 
   /**
-   * Validates, stamps and queues a record; the seed's `publish_to_topic`.
-   * Resolves to the stamped record (with the disk buffer, once it is in the
-   * log), or to `undefined` when the overflow policy dropped it before that;
+   * Validates, stamps and offers a record to its intake; the seed's
+   * `publish_to_topic`. Resolves to the stamped record once the buffer has
+   * it, or to `undefined` when the overflow policy dropped it before that;
    * rejects with a `PublishError` saying why.
    */
   async publish(metadata: Metadata<T>): Promise<MetadataRecord<T> | undefined> {
@@ -87,7 +74,7 @@ export class MetadataEngine<T = unknown> {
       throw error;
     }
     const offered = this.intake.offer(record, this.onEvicted);
-    let outcome: SettledOffer | 'timeout' | 'evicted';
+    let outcome: IntakeOutcome;
     if (typeof offered === 'string') {
       outcome = offered;
     } else {
@@ -95,12 +82,6 @@ export class MetadataEngine<T = unknown> {
       this.stats.waiting++;
       outcome = await offered;
       this.stats.waiting--;
-    }
-    if (this.journal && (outcome === 'accepted' || outcome === 'dropped-oldest')) {
-      this.stats.waiting++;
-      const written = await this.journal.written(record);
-      this.stats.waiting--;
-      outcome = written === 'written' ? 'accepted' : written;
     }
     switch (outcome) {
       case 'accepted':
@@ -134,14 +115,6 @@ export class MetadataEngine<T = unknown> {
   }
 
   /**
-   * Sends later publishes to `intake` instead of this engine's queue: a
-   * source that keeps records elsewhere (a Redis stream) takes them over.
-   */
-  divert(intake: RecordIntake): void {
-    this.intake = intake;
-  }
-
-  /**
    * Calls `listener` with every record the overflow policy drops, and why:
    * with `drop-newest` the record just published (its publish resolves to
    * `undefined`), with `drop-oldest` the accepted record pushed out for it.
@@ -168,8 +141,7 @@ export class MetadataEngine<T = unknown> {
     this.intake.close();
   }
 
-  private readonly onEvicted = (evicted: unknown): void => {
-    if (this.journal) return this.journal.evicted(evicted as MetadataRecord);
+  private readonly onEvicted = (evicted: MetadataRecord): void => {
     this.stats.dropped['drop-oldest']++;
     this.dropListeners.notify(evicted as MetadataRecord<T>, 'drop-oldest');
   };

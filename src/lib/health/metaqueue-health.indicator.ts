@@ -71,7 +71,7 @@ export class MetaqueueHealthIndicator {
       if (now - since > fullForMs) fullQueues.push(engine.topic);
     }
 
-    const bufferUnreachable = this.source.available === false;
+    const bufferUnreachable = !this.source.report().reachable;
     const health: MetaqueueHealth =
       failingSinks.length === 0 && fullQueues.length === 0 && !bufferUnreachable
         ? { status: 'up' }

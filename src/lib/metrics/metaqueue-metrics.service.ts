@@ -52,8 +52,7 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
       broker: () => broker.counters,
       store: () => store ?? undefined,
       scheduledTasks: () => scheduler.counters,
-      streams: source.streamStats && (() => source.streamStats!()),
-      bufferAvailable: () => source.available,
+      source: () => source.report(),
     };
     this.flushDurations = [this.registry, this.openMetricsRegistry].map((registry) =>
       registerMetricFamilies(registry, sources),

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
-import type { BrokerStats, BufferStats, SinkStats } from '../broker/broker-stats.interface.js';
-import type { StreamStats } from '../buffer/redis/stream-stats.interface.js';
+import type { BrokerStats, SinkStats } from '../broker/broker-stats.interface.js';
+import type { BufferStats, SourceReport, StreamStats } from '../buffer/source-report.interface.js';
 import type { MetadataEngine } from '../engine/metadata-engine.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { ScheduledTaskCounters } from '../tasks/meta-task.interface.js';
@@ -14,10 +14,8 @@ export interface MetricSources {
   store(): Pick<MetadataStore, 'copyFallbacks' | 'statementTimeouts'> | undefined;
   /** Runs and skipped ticks of the scheduled tasks, by task. */
   scheduledTasks(): Record<string, ScheduledTaskCounters>;
-  /** The shared buffer's streams (Redis); absent with the memory buffer. */
-  streams?(): Promise<StreamStats[]>;
-  /** Whether the shared buffer answers; absent with the memory buffer. */
-  bufferAvailable(): boolean | undefined;
+  /** What the buffer's source reports: with Redis, its streams and whether it answers. */
+  source(): SourceReport;
 }
 
 type Sample<L extends string> = readonly [labels: Record<L, string>, value: number];
@@ -239,7 +237,7 @@ export function registerMetricFamilies(
     },
   );
 
-  const streams = sources.streams?.bind(sources);
+  const streams = sources.source().streams;
   if (streams) {
     // Read from Redis at each scrape; while it is down the scrape still answers, without them.
     const perStream =
@@ -250,7 +248,7 @@ export function registerMetricFamilies(
       'metaqueue_buffer_reachable',
       'Whether Redis, where records wait, answers: 1 or 0.',
       [],
-      () => [[{}, sources.bufferAvailable() ? 1 : 0]],
+      () => [[{}, sources.source().reachable ? 1 : 0]],
     );
     gauge(
       'metaqueue_stream_length',

@@ -1,7 +1,8 @@
 import type { FactoryProvider } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
-import { APP_DATA_SOURCE, METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
+import { APP_DATA_SOURCE, METAQUEUE_MODULE_OPTIONS, RECORD_BUFFER } from '../metaqueue.tokens.js';
+import type { RecordBuffer } from '../buffer/record-buffer.interface.js';
 import { openAppStore } from './app-data-source/open-app-store.js';
 import { MetadataStore } from './metadata-store.js';
 
@@ -12,12 +13,16 @@ import { MetadataStore } from './metadata-store.js';
  */
 export const metadataStoreProvider: FactoryProvider<MetadataStore | null> = {
   provide: MetadataStore,
-  useFactory: (options: MetaqueueModuleOptions, appDataSource?: DataSource) => {
+  useFactory: (
+    options: MetaqueueModuleOptions,
+    buffer: RecordBuffer,
+    appDataSource?: DataSource,
+  ) => {
     const store = options.store ?? {};
-    if (store === false || options.broker?.role === 'publisher') return null;
+    if (store === false || buffer.role === 'publisher') return null;
     if ('dataSource' in store) return openAppStore(store.dataSource);
     if ('typeormDataSource' in store) return openAppStore(appDataSource);
     return MetadataStore.open(store);
   },
-  inject: [METAQUEUE_MODULE_OPTIONS, { token: APP_DATA_SOURCE, optional: true }],
+  inject: [METAQUEUE_MODULE_OPTIONS, RECORD_BUFFER, { token: APP_DATA_SOURCE, optional: true }],
 };

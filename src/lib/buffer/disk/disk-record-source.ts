@@ -1,12 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { open, stat, truncate, writeFile, type FileHandle } from 'node:fs/promises';
-import type { EngineRegistry } from '../../engine/engine.registry.js';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
 import { errorMessages, logMessages } from '../../metaqueue.messages.js';
 import { describeError } from '../../errors/describe-error.util.js';
-import type { BufferStats } from '../../broker/broker-stats.interface.js';
 import type { BatchReader, RecordSource, SourceBatch } from '../record-source.interface.js';
+import type { RecordJournal } from '../record-journal.interface.js';
+import type { ReplayGuard } from '../replay-guard.interface.js';
+import { SkipFileGuard } from '../skip-file-guard.js';
+import type { SourceReport } from '../source-report.interface.js';
+import type { TopicQueues } from '../topic-queues.js';
 import type { ResolvedDiskBuffer } from './disk-buffer-options.js';
 import { InFlightBatches } from '../in-flight-batches.js';
 import { LogDirectory } from './log-directory.js';
@@ -55,40 +58,48 @@ export class DiskRecordSource implements RecordSource {
   private released = false;
 
   constructor(
-    private readonly engines: EngineRegistry,
+    private readonly queues: TopicQueues,
     private readonly options: ResolvedDiskBuffer,
   ) {
     this.dir = new LogDirectory(options.path);
     this.writer = new LogWriter(
       this.dir,
       options,
-      engines,
+      queues,
       this.logger,
       () => this.isDrained(),
       (records) => this.appended(records),
     );
-    // Publishes wait for the log from the start; the writer begins once start() opened it.
-    for (const engine of engines.getAll()) engine.writeThrough(this.writer);
+  }
+
+  /** Where publishes wait to be written; the writer begins once start() opened the log. */
+  get journal(): RecordJournal {
+    return this.writer;
   }
 
   get waiting(): number {
-    return this.unread + this.engines.getAll().reduce((n, engine) => n + engine.size, 0);
-  }
-
-  get keptIn(): string {
-    return `the disk buffer at ${this.dir.path}`;
+    return this.unread + this.queues.size;
   }
 
   get inFlight(): number {
     return this.inFlightBatches.records;
   }
 
-  get stats(): BufferStats {
+  report(): SourceReport {
     return {
-      bytes: this.writer.bytes,
-      corrupt: this.corrupt,
-      failedWrites: this.writer.failedWrites,
+      keptIn: `the disk buffer at ${this.dir.path}`,
+      reachable: true,
+      log: {
+        bytes: this.writer.bytes,
+        corrupt: this.corrupt,
+        failedWrites: this.writer.failedWrites,
+      },
     };
+  }
+
+  /** One process replays the log in order: a crashed copy's ids are skipped once. */
+  replayGuard(_sink: string, copy: string): ReplayGuard {
+    return new SkipFileGuard(copy);
   }
 
   /** Opens the log: checks its segments, cuts a torn end, and puts each sink at its position. */
@@ -158,7 +169,7 @@ export class DiskRecordSource implements RecordSource {
   }
 
   close(): void {
-    for (const engine of this.engines.getAll()) engine.close();
+    this.queues.close();
   }
 
   /** Writes what the queues still hold, makes the log durable, and frees the directory. */
@@ -271,7 +282,7 @@ export class DiskRecordSource implements RecordSource {
   }
 
   private noteTopic(topic: string): void {
-    if (this.unknownTopics.has(topic) || this.engines.topics.includes(topic)) return;
+    if (this.unknownTopics.has(topic) || this.queues.topics.includes(topic)) return;
     this.unknownTopics.add(topic);
     this.logger.warn(logMessages.bufferUnknownTopic(topic));
   }

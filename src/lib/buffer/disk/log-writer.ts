@@ -1,8 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 import { writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { EngineRegistry } from '../../engine/engine.registry.js';
-import type { JournalOutcome, RecordJournal } from './record-journal.interface.js';
+import type { JournalOutcome, RecordJournal } from '../record-journal.interface.js';
+import type { TopicQueues } from '../topic-queues.js';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { logMessages } from '../../metaqueue.messages.js';
 import { describeError } from '../../errors/describe-error.util.js';
@@ -16,7 +16,7 @@ import { PendingFrames } from './pending-frames.js';
 const turnEveryMs = 10;
 
 /**
- * Appends what the engines' queues hold to the log, with group commit: all
+ * Appends what the topics' queues hold to the log, with group commit: all
  * records published in one tick go in one write (and one fsync with
  * `sync: 'always'`); then their publishes resolve. The queues in front of it
  * stay bounded by `bufferSize`: when the log is full, the writer stops taking
@@ -53,7 +53,7 @@ export class LogWriter implements RecordJournal {
   constructor(
     private readonly dir: LogDirectory,
     private readonly options: ResolvedDiskBuffer,
-    private readonly engines: EngineRegistry,
+    private readonly queues: TopicQueues,
     private readonly logger: LoggerService,
     /** Whether every sink has acknowledged everything written: a record of any size may go in. */
     private readonly drained: () => boolean,
@@ -199,14 +199,19 @@ export class LogWriter implements RecordJournal {
     // While writes fail, only the batch that failed is held: the queues take the rest.
     if (this.retryMs > 0) return;
     const room = Math.min(this.room(), this.options.segmentBytes);
-    for (const engine of this.engines.getAll()) {
-      for (let record = engine.peek(); record; record = engine.peek()) {
+    for (const queue of this.queues.all()) {
+      // Only the queue's engine offers into it: it holds that engine's records.
+      for (
+        let record = queue.peek() as MetadataRecord;
+        record;
+        record = queue.peek() as MetadataRecord
+      ) {
         this.pending.push(record);
         if (this.pending.bytes > room && !(this.pending.count === 1 && this.drained())) {
           this.pending.pop();
           return;
         }
-        engine.take(1);
+        queue.take(1);
       }
     }
   }

@@ -1,11 +1,14 @@
-import type { EngineRegistry } from '../../engine/engine.registry.js';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
-import type { BatchReader, RecordSource, SourceBatch } from '../record-source.interface.js';
 import { InFlightBatches } from '../in-flight-batches.js';
+import type { BatchReader, RecordSource, SourceBatch } from '../record-source.interface.js';
+import type { ReplayGuard } from '../replay-guard.interface.js';
+import { SkipFileGuard } from '../skip-file-guard.js';
+import type { SourceReport } from '../source-report.interface.js';
+import type { TopicQueues } from '../topic-queues.js';
 import { RoundRobinBatcher } from './round-robin-batcher.js';
 
 /**
- * The engines' in-memory queues as a source. A record leaves its queue when
+ * The topics' in-memory queues as a source. A record leaves its queue when
  * it is read, which lets a blocked publish in; until every sink has
  * acknowledged it, it is counted in flight, held only by the sinks' channels.
  * Nothing survives the process: see the README's Guarantees.
@@ -15,10 +18,10 @@ export class MemoryRecordSource implements RecordSource {
   private readonly inFlightBatches = new InFlightBatches();
   private sinks = 0;
 
-  constructor(private readonly engines: EngineRegistry) {}
+  constructor(private readonly queues: TopicQueues) {}
 
   get waiting(): number {
-    return this.engines.getAll().reduce((n, engine) => n + engine.size, 0);
+    return this.queues.size;
   }
 
   get inFlight(): number {
@@ -31,11 +34,12 @@ export class MemoryRecordSource implements RecordSource {
   }
 
   watch(threshold: number, listener: () => void): void {
-    for (const engine of this.engines.getAll()) engine.queue.watchBacklog(threshold, listener);
+    for (const queue of this.queues.all()) queue.watchBacklog(threshold, listener);
   }
 
   reader(maxBatchSize: number): BatchReader {
-    const nextRecords = this.batcher.pass(this.engines.getAll(), maxBatchSize);
+    const lanes = this.queues.all() as { size: number; take(max: number): MetadataRecord[] }[];
+    const nextRecords = this.batcher.pass(lanes, maxBatchSize);
     return {
       next: () => {
         const records = nextRecords();
@@ -52,6 +56,19 @@ export class MemoryRecordSource implements RecordSource {
   }
 
   close(): void {
-    for (const engine of this.engines.getAll()) engine.close();
+    this.queues.close();
+  }
+
+  release(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  report(): SourceReport {
+    return { reachable: true };
+  }
+
+  /** Nothing is read twice from memory; a copy a crash left is still skipped once (see `SkipFileGuard`). */
+  replayGuard(_sink: string, copy: string): ReplayGuard {
+    return new SkipFileGuard(copy);
   }
 }

@@ -1,9 +1,10 @@
-import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { EngineRegistry } from '../../engine/engine.registry.js';
+import { Logger } from '@nestjs/common';
+import type { MetaQueue } from '../../queue/meta-queue.js';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { logMessages } from '../../metaqueue.messages.js';
 import { describeError } from '../../errors/describe-error.util.js';
-import type { RecordOwnership } from '../replay-guard.interface.js';
+import type { ReplayGuard } from '../replay-guard.interface.js';
+import type { SourceReport, StreamStats } from '../source-report.interface.js';
 import type { BatchReader, RecordSource, SourceBatch } from '../record-source.interface.js';
 import type { ResolvedRedisBufferOptions } from './redis-buffer-options.js';
 import {
@@ -19,7 +20,6 @@ import { RecordOwners } from './record-owners.js';
 import { entryValue } from './stream-entry.js';
 import { StreamOutbox, type OutboxLink } from './stream-outbox.js';
 import { StreamPublisher } from './stream-publisher.js';
-import type { StreamStats } from './stream-stats.interface.js';
 
 /** An entry as XREADGROUP and XAUTOCLAIM give it: id and fields (`null` once deleted). */
 type RawEntry = [id: string, fields: string[] | null];
@@ -51,14 +51,13 @@ const goneAfterClaimIdles = 10;
  * group has acknowledged it. Entries read again (claimed, or this consumer's
  * own) go through the ownership register for the sinks that keep a copy.
  */
-export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicationShutdown {
+export class RedisRecordSource implements RecordSource, OutboxLink {
   private readonly logger = new Logger('RedisBuffer');
-  readonly keptIn = 'the Redis streams';
   private readonly client: StreamClient;
   private readonly target: string;
-  private readonly outboxes: StreamOutbox[];
+  private readonly outboxes: StreamOutbox[] = [];
   private readonly publisher: StreamPublisher;
-  private readonly streams: string[];
+  private readonly streams: string[] = [];
   private readonly owners: RecordOwners;
   private sinks: string[] = [];
   private groupsReady = false;
@@ -80,26 +79,12 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
   /** The read `reader()` started ahead, until a `next()` takes it. */
   private readAhead?: Promise<SourceBatch | undefined>;
 
-  constructor(
-    engines: EngineRegistry,
-    private readonly options: ResolvedRedisBufferOptions,
-  ) {
+  constructor(private readonly options: ResolvedRedisBufferOptions) {
     this.client = connectRedis(options);
     this.target = describeTarget(this.client);
     this.client.on('error', (error: Error) => this.onConnectionError(error));
     this.client.on('ready', () => this.onReady());
-    this.outboxes = engines.getAll().map((engine) => {
-      const outbox = new StreamOutbox(
-        this.streamOf(engine.topic),
-        options.maxLen ?? engine.capacity,
-        engine.queue.overflow,
-        engine.queue.blockTimeoutMs,
-        this,
-      );
-      engine.divert(outbox);
-      return outbox;
-    });
-    this.streams = this.outboxes.map((o) => o.stream);
+    // Filled by outbox(), as the engines are made; read from start() on.
     this.owners = new RecordOwners(
       this.client,
       this.streams,
@@ -112,9 +97,31 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
     );
   }
 
+  /** A topic's intake: its publishes on their way into its stream, under its queue's policy. */
+  outbox(topic: string, queue: MetaQueue): StreamOutbox {
+    const outbox = new StreamOutbox(
+      this.streamOf(topic),
+      this.options.maxLen ?? queue.capacity,
+      queue.overflow,
+      queue.blockTimeoutMs,
+      this,
+    );
+    this.outboxes.push(outbox);
+    this.streams.push(outbox.stream);
+    return outbox;
+  }
+
   /** `false` from a failed connection until Redis answers again: publishes apply their policy, health is down. */
   get available(): boolean {
     return !this.unreachable;
+  }
+
+  report(): SourceReport {
+    return {
+      keptIn: 'the Redis streams',
+      reachable: this.available,
+      streams: () => this.streamStats(),
+    };
   }
 
   /**
@@ -140,11 +147,17 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
     await this.createGroups().catch((error: unknown) => this.logUnreachable(error));
   }
 
-  /** For a sink that keeps a copy: its claims registered, and a crashed copy settled (see `RecordOwners`). */
-  ownership(sink: string): RecordOwnership {
+  /**
+   * For a sink that keeps a copy: its claims registered, and a crashed copy
+   * settled with the fleet (see `RecordOwners`). What a kept copy has is
+   * left out as it is read, so every batch is written whole.
+   */
+  replayGuard(sink: string): ReplayGuard {
     return {
-      trackClaims: () => this.owners.track(sink),
-      settle: (ids, writer) => this.settle(sink, ids, writer),
+      open: () => Promise.resolve(this.owners.track(sink)),
+      settle: (ids, writer) => this.settle(sink, [...ids], writer),
+      admit: (records, write) => write(records),
+      close: () => Promise.resolve(),
     };
   }
 
@@ -195,7 +208,7 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
   }
 
   /** Stream lengths, and each group's pending entries and lag: for `/metrics`. */
-  async streamStats(): Promise<StreamStats[]> {
+  private async streamStats(): Promise<StreamStats[]> {
     // Queued until Redis returns, a scrape would hang with it.
     if (!this.publisher.connected)
       throw new Error(logMessages.redisUnreachable(this.target, 'not connected'));
@@ -221,7 +234,7 @@ export class RedisRecordSource implements RecordSource, OutboxLink, OnApplicatio
   }
 
   /** Waits for the last sends and acknowledgements, then closes the connection. */
-  async onApplicationShutdown(): Promise<void> {
+  async release(): Promise<void> {
     this.publisher.stop();
     if (this.publisher.connected) {
       await this.publisher.idle();

@@ -10,7 +10,7 @@ import type {
 /** A publish waiting for Redis to acknowledge its record. */
 export interface OutboxEntry {
   readonly record: MetadataRecord;
-  readonly onEvicted: (evicted: unknown) => void;
+  readonly onEvicted: (evicted: MetadataRecord) => void;
   /** Being sent: its timeout no longer settles it, Redis's answer does. */
   sending: boolean;
   /** Its block timeout passed while it was being sent. */
@@ -48,7 +48,7 @@ export class StreamOutbox implements RecordIntake {
     return this.entries.size;
   }
 
-  offer(record: MetadataRecord, onEvicted: (evicted: unknown) => void): OfferOutcome {
+  offer(record: MetadataRecord, onEvicted: (evicted: MetadataRecord) => void): OfferOutcome {
     if (this.closed) return 'closed';
     if (!this.link.available && this.overflow !== 'block') return this.whenUnreachable();
     return new Promise((resolve) => {

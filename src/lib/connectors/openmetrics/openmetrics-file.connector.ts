@@ -22,7 +22,8 @@ import { errorMessages, logMessages } from '../../metaqueue.messages.js';
 import { assertOption, optionRules } from '../../utils/assert-option.util.js';
 import { describeError } from '../../errors/describe-error.util.js';
 import type { ConnectorContext, MetadataConnector } from '../metadata-connector.interface.js';
-import type { RecordOwnership } from '../../buffer/replay-guard.interface.js';
+import type { ReplayGuard } from '../../buffer/replay-guard.interface.js';
+import { SkipFileGuard } from '../../buffer/skip-file-guard.js';
 import type { OpenMetricsFileOptions } from './openmetrics-file-options.interface.js';
 import { lockFile, unlockFile } from './file-lock.js';
 import { endOfExposition, familyHeader, SampleRenderer } from './openmetrics-format.js';
@@ -39,10 +40,10 @@ import { endOfExposition, familyHeader, SampleRenderer } from './openmetrics-for
  * they are joined into a complete exposition, `# EOF` last, and renamed into
  * place atomically. The path has one writer: `<path>.lock` holds its PID.
  *
- * With a buffer a fleet shares, a spool a crash left is settled with the
- * other workers before it is finished: records another worker claimed and
- * wrote are dropped from it (see `RecordOwnership`). Each spool names its
- * writer in a file `writer` for that.
+ * A spool a crash left is settled with the buffer's replay guard before it
+ * is finished: with a buffer a fleet shares, records another worker claimed
+ * and wrote are dropped from it; each spool names its writer in a file
+ * `writer` for that. The records a crashed spool keeps are not written again.
  */
 export class OpenMetricsFileConnector implements MetadataConnector {
   private static readonly logger = new Logger('OpenMetricsFileConnector');
@@ -64,30 +65,19 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   /** Set when a write failed: the spool may hold part of a batch until it is cut back. */
   private dirty = false;
   private nextRotation = 1;
-  /**
-   * Ids in the spool a crash left. A durable buffer replays from the last
-   * position it committed, which can be behind the spool by the batch being
-   * acknowledged when the process died: those records are skipped, once.
-   * They are kept in `<path>.skip` until that replay is acknowledged, so a
-   * second crash during it does not forget them when the spool is finished.
-   */
-  private spooled?: Set<string>;
-  private ownership?: RecordOwnership;
+  /** Keeps a record a crashed spool already has from being written again (see `ReplayGuard`). */
+  private guard!: ReplayGuard;
   /** This run's writer name, kept in each spool it starts: set with a fleet's buffer. */
   private writer?: string;
   /** Spools a crash left that could not be settled yet (`<path>.<n>.spool`), with their target. */
   private unsettled: { spool: string; target: string }[] = [];
   private settling?: Promise<void>;
-  private readonly skipPath: string;
-  /** The replay passed the spooled ids: the skip file goes once that batch is acknowledged. */
-  private skipEnded = false;
 
   constructor(options: OpenMetricsFileOptions) {
     assertOption(owner, 'path', options?.path, optionRules.path);
     this.path = resolve(options.path);
     this.spoolDir = `${this.path}.spool`;
     this.lockPath = `${this.path}.lock`;
-    this.skipPath = `${this.path}.skip`;
     this.maxFileBytes = options.maxFileBytes ?? defaults.openMetricsFile.maxFileBytes;
     this.fsync = options.fsync ?? defaults.openMetricsFile.fsync;
     assertOption(owner, 'maxFileBytes', this.maxFileBytes, optionRules.positiveInteger);
@@ -96,8 +86,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
 
   /** Checks the path is writable, keeps what an earlier run left, and starts a spool. */
   async open(context: ConnectorContext = {}): Promise<void> {
-    this.ownership = context.ownership;
-    this.writer = this.ownership?.trackClaims();
+    this.guard = context.replayGuard?.(this.path) ?? new SkipFileGuard(this.path);
     const dir = dirname(this.path);
     try {
       await access(dir, constants.W_OK);
@@ -112,6 +101,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     await lockFile(this.lockPath, this.path);
     this.locked = true;
     try {
+      this.writer = await this.guard.open();
       await this.recover();
     } catch (error) {
       await this.unlock();
@@ -123,10 +113,6 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   private async recover(): Promise<void> {
     const rotated = await this.rotatedIndexes();
     this.nextRotation = Math.max(0, ...rotated) + 1;
-    if (!this.ownership) {
-      const skipped = await readIds(this.skipPath);
-      if (skipped.size > 0) this.spooled = skipped;
-    }
     // Spools a crash left behind: finish their rotation (idempotent), then the live one.
     for (const n of rotated) {
       const leftover = `${this.path}.${n}.spool`;
@@ -151,27 +137,19 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   }
 
   /**
-   * Cuts a crashed spool's torn lines and finishes it; with a fleet's
-   * buffer, first drops what another worker has. Returns why it could not
-   * be settled, if the source could not say.
+   * Cuts a crashed spool's torn lines and finishes it, less what the replay
+   * guard says another writer has. Returns why it could not be settled, if
+   * the guard could not say.
    */
   private async finishCrashed(spool: string, target: string): Promise<string | undefined> {
     const ids = await this.recoverSpool(spool);
-    if (!this.ownership) {
-      const skipped = new Set([...(this.spooled ?? []), ...ids]);
-      // Kept before the spool is finished: from then on only this file has them.
-      await writeIds(this.skipPath, skipped);
-      this.spooled = skipped;
-      await this.assemble(spool, target);
-      return undefined;
-    }
     let kept: ReadonlySet<string>;
     try {
-      kept = await this.ownership.settle([...ids], await writerOf(spool));
+      kept = await this.guard.settle(ids, await writerOf(spool));
     } catch (error) {
       return describeError(error);
     }
-    await dropSamples(spool, (id) => !kept.has(id));
+    if (kept.size < ids.size) await dropSamples(spool, (id) => !kept.has(id));
     await this.assemble(spool, target);
     return undefined;
   }
@@ -198,10 +176,10 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   async write(batch: readonly MetadataRecord[]): Promise<void> {
     // Records flow again, so the source may answer now; the write does not wait for it.
     if (this.unsettled.length > 0) void this.settleLeftovers();
-    // The broker writes a connector's batches one at a time and acknowledges each before the
-    // next: the batch that ended the replay of the spooled ids is acknowledged by now.
-    if (this.skipEnded) await this.forgetSkip();
-    const records = this.spooled ? batch.filter((record) => !this.spooled!.has(record.id)) : batch;
+    await this.guard.admit(batch, (records) => this.append(records));
+  }
+
+  private async append(records: readonly MetadataRecord[]): Promise<void> {
     if (this.spoolBytes >= this.maxFileBytes) await this.rotate();
     const samples = await renderByFamily(records);
     // The files stay open, so writing would go on into deleted ones: look first.
@@ -228,16 +206,6 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       spool.bytes = size;
     }
     this.spooledRecords += records.length;
-    // Replay is in order: a record the crashed spool did not have means it has passed them all.
-    if (this.spooled && records.length > 0) {
-      this.spooled = undefined;
-      this.skipEnded = true;
-    }
-  }
-
-  private async forgetSkip(): Promise<void> {
-    await rm(this.skipPath, { force: true });
-    this.skipEnded = false;
   }
 
   /** Someone deleted the live spool: say what went with it, and start a new one. */
@@ -324,7 +292,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     if (!this.locked) return;
     try {
       if (this.dirty) await this.cutBack();
-      if (this.skipEnded) await this.forgetSkip();
+      await this.guard.close();
       await this.closeSpool();
       await this.assemble(this.spoolDir, this.path);
       await this.settleLeftovers();
@@ -468,22 +436,6 @@ async function dropSamples(spool: string, drop: (id: string) => boolean): Promis
     if (!kept.some((line) => firstSampleId.test(line))) await rm(path);
     else await writeFile(path, kept.join('\n'));
   }
-}
-
-/** The ids a skip file holds, one per line; none when there is no file. */
-async function readIds(path: string): Promise<Set<string>> {
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return '';
-    throw error;
-  });
-  return new Set(text.split('\n').filter(Boolean));
-}
-
-/** Replaces the file at `path` with `ids`, one per line, in one rename. */
-async function writeIds(path: string, ids: Set<string>): Promise<void> {
-  const tmp = `${path}.tmp`;
-  await writeFile(tmp, [...ids].join('\n'));
-  await rename(tmp, path);
 }
 
 function exists(path: string): Promise<boolean> {

@@ -13,7 +13,8 @@ import {
 } from '../../../../src/lib/index.js';
 import { encodeRecord } from '../../../../src/lib/buffer/record-codec.js';
 import { MemorySink } from '../../../support/memory-sink.js';
-import { diskSource, startPipeline } from '../../../support/pipeline.js';
+import { KilledFileConnector } from '../../../support/killed-file-connector.js';
+import { diskBuffer, startPipeline } from '../../../support/pipeline.js';
 
 beforeAll(() => {
   Logger.overrideLogger(false);
@@ -43,12 +44,19 @@ async function run(
     topics,
     ...sinks,
     broker: { ...fast, shutdownTimeoutMs: 50 },
-    source: (engines) => diskSource(engines, dir),
+    buffer: () => diskBuffer(dir),
   });
   const result = await work(p);
   await p.broker.flush({ timeoutMs: 200 }).catch(() => undefined);
   await p.close();
   return { p, result };
+}
+
+/** The disk source of a buffer over topic `a`, without a pipeline. */
+function diskSource(path: string) {
+  const buffer = diskBuffer(path);
+  new EngineRegistry([{ topic: 'a' }], {}, buffer);
+  return buffer.source;
 }
 
 describe('DiskRecordSource', () => {
@@ -65,15 +73,14 @@ describe('DiskRecordSource', () => {
   });
 
   it('refuses a second user of the directory while the first holds it, and frees it at close', async () => {
-    const first = new EngineRegistry([{ topic: 'a' }]);
-    const source = diskSource(first, dir);
+    const source = diskSource(dir);
     await source.start(['store']);
-    const second = diskSource(new EngineRegistry([{ topic: 'a' }]), dir);
+    const second = diskSource(dir);
     await expect(second.start(['store'])).rejects.toThrow(MetaqueueConfigError);
     await expect(second.start(['store'])).rejects.toThrow(/in use by process \d+/);
     source.close();
     await source.release();
-    const third = diskSource(new EngineRegistry([{ topic: 'a' }]), dir);
+    const third = diskSource(dir);
     await third.start(['store']);
     await third.release();
   });
@@ -81,7 +88,7 @@ describe('DiskRecordSource', () => {
   it('says at startup when the directory cannot be used', async () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, '');
-    const source = diskSource(new EngineRegistry([{ topic: 'a' }]), join(file, 'buffer'));
+    const source = diskSource(join(file, 'buffer'));
     await expect(source.start(['store'])).rejects.toThrow(/Cannot use the disk buffer directory/);
   });
 
@@ -91,7 +98,7 @@ describe('DiskRecordSource', () => {
     const bytes = readFileSync(path);
     bytes.writeUInt32LE(3, 4);
     writeFileSync(path, bytes);
-    const source = diskSource(new EngineRegistry([{ topic: 'a' }]), dir);
+    const source = diskSource(dir);
     await expect(source.start(['store'])).rejects.toThrow(
       /format 3; this metaqueue reads format 1 or 2/,
     );
@@ -242,15 +249,15 @@ describe('DiskRecordSource', () => {
       rmSync(spoolParent, { recursive: true, force: true });
       mkdirSync(spoolParent);
       const bufferDir = join(dir, 'buffer');
-      const boot = () =>
+      const boot = (File = OpenMetricsFileConnector) =>
         startPipeline({
           topics: [{ topic: 'a' }],
           store: new MemorySink('store'),
-          connectors: [new OpenMetricsFileConnector({ path })],
+          connectors: [new File({ path })],
           broker: fast,
-          source: (engines) => diskSource(engines, bufferDir),
+          buffer: () => diskBuffer(bufferDir),
         });
-      const first = await boot();
+      const first = await boot(KilledFileConnector);
       const ids = (await publish(first.engine('a'), 40)).map((r) => r.id);
       await first.broker.flush();
       // As if killed before the ledger took the file's last acknowledgement: its spool stays.

@@ -1,0 +1,38 @@
+/** The disk buffer's own figures. */
+export interface BufferStats {
+  /** Bytes of the log on disk: at most about `maxBytes`. */
+  bytes: number;
+  /** Records found corrupt (a bad CRC or length) and skipped, and records torn by a crash and cut. */
+  corrupt: number;
+  /** Writes to the log that failed (a full disk, an I/O error) and were retried. */
+  failedWrites: number;
+}
+
+/** One topic's stream as `/metrics` shows it. */
+export interface StreamStats {
+  stream: string;
+  /** Entries in the stream: not yet acknowledged by every group, or not yet trimmed. */
+  length: number;
+  groups: {
+    group: string;
+    /** Entries handed to a consumer and not yet acknowledged. */
+    pending: number;
+    /** Entries no consumer of the group has been handed yet; `undefined` when Redis cannot tell. */
+    lag: number | undefined;
+  }[];
+}
+
+/** What a source tells metrics, health and the shutdown log about itself. */
+export interface SourceReport {
+  /**
+   * Where records no sink has yet are kept across a restart, for log lines
+   * (never with credentials); unset for memory, which keeps nothing.
+   */
+  readonly keptIn?: string;
+  /** `false` while the place records wait in (Redis) cannot be reached. */
+  readonly reachable: boolean;
+  /** A log's own figures (disk). */
+  readonly log?: BufferStats;
+  /** Each stream's length, and each group's pending entries and lag (Redis): read when called. */
+  readonly streams?: () => Promise<StreamStats[]>;
+}
