@@ -4,10 +4,9 @@ export type {
   MetaqueueModuleExtras,
   MetaqueueModuleOptions,
   MetaqueueOptionsFactory,
-  ScheduleOptions,
-  TopicDeclaration,
-  TopicDefinition,
 } from './metaqueue-options.interface.js';
+export type { TopicDeclaration, TopicDefinition } from './engine/topic-definition.interface.js';
+export type { ScheduleOptions } from './tasks/schedule-options.interface.js';
 export { getEngineToken } from './metaqueue.tokens.js';
 
 export { MetadataEngine } from './engine/metadata-engine.js';
@@ -39,7 +38,8 @@ export type {
 } from './tasks/meta-task.interface.js';
 export { TaskRunner } from './tasks/task-runner.service.js';
 export { MetaTaskScheduler } from './tasks/meta-task.scheduler.js';
-export { TASK_RUN_RECORD_NAME, TASK_RUNS_TOPIC } from './tasks/task-run.interface.js';
+export { TASK_RUNS_TOPIC } from './engine/task-runs-topic.js';
+export { TASK_RUN_RECORD_NAME } from './tasks/task-run.interface.js';
 export type { TaskRunData } from './tasks/task-run.interface.js';
 export type { TaskArgs, TaskRef, TaskResults } from './tasks/meta-task.interface.js';
 
@@ -71,7 +71,7 @@ export { MetadataEntity } from './store/metadata.entity.js';
 export { DeadLetterEntity } from './store/dead-letter.entity.js';
 export { storeDataSourceOptions } from './store/data-source.factory.js';
 export { metaqueueEntities, metaqueueMigrations } from './store/store-schema.js';
-export type { AppDataSourceStoreOptions } from './store/app-data-source/app-store-options.interface.js';
+export type { AppDataSourceStoreOptions } from './store/store-options.interface.js';
 
 export {
   BufferUnavailableError,

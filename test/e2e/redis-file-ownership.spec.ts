@@ -23,7 +23,6 @@ class DiesBeforeFileAck extends RedisRecordSource {
   }
 }
 
-
 /** The record ids a worker's finished files hold (`<worker>.txt` and its rotations), one per sample. */
 async function idsInFiles(dir: string, worker: string): Promise<string[]> {
   const finished = new RegExp(`^${worker}\\.txt(\\.\\d+)?$`);

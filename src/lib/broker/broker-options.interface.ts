@@ -1,5 +1,11 @@
 import type { BrokerRole } from '../buffer/buffer-options.interface.js';
 
+/** The module options the broker reads. */
+export interface BrokerModuleOptions {
+  /** When and how records are flushed. */
+  broker?: BrokerOptions;
+}
+
 /** When and how the broker moves records from the queues to the store. */
 export interface BrokerOptions {
   /** Flush this often. Default 1000 ms. */

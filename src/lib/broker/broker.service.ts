@@ -10,7 +10,7 @@ import type { MetadataRecord } from '../record/metadata.interface.js';
 import { FlushTimeoutError, MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import type { MetadataConnector } from '../connectors/metadata-connector.interface.js';
 import { errorMessages, logMessages } from '../metaqueue.messages.js';
-import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
+import type { BrokerModuleOptions } from './broker-options.interface.js';
 import { METAQUEUE_MODULE_OPTIONS, RECORD_BUFFER } from '../metaqueue.tokens.js';
 import type { BrokerRole } from '../buffer/buffer-options.interface.js';
 import type { RecordBuffer } from '../buffer/record-buffer.interface.js';
@@ -57,7 +57,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(RECORD_BUFFER) buffer: RecordBuffer,
     @Inject(MetadataStore) private readonly metadataStore: MetadataStore | null,
     private readonly connectorRegistry: ConnectorRegistry,
-    @Inject(METAQUEUE_MODULE_OPTIONS) moduleOptions: MetaqueueModuleOptions,
+    @Inject(METAQUEUE_MODULE_OPTIONS) moduleOptions: BrokerModuleOptions,
   ) {
     this.options = resolveBrokerOptions(moduleOptions.broker);
     this.source = buffer.source;

@@ -51,6 +51,17 @@ export interface RedisBufferOptions {
   consumer?: string;
 }
 
+/** The module options the buffer is made from. */
+export interface BufferModuleOptions {
+  /** Where accepted records wait for the sinks: in memory (default), a log on disk, or Redis streams a fleet shares. */
+  buffer?: BufferOptions;
+}
+
+/** The buffer reads `broker.role` too: what this application does with a shared buffer. */
+export interface BufferRoleOption {
+  broker?: { role?: BrokerRole };
+}
+
 /** Where accepted records wait until every sink has them. */
 export type BufferOptions = MemoryBufferOptions | DiskBufferOptions | RedisBufferOptions;
 

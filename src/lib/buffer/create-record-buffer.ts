@@ -2,7 +2,12 @@ import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { errorMessages } from '../metaqueue.messages.js';
 import { assertOption } from '../utils/assert-option.util.js';
-import type { BrokerRole, BufferOptions } from './buffer-options.interface.js';
+import type {
+  BrokerRole,
+  BufferModuleOptions,
+  BufferRoleOption,
+  BufferOptions,
+} from './buffer-options.interface.js';
 import { DiskBuffer } from './disk/disk-buffer.js';
 import { resolveDiskBuffer } from './disk/disk-buffer-options.js';
 import { MemoryBuffer } from './memory/memory-buffer.js';
@@ -10,19 +15,13 @@ import type { RecordBuffer } from './record-buffer.interface.js';
 import { RedisBuffer } from './redis/redis-buffer.js';
 import { resolveRedisBufferOptions } from './redis/redis-buffer-options.js';
 
-/** The module options a buffer is made from. */
-export interface BufferModuleOptions {
-  buffer?: BufferOptions;
-  broker?: { role?: BrokerRole };
-}
-
 /**
  * The application's buffer, of the kind `buffer.type` names (default
  * memory), with the role `broker.role` gives it (default `'both'`); every
  * buffer option is resolved here, once. Throws `MetaqueueConfigError` on a
  * bad one.
  */
-export function createRecordBuffer(options: BufferModuleOptions): RecordBuffer {
+export function createRecordBuffer(options: BufferModuleOptions & BufferRoleOption): RecordBuffer {
   const buffer: BufferOptions = options.buffer ?? defaults.buffer;
   const role: BrokerRole = options.broker?.role ?? defaults.role;
   assertOption('broker', 'role', role, {

@@ -1,6 +1,7 @@
 import type { FactoryProvider } from '@nestjs/common';
 import { METAQUEUE_MODULE_OPTIONS, RECORD_BUFFER, RECORD_SOURCE } from '../metaqueue.tokens.js';
-import { createRecordBuffer, type BufferModuleOptions } from './create-record-buffer.js';
+import type { BufferModuleOptions, BufferRoleOption } from './buffer-options.interface.js';
+import { createRecordBuffer } from './create-record-buffer.js';
 import type { RecordBuffer } from './record-buffer.interface.js';
 import type { RecordSource } from './record-source.interface.js';
 
@@ -8,7 +9,7 @@ import type { RecordSource } from './record-source.interface.js';
 export const recordBufferProviders: FactoryProvider[] = [
   {
     provide: RECORD_BUFFER,
-    useFactory: (options: BufferModuleOptions) => createRecordBuffer(options),
+    useFactory: (options: BufferModuleOptions & BufferRoleOption) => createRecordBuffer(options),
     inject: [METAQUEUE_MODULE_OPTIONS],
   },
   // For what reads the source's report or replay guards: metrics, health, connectors.

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
+import type { ConnectorModuleOptions } from './metadata-connector.interface.js';
 import { logMessages } from '../metaqueue.messages.js';
 import { METAQUEUE_MODULE_OPTIONS, RECORD_SOURCE } from '../metaqueue.tokens.js';
 import type { RecordSource } from '../buffer/record-source.interface.js';
@@ -20,7 +20,7 @@ export class ConnectorRegistry implements OnModuleInit {
   private connectors: ResolvedConnector[] = [];
 
   constructor(
-    @Inject(METAQUEUE_MODULE_OPTIONS) private readonly options: MetaqueueModuleOptions,
+    @Inject(METAQUEUE_MODULE_OPTIONS) private readonly options: ConnectorModuleOptions,
     private readonly moduleRef: ModuleRef,
     @Inject(RECORD_SOURCE) private readonly source?: RecordSource,
   ) {}

@@ -40,3 +40,9 @@ export interface ResolvedConnector {
   name: string;
   connector: MetadataConnector;
 }
+
+/** The module options the connectors are made from. */
+export interface ConnectorModuleOptions {
+  /** Where else every stored record goes, e.g. `new OpenMetricsFileConnector({ path })`. */
+  connectors?: ConnectorRegistration[];
+}

@@ -1,12 +1,12 @@
 import type { FactoryProvider } from '@nestjs/common';
 import { DuplicateTopicError, MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { errorMessages } from '../metaqueue.messages.js';
-import { TASK_RUNS_TOPIC } from '../tasks/task-run.interface.js';
+import { TASK_RUNS_TOPIC } from './task-runs-topic.js';
 import type {
-  MetaqueueModuleOptions,
+  EngineModuleOptions,
   TopicDeclaration,
   TopicDefinition,
-} from '../metaqueue-options.interface.js';
+} from './topic-definition.interface.js';
 import { getEngineToken, METAQUEUE_MODULE_OPTIONS, RECORD_BUFFER } from '../metaqueue.tokens.js';
 import type { RecordBuffer } from '../buffer/record-buffer.interface.js';
 import { EngineRegistry } from './engine.registry.js';
@@ -24,7 +24,7 @@ export function createTopicProviders(declarations: TopicDeclaration[]): FactoryP
   return [
     {
       provide: EngineRegistry,
-      useFactory: (options: MetaqueueModuleOptions, buffer: RecordBuffer) =>
+      useFactory: (options: EngineModuleOptions, buffer: RecordBuffer) =>
         new EngineRegistry(withTaskRunsTopic(topics, options), options.queueDefaults, buffer),
       inject: [METAQUEUE_MODULE_OPTIONS, RECORD_BUFFER],
     },
@@ -45,7 +45,7 @@ function toDefinition(declaration: TopicDeclaration): TopicDefinition {
 /** The app's topics, and the task runs' own unless `recordRuns: false`. */
 function withTaskRunsTopic(
   topics: TopicDefinition[],
-  options: MetaqueueModuleOptions,
+  options: EngineModuleOptions,
 ): TopicDefinition[] {
   if (options.recordRuns === false) return topics;
   if (topics.some(({ topic }) => topic === TASK_RUNS_TOPIC)) {

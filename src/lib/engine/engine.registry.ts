@@ -4,7 +4,7 @@ import { MetaqueueConfigError, MetaqueueError } from '../errors/metaqueue.errors
 import { errorMessages } from '../metaqueue.messages.js';
 import type { MetaQueueOptions } from '../queue/meta-queue-options.interface.js';
 import { MetaQueue } from '../queue/meta-queue.js';
-import type { TopicDefinition } from '../metaqueue-options.interface.js';
+import type { TopicDefinition } from './topic-definition.interface.js';
 import { definedOnly } from '../utils/defined-only.util.js';
 import { MetadataEngine } from './metadata-engine.js';
 import type { Topic } from '../record/topic.interface.js';

@@ -1,6 +1,6 @@
 import type { MetaQueueOptions } from '../queue/meta-queue-options.interface.js';
 import type { DataOf } from '../queue/data-type.interface.js';
-import type { TopicDefinition } from '../metaqueue-options.interface.js';
+import type { TopicDefinition } from './topic-definition.interface.js';
 
 declare const dataType: unique symbol;
 

@@ -1,4 +1,5 @@
 import type { TlsOptions } from 'node:tls';
+import type { DataSource } from 'typeorm';
 
 /**
  * Where records are stored. A `url`, or the seed's `host`, `port`, `user`,
@@ -32,4 +33,30 @@ export interface PGliteStoreOptions {
   dataDir?: string;
   /** Keep nothing on disk: the records are gone when the app stops (tests). Default `false`. */
   inMemory?: boolean;
+}
+
+/**
+ * The store in a DataSource the application already has: its pool, its
+ * migrations, its lifecycle. metaqueue never destroys it.
+ */
+export type AppDataSourceStoreOptions =
+  | {
+      /** An initialized PostgreSQL DataSource, e.g. injected with `getDataSourceToken()`. */
+      dataSource: DataSource;
+    }
+  | {
+      /**
+       * The name of a `TypeOrmModule.forRoot()` connection (`'default'` for the
+       * unnamed one); `MetaqueueModule.forRoot()` injects its DataSource.
+       */
+      typeormDataSource: string;
+    };
+
+/** The module options the store is opened from. */
+export interface StoreModuleOptions {
+  /**
+   * The database: a PostgreSQL server, or by default embedded PGlite; the
+   * application's TypeORM DataSource; `false` for none.
+   */
+  store?: StoreOptions | AppDataSourceStoreOptions | false;
 }

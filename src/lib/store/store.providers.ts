@@ -1,6 +1,6 @@
 import type { FactoryProvider } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
+import type { StoreModuleOptions } from './store-options.interface.js';
 import { APP_DATA_SOURCE, METAQUEUE_MODULE_OPTIONS, RECORD_BUFFER } from '../metaqueue.tokens.js';
 import type { RecordBuffer } from '../buffer/record-buffer.interface.js';
 import { openAppStore } from './app-data-source/open-app-store.js';
@@ -13,11 +13,7 @@ import { MetadataStore } from './metadata-store.js';
  */
 export const metadataStoreProvider: FactoryProvider<MetadataStore | null> = {
   provide: MetadataStore,
-  useFactory: (
-    options: MetaqueueModuleOptions,
-    buffer: RecordBuffer,
-    appDataSource?: DataSource,
-  ) => {
+  useFactory: (options: StoreModuleOptions, buffer: RecordBuffer, appDataSource?: DataSource) => {
     const store = options.store ?? {};
     if (store === false || buffer.role === 'publisher') return null;
     if ('dataSource' in store) return openAppStore(store.dataSource);

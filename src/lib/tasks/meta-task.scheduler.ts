@@ -12,7 +12,7 @@ import type { SchedulerRegistry } from '@nestjs/schedule';
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { errorMessages, logMessages } from '../metaqueue.messages.js';
-import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
+import type { ScheduleModuleOptions } from './schedule-options.interface.js';
 import { METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
 import { assertOption, optionRules } from '../utils/assert-option.util.js';
 import { describeError } from '../errors/describe-error.util.js';
@@ -39,7 +39,7 @@ export class MetaTaskScheduler implements OnApplicationBootstrap, OnModuleDestro
     private readonly explorer: MetaTaskExplorer,
     private readonly runner: TaskRunner,
     private readonly moduleRef: ModuleRef,
-    @Inject(METAQUEUE_MODULE_OPTIONS) private readonly options: MetaqueueModuleOptions,
+    @Inject(METAQUEUE_MODULE_OPTIONS) private readonly options: ScheduleModuleOptions,
   ) {}
 
   /** Runs and skipped ticks, by scheduled task. */

@@ -1,6 +1,3 @@
-/** The topic every `@MetaTask` run is recorded to, unless `recordRuns: false`. */
-export const TASK_RUNS_TOPIC = 'metaqueue_task_runs';
-
 /** The `name` of every run record: its OpenMetrics family in the file. */
 export const TASK_RUN_RECORD_NAME = 'metaqueue_task_run';
 

@@ -2,10 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EngineRegistry } from '../engine/engine.registry.js';
 import type { MetadataEngine } from '../engine/metadata-engine.js';
 import { logMessages } from '../metaqueue.messages.js';
-import type { MetaqueueModuleOptions } from '../metaqueue-options.interface.js';
+import type { EngineModuleOptions } from '../engine/topic-definition.interface.js';
 import { METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
 import { describeError } from '../errors/describe-error.util.js';
-import { TASK_RUN_RECORD_NAME, TASK_RUNS_TOPIC, type TaskRunData } from './task-run.interface.js';
+import { TASK_RUNS_TOPIC } from '../engine/task-runs-topic.js';
+import { TASK_RUN_RECORD_NAME, type TaskRunData } from './task-run.interface.js';
 
 /**
  * Publishes one record per task run to the built-in topic, the run history
@@ -20,7 +21,7 @@ export class TaskRunRecorder {
 
   constructor(
     registry: EngineRegistry,
-    @Inject(METAQUEUE_MODULE_OPTIONS) options: MetaqueueModuleOptions,
+    @Inject(METAQUEUE_MODULE_OPTIONS) options: EngineModuleOptions,
   ) {
     if (options.recordRuns !== false) this.engine = registry.get<TaskRunData>(TASK_RUNS_TOPIC);
   }
