@@ -58,9 +58,11 @@ export type {
 export { STORE_SINK } from './store/store-sink.constants.js';
 
 export type {
+  ConnectorContext,
   ConnectorRegistration,
   MetadataConnector,
 } from './connectors/metadata-connector.interface.js';
+export type { ReplayGuard } from './buffer/replay-guard.interface.js';
 export { OpenMetricsFileConnector } from './connectors/openmetrics/openmetrics-file.connector.js';
 export type { OpenMetricsFileOptions } from './connectors/openmetrics/openmetrics-file-options.interface.js';
 

@@ -167,6 +167,24 @@ describe.each(sources)('record source contract: $name', ({ create, durable }) =>
     await p.close();
   });
 
+  // Invariant 3 as decided (docs/architecture.md): connectors mirror the table, so a failing
+  // store holds them back with it; nothing is forgotten while it fails.
+  it('holds the connectors back with a failing store, then delivers to each once it recovers', async () => {
+    const store = new MemorySink('store');
+    const file = new MemorySink('file');
+    store.failing = true;
+    const p = await start({ topics: [{ topic: 'a' }], store, connectors: [file], broker: fast });
+    const ids = idsOf(await publishMany(p.engine('a'), 200, 'x'));
+    await p.broker.flush({ timeoutMs: 100 }).catch(() => undefined);
+    expect(file.ids).toHaveLength(0);
+    store.failing = false;
+    await p.broker.flush();
+    expectExactly(store.ids, ids);
+    expectExactly(file.ids, ids);
+    expect(p.source.inFlight).toBe(0);
+    await p.close();
+  });
+
   // The memory source keeps nothing across a restart: the README's Guarantees say what that costs.
   (durable ? it : it.skip)(
     `after a restart, delivers what was pending, once${durable ? '' : ` ${skipReason('durable sources only: this one keeps nothing across a restart')}`}`,
