@@ -37,7 +37,7 @@ export class MetadataEngine<T = unknown> {
     // Compiles only with a queue whose dtype admits a T: a `MetadataEngine<number>` over a
     // `dtype: 'string'` queue is a type error, and without <T> the engine takes the queue's type.
     readonly queue: MetaQueueFor<T> = new MetaQueue(),
-    /** Where publishes go, made by the buffer: by default the queue itself (memory). */
+    /** Where publishes go, made by the buffer: by default the queue itself. */
     private readonly intake: RecordIntake = queue as RecordIntake,
   ) {
     assertTopic(topic);
