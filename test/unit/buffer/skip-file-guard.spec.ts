@@ -1,19 +1,17 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SkipFileGuard } from '../../../src/lib/buffer/skip-file-guard.js';
 import type { MetadataRecord } from '../../../src/lib/index.js';
 import { records } from '../../support/records.js';
+import { tempDirPerTest } from '../../support/temp-dir.js';
 
-let dir: string;
+const dir = tempDirPerTest('skip-guard-spec');
 let copy: string;
 let skipFile: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'metaqueue-skip-guard-spec-'));
-  copy = join(dir, 'log.txt');
+  copy = join(dir(), 'log.txt');
   skipFile = `${copy}.skip`;
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const ids = (batch: readonly MetadataRecord[]) => batch.map((r) => r.id);
 

@@ -1,13 +1,4 @@
-import {
-  appendFileSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReplayGuard } from '../../../../src/lib/buffer/replay-guard.interface.js';
 import { CrashedSpoolRecovery } from '../../../../src/lib/connectors/openmetrics/crashed-spool-recovery.js';
@@ -15,7 +6,9 @@ import { ExpositionAssembler } from '../../../../src/lib/connectors/openmetrics/
 import { OpenMetricsSpool } from '../../../../src/lib/connectors/openmetrics/openmetrics-spool.js';
 import type { MetadataRecord } from '../../../../src/lib/index.js';
 import { CapturingLogger } from '../../../support/capturing-logger.js';
-import { records } from '../../../support/records.js';
+import { sampleIdsIn } from '../../../support/openmetrics-tools.js';
+import { named } from '../../../support/records.js';
+import { tempDirPerTest } from '../../../support/temp-dir.js';
 
 /** Keeps the ids `keeps` allows; rejects while `unreachable` is set, as Redis down would. */
 class FakeGuard implements ReplayGuard {
@@ -35,20 +28,14 @@ class FakeGuard implements ReplayGuard {
   close = () => Promise.resolve();
 }
 
-let dir: string;
+const dir = tempDirPerTest('recovery-spec');
 let path: string;
 let logger: CapturingLogger;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'metaqueue-recovery-spec-'));
-  path = join(dir, 'log.txt');
+  path = join(dir(), 'log.txt');
   logger = new CapturingLogger();
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const named = (name: string, n: number): MetadataRecord[] =>
-  records(n).map((r) => ({ ...r, name }));
-const idsIn = (file: string) =>
-  [...readFileSync(file, 'utf8').matchAll(/\{id="([^"]+)"/g)].map((m) => m[1]);
 const ids = (batch: readonly MetadataRecord[]) => batch.map((r) => r.id);
 
 /** Leaves a spool at `spoolDir` as a killed process would: written, never closed into a file. */
@@ -81,12 +68,12 @@ describe('CrashedSpoolRecovery', () => {
     await recovery(guard).recover();
     expect(guard.settled).toEqual([{ ids: ids([...a, ...b]), writer: 'worker-1' }]);
     const text = readFileSync(`${path}.1`, 'utf8');
-    expect(idsIn(`${path}.1`)).toEqual(ids([a[0], a[2], a[3]]));
+    expect(sampleIdsIn(`${path}.1`)).toEqual(ids([a[0], a[2], a[3]]));
     expect(text).not.toContain('torn-id');
     // Family b kept nothing: its TYPE line went with it.
     expect(text.match(/^# .*$/gm)).toEqual(['# TYPE a gauge', '# EOF']);
     expect(text.endsWith('\n# EOF\n')).toBe(true);
-    expect(readdirSync(dir)).toEqual(['log.txt.1']);
+    expect(readdirSync(dir())).toEqual(['log.txt.1']);
   });
 
   it('finishes a rotation a crash interrupted, keeps the old file, then the crashed live spool', async () => {
@@ -99,10 +86,10 @@ describe('CrashedSpoolRecovery', () => {
 
     await recovery(guard).recover();
     expect(guard.settled.map((s) => s.writer)).toEqual([undefined, undefined]);
-    expect(idsIn(`${path}.2`)).toEqual(ids(interrupted));
+    expect(sampleIdsIn(`${path}.2`)).toEqual(ids(interrupted));
     expect(readFileSync(`${path}.3`, 'utf8')).toBe('# EOF\n');
-    expect(idsIn(`${path}.4`)).toEqual(ids(live));
-    expect(readdirSync(dir).sort()).toEqual(['log.txt.2', 'log.txt.3', 'log.txt.4']);
+    expect(sampleIdsIn(`${path}.4`)).toEqual(ids(live));
+    expect(readdirSync(dir()).sort()).toEqual(['log.txt.2', 'log.txt.3', 'log.txt.4']);
   });
 
   it('sets aside a spool the guard cannot settle, retries quietly, and finishes it once it can', async () => {
@@ -114,7 +101,7 @@ describe('CrashedSpoolRecovery', () => {
 
     await recovering.recover();
     expect(recovering.pending).toBe(true);
-    expect(readdirSync(dir)).toEqual(['log.txt.1.spool']);
+    expect(readdirSync(dir())).toEqual(['log.txt.1.spool']);
     expect(logger.lines).toHaveLength(1);
     expect(logger.lines[0]).toMatch(/log\.txt\.1\.spool.*cannot be settled.*Redis is down/);
 
@@ -128,7 +115,7 @@ describe('CrashedSpoolRecovery', () => {
     await recovering.settleLeftovers();
     expect(recovering.pending).toBe(false);
     expect(guard.settled.at(-1)).toEqual({ ids: ids(batch), writer: 'worker-1' });
-    expect(idsIn(`${path}.1`)).toEqual(ids(batch));
+    expect(sampleIdsIn(`${path}.1`)).toEqual(ids(batch));
     expect(existsSync(`${path}.1.spool`)).toBe(false);
   });
 

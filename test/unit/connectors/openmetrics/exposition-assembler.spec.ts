@@ -1,29 +1,23 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExpositionAssembler } from '../../../../src/lib/connectors/openmetrics/exposition-assembler.js';
 import { OpenMetricsSpool } from '../../../../src/lib/connectors/openmetrics/openmetrics-spool.js';
-import type { MetadataRecord } from '../../../../src/lib/index.js';
 import { CapturingLogger } from '../../../support/capturing-logger.js';
 import {
   describeWithOpenMetricsTools,
   parseOpenMetrics,
 } from '../../../support/openmetrics-tools.js';
-import { records } from '../../../support/records.js';
+import { named } from '../../../support/records.js';
+import { tempDirPerTest } from '../../../support/temp-dir.js';
 
-let dir: string;
+const dir = tempDirPerTest('assembler-spec');
 let path: string;
 let spool: OpenMetricsSpool;
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'metaqueue-assembler-spec-'));
-  path = join(dir, 'log.txt');
+  path = join(dir(), 'log.txt');
   spool = new OpenMetricsSpool(`${path}.spool`, false, new CapturingLogger());
   await spool.start('worker-1');
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-const named = (name: string, n: number): MetadataRecord[] =>
-  records(n).map((r) => ({ ...r, name }));
 
 describeWithOpenMetricsTools('ExpositionAssembler, read back by the strict parser', () => {
   it('joins a spool into a complete exposition, family by family, and removes the spool', async () => {
@@ -45,7 +39,7 @@ describeWithOpenMetricsTools('ExpositionAssembler, read back by the strict parse
     ];
     expect(samples.map((s) => s.labels.id)).toEqual(inFamilyOrder.map((r) => r.id));
     expect(samples.map((s) => s.type)).toEqual(inFamilyOrder.map(() => 'gauge'));
-    expect(readdirSync(dir)).toEqual(['log.txt']);
+    expect(readdirSync(dir())).toEqual(['log.txt']);
   });
 
   it('makes an empty spool (or none at all) an empty exposition', async () => {
@@ -53,7 +47,7 @@ describeWithOpenMetricsTools('ExpositionAssembler, read back by the strict parse
     const assembler = new ExpositionAssembler(path, false);
     await assembler.assemble(spool.dir, path);
     expect(parseOpenMetrics(path)).toEqual([]);
-    await assembler.assemble(join(dir, 'missing.spool'), `${path}.9`);
+    await assembler.assemble(join(dir(), 'missing.spool'), `${path}.9`);
     expect(parseOpenMetrics(`${path}.9`)).toEqual([]);
   });
 
@@ -79,10 +73,10 @@ describeWithOpenMetricsTools('ExpositionAssembler, read back by the strict parse
 describe('ExpositionAssembler', () => {
   it('numbers rotations after the highest an earlier run left, file or spool', async () => {
     for (const name of ['log.txt.3', 'log.txt.10', 'log.txt.x', 'log.txt.lock', 'other.txt.20']) {
-      writeFileSync(join(dir, name), '');
+      writeFileSync(join(dir(), name), '');
     }
-    mkdirSync(join(dir, 'log.txt.12.spool'));
-    mkdirSync(join(dir, 'log.txt.7.spool'));
+    mkdirSync(join(dir(), 'log.txt.12.spool'));
+    mkdirSync(join(dir(), 'log.txt.7.spool'));
     const assembler = new ExpositionAssembler(path, false);
 
     const left = await assembler.existingRotations();

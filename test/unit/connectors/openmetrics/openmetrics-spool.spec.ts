@@ -1,26 +1,21 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpenMetricsSpool } from '../../../../src/lib/connectors/openmetrics/openmetrics-spool.js';
-import type { MetadataRecord } from '../../../../src/lib/index.js';
 import { CapturingLogger } from '../../../support/capturing-logger.js';
-import { records } from '../../../support/records.js';
+import { sampleIdsIn } from '../../../support/openmetrics-tools.js';
+import { named } from '../../../support/records.js';
+import { tempDirPerTest } from '../../../support/temp-dir.js';
 
-let dir: string;
-let logger: CapturingLogger;
+const dir = tempDirPerTest('spool-spec');
 let spoolDir: string;
+let logger: CapturingLogger;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'metaqueue-spool-spec-'));
-  spoolDir = join(dir, 'log.txt.spool');
+  spoolDir = join(dir(), 'log.txt.spool');
   logger = new CapturingLogger();
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const named = (name: string, n: number): MetadataRecord[] =>
-  records(n).map((r) => ({ ...r, name }));
 const read = (file: string) => readFileSync(join(spoolDir, file), 'utf8');
-/** The ids in a family file, in order. */
-const idsIn = (file: string) => [...read(file).matchAll(/\{id="([^"]+)"/g)].map((m) => m[1]);
+const idsIn = (file: string) => sampleIdsIn(join(spoolDir, file));
 
 describe('OpenMetricsSpool', () => {
   it('appends each family to a numbered file of its own that starts with its TYPE line', async () => {
@@ -82,10 +77,9 @@ describe('OpenMetricsSpool', () => {
     await expect(spool.append([...named('a', 4), ...named('b', 1)])).rejects.toThrow();
     rmSync(join(spoolDir, '1'), { recursive: true });
 
-    const aside = join(dir, 'log.txt.1.spool');
+    const aside = join(dir(), 'log.txt.1.spool');
     await spool.moveTo(aside);
-    const moved = readFileSync(join(aside, '0'), 'utf8');
-    expect([...moved.matchAll(/\{id="([^"]+)"/g)].map((m) => m[1])).toEqual(first.map((r) => r.id));
+    expect(sampleIdsIn(join(aside, '0'))).toEqual(first.map((r) => r.id));
     expect(read('writer')).toBe('worker-1');
     expect(spool.bytes).toBe(0);
 
