@@ -3,30 +3,13 @@ import { join } from 'node:path';
 import type { ReplayGuard } from '../../../../src/lib/buffer/replay-guard.interface.js';
 import { CrashedSpoolRecovery } from '../../../../src/lib/connectors/openmetrics/crashed-spool-recovery.js';
 import { ExpositionAssembler } from '../../../../src/lib/connectors/openmetrics/exposition-assembler.js';
-import { OpenMetricsSpool } from '../../../../src/lib/connectors/openmetrics/openmetrics-spool.js';
 import type { MetadataRecord } from '../../../../src/lib/index.js';
 import { CapturingLogger } from '../../../support/capturing-logger.js';
+import { leaveCrashedSpool } from '../../../support/killed-file-connector.js';
+import { FakeReplayGuard } from '../../../support/fake-replay-guard.js';
 import { sampleIdsIn } from '../../../support/openmetrics-tools.js';
 import { named } from '../../../support/records.js';
 import { tempDirPerTest } from '../../../support/temp-dir.js';
-
-/** Keeps the ids `keeps` allows; rejects while `unreachable` is set, as Redis down would. */
-class FakeGuard implements ReplayGuard {
-  readonly settled: { ids: string[]; writer: string | undefined }[] = [];
-  unreachable?: Error;
-  constructor(private readonly keeps: (id: string) => boolean = () => true) {}
-  open = () => Promise.resolve(undefined);
-  settle(ids: ReadonlySet<string>, writer: string | undefined): Promise<ReadonlySet<string>> {
-    this.settled.push({ ids: [...ids], writer });
-    if (this.unreachable) return Promise.reject(this.unreachable);
-    return Promise.resolve(new Set([...ids].filter(this.keeps)));
-  }
-  admit = (
-    batch: readonly MetadataRecord[],
-    write: (admitted: readonly MetadataRecord[]) => Promise<void>,
-  ) => write(batch);
-  close = () => Promise.resolve();
-}
 
 const dir = tempDirPerTest('recovery-spec');
 let path: string;
@@ -37,14 +20,6 @@ beforeEach(() => {
 });
 
 const ids = (batch: readonly MetadataRecord[]) => batch.map((r) => r.id);
-
-/** Leaves a spool at `spoolDir` as a killed process would: written, never closed into a file. */
-async function crashedSpool(spoolDir: string, batch: MetadataRecord[], writer?: string) {
-  const spool = new OpenMetricsSpool(spoolDir, false, logger);
-  await spool.start(writer);
-  await spool.append(batch);
-  await spool.close();
-}
 
 const recovery = (guard: ReplayGuard) =>
   new CrashedSpoolRecovery(
@@ -59,11 +34,11 @@ describe('CrashedSpoolRecovery', () => {
   it('cuts torn lines, settles the ids with the guard and finishes the spool with what it keeps', async () => {
     const a = named('a', 4);
     const b = named('b', 2);
-    await crashedSpool(`${path}.spool`, [...a, ...b], 'worker-1');
+    await leaveCrashedSpool(`${path}.spool`, [...a, ...b], 'worker-1');
     // Killed mid-append: a line half written.
     appendFileSync(join(`${path}.spool`, '0'), 'a{id="torn-id",topic="t",loc');
     const dropped = new Set([a[1].id, ...ids(b)]);
-    const guard = new FakeGuard((id) => !dropped.has(id));
+    const guard = new FakeReplayGuard((id) => !dropped.has(id));
 
     await recovery(guard).recover();
     expect(guard.settled).toEqual([{ ids: ids([...a, ...b]), writer: 'worker-1' }]);
@@ -79,10 +54,10 @@ describe('CrashedSpoolRecovery', () => {
   it('finishes a rotation a crash interrupted, keeps the old file, then the crashed live spool', async () => {
     const interrupted = named('a', 2);
     const live = named('a', 3);
-    await crashedSpool(`${path}.2.spool`, interrupted);
+    await leaveCrashedSpool(`${path}.2.spool`, interrupted);
     writeFileSync(path, '# EOF\n');
-    await crashedSpool(`${path}.spool`, live);
-    const guard = new FakeGuard();
+    await leaveCrashedSpool(`${path}.spool`, live);
+    const guard = new FakeReplayGuard();
 
     await recovery(guard).recover();
     expect(guard.settled.map((s) => s.writer)).toEqual([undefined, undefined]);
@@ -94,8 +69,8 @@ describe('CrashedSpoolRecovery', () => {
 
   it('sets aside a spool the guard cannot settle, retries quietly, and finishes it once it can', async () => {
     const batch = named('a', 3);
-    await crashedSpool(`${path}.spool`, batch, 'worker-1');
-    const guard = new FakeGuard();
+    await leaveCrashedSpool(`${path}.spool`, batch, 'worker-1');
+    const guard = new FakeReplayGuard();
     guard.unreachable = new Error('Redis is down');
     const recovering = recovery(guard);
 
@@ -120,8 +95,8 @@ describe('CrashedSpoolRecovery', () => {
   });
 
   it('at close, tries once more and says which spools wait for the next start', async () => {
-    await crashedSpool(`${path}.spool`, named('a', 1));
-    const guard = new FakeGuard();
+    await leaveCrashedSpool(`${path}.spool`, named('a', 1));
+    const guard = new FakeReplayGuard();
     guard.unreachable = new Error('Redis is down');
     const recovering = recovery(guard);
     await recovering.recover();
