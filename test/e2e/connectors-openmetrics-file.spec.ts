@@ -479,31 +479,34 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
   });
 });
 
-onSmallDisk.describe('OpenMetrics file on a disk that fills up', () => {
-  it('cuts back a batch a full disk left half-appended, so its retry writes each record once', async () => {
-    const dir = mountTmpfs('1m')!;
-    try {
-      const path = join(dir, 'log.txt');
-      const connector = new OpenMetricsFileConnector({ path });
-      await connector.open();
-      const first = records(200);
-      await connector.write(first);
-      const spoolFile = join(`${path}.spool`, '0');
-      const spooled = statSync(spoolFile).size;
-      // Leave about 20 KiB free: the next batch (about 300 KiB) runs out of space halfway.
-      const { bavail, bsize } = statfsSync(dir);
-      writeFileSync(join(dir, 'filler'), Buffer.alloc(bavail * bsize - 20 * 1024));
-      const second = records(2_000);
-      await expect(connector.write(second)).rejects.toThrow(/ENOSPC/);
-      expect(statSync(spoolFile).size).toBeGreaterThan(spooled);
-      rmSync(join(dir, 'filler'));
-      await connector.write(second);
-      await connector.close();
-      const ids = parseOpenMetrics(path).map((s) => s.labels.id);
-      expect(ids).toHaveLength(2_200);
-      expect(new Set(ids)).toEqual(new Set([...first, ...second].map((r) => r.id)));
-    } finally {
-      unmount(dir);
-    }
-  });
+describeWithOpenMetricsTools('OpenMetrics file on a disk that fills up', () => {
+  onSmallDisk.it(
+    'cuts back a batch a full disk left half-appended, so its retry writes each record once',
+    async () => {
+      const dir = mountTmpfs('1m')!;
+      try {
+        const path = join(dir, 'log.txt');
+        const connector = new OpenMetricsFileConnector({ path });
+        await connector.open();
+        const first = records(200);
+        await connector.write(first);
+        const spoolFile = join(`${path}.spool`, '0');
+        const spooled = statSync(spoolFile).size;
+        // Leave about 20 KiB free: the next batch (about 300 KiB) runs out of space halfway.
+        const { bavail, bsize } = statfsSync(dir);
+        writeFileSync(join(dir, 'filler'), Buffer.alloc(bavail * bsize - 20 * 1024));
+        const second = records(2_000);
+        await expect(connector.write(second)).rejects.toThrow(/ENOSPC/);
+        expect(statSync(spoolFile).size).toBeGreaterThan(spooled);
+        rmSync(join(dir, 'filler'));
+        await connector.write(second);
+        await connector.close();
+        const ids = parseOpenMetrics(path).map((s) => s.labels.id);
+        expect(ids).toHaveLength(2_200);
+        expect(new Set(ids)).toEqual(new Set([...first, ...second].map((r) => r.id)));
+      } finally {
+        unmount(dir);
+      }
+    },
+  );
 });

@@ -14,3 +14,8 @@ export function records(n: number, topic = 't'): MetadataRecord<number>[] {
     publishedAt: new Date(0),
   }));
 }
+
+/** Records of the OpenMetrics family `name`. */
+export function named(name: string, n: number): MetadataRecord<number>[] {
+  return records(n).map((r) => ({ ...r, name }));
+}

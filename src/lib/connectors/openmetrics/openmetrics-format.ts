@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
 
 /**
@@ -40,6 +41,28 @@ export class SampleRenderer {
     }
     return this.lastSeconds;
   }
+}
+
+/** Samples rendered this many at a time, so a big batch never holds the event loop for long. */
+const samplesPerTurn = 2_500;
+
+/**
+ * Each family's samples as pieces to join once, the first left for a TYPE
+ * line; rendered a slice per turn of the event loop.
+ */
+export async function renderByFamily(
+  records: readonly MetadataRecord[],
+): Promise<Map<string, string[]>> {
+  const renderer = new SampleRenderer();
+  const families = new Map<string, string[]>();
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0 && i % samplesPerTurn === 0) await nextTurn();
+    const record = records[i];
+    let pieces = families.get(record.name);
+    if (!pieces) families.set(record.name, (pieces = ['']));
+    pieces.push(renderer.render(record));
+  }
+  return families;
 }
 
 /** The escaped form of the last value a label had. */

@@ -1,0 +1,175 @@
+import type { LoggerService } from '@nestjs/common';
+import {
+  mkdir,
+  open,
+  readdir,
+  rename,
+  truncate,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MetadataRecord } from '../../record/metadata.interface.js';
+import { logMessages } from '../../metaqueue.messages.js';
+import { pathExists } from '../../utils/path-exists.util.js';
+import { familyHeader, renderByFamily } from './openmetrics-format.js';
+
+/** The file in a spool that names its writer; the family files are numbered. */
+export const WRITER_FILE = 'writer';
+
+/** A spool's family files: its numbered files. */
+export async function familyFiles(spool: string): Promise<string[]> {
+  return (await readdir(spool)).filter((file) => /^\d+$/.test(file));
+}
+
+/**
+ * The live spool, a directory beside the file (`<path>.spool/`). OpenMetrics
+ * forbids interleaving families, so a batch is appended to one file per
+ * family, each starting with its TYPE line: a write costs its batch only.
+ * Family files are numbered, never named after a metric (user data makes no
+ * file name), and each stays open between batches. A write that fails may
+ * leave part of its batch: the spool is cut back to its last whole batch
+ * before anything else touches it, so the retry cannot duplicate.
+ */
+export class OpenMetricsSpool {
+  /** Each family's file, and its bytes of whole batches: a failed write is cut back to these. */
+  private families = new Map<string, FamilyFile>();
+  /** The family files open, least recently written first. */
+  private openFiles = new Set<FamilyFile>();
+  private spoolBytes = 0;
+  /** Records in the spool, for the log if it is deleted. */
+  private spooledRecords = 0;
+  /** Set when a write failed: the spool may hold part of a batch until it is cut back. */
+  private dirty = false;
+  /** This run's writer name, kept in each spool it starts: set with a fleet's buffer. */
+  private writer?: string;
+
+  constructor(
+    readonly dir: string,
+    private readonly fsync: boolean,
+    private readonly logger: LoggerService,
+  ) {}
+
+  /** Bytes of whole batches in the spool: what rotation is measured by. */
+  get bytes(): number {
+    return this.spoolBytes;
+  }
+
+  /** Makes the spool directory, naming `writer` in it when a fleet shares the buffer. */
+  async start(writer?: string): Promise<void> {
+    this.writer = writer;
+    await this.makeDir();
+  }
+
+  /** Appends a batch, each record to its family's file; resolves once all of it is written. */
+  async append(records: readonly MetadataRecord[]): Promise<void> {
+    const samples = await renderByFamily(records);
+    // The files stay open, so writing would go on into deleted ones: look first.
+    if (!(await pathExists(this.dir))) await this.restartDeleted();
+    await this.cutBack();
+    const written = new Map<FamilyFile, number>();
+    try {
+      for (const [family, pieces] of samples) {
+        const file = this.fileOf(family);
+        // A family's file starts with its TYPE line, so joining the files makes the exposition.
+        if (file.bytes === 0) pieces[0] = familyHeader(family);
+        const bytes = Buffer.from(pieces.join(''));
+        const handle = await this.handleOf(file);
+        await handle.appendFile(bytes);
+        if (this.fsync) await handle.sync();
+        written.set(file, file.bytes + bytes.length);
+      }
+    } catch (error) {
+      this.dirty = true;
+      throw error;
+    }
+    for (const [file, size] of written) {
+      this.spoolBytes += size - file.bytes;
+      file.bytes = size;
+    }
+    this.spooledRecords += records.length;
+  }
+
+  /** If a write failed, cuts what it may have appended, leaving whole batches only. */
+  async cutBack(): Promise<void> {
+    if (!this.dirty) return;
+    for (const { name, bytes } of this.families.values()) {
+      await truncate(join(this.dir, name), bytes).catch((error: NodeJS.ErrnoException) => {
+        // A family whose first write failed before its file was made has nothing to cut.
+        if (error.code !== 'ENOENT') throw error;
+      });
+    }
+    this.dirty = false;
+  }
+
+  /** Closes the family files, which rotation and close are about to join; the next append starts afresh. */
+  async close(): Promise<void> {
+    const files = [...this.openFiles];
+    this.openFiles = new Set();
+    this.families = new Map();
+    this.spoolBytes = 0;
+    this.spooledRecords = 0;
+    for (const file of files) await file.handle!.close();
+  }
+
+  /** Hands the spool over as it is, whole batches only, to `target`, and starts a new one. */
+  async moveTo(target: string): Promise<void> {
+    await this.cutBack();
+    await this.close();
+    await rename(this.dir, target);
+    await this.makeDir();
+  }
+
+  private async makeDir(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    if (this.writer) await writeFile(join(this.dir, WRITER_FILE), this.writer);
+  }
+
+  /** Someone deleted the spool: say what went with it, and start a new one. */
+  private async restartDeleted(): Promise<void> {
+    this.logger.error(logMessages.spoolDeleted(this.dir, this.spooledRecords));
+    await this.close();
+    this.dirty = false;
+    await this.makeDir();
+  }
+
+  /** The family's file; a new family gets the next number, kept even if its first write fails. */
+  private fileOf(family: string): FamilyFile {
+    let file = this.families.get(family);
+    if (!file) {
+      file = { name: String(this.families.size), bytes: 0, handle: undefined };
+      this.families.set(family, file);
+    }
+    return file;
+  }
+
+  /**
+   * The family file's handle, kept open between batches; past `maxOpenFiles`
+   * families the least recently written is closed, so many families cannot
+   * use up the process's file descriptors.
+   */
+  private async handleOf(file: FamilyFile): Promise<FileHandle> {
+    this.openFiles.delete(file);
+    if (!file.handle) {
+      if (this.openFiles.size >= maxOpenFiles) {
+        const [oldest] = this.openFiles;
+        this.openFiles.delete(oldest);
+        await oldest.handle!.close();
+        oldest.handle = undefined;
+      }
+      file.handle = await open(join(this.dir, file.name), 'a');
+    }
+    this.openFiles.add(file);
+    return file.handle;
+  }
+}
+
+interface FamilyFile {
+  /** Its name in the spool directory: a number. */
+  name: string;
+  bytes: number;
+  handle: FileHandle | undefined;
+}
+
+/** Family files kept open at once; more families than this reopen theirs as needed. */
+const maxOpenFiles = 64;
