@@ -23,7 +23,6 @@ class DiesBeforeFileAck extends RedisRecordSource {
   }
 }
 
-
 /** The record ids a worker's finished files hold (`<worker>.txt` and its rotations), one per sample. */
 async function idsInFiles(dir: string, worker: string): Promise<string[]> {
   const finished = new RegExp(`^${worker}\\.txt(\\.\\d+)?$`);
@@ -80,7 +79,7 @@ withRedisServer().describe('Redis buffer: a batch in a dead worker spool and cla
       buffer: () => {
         const source = new Source(resolveRedisBufferOptions({ ...buffer, ...options }));
         sources.push(source);
-        return { role: 'both', source, intake: (topic, queue) => source.outbox(topic, queue) };
+        return { role: 'both', source, intake: (topic, queue) => source.intake(topic, queue) };
       },
     }).then((pipeline) => ({ ...pipeline, store }));
   };
