@@ -79,7 +79,7 @@ withRedisServer().describe('Redis buffer: a batch in a dead worker spool and cla
       buffer: () => {
         const source = new Source(resolveRedisBufferOptions({ ...buffer, ...options }));
         sources.push(source);
-        return { role: 'both', source, intake: (topic, queue) => source.outbox(topic, queue) };
+        return { role: 'both', source, intake: (topic, queue) => source.intake(topic, queue) };
       },
     }).then((pipeline) => ({ ...pipeline, store }));
   };

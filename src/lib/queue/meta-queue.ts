@@ -9,6 +9,7 @@ import {
   type OfferOutcome,
   type OverflowPolicy,
 } from './meta-queue-options.interface.js';
+import { refusal } from './overflow-refusal.js';
 
 interface Waiter<Item> {
   item: Item;
@@ -55,6 +56,11 @@ export class MetaQueue<Item = unknown, Spec extends DataType<any> = DataType> {
     return this.records.size;
   }
 
+  /** Whether offers are still taken: until `close()`. */
+  get open(): boolean {
+    return !this.closed;
+  }
+
   /** Offers an item; with `drop-oldest`, `onEvicted` hears of the item pushed out for it. */
   offer(record: Item, onEvicted?: (evicted: Item) => void): OfferOutcome {
     if (this.closed) return 'closed';
@@ -64,18 +70,16 @@ export class MetaQueue<Item = unknown, Spec extends DataType<any> = DataType> {
       return 'accepted';
     }
     switch (this.overflow) {
-      case 'drop-newest':
-        return 'dropped-newest';
       case 'drop-oldest': {
         const evicted = this.records.shift()!;
         this.records.push(record);
         onEvicted?.(evicted);
         return 'dropped-oldest';
       }
-      case 'error':
-        return 'full';
       case 'block':
         return this.wait(record);
+      default:
+        return refusal(this.overflow, 'full')!;
     }
   }
 

@@ -5,7 +5,7 @@ import type { RecordIntake } from '../record-intake.interface.js';
 import type { ResolvedRedisBufferOptions } from './redis-buffer-options.js';
 import { RedisRecordSource } from './redis-record-source.js';
 
-/** Records wait in Redis streams a fleet shares: each engine's intake is its topic's outbox. */
+/** Records wait in Redis streams a fleet shares: each engine's intake is its queue in front of its stream. */
 export class RedisBuffer implements RecordBuffer {
   readonly source: RedisRecordSource;
 
@@ -17,6 +17,6 @@ export class RedisBuffer implements RecordBuffer {
   }
 
   intake(topic: string, queue: MetaQueue): RecordIntake {
-    return this.source.outbox(topic, queue);
+    return this.source.intake(topic, queue);
   }
 }

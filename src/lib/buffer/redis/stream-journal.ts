@@ -1,0 +1,185 @@
+import type { MetaQueue } from '../../queue/meta-queue.js';
+import { refusal } from '../../queue/overflow-refusal.js';
+import type { MetadataRecord } from '../../record/metadata.interface.js';
+import { decodeRecord } from '../record-codec.js';
+import type { JournalOutcome, RecordJournal } from '../record-journal.interface.js';
+import type { RedisConnection } from './redis-connection.js';
+
+/** One topic's queue, and the stream its records are appended to. */
+export interface StreamLane {
+  readonly queue: MetaQueue;
+  readonly stream: string;
+  /** The stream's own bound, which the append script applies. */
+  readonly maxLen: number;
+  /** Records that found the stream full (`block`): sent again first; meanwhile the queue fills. */
+  readonly held: MetadataRecord[];
+}
+
+/** A publish whose record is queued, held or on its way to Redis. */
+interface Publish {
+  resolve(outcome: JournalOutcome): void;
+  onEvicted(evicted: MetadataRecord): void;
+  /** Sent: its block timeout no longer settles it, Redis's answer does. */
+  sending: boolean;
+  /** Its block timeout passed while it was being sent. */
+  expired: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * The topics' streams as the journal behind their queues: a publish settles
+ * with Redis's answer for its record. The queues' own bound and policies act
+ * as in memory (see `JournaledIntake`); what is left here is the policy at
+ * the stream's bound, which only Redis's answer reveals, and `block`'s time
+ * limit for a record already queued while Redis is away or the stream full.
+ * The publisher takes the records to send from here.
+ */
+export class StreamJournal implements RecordJournal {
+  private readonly lanes = new Map<string, StreamLane>();
+  private readonly publishes = new Map<MetadataRecord, Publish>();
+  private closed = false;
+
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly requestSend: () => void,
+  ) {}
+
+  get available(): boolean {
+    return this.connection.available;
+  }
+
+  /** Publishes not yet appended: queued, or held for room. */
+  get waiting(): number {
+    let waiting = 0;
+    for (const { queue, held } of this.lanes.values()) waiting += queue.size + held.length;
+    return waiting;
+  }
+
+  /** The topic's records go from `queue` to `stream`, bounded there by `maxLen`. */
+  add(topic: string, queue: MetaQueue, stream: string, maxLen: number): void {
+    this.lanes.set(topic, { queue, stream, maxLen, held: [] });
+  }
+
+  all(): Iterable<StreamLane> {
+    return this.lanes.values();
+  }
+
+  written(
+    record: MetadataRecord,
+    onEvicted: (evicted: MetadataRecord) => void,
+  ): Promise<JournalOutcome> {
+    if (this.closed) return Promise.resolve('closed');
+    return new Promise((resolve) => {
+      const publish: Publish = { resolve, onEvicted, sending: false, expired: false };
+      const { overflow, blockTimeoutMs } = this.lanes.get(record.topic)!.queue;
+      if (overflow === 'block' && blockTimeoutMs !== undefined) {
+        // Counted from the publish, so the wait for room in the queue counts too.
+        const left = blockTimeoutMs - (Date.now() - record.publishedAt.getTime());
+        publish.timer = setTimeout(() => this.timedOut(record, publish), Math.max(0, left));
+      }
+      this.publishes.set(record, publish);
+      this.requestSend();
+    });
+  }
+
+  evicted(record: MetadataRecord): void {
+    this.settle(record, 'evicted');
+  }
+
+  /**
+   * The lane's records to send now, marked as sent: those held for room, or
+   * else all its queue holds (one take per send: a publish a take lets in
+   * has registered by the next). Those whose publish timed out are left out.
+   */
+  take(lane: StreamLane): MetadataRecord[] {
+    const records = lane.held.length > 0 ? lane.held.splice(0) : lane.queue.take();
+    return (records as MetadataRecord[]).filter((record) => {
+      const publish = this.publishes.get(record);
+      if (publish) publish.sending = true;
+      return publish !== undefined;
+    });
+  }
+
+  /**
+   * Settles an append's publishes from Redis's answer: the first `appended`
+   * are in (with `drop-oldest`, after the `evicted` values were deleted); the
+   * others meet the policy. True if some now wait for room (`block`).
+   */
+  answered(
+    lane: StreamLane,
+    records: MetadataRecord[],
+    appended: number,
+    evicted: string[],
+  ): boolean {
+    const { overflow } = lane.queue;
+    if (overflow === 'drop-oldest' && appended > 0) {
+      this.settleDroppingOldest(records, appended, evicted);
+      return false;
+    }
+    for (const record of records.slice(0, appended)) this.settle(record, 'written');
+    const unfit = records.slice(appended);
+    const outcome = refusal(overflow, 'full');
+    for (const record of unfit) {
+      const publish = this.publishes.get(record)!;
+      publish.sending = false;
+      if (outcome || publish.expired) this.settle(record, outcome ?? 'timeout');
+      else lane.held.push(record);
+    }
+    return lane.held.length > 0;
+  }
+
+  /** Redis cannot be reached: what waits to be sent meets its policy at once (`block` waits on). */
+  refuseWaiting(): void {
+    for (const lane of this.lanes.values()) {
+      const outcome = refusal(lane.queue.overflow, 'unavailable');
+      if (outcome) for (const record of this.take(lane)) this.settle(record, outcome);
+    }
+  }
+
+  /**
+   * Closes the queues, and settles as closed every publish not sent yet;
+   * those on the wire still get Redis's answer.
+   */
+  close(): void {
+    this.closed = true;
+    for (const { queue, held } of this.lanes.values()) {
+      queue.close();
+      for (const record of held.splice(0)) this.settle(record, 'closed');
+      for (const record of queue.take()) this.settle(record as MetadataRecord, 'closed');
+    }
+  }
+
+  /**
+   * The last `appended` records are in, in place of the `evicted` entries and
+   * of the batch's own first records: as if each record, one by one, had
+   * pushed out the oldest. So `accepted` stays level for each record dropped.
+   */
+  private settleDroppingOldest(
+    records: MetadataRecord[],
+    appended: number,
+    evicted: string[],
+  ): void {
+    const onEvicted = this.publishes.get(records[0])!.onEvicted;
+    for (const value of evicted) onEvicted(decodeRecord(value));
+    const droppedHere = records.length - appended;
+    for (const record of records.slice(0, droppedHere)) onEvicted(record);
+    const accepted = appended - evicted.length;
+    records.forEach((record, i) =>
+      this.settle(record, i < accepted ? 'written' : 'dropped-oldest'),
+    );
+  }
+
+  /** `block`'s time is up: a record on the wire waits for Redis's answer, any other gives up. */
+  private timedOut(record: MetadataRecord, publish: Publish): void {
+    if (publish.sending) publish.expired = true;
+    else this.settle(record, 'timeout');
+  }
+
+  private settle(record: MetadataRecord, outcome: JournalOutcome): void {
+    const publish = this.publishes.get(record);
+    if (!publish) return;
+    this.publishes.delete(record);
+    clearTimeout(publish.timer);
+    publish.resolve(outcome);
+  }
+}

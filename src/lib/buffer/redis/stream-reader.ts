@@ -1,0 +1,241 @@
+import { encodedRecordId } from '../record-codec.js';
+import type { BatchReader, SourceBatch } from '../record-source.interface.js';
+import type { GoneConsumers } from './gone-consumers.js';
+import type { HandedOutEntries } from './handed-out-entries.js';
+import type { RecordOwners } from './record-owners.js';
+import type { ResolvedRedisBufferOptions } from './redis-buffer-options.js';
+import type { RedisConnection } from './redis-connection.js';
+import type { StreamAcknowledger } from './stream-acknowledger.js';
+import type { StreamBatches } from './stream-batches.js';
+import { entryValue } from './stream-entry.js';
+import type { StreamGroups } from './stream-groups.js';
+import { groupRead, type GroupRead, type RawEntry } from './stream-replies.js';
+
+/** Where `XAUTOCLAIM` goes on in each group's stream. */
+const START = '0-0';
+
+/**
+ * Reads what any group has for this consumer, each sink getting only its own
+ * group's entries: first what this consumer left pending before a restart,
+ * then entries another consumer left idle past `claimIdleMs` (`XAUTOCLAIM`),
+ * then new entries, read for every group in one transaction so the groups
+ * stay in step. Entries read again (claimed, or this consumer's own) go
+ * through the ownership register for the sinks that keep a copy.
+ */
+export class StreamReader {
+  private groupsReady = false;
+  /** Per group and stream, how far the read of this consumer's own pending entries got. */
+  private recovery?: Map<string, Map<string, string>>;
+  private readonly claimCursors = new Map<string, string>();
+  private claimDueAt = 0;
+  /** The read `reader()` started ahead, until a `next()` takes it. */
+  private readAhead?: Promise<SourceBatch | undefined>;
+
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly options: Pick<ResolvedRedisBufferOptions, 'consumer' | 'claimIdleMs'>,
+    private readonly groups: StreamGroups,
+    private readonly batches: StreamBatches,
+    private readonly handedOut: HandedOutEntries,
+    private readonly owners: RecordOwners,
+    private readonly acks: StreamAcknowledger,
+    private readonly gone: GoneConsumers,
+  ) {}
+
+  /** Makes the groups, once the sinks are named; a Redis that cannot be reached is logged, not thrown. */
+  async start(): Promise<void> {
+    this.recoverOwnPending();
+    await this.createGroups().catch((error: unknown) => this.connection.lost(error));
+  }
+
+  /**
+   * Has the next reads go through what this consumer was handed and never
+   * acknowledged: before a restart, or in a reply a cut connection lost.
+   */
+  recoverOwnPending(): void {
+    const { sinks, streams } = this.groups;
+    this.recovery = new Map(sinks.map((sink) => [sink, new Map(streams.map((s) => [s, START]))]));
+  }
+
+  /**
+   * Reads one batch ahead: the next read's round trip overlaps the sinks'
+   * writes of the batch before it, as a read from memory would.
+   */
+  reader(maxBatchSize: number): BatchReader {
+    let done = false;
+    let mine: Promise<SourceBatch | undefined> | undefined;
+    return {
+      next: async () => {
+        if (done) return undefined;
+        const ahead = this.readAhead;
+        this.readAhead = undefined;
+        const own = ahead !== undefined && ahead === mine;
+        let batch = ahead && (await ahead);
+        // Only this reader's own empty read ends it: one left by a pass that ended early is stale.
+        if (!batch && !own) batch = await this.readBatch(maxBatchSize);
+        done = batch === undefined;
+        if (batch) {
+          mine = this.readAhead = this.readBatch(maxBatchSize);
+          // Awaited by the next call; a pass that ends early leaves it to the next reader.
+          mine.catch(() => undefined);
+        }
+        return batch;
+      },
+    };
+  }
+
+  private async createGroups(): Promise<void> {
+    if (!this.connection.connected) return;
+    const pipeline = this.connection.client.pipeline();
+    for (const { group, stream } of this.groups.pairs()) {
+      pipeline.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+    }
+    for (const [error] of (await pipeline.exec()) ?? []) {
+      if (error && !error.message.startsWith('BUSYGROUP')) throw error;
+    }
+    this.groupsReady = true;
+  }
+
+  private readBatch(max: number): Promise<SourceBatch | undefined> {
+    return this.handedOut.reading(() => this.read(max));
+  }
+
+  private async read(max: number): Promise<SourceBatch | undefined> {
+    // Nothing can be read now; the next pass after Redis returns reads it all.
+    if (!(await this.connection.ready())) return undefined;
+    if (!this.groupsReady) await this.createGroups();
+    try {
+      return await this.readGroups(max);
+    } catch (error) {
+      if (!(error instanceof Error && error.message.startsWith('NOGROUP'))) throw error;
+      // The streams are gone (a Redis without persistence restarted): make the groups again.
+      await this.createGroups();
+      return this.readGroups(max);
+    }
+  }
+
+  private async readGroups(max: number): Promise<SourceBatch | undefined> {
+    await this.acks.retryFailed();
+    const count = Math.max(1, Math.ceil(max / this.groups.streams.length));
+    if (this.recovery) {
+      const pending = await this.readOwnPending(count);
+      if (pending) return pending;
+      this.recovery = undefined;
+    }
+    if (Date.now() >= this.claimDueAt) {
+      const claimed = await this.claim(count);
+      if (claimed) return claimed;
+    }
+    return this.batches.of(await this.readEveryGroup(count, () => '>'));
+  }
+
+  /** One XREADGROUP per group, from `from(group, stream)`, in one transaction: the groups stay in step. */
+  private async readEveryGroup(
+    count: number,
+    from: (group: string, stream: string) => string,
+  ): Promise<GroupRead> {
+    const { sinks, streams } = this.groups;
+    const reads = this.connection.client.multi();
+    for (const group of sinks) {
+      reads.xreadgroup(
+        'GROUP',
+        group,
+        this.options.consumer,
+        'COUNT',
+        count,
+        'STREAMS',
+        ...streams,
+        ...streams.map((stream) => from(group, stream)),
+      );
+    }
+    const replies = (await reads.exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+    return sinks.flatMap((group, i) => groupRead(group, replies[i]?.[1]));
+  }
+
+  /** The next of this consumer's pending entries, less those under way here. */
+  private async readOwnPending(count: number): Promise<SourceBatch | undefined> {
+    for (;;) {
+      const read = await this.readOwnPendingPage(count);
+      if (read.length === 0) return undefined;
+      const batch = this.batches.of(read);
+      if (batch) return batch;
+    }
+  }
+
+  private async readOwnPendingPage(count: number): Promise<GroupRead> {
+    const cursors = this.recovery!;
+    const read = (
+      await this.readEveryGroup(count, (group, stream) => cursors.get(group)!.get(stream)!)
+    ).filter(({ entries }) => entries.length > 0);
+    for (const { group, stream, entries } of read) {
+      cursors.get(group)!.set(stream, entries[entries.length - 1][0]);
+      const notUnderWay = entries.filter(([id]) => !this.handedOut.has(group, stream, id));
+      entries.splice(0, entries.length, ...notUnderWay);
+    }
+    await this.leaveOutOwned(read);
+    return read;
+  }
+
+  /** Entries another consumer left pending past `claimIdleMs`: it died, or hangs. */
+  private async claim(count: number): Promise<SourceBatch | undefined> {
+    const pipeline = this.connection.client.pipeline();
+    const pairs = this.groups.pairs();
+    for (const { group, stream } of pairs) {
+      const cursor = this.claimCursors.get(`${group}\n${stream}`) ?? START;
+      pipeline.xautoclaim(
+        stream,
+        group,
+        this.options.consumer,
+        this.options.claimIdleMs,
+        cursor,
+        'COUNT',
+        count,
+      );
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    let more = false;
+    const read: GroupRead = pairs.map(({ group, stream }, i) => {
+      const [error, reply] = replies[i] ?? [];
+      if (error) throw error;
+      const [next, entries] = reply as [string, RawEntry[]];
+      this.claimCursors.set(`${group}\n${stream}`, next);
+      more ||= next !== START;
+      // Entries still under way here went idle only because a sink is slow.
+      const notUnderWay = entries.filter(([id]) => !this.handedOut.has(group, stream, id));
+      return { group, stream, entries: notUnderWay };
+    });
+    if (!more) {
+      this.claimDueAt = Date.now() + this.options.claimIdleMs / 2;
+      this.gone.forgetIfDue();
+    }
+    await this.leaveOutOwned(read);
+    return this.batches.of(read);
+  }
+
+  /**
+   * Entries read again after a crash, for each sink that keeps a copy:
+   * those a crashed worker's recovered copy keeps are left out (and
+   * acknowledged); the others are registered as this run's before the sink
+   * writes them, so that copy's later recovery drops them.
+   */
+  private async leaveOutOwned(read: GroupRead): Promise<void> {
+    const owned = read
+      .filter(({ group }) => this.owners.tracks(group))
+      .map((r) => ({ ...r, live: r.entries.filter(([, fields]) => entryValue(fields)) }))
+      .filter(({ live }) => live.length > 0);
+    if (owned.length === 0) return;
+    const writes = await this.owners.claim(
+      owned.map(({ group, live }) => ({
+        sink: group,
+        recordIds: live.map(([, fields]) => encodedRecordId(entryValue(fields)!)),
+      })),
+    );
+    owned.forEach(({ group, stream, entries, live }, i) => {
+      const keptByCopy = new Set(live.filter((_, j) => !writes[i][j]).map(([id]) => id));
+      if (keptByCopy.size === 0) return;
+      this.acks.acknowledge(group, stream, [...keptByCopy]);
+      entries.splice(0, entries.length, ...entries.filter(([id]) => !keptByCopy.has(id)));
+    });
+  }
+}

@@ -1,0 +1,106 @@
+import { encodedRecordId } from '../../../../src/lib/buffer/record-codec.js';
+import { RedisConnection } from '../../../../src/lib/buffer/redis/redis-connection.js';
+import { streamJournal } from '../../../support/redis-journal.js';
+import { RedisServer, withRedisServer } from '../../../support/redis-server.js';
+import { redisUnit } from '../../../support/redis-unit.js';
+import { until } from '../../../support/until.js';
+
+withRedisServer().describe('StreamJournal', () => {
+  const redis = redisUnit();
+  const journalOf = async () => {
+    const options = redis.options();
+    return streamJournal(await redis.connect(options), options.streamPrefix);
+  };
+
+  it('settles a publish once Redis has appended its record', async () => {
+    const j = await journalOf();
+    const a = j.topic('a');
+    const outcomes = await Promise.all([a.publish(), a.publish()]);
+    expect(outcomes.map((o) => o.outcome)).toEqual(['accepted', 'accepted']);
+    expect(await redis.client.xlen(a.stream)).toBe(2);
+    expect(j.journal.waiting).toBe(0);
+    expect(j.appended).toBe(2);
+  });
+
+  it.each([
+    ['error', 'full'],
+    ['drop-newest', 'dropped-newest'],
+  ] as const)('with %s, a record the full stream refused gets %s', async (overflow, refused) => {
+    const j = await journalOf();
+    const a = j.topic('a', { overflow, maxLen: 2 });
+    const outcomes = await Promise.all([a.publish(), a.publish(), a.publish()]);
+    expect(outcomes.map((o) => o.outcome)).toEqual(['accepted', 'accepted', refused]);
+    expect(await redis.client.xlen(a.stream)).toBe(2);
+  });
+
+  it('with drop-oldest, pushes out entries no group has been handed, and accounts for each', async () => {
+    const j = await journalOf();
+    const a = j.topic('a', { overflow: 'drop-oldest', maxLen: 2 });
+    const first = await Promise.all([a.publish(), a.publish()]);
+    const later = await Promise.all([a.publish(), a.publish(), a.publish()]);
+    // Three in place of two: as if each pushed out the oldest, one by one.
+    expect(j.evicted).toEqual([first[0].record.id, first[1].record.id, later[0].record.id]);
+    expect(later.map((o) => o.outcome)).toEqual([
+      'dropped-oldest',
+      'dropped-oldest',
+      'dropped-oldest',
+    ]);
+    const values = (await redis.client.xrange(a.stream, '-', '+')).map(([, f]) => f[1]);
+    expect(values.map((v) => encodedRecordId(v))).toEqual([later[1].record.id, later[2].record.id]);
+  });
+
+  it('with block, waits for room in the stream, at most blockTimeoutMs from the publish', async () => {
+    const j = await journalOf();
+    const a = j.topic('a', { overflow: 'block', blockTimeoutMs: 150, maxLen: 1 });
+    await a.publish();
+    const started = Date.now();
+    const timedOut = await a.publish();
+    expect(timedOut.outcome).toBe('timeout');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    const waiting = a.publish();
+    await until(() => j.journal.waiting === 1);
+    await redis.client.del(a.stream);
+    expect((await waiting).outcome).toBe('accepted');
+  });
+
+  it('sends records queued behind those held for room once the stream has room', async () => {
+    const j = await journalOf();
+    const a = j.topic('a', { overflow: 'block', bufferSize: 2, maxLen: 2 });
+    const publishes = Array.from({ length: 6 }, () => a.publish());
+    await until(async () => (await redis.client.xlen(a.stream)) === 2);
+    for (let i = 0; i < 2; i++) {
+      await redis.client.del(a.stream);
+      await until(async () => (await redis.client.xlen(a.stream)) === 2);
+    }
+    const outcomes = await Promise.all(publishes);
+    expect(outcomes.every((o) => o.outcome === 'accepted')).toBe(true);
+  });
+
+  it('while Redis cannot be reached, each policy acts at once, block waits, and close settles the rest', async () => {
+    const own = await new RedisServer().start();
+    const options = redis.options({ url: own.url, connection: { retryStrategy: () => 20 } });
+    const connection = new RedisConnection(options);
+    try {
+      await connection.ready();
+      const j = streamJournal(connection, options.streamPrefix);
+      const erring = j.topic('erring', { overflow: 'error' });
+      const dropping = j.topic('dropping', { overflow: 'drop-oldest' });
+      const blocking = j.topic('blocking', { overflow: 'block', blockTimeoutMs: 100 });
+      const waiting = j.topic('waiting', { overflow: 'block' });
+      await own.stop();
+      await until(() => !connection.available);
+      expect((await erring.publish()).outcome).toBe('unavailable');
+      // Nothing older can be reached to make room: the new record goes.
+      expect((await dropping.publish()).outcome).toBe('dropped-newest');
+      expect((await blocking.publish()).outcome).toBe('timeout');
+      const waited = waiting.publish();
+      await until(() => j.journal.waiting >= 1);
+      j.journal.close();
+      expect((await waited).outcome).toBe('closed');
+      expect((await waiting.publish()).outcome).toBe('closed');
+    } finally {
+      await connection.close();
+      await own.remove();
+    }
+  });
+});

@@ -1,0 +1,106 @@
+import { encodeRecord } from '../../../../src/lib/buffer/record-codec.js';
+import { BackgroundTasks } from '../../../../src/lib/buffer/redis/background-tasks.js';
+import { GoneConsumers } from '../../../../src/lib/buffer/redis/gone-consumers.js';
+import { HandedOutEntries } from '../../../../src/lib/buffer/redis/handed-out-entries.js';
+import { RecordOwners } from '../../../../src/lib/buffer/redis/record-owners.js';
+import type { RedisBufferOptions } from '../../../../src/lib/buffer/buffer-options.interface.js';
+import { StreamAcknowledger } from '../../../../src/lib/buffer/redis/stream-acknowledger.js';
+import { StreamBatches } from '../../../../src/lib/buffer/redis/stream-batches.js';
+import { StreamGroups } from '../../../../src/lib/buffer/redis/stream-groups.js';
+import { StreamReader } from '../../../../src/lib/buffer/redis/stream-reader.js';
+import type { SourceBatch } from '../../../../src/lib/buffer/record-source.interface.js';
+import { withRedisServer } from '../../../support/redis-server.js';
+import { records } from '../../../support/records.js';
+import { redisUnit } from '../../../support/redis-unit.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const encoded = (id: string) => encodeRecord({ ...records(1, 'a')[0], id });
+const idsOf = (batch: SourceBatch | undefined) => batch?.records.map((r) => r.id) ?? [];
+
+withRedisServer().describe('StreamReader', () => {
+  const redis = redisUnit();
+
+  /** A reader as the source wires one, for consumer `consumer` on `prefix`'s stream `a`. */
+  async function readerOf(prefix: string, more: Partial<RedisBufferOptions> = {}) {
+    const connection = await redis.connect({ streamPrefix: prefix, ...more });
+    const options = redis.options({ streamPrefix: prefix, ...more });
+    const groups = new StreamGroups();
+    groups.streams.push(`${prefix}a`);
+    const handedOut = new HandedOutEntries();
+    const tasks = new BackgroundTasks();
+    const acks = new StreamAcknowledger(connection, groups.streams, handedOut, tasks);
+    const batches = new StreamBatches(groups, handedOut, acks);
+    const { client } = connection;
+    const owners = new RecordOwners(client, groups.streams, prefix, 60_000, options.consumer);
+    const gone = new GoneConsumers(client, options, groups, tasks);
+    const reader = new StreamReader(
+      connection,
+      options,
+      groups,
+      batches,
+      handedOut,
+      owners,
+      acks,
+      gone,
+    );
+    groups.sinks = ['store'];
+    await reader.start();
+    return { reader, batches, tasks, stream: `${prefix}a` };
+  }
+  const append = async (stream: string, ids: string[]) => {
+    for (const id of ids) await redis.client.xadd(stream, '*', 'r', encoded(id));
+  };
+
+  it('reads new entries batch by batch, one read ahead, and ends the pass when none are left', async () => {
+    const prefix = redis.options().streamPrefix;
+    const { reader, stream } = await readerOf(prefix, { consumer: 'w1' });
+    await append(stream, ['a', 'b', 'c']);
+    const pass = reader.reader(2);
+    expect(idsOf(await pass.next())).toEqual(['a', 'b']);
+    expect(idsOf(await pass.next())).toEqual(['c']);
+    expect(await pass.next()).toBeUndefined();
+    expect(await pass.next()).toBeUndefined();
+  });
+
+  it('after a restart, first reads again what this consumer left pending', async () => {
+    const prefix = redis.options().streamPrefix;
+    const first = await readerOf(prefix, { consumer: 'w1' });
+    await append(first.stream, ['a', 'b']);
+    const pass1 = first.reader.reader(10);
+    expect(idsOf(await pass1.next())).toEqual(['a', 'b']);
+    // The read ahead ends the pass: it found nothing more.
+    expect(await pass1.next()).toBeUndefined();
+    await append(first.stream, ['c']);
+    // The same consumer again, as after a restart: its pending entries come first.
+    const again = await readerOf(prefix, { consumer: 'w1' });
+    const pass = again.reader.reader(10);
+    expect(idsOf(await pass.next())).toEqual(['a', 'b']);
+    expect(idsOf(await pass.next())).toEqual(['c']);
+  });
+
+  it('claims what another consumer left pending past claimIdleMs, and never what is under way here', async () => {
+    const prefix = redis.options().streamPrefix;
+    const dead = await readerOf(prefix, { consumer: 'dead', claimIdleMs: 50 });
+    await append(dead.stream, ['a', 'b']);
+    expect(idsOf(await dead.reader.reader(10).next())).toEqual(['a', 'b']);
+    const live = await readerOf(prefix, { consumer: 'live', claimIdleMs: 50 });
+    expect(await live.reader.reader(10).next()).toBeUndefined();
+    await sleep(80);
+    const claimed = await live.reader.reader(10).next();
+    expect(idsOf(claimed)).toEqual(['a', 'b']);
+    await sleep(80);
+    // Its own claim, not yet acknowledged, is not claimed again from itself.
+    expect(await live.reader.reader(10).next()).toBeUndefined();
+    live.batches.acknowledge('store', claimed!);
+    await live.tasks.settled();
+    expect(((await redis.client.xpending(live.stream, 'store')) as [number])[0]).toBe(0);
+  });
+
+  it('makes the groups again when the streams are gone (a Redis without persistence restarted)', async () => {
+    const prefix = redis.options().streamPrefix;
+    const { reader, stream } = await readerOf(prefix, { consumer: 'w1' });
+    await redis.client.del(stream);
+    await append(stream, ['a']);
+    expect(idsOf(await reader.reader(10).next())).toEqual(['a']);
+  });
+});
