@@ -3,10 +3,7 @@ import type { TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { resolveRedisBufferOptions } from '../../src/lib/buffer/redis/redis-buffer-options.js';
-import {
-  connectRedis,
-  streamPipeline,
-} from '../../src/lib/buffer/redis/redis-connection.js';
+import { connectRedis, streamPipeline } from '../../src/lib/buffer/redis/redis-connection.js';
 import { RedisRecordSource } from '../../src/lib/buffer/redis/redis-record-source.js';
 import {
   BrokerService,
@@ -27,7 +24,7 @@ import { idsOf, startPipeline } from '../support/pipeline.js';
 import { freePort, RedisServer, withRedisServer } from '../support/redis-server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { until } from '../support/until.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const record = (i: number) => ({ data: i, name: 'n', location: 'l', context: 'c' });
