@@ -13,8 +13,8 @@ import {
   type MetaqueueModuleOptions,
   type RedisBufferOptions,
 } from '../src/lib/index.js';
+import { startRedisWorker } from '../test/harness/redis-worker.js';
 import { RedisServer } from '../test/support/redis-server.js';
-import { RedisWorkerProcess } from '../test/support/run-redis-worker.js';
 import { countRows, truncate } from './end-to-end.bench.js';
 import { figure, type Figure } from './report.js';
 
@@ -101,17 +101,15 @@ async function throughRedis(
     streamPrefix: `bench:${performance.now()}:`,
     maxLen: 1_000_000,
   };
-  const children = Array.from(
-    { length: workers },
-    (_, n) =>
-      new RedisWorkerProcess({
-        store: { url },
-        buffer,
-        broker,
-        file: join(dir, `worker-${n}.txt`),
-      }),
+  const children = Array.from({ length: workers }, (_, n) =>
+    startRedisWorker({
+      store: { url },
+      buffer,
+      broker,
+      file: join(dir, `worker-${n}.txt`),
+    }),
   );
-  await Promise.all(children.map((c) => c.said('ready')));
+  await Promise.all(children.map((c) => c.waitForLine('ready')));
   const app = await boot({ buffer, broker: { role: 'publisher' } });
   const started = performance.now();
   await publishAll(app.get(getEngineToken('load')), total);

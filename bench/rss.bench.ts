@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runChildApp } from '../test/harness/child-app.js';
 import { figure, interleave, type Figure } from './report.js';
 
 /**
@@ -42,20 +42,13 @@ export async function rssFigures(url: string, scale: number, runs: number): Prom
   return figures;
 }
 
-function rssAfter(records: number, dir: string, url: string | undefined): number {
-  const out = execFileSync(
-    process.execPath,
-    [
-      '--expose-gc',
-      '--import',
-      '@swc-node/register/esm-register',
-      'bench/rss-app.ts',
-      String(records),
-      dir,
-      ...(url ? [url] : []),
-    ],
-    { encoding: 'utf8' },
-  );
+async function rssAfter(records: number, dir: string, url: string | undefined): Promise<number> {
+  const out = await runChildApp('bench/rss-app.ts', {
+    nodeFlags: ['--expose-gc'],
+    args: [String(records), dir, ...(url ? [url] : [])],
+    stderr: 'inherit',
+    timeoutMs: 30 * 60_000,
+  });
   const line = out.split('\n').find((l) => l.startsWith('rss='))!;
   console.log(`  ${records} records, ${url ? 'server' : 'PGlite'}: ${line}`);
   return Number(/^rss=(\d+)/.exec(line)![1]) / 1e6;

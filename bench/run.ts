@@ -5,7 +5,7 @@
 // workloads for a smoke run.
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { createBenchDatabase } from './bench-database.js';
+import { createTestDatabase, serverUrl } from '../test/harness/test-database.js';
 import { diskBuffer } from './disk-buffer.bench.js';
 import { endToEndFigures } from './end-to-end.bench.js';
 import { fileConnector } from './file-connector.bench.js';
@@ -18,7 +18,6 @@ import { shutdownTime } from './shutdown.bench.js';
 import { startupFigures } from './startup.bench.js';
 import { writeResults, type Figure } from './report.js';
 
-const serverUrl = process.env.DATABASE_URL;
 if (!serverUrl) {
   console.error('npm run bench needs DATABASE_URL, a PostgreSQL server to measure against.');
   process.exit(2);
@@ -30,20 +29,21 @@ const only = process.env.BENCH_ONLY?.split(',');
 const wanted = (group: string) => !only || only.includes(group);
 Logger.overrideLogger(['error', 'warn']);
 
-const db = await createBenchDatabase(serverUrl);
+const db = await createTestDatabase();
+const url = db.store.url!;
 const figures: Figure[] = [];
 try {
   // The queue first: its deep case is the most sensitive to a heap left busy by the others.
   if (wanted('queue')) figures.push(...(await queueDepth(scale, runs)));
-  if (wanted('end-to-end')) figures.push(...(await endToEndFigures(db.url, scale, runs)));
+  if (wanted('end-to-end')) figures.push(...(await endToEndFigures(url, scale, runs)));
   if (wanted('startup')) figures.push(...(await startupFigures(runs)));
-  if (wanted('publish')) figures.push(...(await publishCost(db.url, scale, runs)));
-  if (wanted('memory')) figures.push(...(await memoryWhileStalled(db.url, scale, runs)));
+  if (wanted('publish')) figures.push(...(await publishCost(url, scale, runs)));
+  if (wanted('memory')) figures.push(...(await memoryWhileStalled(url, scale, runs)));
   if (wanted('file')) figures.push(...(await fileConnector(scale, runs)));
-  if (wanted('rss')) figures.push(...(await rssFigures(db.url, scale, runs)));
-  if (wanted('shutdown')) figures.push(...(await shutdownTime(db.url, scale, runs)));
-  if (wanted('disk-buffer')) figures.push(...(await diskBuffer(db.url, scale)));
-  if (wanted('redis')) figures.push(...(await redisTransport(db.url, scale)));
+  if (wanted('rss')) figures.push(...(await rssFigures(url, scale, runs)));
+  if (wanted('shutdown')) figures.push(...(await shutdownTime(url, scale, runs)));
+  if (wanted('disk-buffer')) figures.push(...(await diskBuffer(url, scale)));
+  if (wanted('redis')) figures.push(...(await redisTransport(url, scale)));
 } finally {
   await db.drop();
 }

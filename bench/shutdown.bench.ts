@@ -1,6 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { spawn } from 'node:child_process';
 import pg from 'pg';
 import {
   BrokerService,
@@ -10,6 +9,7 @@ import {
   type MetaqueueModuleOptions,
   type TopicDeclaration,
 } from '../src/lib/index.js';
+import { ChildApp } from '../test/harness/child-app.js';
 import { figure, interleave, type Figure } from './report.js';
 
 /** The same app in both runs: nothing flushes before it is asked to. */
@@ -71,21 +71,13 @@ async function flushAlone(url: string, records: number): Promise<number> {
 }
 
 async function sigtermToExit(url: string, records: number): Promise<number> {
-  const child = spawn(
-    process.execPath,
-    ['--import', '@swc-node/register/esm-register', 'bench/shutdown-app.ts'],
-    {
-      env: { ...process.env, BENCH_URL: url, BENCH_RECORDS: String(records) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  await new Promise<void>((resolve) =>
-    child.stdout.on('data', (c: Buffer) => c.toString().includes('queued') && resolve()),
-  );
+  const child = ChildApp.start('bench/shutdown-app.ts', {
+    env: { BENCH_URL: url, BENCH_RECORDS: String(records) },
+    stderr: 'inherit',
+  });
+  await child.waitForLine('queued', { timeoutMs: 5 * 60_000 });
   const started = performance.now();
-  child.kill('SIGTERM');
-  await exited;
+  await child.stop('SIGTERM', 5 * 60_000);
   return performance.now() - started;
 }
 

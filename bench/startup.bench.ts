@@ -1,8 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runChildApp } from '../test/harness/child-app.js';
 import { figure, interleave, type Figure } from './report.js';
 
 /**
@@ -16,7 +16,7 @@ export async function startupFigures(runs: number): Promise<Figure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'metaqueue-bench-start-'));
   try {
     const existing = join(dir, 'existing');
-    start('app', existing); // initdb and the migrations, once
+    await start('app', existing); // initdb and the migrations, once
     let fresh = 0;
     const newDir = () => join(dir, `new-${fresh++}`);
     const dump = join(dir, 'dump.tar.gz');
@@ -42,18 +42,15 @@ export async function startupFigures(runs: number): Promise<Figure[]> {
   }
 }
 
-function start(mode: 'app' | 'bare' | 'dump', dataDir: string, dump?: string): number {
-  const out = execFileSync(
-    process.execPath,
-    [
-      '--import',
-      '@swc-node/register/esm-register',
-      'bench/startup-app.ts',
-      mode,
-      dataDir,
-      ...(dump ? [dump] : []),
-    ],
-    { encoding: 'utf8' },
-  );
+async function start(
+  mode: 'app' | 'bare' | 'dump',
+  dataDir: string,
+  dump?: string,
+): Promise<number> {
+  const out = await runChildApp('bench/startup-app.ts', {
+    args: [mode, dataDir, ...(dump ? [dump] : [])],
+    stderr: 'inherit',
+    timeoutMs: 5 * 60_000,
+  });
   return Number(/ms=([\d.]+)/.exec(out)![1]);
 }

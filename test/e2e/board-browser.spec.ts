@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { bootBoardApp, hostile, type Adapter, type BoardApp } from '../support/board-app.js';
 import { requirement } from '../support/requirement.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
 
 // Debian's chromium, never a downloaded browser: .ci/run installs the package.
 const chromium = '/usr/bin/chromium';

@@ -1,6 +1,6 @@
 import { MetadataStore } from '../../src/lib/index.js';
 import { bootBoardApp, type BoardApp } from '../support/board-app.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 
 const backend = serverUrl ? 'PostgreSQL' : 'PGlite';
 

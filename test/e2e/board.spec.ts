@@ -12,7 +12,7 @@ import {
 } from '../../src/lib/index.js';
 import type { BoardOverview, BoardSeries, MetadataPreviewPage } from '../../src/lib/index.js';
 import { bootBoardApp, hostile, type BoardApp } from '../support/board-app.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 
 const backend = serverUrl ? 'PostgreSQL' : 'PGlite';
 

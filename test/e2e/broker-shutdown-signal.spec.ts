@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoadApp } from '../support/run-load-app.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 
 describe(`SIGTERM to an app under load (${serverUrl ? 'PostgreSQL' : 'PGlite'})`, () => {
   let db: TestDatabase;

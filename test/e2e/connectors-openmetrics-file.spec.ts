@@ -35,7 +35,7 @@ import {
 import { CapturingLogger } from '../support/capturing-logger.js';
 import { records } from '../support/records.js';
 import { mountTmpfs, onSmallDisk, unmount } from '../support/small-disk.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
 
 /** Fails its first `failures` writes, then writes through. */
 class FlakyConnector implements MetadataConnector {

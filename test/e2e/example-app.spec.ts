@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineRegistry, TaskRunner } from '../../src/lib/index.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 
 describe('example app', () => {
   // The example stores where DATABASE_URL says, else in ./.metaqueue/pglite: point both at this

@@ -7,7 +7,7 @@ import {
   parseOpenMetrics,
   promtoolImport,
 } from '../support/openmetrics-tools.js';
-import { createTestDatabase, serverUrl } from '../support/test-database.js';
+import { createTestDatabase, serverUrl } from '../harness/test-database.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 

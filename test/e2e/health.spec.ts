@@ -13,7 +13,7 @@ import {
   type MetaqueueModuleExtras,
   type MetaqueueModuleOptions,
 } from '../../src/lib/index.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 
 const backend = serverUrl ? 'PostgreSQL' : 'PGlite';
 const thresholdMs = 100;

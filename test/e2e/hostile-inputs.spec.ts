@@ -22,7 +22,7 @@ import {
   promtoolImport,
   recordOf,
 } from '../support/openmetrics-tools.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 
 /** Strings that are hard for SQL, for JSON, for the OpenMetrics text format and for file systems. */
 const hostile: Record<string, string> = {

@@ -21,7 +21,7 @@ import {
 } from '../../src/lib/index.js';
 import { hasParser } from '../support/openmetrics-tools.js';
 import { requirement } from '../support/requirement.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 
 const backend = serverUrl ? 'PostgreSQL' : 'PGlite';
 const openMetricsAccept = 'application/openmetrics-text; version=1.0.0';

@@ -12,7 +12,7 @@ import {
   type MetadataRecord,
 } from '../../src/lib/index.js';
 import { defaults } from '../../src/lib/metaqueue.defaults.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 
 const backend = serverUrl ? 'PostgreSQL' : 'PGlite';
 

@@ -25,7 +25,7 @@ import { idsOf, startPipeline } from '../support/pipeline.js';
 import { freePort, RedisServer, withRedisServer } from '../support/redis-server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { until } from '../support/until.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const record = (i: number) => ({ data: i, name: 'n', location: 'l', context: 'c' });

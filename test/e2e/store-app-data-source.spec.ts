@@ -16,7 +16,7 @@ import {
 } from '../../src/lib/index.js';
 import { typeOrmDataSourceToken } from '../../src/lib/store/app-data-source/typeorm-data-source.token.js';
 import { appDataSourceOptions } from '../support/app-data-source.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 
 /** A provider of the app's own that reads metaqueue's table through forFeature. */
 @Injectable()

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { MetadataStore, MetaqueueConfigError, MetaqueueModule } from '../../src/lib/index.js';
 import { pgliteDataDir } from '../../src/lib/store/data-source.factory.js';
-import { createTestDatabase, serverUrl } from '../support/test-database.js';
+import { createTestDatabase, serverUrl } from '../harness/test-database.js';
 import { CapturingLogger } from '../support/capturing-logger.js';
 
 describe('store connection options', () => {

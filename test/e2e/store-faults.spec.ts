@@ -9,13 +9,9 @@ import {
   type OverflowPolicy,
 } from '../../src/lib/index.js';
 import { bootMetaqueue } from '../support/boot.js';
+import { describeOnServer } from '../support/describe-on-server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import {
-  createTestDatabase,
-  describeOnServer,
-  serverUrl,
-  type TestDatabase,
-} from '../support/test-database.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 
 /** Faults only a real server can show: a network between app and database, other sessions. */
 describeOnServer('store faults on PostgreSQL', () => {

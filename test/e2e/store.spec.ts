@@ -13,7 +13,7 @@ import {
   serverUrl,
   type MetadataRow,
   type TestDatabase,
-} from '../support/test-database.js';
+} from '../harness/test-database.js';
 
 const backend = serverUrl ? 'PostgreSQL' : 'PGlite';
 

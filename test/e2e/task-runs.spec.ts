@@ -14,7 +14,7 @@ import {
   TaskRunner,
   type MetaqueueModuleOptions,
 } from '../../src/lib/index.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 
 let calls = 0;
 

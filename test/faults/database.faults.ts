@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { MetadataStore, MetaqueueHealthIndicator } from '../../src/lib/index.js';
 import { runLoadApp } from '../support/run-load-app.js';
-import { serverUrl } from '../support/test-database.js';
+import { serverUrl } from '../harness/test-database.js';
 import { acceptedIdsOf, FaultWorld, healthWhenDown, publishers, sleep, until } from './harness.js';
 import { score } from './scorecard.js';
 

@@ -21,7 +21,7 @@ import {
 import { bootMetaqueue } from '../support/boot.js';
 import { parseOpenMetrics } from '../support/openmetrics-tools.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 import type { Tally } from './scorecard.js';
 
 if (!serverUrl)

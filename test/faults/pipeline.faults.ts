@@ -16,7 +16,7 @@ import {
   type OverflowPolicy,
 } from '../../src/lib/index.js';
 import { parseOpenMetrics } from '../support/openmetrics-tools.js';
-import type { MetadataRow } from '../support/test-database.js';
+import type { MetadataRow } from '../harness/test-database.js';
 import { runLoadApp } from '../support/run-load-app.js';
 import { acceptedIdsOf, FaultWorld, publishers, sleep } from './harness.js';
 import { publishCase } from './publish-cases.js';

@@ -5,8 +5,8 @@ import {
   type OverflowPolicy,
   type RedisBufferOptions,
 } from '../../src/lib/index.js';
+import { startRedisWorker } from '../harness/redis-worker.js';
 import { RedisServer } from '../support/redis-server.js';
-import { RedisWorkerProcess } from '../support/run-redis-worker.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { acceptedIdsOf, FaultWorld, publishers } from './harness.js';
 import { score } from './scorecard.js';
@@ -62,18 +62,18 @@ describe('faults with the Redis buffer', () => {
       broker: { role: 'publisher' },
     });
     const workerOn = (n: number) =>
-      new RedisWorkerProcess({
+      startRedisWorker({
         store: { url: world.db.store.url },
         buffer,
         file: join(world.dir, `worker-${n}.txt`),
       });
     const workers = [0, 1, 2].map(workerOn);
-    await Promise.all(workers.map((w) => w.said('ready')));
+    await Promise.all(workers.map((w) => w.waitForLine('ready')));
     const victim = workers[0];
     let killedInFlight = false;
     const killer = (async () => {
       await sleep(500);
-      await victim.said('in-flight', victim.output);
+      await victim.waitForLine('in-flight', { from: victim.lines.length });
       await victim.stop('SIGKILL');
       killedInFlight = true;
     })();
@@ -92,7 +92,7 @@ describe('faults with the Redis buffer', () => {
     await Promise.all(workers.slice(1).map((w) => w.stop('SIGTERM')));
     // The killed worker restarts on its file: its spool, settled with Redis, is finished.
     const restarted = workerOn(0);
-    await restarted.said('ready');
+    await restarted.waitForLine('ready');
     await restarted.stop('SIGTERM');
     const tally = await world.tally(ids, [publisher.engine('load').counters]);
     expect(score('redis-worker-sigkill', tally, { checks: { killedInFlight } })).toBe(true);

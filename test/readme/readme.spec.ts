@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 
 /**
  * The README's TypeScript examples, executed. Each ```ts block is preceded by

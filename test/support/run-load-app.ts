@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
@@ -8,8 +7,7 @@ import type {
   EngineCounters,
   StoreOptions,
 } from '../../src/lib/index.js';
-
-const root = new URL('../..', import.meta.url).pathname;
+import { ChildApp } from '../harness/child-app.js';
 
 export interface LoadAppRun {
   /** The child's counters, if it lived to report them (not after SIGKILL). */
@@ -49,66 +47,49 @@ export async function runLoadApp(options: {
   run?: string;
 }): Promise<LoadAppRun> {
   const idsFile = join(options.dir, 'accepted-ids');
-  const child = spawn(
-    process.execPath,
-    ['--import', '@swc-node/register/esm-register', 'test/support/load-app.ts'],
-    {
-      cwd: root,
-      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
-      env: {
-        ...process.env,
-        METAQUEUE_TEST_STORE: JSON.stringify(options.store),
-        METAQUEUE_TEST_FILE: options.file ?? '',
-        METAQUEUE_TEST_IDS: idsFile,
-        METAQUEUE_TEST_BROKER: JSON.stringify(options.broker ?? {}),
-        METAQUEUE_TEST_TYPEORM: options.typeorm ? '1' : '',
-        METAQUEUE_TEST_BUFFER: options.buffer ? JSON.stringify(options.buffer) : '',
-        METAQUEUE_TEST_RUN: options.run ?? '',
-      },
+  const child = ChildApp.start('test/support/load-app.ts', {
+    uid: options.uid,
+    env: {
+      METAQUEUE_TEST_STORE: JSON.stringify(options.store),
+      METAQUEUE_TEST_FILE: options.file ?? '',
+      METAQUEUE_TEST_IDS: idsFile,
+      METAQUEUE_TEST_BROKER: JSON.stringify(options.broker ?? {}),
+      METAQUEUE_TEST_TYPEORM: options.typeorm ? '1' : '',
+      METAQUEUE_TEST_BUFFER: options.buffer ? JSON.stringify(options.buffer) : '',
+      METAQUEUE_TEST_RUN: options.run ?? '',
     },
-  );
-  let stdout = '';
-  let stderr = '';
+  });
   let readyAt = Infinity;
   let signalled = false;
   let killedInFlight = false;
   const signal = () => {
     signalled = true;
-    child.kill(options.signal);
+    child.signal(options.signal);
   };
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  // 'close', not 'exit': only then has all of the child's output arrived.
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   const giveUp = setTimeout(signal, 20_000);
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
+  child.onLine((line) => {
     if (signalled) return;
-    if (readyAt === Infinity && stdout.includes('ready\n')) {
+    if (readyAt === Infinity && line === 'ready') {
       readyAt = Date.now();
       if (options.beforeSignal) void options.beforeSignal().then(signal);
       else if (!options.whileWriting) signal();
     }
-    if (
-      options.whileWriting &&
-      chunk.toString().includes('in-flight\n') &&
-      Date.now() - readyAt > 300
-    ) {
+    if (options.whileWriting && line === 'in-flight' && Date.now() - readyAt > 300) {
       killedInFlight = true;
       signal();
     }
   });
-  await exited;
-  clearTimeout(giveUp);
+  const { code } = await child.exit().finally(() => clearTimeout(giveUp));
   if (!signalled) {
     throw new Error(
-      `load app exited (${await exited}) before it was signalled: ${stderr} ${stdout.slice(-500)}`,
+      `load app exited (${code}) before it was signalled: ${child.stderr} ${child.stdout.slice(-500)}`,
     );
   }
   // The report is the one JSON line; `in-flight` lines may follow it while shutdown ends.
-  const report = stdout.split('\n').find((line) => line.startsWith('{'));
+  const report = child.lines.find((line) => line.startsWith('{'));
   return {
     report: report ? (JSON.parse(report) as LoadAppRun['report']) : undefined,
-    stderr,
+    stderr: child.stderr,
     resolvedIds: readFileSync(idsFile, 'utf8')
       .split('\n')
       .filter((line) => line.length === 36),

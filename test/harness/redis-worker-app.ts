@@ -1,8 +1,9 @@
-// A child process for fleet tests: a worker-only app that reads a topic's
-// Redis stream and stores it, with an OpenMetrics file of its own. It prints
-// `ready` once started, `in-flight` while its store writes a batch, and at
-// the end one JSON line with its sinks' counters. METAQUEUE_TEST_TOPICS and
-// METAQUEUE_TEST_BROKER (JSON) change its topics and broker options.
+// A child process for fleet tests and the Redis benchmark: a worker-only app
+// that reads a topic's Redis stream and stores it, with an OpenMetrics file
+// of its own. It prints `ready` once started, `in-flight` while its store
+// writes a batch, and at the end one JSON line with its sinks' counters.
+// METAQUEUE_TEST_TOPICS and METAQUEUE_TEST_BROKER (JSON) change its topics
+// and broker options.
 import 'reflect-metadata';
 import { writeSync } from 'node:fs';
 import { Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';

@@ -6,18 +6,12 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import type { StoreOptions } from '../../src/lib/index.js';
 import { createDataSource } from '../../src/lib/store/data-source.factory.js';
-import { requirement } from './requirement.js';
 
-/** The real server named by DATABASE_URL, if any: tests then run against it, else on PGlite. */
+/**
+ * The real server named by DATABASE_URL, if any: tests then run against it,
+ * else on PGlite. The benchmarks need one.
+ */
 export const serverUrl = process.env.DATABASE_URL;
-
-/** `describe` for tests that need a real server (a TCP proxy, locks from another session). */
-export const describeOnServer = requirement(
-  'a PostgreSQL server',
-  serverUrl !== undefined,
-  'set DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/test; .ci/run runs npm test both ways',
-  { optionalInCi: true },
-).describe;
 
 /** A row of table `metadata`, as SQL returns it. */
 export interface MetadataRow {
@@ -32,10 +26,10 @@ export interface MetadataRow {
 }
 
 /**
- * A database of the test's own: a new database on the server, or on PGlite
- * one in memory, or with `{ reopen: true }` a data directory, so the test can
- * read it after the app has closed (or from another process). Nothing is left
- * behind once it is dropped.
+ * A database of the test's (or the benchmark's) own: a new database on the
+ * server, or on PGlite one in memory, or with `{ reopen: true }` a data
+ * directory, so the test can read it after the app has closed (or from
+ * another process). Nothing is left behind once it is dropped.
  */
 export interface TestDatabase {
   store: StoreOptions;
