@@ -14,7 +14,7 @@ import {
   type RedisBufferOptions,
 } from '../src/lib/index.js';
 import { startRedisWorker } from '../test/harness/redis-worker.js';
-import { RedisServer } from '../test/support/redis-server.js';
+import { RedisServer } from '../test/harness/redis-server.js';
 import { countRows, truncate } from './end-to-end.bench.js';
 import { figure, type Figure } from './report.js';
 

@@ -16,7 +16,7 @@ import {
   startPipeline,
 } from '../support/pipeline.js';
 import { skipReason } from '../support/requirement.js';
-import { hasRedisServer, RedisServer, withRedisServer } from '../support/redis-server.js';
+import { hasRedisServer, RedisServer, withRedisServer } from '../harness/redis-server.js';
 
 // Without redis-server the Redis source is left out, saying so; under CI that fails the run.
 withRedisServer();

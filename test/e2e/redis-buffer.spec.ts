@@ -22,7 +22,7 @@ import { bootMetaqueue } from '../support/boot.js';
 import { CapturingLogger } from '../support/capturing-logger.js';
 import { MemorySink } from '../support/memory-sink.js';
 import { idsOf, startPipeline } from '../support/pipeline.js';
-import { freePort, RedisServer, withRedisServer } from '../support/redis-server.js';
+import { freePort, RedisServer, withRedisServer } from '../harness/redis-server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { until } from '../support/until.js';
 import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';

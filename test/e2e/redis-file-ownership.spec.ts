@@ -11,7 +11,7 @@ import { OpenMetricsFileConnector, type RedisBufferOptions } from '../../src/lib
 import { KilledFileConnector } from '../support/killed-file-connector.js';
 import { MemorySink } from '../support/memory-sink.js';
 import { idsOf, startPipeline } from '../support/pipeline.js';
-import { RedisServer, withRedisServer } from '../support/redis-server.js';
+import { RedisServer, withRedisServer } from '../harness/redis-server.js';
 import { until } from '../support/until.js';
 
 const record = (i: number) => ({ data: i, name: 'n', location: 'l', context: 'c' });

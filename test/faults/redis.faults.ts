@@ -6,7 +6,7 @@ import {
   type RedisBufferOptions,
 } from '../../src/lib/index.js';
 import { startRedisWorker } from '../harness/redis-worker.js';
-import { RedisServer } from '../support/redis-server.js';
+import { RedisServer } from '../harness/redis-server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { acceptedIdsOf, FaultWorld, publishers } from './harness.js';
 import { score } from './scorecard.js';

@@ -7,7 +7,7 @@ import {
   type ResolvedRedisBufferOptions,
 } from '../../src/lib/buffer/redis/redis-buffer-options.js';
 import { RedisConnection } from '../../src/lib/buffer/redis/redis-connection.js';
-import { RedisServer } from './redis-server.js';
+import { RedisServer } from '../harness/redis-server.js';
 
 /**
  * For the unit specs of the Redis buffer's parts: a redis-server of the

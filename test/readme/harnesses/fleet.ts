@@ -10,7 +10,7 @@ import {
   OpenMetricsFileConnector,
   type MetadataEngine,
 } from '../../../src/lib/index.js';
-import { RedisServer } from '../../support/redis-server.js';
+import { RedisServer } from '../../harness/redis-server.js';
 
 const redis = await new RedisServer().start();
 process.env.REDIS_URL = redis.url;

@@ -1,7 +1,7 @@
 import { BackgroundTasks } from '../../../../src/lib/buffer/redis/background-tasks.js';
 import { GoneConsumers } from '../../../../src/lib/buffer/redis/gone-consumers.js';
 import { StreamGroups } from '../../../../src/lib/buffer/redis/stream-groups.js';
-import { withRedisServer } from '../../../support/redis-server.js';
+import { withRedisServer } from '../../../harness/redis-server.js';
 import { redisUnit } from '../../../support/redis-unit.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

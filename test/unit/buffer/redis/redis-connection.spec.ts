@@ -1,6 +1,6 @@
 import { RedisConnection } from '../../../../src/lib/buffer/redis/redis-connection.js';
 import { resolveRedisBufferOptions } from '../../../../src/lib/buffer/redis/redis-buffer-options.js';
-import { freePort, RedisServer, withRedisServer } from '../../../support/redis-server.js';
+import { freePort, RedisServer, withRedisServer } from '../../../harness/redis-server.js';
 import { redisUnit } from '../../../support/redis-unit.js';
 import { until } from '../../../support/until.js';
 

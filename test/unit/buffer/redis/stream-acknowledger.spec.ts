@@ -1,7 +1,7 @@
 import { BackgroundTasks } from '../../../../src/lib/buffer/redis/background-tasks.js';
 import { HandedOutEntries } from '../../../../src/lib/buffer/redis/handed-out-entries.js';
 import { StreamAcknowledger } from '../../../../src/lib/buffer/redis/stream-acknowledger.js';
-import { withRedisServer } from '../../../support/redis-server.js';
+import { withRedisServer } from '../../../harness/redis-server.js';
 import { redisUnit } from '../../../support/redis-unit.js';
 import { until } from '../../../support/until.js';
 

@@ -6,7 +6,7 @@ import { StreamBatches } from '../../../../src/lib/buffer/redis/stream-batches.j
 import { StreamGroups } from '../../../../src/lib/buffer/redis/stream-groups.js';
 import type { GroupRead } from '../../../../src/lib/buffer/redis/stream-replies.js';
 import type { MetadataRecord } from '../../../../src/lib/record/metadata.interface.js';
-import { withRedisServer } from '../../../support/redis-server.js';
+import { withRedisServer } from '../../../harness/redis-server.js';
 import { records } from '../../../support/records.js';
 import { redisUnit } from '../../../support/redis-unit.js';
 

@@ -1,7 +1,7 @@
 import { encodedRecordId } from '../../../../src/lib/buffer/record-codec.js';
 import { RedisConnection } from '../../../../src/lib/buffer/redis/redis-connection.js';
 import { streamJournal } from '../../../support/redis-journal.js';
-import { RedisServer, withRedisServer } from '../../../support/redis-server.js';
+import { RedisServer, withRedisServer } from '../../../harness/redis-server.js';
 import { redisUnit } from '../../../support/redis-unit.js';
 import { until } from '../../../support/until.js';
 

@@ -1,6 +1,6 @@
 import { encodedRecordId } from '../../../../src/lib/buffer/record-codec.js';
 import { streamJournal } from '../../../support/redis-journal.js';
-import { withRedisServer } from '../../../support/redis-server.js';
+import { withRedisServer } from '../../../harness/redis-server.js';
 import { redisUnit } from '../../../support/redis-unit.js';
 
 withRedisServer().describe('StreamPublisher', () => {

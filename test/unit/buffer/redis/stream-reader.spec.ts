@@ -9,7 +9,7 @@ import { StreamBatches } from '../../../../src/lib/buffer/redis/stream-batches.j
 import { StreamGroups } from '../../../../src/lib/buffer/redis/stream-groups.js';
 import { StreamReader } from '../../../../src/lib/buffer/redis/stream-reader.js';
 import type { SourceBatch } from '../../../../src/lib/buffer/record-source.interface.js';
-import { withRedisServer } from '../../../support/redis-server.js';
+import { withRedisServer } from '../../../harness/redis-server.js';
 import { records } from '../../../support/records.js';
 import { redisUnit } from '../../../support/redis-unit.js';
 

@@ -1,5 +1,5 @@
 import { readStreamStats } from '../../../../src/lib/buffer/redis/stream-stats.js';
-import { withRedisServer } from '../../../support/redis-server.js';
+import { withRedisServer } from '../../../harness/redis-server.js';
 import { redisUnit } from '../../../support/redis-unit.js';
 import { until } from '../../../support/until.js';
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requirement } from './requirement.js';
+import { requirement } from '../support/requirement.js';
 
 /**
  * A redis-server of a test's own, on a free port with a temporary directory:
