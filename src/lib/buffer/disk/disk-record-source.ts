@@ -181,7 +181,7 @@ export class DiskRecordSource implements RecordSource {
     this.reading = undefined;
     if (this.positions.size > 0) this.dir.writeLedger(this.positions);
     if (this.options.sync !== 'none') await this.dir.sync();
-    this.dir.unlock();
+    await this.dir.unlock();
   }
 
   private appended(records: number): void {

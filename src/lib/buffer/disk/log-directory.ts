@@ -1,8 +1,9 @@
-import { closeSync, constants, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { constants, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { access, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
 import { errorMessages } from '../../metaqueue.messages.js';
+import { releasePidLock, takePidLock } from '../../utils/pid-lock.js';
 import type { LogPosition } from './log-position.js';
 
 const segmentName = /^(\d{16})\.seg$/;
@@ -28,7 +29,11 @@ export class LogDirectory {
         errorMessages.bufferNotWritable(this.path, (error as Error).message),
       );
     }
-    this.lock();
+    await takePidLock(
+      this.lockPath,
+      (pid) => new MetaqueueConfigError(errorMessages.bufferLocked(this.path, pid)),
+    );
+    this.locked = true;
   }
 
   segmentPath(segment: number): string {
@@ -89,10 +94,10 @@ export class LogDirectory {
     }
   }
 
-  unlock(): void {
+  async unlock(): Promise<void> {
     if (!this.locked) return;
     this.locked = false;
-    writeFileSync(this.lockPath, '');
+    await releasePidLock(this.lockPath);
   }
 
   private get ledgerPath(): string {
@@ -101,32 +106,5 @@ export class LogDirectory {
 
   private get lockPath(): string {
     return join(this.path, 'LOCK');
-  }
-
-  /**
-   * The lock file holds the pid of the process using the directory, or
-   * nothing. A pid that is no longer running was killed: its lock is stale.
-   */
-  private lock(): void {
-    const fd = openSync(this.lockPath, constants.O_RDWR | constants.O_CREAT);
-    try {
-      const holder = Number(readFileSync(fd, 'utf8')) || undefined;
-      if (holder !== undefined && isRunning(holder)) {
-        throw new MetaqueueConfigError(errorMessages.bufferLocked(this.path, holder));
-      }
-      writeFileSync(this.lockPath, String(process.pid));
-      this.locked = true;
-    } finally {
-      closeSync(fd);
-    }
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

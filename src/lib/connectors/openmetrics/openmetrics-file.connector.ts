@@ -25,7 +25,7 @@ import type { ConnectorContext, MetadataConnector } from '../metadata-connector.
 import type { ReplayGuard } from '../../buffer/replay-guard.interface.js';
 import { SkipFileGuard } from '../../buffer/skip-file-guard.js';
 import type { OpenMetricsFileOptions } from './openmetrics-file-options.interface.js';
-import { lockFile, unlockFile } from './file-lock.js';
+import { releasePidLock, takePidLock } from '../../utils/pid-lock.js';
 import { endOfExposition, familyHeader, SampleRenderer } from './openmetrics-format.js';
 
 /**
@@ -98,7 +98,10 @@ export class OpenMetricsFileConnector implements MetadataConnector {
         errorMessages.fileNotWritable(this.path, (error as Error).message),
       );
     }
-    await lockFile(this.lockPath, this.path);
+    await takePidLock(
+      this.lockPath,
+      (pid) => new MetaqueueConfigError(errorMessages.fileInUse(this.path, pid, this.lockPath)),
+    );
     this.locked = true;
     try {
       this.writer = await this.guard.open();
@@ -312,7 +315,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   private async unlock(): Promise<void> {
     if (!this.locked) return;
     this.locked = false;
-    await unlockFile(this.lockPath);
+    await releasePidLock(this.lockPath);
   }
 
   private async rotate(): Promise<void> {
