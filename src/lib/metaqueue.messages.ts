@@ -56,6 +56,8 @@ export const errorMessages = {
     `Cannot use the disk buffer directory ${path}: ${reason}. Choose a directory metaqueue can create, read and write.`,
   bufferLocked: (path: string, pid: number) =>
     `The disk buffer directory ${path} is in use by process ${pid}: give each process a buffer path of its own.`,
+  lockUnusable: (lockPath: string, reason: string) =>
+    `Cannot use the lock file ${lockPath}: ${reason}. It must be a file metaqueue can read and write: once no metaqueue process uses it, remove it (or give it back its permissions) and start again.`,
   bufferNotALog: (path: string) =>
     `${path} is not a metaqueue disk buffer segment: give the buffer a directory of its own.`,
   bufferVersion: (path: string, found: number, supported: readonly number[]) =>

@@ -1,16 +1,18 @@
-import { closeSync, constants, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { access, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
 import { errorMessages } from '../../metaqueue.messages.js';
-import type { LogPosition } from './log-position.js';
+import { releasePidLock, takePidLock } from '../../utils/pid-lock.js';
 
 const segmentName = /^(\d{16})\.seg$/;
-const ledgerVersion = 1;
+
+/** Bytes read from a segment at once. */
+export const segmentChunkBytes = 1 << 20;
 
 /**
- * The buffer's directory: numbered segment files, the ledger of each sink's
- * acknowledged position, and a lock file naming the process that uses it.
+ * The buffer's directory: numbered segment files, and a lock file naming the
+ * process that uses it (the ledger beside them is `LogLedger`'s).
  */
 export class LogDirectory {
   private locked = false;
@@ -28,7 +30,11 @@ export class LogDirectory {
         errorMessages.bufferNotWritable(this.path, (error as Error).message),
       );
     }
-    this.lock();
+    await takePidLock(
+      this.lockPath,
+      (pid) => new MetaqueueConfigError(errorMessages.bufferLocked(this.path, pid)),
+    );
+    this.locked = true;
   }
 
   segmentPath(segment: number): string {
@@ -49,36 +55,6 @@ export class LogDirectory {
     await unlink(this.segmentPath(segment));
   }
 
-  /** Each sink's acknowledged position, as the last run left it. */
-  readLedger(): Map<string, LogPosition> {
-    let text: string;
-    try {
-      text = readFileSync(this.ledgerPath, 'utf8');
-    } catch {
-      return new Map();
-    }
-    const ledger = JSON.parse(text) as { version: number; sinks: Record<string, [number, number]> };
-    if (ledger.version !== ledgerVersion) {
-      throw new MetaqueueConfigError(
-        errorMessages.bufferVersion(this.ledgerPath, ledger.version, [ledgerVersion]),
-      );
-    }
-    return new Map(
-      Object.entries(ledger.sinks).map(([sink, [segment, offset]]) => [sink, { segment, offset }]),
-    );
-  }
-
-  /**
-   * Replaces the ledger, synchronously: an acknowledgement is on disk before
-   * the next batch of its sink starts. A rename makes it whole or absent.
-   */
-  writeLedger(positions: ReadonlyMap<string, LogPosition>): void {
-    const sinks = Object.fromEntries([...positions].map(([s, p]) => [s, [p.segment, p.offset]]));
-    const tmp = `${this.ledgerPath}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: ledgerVersion, sinks }));
-    renameSync(tmp, this.ledgerPath);
-  }
-
   /** Makes renames and new files in the directory durable. */
   async sync(): Promise<void> {
     const dir = await open(this.path, 'r');
@@ -89,44 +65,13 @@ export class LogDirectory {
     }
   }
 
-  unlock(): void {
+  async unlock(): Promise<void> {
     if (!this.locked) return;
     this.locked = false;
-    writeFileSync(this.lockPath, '');
-  }
-
-  private get ledgerPath(): string {
-    return join(this.path, 'ledger.json');
+    await releasePidLock(this.lockPath);
   }
 
   private get lockPath(): string {
     return join(this.path, 'LOCK');
-  }
-
-  /**
-   * The lock file holds the pid of the process using the directory, or
-   * nothing. A pid that is no longer running was killed: its lock is stale.
-   */
-  private lock(): void {
-    const fd = openSync(this.lockPath, constants.O_RDWR | constants.O_CREAT);
-    try {
-      const holder = Number(readFileSync(fd, 'utf8')) || undefined;
-      if (holder !== undefined && isRunning(holder)) {
-        throw new MetaqueueConfigError(errorMessages.bufferLocked(this.path, holder));
-      }
-      writeFileSync(this.lockPath, String(process.pid));
-      this.locked = true;
-    } finally {
-      closeSync(fd);
-    }
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

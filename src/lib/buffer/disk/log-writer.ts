@@ -11,6 +11,7 @@ import type { LogDirectory } from './log-directory.js';
 import { segmentHeader } from './log-format.js';
 import type { LogPosition } from './log-position.js';
 import { PendingFrames } from './pending-frames.js';
+import { WriteWaiters } from './write-waiters.js';
 
 /** The longest the writer goes on writing publishes at once without letting the event loop turn. */
 const turnEveryMs = 10;
@@ -31,13 +32,7 @@ export class LogWriter implements RecordJournal {
   private size = 0;
   private file?: FileHandle;
   private dirty = false;
-  private waiters = new Map<MetadataRecord, (outcome: JournalOutcome) => void>();
-  /**
-   * Outcomes no publish waited for yet: taking a record makes room in its
-   * queue, a blocked publish's record goes in, and this writer can take and
-   * write that one in the same turn, before its publish goes on to wait.
-   */
-  private readonly unclaimed = new Map<MetadataRecord, JournalOutcome>();
+  private readonly waiters = new WriteWaiters();
   /** Taken from the queues and not yet written: after a failed write, or past the room. */
   private readonly pending = new PendingFrames();
   private chain: Promise<void> = Promise.resolve();
@@ -83,20 +78,16 @@ export class LogWriter implements RecordJournal {
   }
 
   written(record: MetadataRecord): Promise<JournalOutcome> {
-    const outcome = this.unclaimed.get(record);
-    if (outcome) {
-      this.unclaimed.delete(record);
-      return Promise.resolve(outcome);
-    }
+    const outcome = this.waiters.claim(record);
+    if (outcome) return Promise.resolve(outcome);
     if (this.closed) return Promise.resolve('closed');
-    return new Promise((resolve) => {
-      this.waiters.set(record, resolve);
-      this.schedule();
-    });
+    const written = this.waiters.wait(record);
+    this.schedule();
+    return written;
   }
 
   evicted(record: MetadataRecord): void {
-    this.settle(record, 'evicted');
+    this.waiters.settle(record, 'evicted');
   }
 
   /** Some segments were deleted: records that did not fit may now. */
@@ -120,7 +111,7 @@ export class LogWriter implements RecordJournal {
     clearTimeout(this.retryTimer);
     await this.flush();
     this.closed = true;
-    for (const record of [...this.waiters.keys()]) this.settle(record, 'closed');
+    this.waiters.settleAll('closed');
     await this.syncing;
     if (this.options.sync !== 'none') await this.syncNow();
     // Unset first: a write scheduled before close() then finds no file, not a closed one.
@@ -185,7 +176,7 @@ export class LogWriter implements RecordJournal {
     this.bytes += bytes.length;
     const records = this.pending.shift(count);
     this.dirty = true;
-    this.settleWritten(records);
+    this.waiters.settleWritten(records);
     this.onAppended(records.length);
     return true;
   }
@@ -277,29 +268,6 @@ export class LogWriter implements RecordJournal {
       this.logger.error(logMessages.bufferWriteFailed(this.dir.path, describeError(error)));
     });
     return this.syncing;
-  }
-
-  /**
-   * Settles a write's publishes from a Map of their own and carries the rest
-   * over. Entries churning through one long-lived Map got every record
-   * promoted to the old generation: garbage collection took a third of a
-   * publish's cost.
-   */
-  private settleWritten(records: MetadataRecord[]): void {
-    const waiters = this.waiters;
-    this.waiters = new Map();
-    for (const record of records) this.settle(record, 'written', waiters);
-    for (const [record, resolve] of waiters) this.waiters.set(record, resolve);
-  }
-
-  private settle(record: MetadataRecord, outcome: JournalOutcome, waiters = this.waiters): void {
-    const resolve = waiters.get(record);
-    if (!resolve) {
-      this.unclaimed.set(record, outcome);
-      return;
-    }
-    waiters.delete(record);
-    resolve(outcome);
   }
 }
 

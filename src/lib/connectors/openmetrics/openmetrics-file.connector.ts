@@ -12,7 +12,7 @@ import type { ConnectorContext, MetadataConnector } from '../metadata-connector.
 import type { ReplayGuard } from '../../buffer/replay-guard.interface.js';
 import { SkipFileGuard } from '../../buffer/skip-file-guard.js';
 import type { OpenMetricsFileOptions } from './openmetrics-file-options.interface.js';
-import { lockFile, unlockFile } from './file-lock.js';
+import { releasePidLock, takePidLock } from '../../utils/pid-lock.js';
 import { OpenMetricsSpool } from './openmetrics-spool.js';
 import { ExpositionAssembler } from './exposition-assembler.js';
 import { CrashedSpoolRecovery } from './crashed-spool-recovery.js';
@@ -58,7 +58,10 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   async open(context: ConnectorContext = {}): Promise<void> {
     this.guard = context.replayGuard?.(this.path) ?? new SkipFileGuard(this.path);
     await this.checkWritable();
-    await lockFile(this.lockPath, this.path);
+    await takePidLock(
+      this.lockPath,
+      (pid) => new MetaqueueConfigError(errorMessages.fileInUse(this.path, pid, this.lockPath)),
+    );
     this.locked = true;
     try {
       const writer = await this.guard.open();
@@ -125,7 +128,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   private async unlock(): Promise<void> {
     if (!this.locked) return;
     this.locked = false;
-    await unlockFile(this.lockPath);
+    await releasePidLock(this.lockPath);
   }
 }
 

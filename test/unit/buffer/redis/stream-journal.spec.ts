@@ -49,14 +49,18 @@ withRedisServer().describe('StreamJournal', () => {
     expect(values.map((v) => encodedRecordId(v))).toEqual([later[1].record.id, later[2].record.id]);
   });
 
-  it('with block, waits for room in the stream, at most blockTimeoutMs from the publish', async () => {
+  it('with block, gives up on a full stream after blockTimeoutMs from the publish', async () => {
     const j = await journalOf();
     const a = j.topic('a', { overflow: 'block', blockTimeoutMs: 150, maxLen: 1 });
     await a.publish();
-    const started = Date.now();
-    const timedOut = await a.publish();
-    expect(timedOut.outcome).toBe('timeout');
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect((await a.publish()).outcome).toBe('timeout');
+  });
+
+  it('with block, waits for room in the stream, and is accepted once there is', async () => {
+    const j = await journalOf();
+    // A limit no busy machine reaches: this case is about the wait, not the limit.
+    const a = j.topic('a', { overflow: 'block', blockTimeoutMs: 60_000, maxLen: 1 });
+    await a.publish();
     const waiting = a.publish();
     await until(() => j.journal.waiting === 1);
     await redis.client.del(a.stream);

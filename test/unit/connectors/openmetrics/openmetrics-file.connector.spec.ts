@@ -16,7 +16,7 @@ describe('OpenMetricsFileConnector', () => {
     const path = join(dir(), 'log.txt');
     const connector = new OpenMetricsFileConnector({ path });
     await connector.open();
-    expect(readFileSync(`${path}.lock`, 'utf8')).toBe(String(process.pid));
+    expect(readFileSync(`${path}.lock`, 'utf8').split(' ')[0]).toBe(String(process.pid));
 
     const second = new OpenMetricsFileConnector({ path });
     await expect(second.open()).rejects.toThrow(/log\.txt/);

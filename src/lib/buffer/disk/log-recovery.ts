@@ -1,0 +1,130 @@
+import type { LoggerService } from '@nestjs/common';
+import { open, stat, truncate, writeFile } from 'node:fs/promises';
+import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
+import { errorMessages, logMessages } from '../../metaqueue.messages.js';
+import { segmentChunkBytes, type LogDirectory } from './log-directory.js';
+import {
+  headerVersion,
+  logFormat,
+  nextWholeFrame,
+  readFrame,
+  segmentHeader,
+} from './log-format.js';
+import type { LogPosition } from './log-position.js';
+import type { LogSegments } from './log-segments.js';
+
+/**
+ * Startup: enters the log's segments in `segments`, checking each header
+ * (refusing a file that is not a segment, or a format this version does not
+ * read), then cuts a torn end off the last one. Returns the records cut, 0 or 1.
+ */
+export async function recoverLog(
+  dir: LogDirectory,
+  segments: LogSegments,
+  logger: LoggerService,
+): Promise<number> {
+  for (const segment of await dir.segments()) await checkHeader(dir, segments, segment);
+  const last = segments.last;
+  return last === undefined ? 0 : cutTornEnd(dir, segments, last, logger);
+}
+
+/** Records from `from` to the end of the log, walking frame lengths: linear in the bytes read. */
+export async function countRecords(
+  dir: LogDirectory,
+  segments: LogSegments,
+  from: LogPosition,
+): Promise<number> {
+  let count = 0;
+  const chunk = Buffer.allocUnsafe(segmentChunkBytes);
+  for (const segment of segments.all()) {
+    if (segment < from.segment) continue;
+    const size = segments.sizeOf(segment)!;
+    const file = await open(dir.segmentPath(segment), 'r');
+    try {
+      let at = segment === from.segment ? from.offset : logFormat.headerBytes;
+      let chunkAt = at;
+      let bytesRead = 0;
+      while (at + logFormat.frameHeaderBytes <= size) {
+        if (at + logFormat.frameHeaderBytes > chunkAt + bytesRead) {
+          chunkAt = at;
+          ({ bytesRead } = await file.read(chunk, 0, chunk.length, at));
+        }
+        const length = chunk.readUInt32LE(at - chunkAt);
+        if (length === 0 || at + logFormat.frameHeaderBytes + length > size) break;
+        at += logFormat.frameHeaderBytes + length;
+        count++;
+      }
+    } finally {
+      await file.close();
+    }
+  }
+  return count;
+}
+
+async function checkHeader(dir: LogDirectory, segments: LogSegments, segment: number) {
+  const path = dir.segmentPath(segment);
+  const file = await open(path, 'r');
+  try {
+    const header = Buffer.alloc(logFormat.headerBytes);
+    const { bytesRead } = await file.read(header, 0, header.length, 0);
+    segments.resize(segment, (await file.stat()).size);
+    const version = headerVersion(header.subarray(0, bytesRead));
+    if (version === undefined && bytesRead < logFormat.headerBytes) return; // torn at creation
+    if (version === undefined) {
+      throw new MetaqueueConfigError(errorMessages.bufferNotALog(path));
+    }
+    if (!logFormat.readableVersions.includes(version)) {
+      throw new MetaqueueConfigError(
+        errorMessages.bufferVersion(path, version, logFormat.readableVersions),
+      );
+    }
+    segments.setFormat(segment, version);
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * A crash can leave the last segment ending inside a frame (or its header):
+ * cuts it at the last whole frame; returns the records cut, 0 or 1.
+ */
+async function cutTornEnd(
+  dir: LogDirectory,
+  segments: LogSegments,
+  segment: number,
+  logger: LoggerService,
+): Promise<number> {
+  const path = dir.segmentPath(segment);
+  const size = (await stat(path)).size;
+  if (size < logFormat.headerBytes) {
+    // Torn as it was created: it holds no record.
+    await writeFile(path, segmentHeader());
+    segments.resize(segment, logFormat.headerBytes);
+    return 0;
+  }
+  const file = await open(path, 'r');
+  const version = segments.formatOf(segment);
+  let whole = logFormat.headerBytes;
+  try {
+    const bytes = Buffer.allocUnsafe(size);
+    await file.read(bytes, 0, size, 0);
+    for (;;) {
+      const frame = readFrame(bytes, whole, version);
+      if (frame.kind === 'record') {
+        whole += frame.bytes;
+        continue;
+      }
+      if (whole === size) return 0;
+      // Corruption followed by whole frames is the reader's to skip; only a torn end is cut.
+      if (frame.kind === 'corrupt' && nextWholeFrame(bytes, whole + 1, version) !== undefined)
+        return 0;
+      break;
+    }
+  } finally {
+    await file.close();
+  }
+  await truncate(path, whole);
+  segments.resize(segment, whole);
+  logger.warn(logMessages.bufferTornEnd(path, whole, size - whole));
+  return 1;
+}
