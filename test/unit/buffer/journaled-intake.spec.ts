@@ -1,0 +1,132 @@
+import { jest } from '@jest/globals';
+import { JournaledIntake } from '../../../src/lib/buffer/journaled-intake.js';
+import type { IntakeOutcome } from '../../../src/lib/buffer/record-intake.interface.js';
+import type {
+  JournalOutcome,
+  RecordJournal,
+} from '../../../src/lib/buffer/record-journal.interface.js';
+import { MetaQueue, type MetadataRecord } from '../../../src/lib/index.js';
+import type { MetaQueueOptions } from '../../../src/lib/queue/meta-queue-options.interface.js';
+import { records } from '../../support/records.js';
+
+/** A journal that writes a record only when the test says so, and remembers what it heard. */
+class FakeJournal implements RecordJournal {
+  /** Ids asked about, in order. */
+  readonly asked: string[] = [];
+  /** Ids the queue pushed out before they were written. */
+  readonly evictions: string[] = [];
+  private readonly pending = new Map<string, (outcome: JournalOutcome) => void>();
+
+  written(record: MetadataRecord): Promise<JournalOutcome> {
+    this.asked.push(record.id);
+    return new Promise((resolve) => this.pending.set(record.id, resolve));
+  }
+
+  evicted(record: MetadataRecord): void {
+    this.evictions.push(record.id);
+    this.settle(record, 'evicted');
+  }
+
+  /** The journal's word on `record`. */
+  settle(record: MetadataRecord, outcome: JournalOutcome): void {
+    this.pending.get(record.id)?.(outcome);
+    this.pending.delete(record.id);
+  }
+}
+
+function intake(options: MetaQueueOptions) {
+  const queue = new MetaQueue<MetadataRecord>(options);
+  const journal = new FakeJournal();
+  return { queue, journal, intake: new JournaledIntake(queue, journal) };
+}
+
+/** What an offer settled as, or 'pending' if it has not yet, after the turns under way. */
+async function settledAs(offer: IntakeOutcome | Promise<IntakeOutcome>): Promise<string> {
+  const outcome = await Promise.race([
+    offer,
+    new Promise<string>((resolve) => setImmediate(() => resolve('pending'))),
+  ]);
+  return outcome;
+}
+
+describe('JournaledIntake', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('settles a publish as accepted only once the journal says written', async () => {
+    const { queue, journal, intake: i } = intake({ bufferSize: 4 });
+    const [record] = records(1);
+    const offer = i.offer(record);
+    expect(queue.size).toBe(1);
+    expect(journal.asked).toEqual([record.id]);
+    expect(await settledAs(offer)).toBe('pending');
+    journal.settle(record, 'written');
+    await expect(offer).resolves.toBe('accepted');
+  });
+
+  it('passes on a journal that can no longer write the record', async () => {
+    const { journal, intake: i } = intake({ bufferSize: 4 });
+    const [record] = records(1);
+    const offer = i.offer(record);
+    journal.settle(record, 'closed');
+    await expect(offer).resolves.toBe('closed');
+  });
+
+  it('settles a record drop-oldest pushes out before it was written as evicted, and tells the journal', async () => {
+    const { queue, journal, intake: i } = intake({ bufferSize: 1, overflow: 'drop-oldest' });
+    const [older, newer] = records(2);
+    const first = i.offer(older);
+    const second = i.offer(newer);
+    expect(journal.evictions).toEqual([older.id]);
+    await expect(first).resolves.toBe('evicted');
+    expect(queue.peek()).toBe(newer);
+    // The newcomer made room for itself, but is accepted only once written.
+    expect(await settledAs(second)).toBe('pending');
+    journal.settle(newer, 'written');
+    await expect(second).resolves.toBe('accepted');
+  });
+
+  it.each<[string, MetaQueueOptions, IntakeOutcome]>([
+    ['drop-newest', { bufferSize: 1, overflow: 'drop-newest' }, 'dropped-newest'],
+    ['error', { bufferSize: 1, overflow: 'error' }, 'full'],
+  ])('passes a full %s queue’s outcome on unchanged, without the journal', (_, options, outcome) => {
+    const { journal, intake: i } = intake(options);
+    const [kept, refused] = records(2);
+    void i.offer(kept);
+    expect(i.offer(refused)).toBe(outcome);
+    expect(journal.asked).toEqual([kept.id]);
+  });
+
+  it('passes a blocked offer’s timeout on unchanged', async () => {
+    jest.useFakeTimers();
+    const { journal, intake: i } = intake({ bufferSize: 1, blockTimeoutMs: 50 });
+    const [kept, blocked] = records(2);
+    void i.offer(kept);
+    const offer = i.offer(blocked);
+    jest.advanceTimersByTime(50);
+    await expect(offer).resolves.toBe('timeout');
+    expect(journal.asked).toEqual([kept.id]);
+  });
+
+  it('waits for the journal once a blocked offer is let in', async () => {
+    const { queue, journal, intake: i } = intake({ bufferSize: 1 });
+    const [kept, blocked] = records(2);
+    void i.offer(kept);
+    const offer = i.offer(blocked);
+    expect(queue.take()).toEqual([kept]);
+    expect(await settledAs(offer)).toBe('pending');
+    expect(journal.asked).toEqual([kept.id, blocked.id]);
+    journal.settle(blocked, 'written');
+    await expect(offer).resolves.toBe('accepted');
+  });
+
+  it('close() refuses later offers, and the blocked ones, without the journal', async () => {
+    const { journal, intake: i } = intake({ bufferSize: 1 });
+    const [kept, blocked, late] = records(3);
+    void i.offer(kept);
+    const offer = i.offer(blocked);
+    i.close();
+    await expect(offer).resolves.toBe('closed');
+    expect(i.offer(late)).toBe('closed');
+    expect(journal.asked).toEqual([kept.id]);
+  });
+});
