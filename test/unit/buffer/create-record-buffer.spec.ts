@@ -45,7 +45,10 @@ describe('createRecordBuffer', () => {
 
   it('makes a Redis buffer with the role given', async () => {
     const url = `redis://127.0.0.1:${await closedPort()}`;
-    const buffer = createRecordBuffer({ buffer: { type: 'redis', url }, broker: { role: 'worker' } });
+    const buffer = createRecordBuffer({
+      buffer: { type: 'redis', url },
+      broker: { role: 'worker' },
+    });
     try {
       expect(buffer).toBeInstanceOf(RedisBuffer);
       expect(buffer.role).toBe('worker');

@@ -88,13 +88,16 @@ describe('JournaledIntake', () => {
   it.each<[string, MetaQueueOptions, IntakeOutcome]>([
     ['drop-newest', { bufferSize: 1, overflow: 'drop-newest' }, 'dropped-newest'],
     ['error', { bufferSize: 1, overflow: 'error' }, 'full'],
-  ])('passes a full %s queue’s outcome on unchanged, without the journal', (_, options, outcome) => {
-    const { journal, intake: i } = intake(options);
-    const [kept, refused] = records(2);
-    void i.offer(kept);
-    expect(i.offer(refused)).toBe(outcome);
-    expect(journal.asked).toEqual([kept.id]);
-  });
+  ])(
+    'passes a full %s queue’s outcome on unchanged, without the journal',
+    (_, options, outcome) => {
+      const { journal, intake: i } = intake(options);
+      const [kept, refused] = records(2);
+      void i.offer(kept);
+      expect(i.offer(refused)).toBe(outcome);
+      expect(journal.asked).toEqual([kept.id]);
+    },
+  );
 
   it('passes a blocked offer’s timeout on unchanged', async () => {
     jest.useFakeTimers();

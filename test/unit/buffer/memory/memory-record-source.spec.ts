@@ -1,5 +1,8 @@
 import { MemoryRecordSource } from '../../../../src/lib/buffer/memory/memory-record-source.js';
-import type { BatchReader, SourceBatch } from '../../../../src/lib/buffer/record-source.interface.js';
+import type {
+  BatchReader,
+  SourceBatch,
+} from '../../../../src/lib/buffer/record-source.interface.js';
 import { SkipFileGuard } from '../../../../src/lib/buffer/skip-file-guard.js';
 import { TopicQueues } from '../../../../src/lib/buffer/topic-queues.js';
 import { MetaQueue, type MetadataRecord } from '../../../../src/lib/index.js';
@@ -42,7 +45,11 @@ describe('MemoryRecordSource', () => {
     const batches = await readAll(reader);
     expect(batches.map(topicsOf)).toEqual(['aa', 'bb', 'ab']);
     const [a, b] = queued;
-    expect(batches.map((batch) => batch.records)).toEqual([a.slice(0, 2), b.slice(0, 2), [a[2], b[2]]]);
+    expect(batches.map((batch) => batch.records)).toEqual([
+      a.slice(0, 2),
+      b.slice(0, 2),
+      [a[2], b[2]],
+    ]);
     expect(source.waiting).toBe(1);
     expect((await readAll(source.reader(2))).map((b) => b.records)).toEqual([[late]]);
   });
