@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BufferOptions } from '../../../src/lib/buffer/buffer-options.interface.js';
@@ -9,19 +8,11 @@ import { MemoryBuffer } from '../../../src/lib/buffer/memory/memory-buffer.js';
 import { RedisBuffer } from '../../../src/lib/buffer/redis/redis-buffer.js';
 import { MetaqueueConfigError } from '../../../src/lib/index.js';
 import { errorMessages } from '../../../src/lib/metaqueue.messages.js';
+import { freePort } from '../../support/redis-server.js';
 
 beforeAll(() => {
   Logger.overrideLogger(false);
 });
-
-/** A local port nothing listens on: it was free a moment ago. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A disk buffer's directory, never opened: making the buffer touches no file. */
 const diskPath = join(tmpdir(), 'metaqueue-never-opened');
@@ -44,7 +35,8 @@ describe('createRecordBuffer', () => {
   });
 
   it('makes a Redis buffer with the role given', async () => {
-    const url = `redis://127.0.0.1:${await closedPort()}`;
+    // Nothing listens there: the buffer is made and released without a server.
+    const url = `redis://127.0.0.1:${await freePort()}`;
     const buffer = createRecordBuffer({
       buffer: { type: 'redis', url },
       broker: { role: 'worker' },

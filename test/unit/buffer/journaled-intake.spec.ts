@@ -7,6 +7,7 @@ import type {
 } from '../../../src/lib/buffer/record-journal.interface.js';
 import { MetaQueue, type MetadataRecord } from '../../../src/lib/index.js';
 import type { MetaQueueOptions } from '../../../src/lib/queue/meta-queue-options.interface.js';
+import { offerBehindFull } from '../../support/blocked-offer.js';
 import { records } from '../../support/records.js';
 
 /** A journal that writes a record only when the test says so, and remembers what it heard. */
@@ -102,9 +103,7 @@ describe('JournaledIntake', () => {
   it('passes a blocked offer’s timeout on unchanged', async () => {
     jest.useFakeTimers();
     const { journal, intake: i } = intake({ bufferSize: 1, blockTimeoutMs: 50 });
-    const [kept, blocked] = records(2);
-    void i.offer(kept);
-    const offer = i.offer(blocked);
+    const { kept, offer } = offerBehindFull(i);
     jest.advanceTimersByTime(50);
     await expect(offer).resolves.toBe('timeout');
     expect(journal.asked).toEqual([kept.id]);
@@ -112,9 +111,7 @@ describe('JournaledIntake', () => {
 
   it('waits for the journal once a blocked offer is let in', async () => {
     const { queue, journal, intake: i } = intake({ bufferSize: 1 });
-    const [kept, blocked] = records(2);
-    void i.offer(kept);
-    const offer = i.offer(blocked);
+    const { kept, blocked, offer } = offerBehindFull(i);
     expect(queue.take()).toEqual([kept]);
     expect(await settledAs(offer)).toBe('pending');
     expect(journal.asked).toEqual([kept.id, blocked.id]);
@@ -124,9 +121,7 @@ describe('JournaledIntake', () => {
 
   it('close() refuses later offers, and the blocked ones, without the journal', async () => {
     const { journal, intake: i } = intake({ bufferSize: 1 });
-    const [kept, blocked, late] = records(3);
-    void i.offer(kept);
-    const offer = i.offer(blocked);
+    const { kept, late, offer } = offerBehindFull(i);
     i.close();
     await expect(offer).resolves.toBe('closed');
     expect(i.offer(late)).toBe('closed');

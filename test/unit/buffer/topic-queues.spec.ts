@@ -1,5 +1,6 @@
 import { TopicQueues } from '../../../src/lib/buffer/topic-queues.js';
 import { MetaQueue, type MetadataRecord } from '../../../src/lib/index.js';
+import { offerBehindFull } from '../../support/blocked-offer.js';
 import { records } from '../../support/records.js';
 
 const queue = (bufferSize = 10) => new MetaQueue<MetadataRecord>({ bufferSize });
@@ -40,14 +41,12 @@ describe('TopicQueues', () => {
     const [a, b] = [queue(1), queue(1)];
     queues.add('a', a);
     queues.add('b', b);
-    const [first, blocked, late] = records(3);
-    void a.offer(first);
-    const waiting = a.offer(blocked);
+    const { kept, late, offer } = offerBehindFull(a);
     queues.close();
-    await expect(waiting).resolves.toBe('closed');
+    await expect(offer).resolves.toBe('closed');
     expect(a.offer(late)).toBe('closed');
     expect(b.offer(late)).toBe('closed');
     // What waits can still be taken.
-    expect(a.take()).toEqual([first]);
+    expect(a.take()).toEqual([kept]);
   });
 });
