@@ -49,11 +49,11 @@ describe('createRecordBuffer', () => {
     }
   });
 
-  it.each<[string, BufferOptions | undefined, 'publisher' | 'worker']>([
-    ['the default', undefined, 'publisher'],
-    ['a memory', { type: 'memory' }, 'worker'],
-    ['a disk', { type: 'disk', path: diskPath }, 'publisher'],
-  ])('refuses %s buffer to a %s, which needs one the fleet shares', (_, buffer, role) => {
+  it.each<[string, 'publisher' | 'worker', BufferOptions | undefined]>([
+    ['the default', 'publisher', undefined],
+    ['a memory', 'worker', { type: 'memory' }],
+    ['a disk', 'publisher', { type: 'disk', path: diskPath }],
+  ])('refuses %s buffer to a %s, which needs one the fleet shares', (_, role, buffer) => {
     const make = () => createRecordBuffer({ buffer, broker: { role } });
     expect(make).toThrow(MetaqueueConfigError);
     expect(make).toThrow(errorMessages.roleNeedsSharedBuffer(role));

@@ -23,7 +23,12 @@ const logger = new Logger('test');
 beforeAll(() => {
   Logger.overrideLogger(false);
 });
-afterEach(() => jest.restoreAllMocks());
+/** Each test's retries: ended after it, so a test that fails mid-outage leaves no loop running. */
+const retries: RetryLoop[] = [];
+afterEach(() => {
+  jest.restoreAllMocks();
+  for (const retry of retries.splice(0)) retry.finishBy(0);
+});
 
 /** The store in memory, with a dead-letter table for what a connector refuses. */
 class MemoryStore extends MemorySink {
@@ -61,6 +66,7 @@ class AcknowledgingSource {
 function sinksOver(store: MemoryStore | null, connectors: (MemorySink | MetadataConnector)[]) {
   const source = new AcknowledgingSource();
   const retry = new RetryLoop(1, 5, logger);
+  retries.push(retry);
   const sinks = new Sinks(
     source as unknown as RecordSource,
     store as unknown as MetadataStore | null,
