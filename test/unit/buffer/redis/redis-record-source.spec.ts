@@ -13,7 +13,7 @@ withRedisServer().describe('RedisRecordSource', () => {
     const intake = source.intake('t', new MetaQueue<MetadataRecord>({ bufferSize: 10 }));
     await source.start(['store', 'file']);
     const published = records(3);
-    await Promise.all(published.map((r) => intake.offer(r, () => undefined)));
+    await Promise.all(published.map(async (r) => intake.offer(r, () => undefined)));
     const batch = (await source.reader(10).next())!;
     expect(batch.records.map((r) => r.id)).toEqual(published.map((r) => r.id));
     expect(source.inFlight).toBe(3);
