@@ -193,6 +193,10 @@ export const logMessages = {
     `Disk buffer segment ${segment}: the record at byte ${offset} is corrupt (CRC or length); skipped it, counted in metaqueue_buffer_corrupt_records_total.`,
   bufferTornEnd: (segment: string, offset: number, bytes: number) =>
     `Disk buffer segment ${segment} ends in a record torn by a crash: cut its last ${bytes} bytes at byte ${offset}; that publish had not resolved.`,
+  bufferLedgerAhead: (path: string, sink: string, at: string, end: string) =>
+    `Disk buffer ledger ${path}: sink ${sink} is at ${at}, past the end of the log (${end}), as an OS crash or deleted segments leave it. It reads on from the end of the log, so what is published now reaches it; counted in metaqueue_buffer_corrupt_records_total.`,
+  bufferLedgerUnreadable: (path: string, reason: string) =>
+    `Disk buffer ledger ${path} cannot be read (${reason}): every sink replays the log from its start, so a sink may get again records it already had (the store skips those by id); counted in metaqueue_buffer_corrupt_records_total. The ledger is written anew at the next acknowledgement.`,
   bufferUnknownTopic: (topic: string) =>
     `The disk buffer holds records of topic '${topic}', which this application no longer declares: they still go to the sinks.`,
   bufferWriteFailed: (path: string, reason: string) =>

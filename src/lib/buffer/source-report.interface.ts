@@ -2,7 +2,10 @@
 export interface BufferStats {
   /** Bytes of the log on disk: at most about `maxBytes`. */
   bytes: number;
-  /** Records found corrupt (a bad CRC or length) and skipped, and records torn by a crash and cut. */
+  /**
+   * Records found corrupt (a bad CRC or length) and skipped, records torn by
+   * a crash and cut, and ledger positions found damaged or past the log's end.
+   */
   corrupt: number;
   /** Writes to the log that failed (a full disk, an I/O error) and were retried. */
   failedWrites: number;

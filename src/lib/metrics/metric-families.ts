@@ -211,7 +211,7 @@ export function registerMetricFamilies(
   );
   counter(
     'metaqueue_buffer_corrupt_records_total',
-    'Records the disk buffer found corrupt and skipped, or torn by a crash and cut.',
+    'Records the disk buffer found corrupt and skipped, or torn by a crash and cut, and ledger positions found damaged or past the end of the log.',
     [],
     fromBuffer((b) => b.corrupt),
   );

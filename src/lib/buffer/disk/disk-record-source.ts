@@ -53,7 +53,7 @@ export class DiskRecordSource implements RecordSource {
     private readonly options: ResolvedDiskBuffer,
   ) {
     this.dir = new LogDirectory(options.path);
-    this.ledger = new LogLedger(options.path);
+    this.ledger = new LogLedger(options.path, this.logger);
     this.logReader = new LogReader(this.dir, this.segments, queues, this.logger);
     this.writer = new LogWriter(
       this.dir,
@@ -84,7 +84,7 @@ export class DiskRecordSource implements RecordSource {
       reachable: true,
       log: {
         bytes: this.writer.bytes,
-        corrupt: this.torn + this.logReader.corrupt,
+        corrupt: this.torn + this.logReader.corrupt + this.ledger.damaged,
         failedWrites: this.writer.failedWrites,
       },
     };
@@ -100,10 +100,11 @@ export class DiskRecordSource implements RecordSource {
     await this.dir.open();
     this.torn = await recoverLog(this.dir, this.segments, this.logger);
     const first = { segment: this.segments.first ?? 1, offset: logFormat.headerBytes };
-    this.ledger.load(sinks, first);
+    const last = this.segments.last;
+    const end = last === undefined ? first : { segment: last, offset: this.segments.sizeOf(last)! };
+    this.ledger.load(sinks, first, end);
     this.logReader.cursor = this.ledger.earliest() ?? first;
     this.unread = await countRecords(this.dir, this.segments, this.logReader.cursor);
-    const last = this.segments.last;
     const bytes = this.segments.bytes;
     if (last !== undefined && this.segments.isCurrentFormat(last)) {
       await this.writer.open(last, this.segments.sizeOf(last)!, bytes);

@@ -1,7 +1,9 @@
+import type { LoggerService } from '@nestjs/common';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
-import { errorMessages } from '../../metaqueue.messages.js';
+import { describeError } from '../../errors/describe-error.util.js';
+import { errorMessages, logMessages } from '../../metaqueue.messages.js';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { comparePositions, earliest, type LogPosition } from './log-position.js';
 
@@ -9,13 +11,20 @@ const ledgerVersion = 1;
 
 /**
  * Each sink's acknowledged position in the log, kept in `<dir>/ledger.json`:
- * where the sink replays from at the next start.
+ * where the sink replays from at the next start. A ledger that is damaged,
+ * or ahead of the log it describes, is logged, counted, and read as far as
+ * it can be: nothing published afterwards is held back by it.
  */
 export class LogLedger {
   private readonly positions = new Map<string, LogPosition>();
   readonly path: string;
+  /** Positions found past the end of the log, and ledgers that could not be read. */
+  damaged = 0;
 
-  constructor(dir: string) {
+  constructor(
+    dir: string,
+    private readonly logger: LoggerService,
+  ) {
     this.path = join(dir, 'ledger.json');
   }
 
@@ -23,11 +32,21 @@ export class LogLedger {
     return this.positions.size;
   }
 
-  /** Puts each sink where the last run left it, none before `first`, the start of the log. */
-  load(sinks: readonly string[], first: LogPosition): void {
+  /**
+   * Puts each sink where the last run left it, none before `first`, the
+   * start of the log, and none past `end`, where the log ends now.
+   */
+  load(sinks: readonly string[], first: LogPosition, end: LogPosition): void {
     const known = this.read();
     for (const sink of sinks) {
-      const position = known.get(sink);
+      let position = known.get(sink);
+      if (position && comparePositions(position, end) > 0) {
+        this.damaged++;
+        this.logger.warn(
+          logMessages.bufferLedgerAhead(this.path, sink, describe(position), describe(end)),
+        );
+        position = end;
+      }
       this.positions.set(
         sink,
         position && comparePositions(position, first) > 0 ? position : first,
@@ -77,21 +96,54 @@ export class LogLedger {
     return forSink;
   }
 
+  /** The positions the file holds; none when there is no file, or it cannot be read (logged). */
   private read(): Map<string, LogPosition> {
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
-    } catch {
-      return new Map();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+      return this.unreadable(describeError(error));
     }
-    const ledger = JSON.parse(text) as { version: number; sinks: Record<string, [number, number]> };
-    if (ledger.version !== ledgerVersion) {
+    let ledger: unknown;
+    try {
+      ledger = JSON.parse(text);
+    } catch (error) {
+      return this.unreadable(describeError(error));
+    }
+    const { version, sinks } = (ledger ?? {}) as { version?: unknown; sinks?: unknown };
+    // A newer format is refused rather than misread; anything else unreadable is damage.
+    if (typeof version === 'number' && version !== ledgerVersion) {
       throw new MetaqueueConfigError(
-        errorMessages.bufferVersion(this.path, ledger.version, [ledgerVersion]),
+        errorMessages.bufferVersion(this.path, version, [ledgerVersion]),
       );
     }
-    return new Map(
-      Object.entries(ledger.sinks).map(([sink, [segment, offset]]) => [sink, { segment, offset }]),
-    );
+    if (version !== ledgerVersion || typeof sinks !== 'object' || sinks === null) {
+      return this.unreadable('not a ledger: no version 1 and sinks');
+    }
+    const positions = new Map<string, LogPosition>();
+    for (const [sink, position] of Object.entries(sinks)) {
+      if (!isPosition(position)) return this.unreadable(`sink ${sink} has no [segment, offset]`);
+      positions.set(sink, { segment: position[0], offset: position[1] });
+    }
+    return positions;
   }
+
+  private unreadable(reason: string): Map<string, LogPosition> {
+    this.damaged++;
+    this.logger.error(logMessages.bufferLedgerUnreadable(this.path, reason));
+    return new Map();
+  }
+}
+
+function isPosition(value: unknown): value is [number, number] {
+  return (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    value.every((n) => Number.isSafeInteger(n) && (n as number) >= 0)
+  );
+}
+
+function describe({ segment, offset }: LogPosition): string {
+  return `segment ${segment} byte ${offset}`;
 }

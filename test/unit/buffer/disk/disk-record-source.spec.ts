@@ -72,6 +72,24 @@ describe('DiskRecordSource', () => {
     });
   });
 
+  it.each([
+    ['its last segment was cut short (an OS crash before the sync)', 'cut'],
+    ['its segments were deleted and its ledger kept', 'deleted'],
+  ])(
+    'delivers what is published after a restart when the ledger is ahead of the log: %s',
+    async (_, damage) => {
+      await run({ store: new MemorySink('store') }, (p) => publish(p.engine('a'), 300));
+      const [last] = segments().slice(-1);
+      if (damage === 'cut')
+        writeFileSync(join(dir, last), readFileSync(join(dir, last)).subarray(0, 8));
+      else for (const segment of segments()) rmSync(join(dir, segment));
+      const store = new MemorySink('store');
+      const { p, result } = await run({ store }, (p) => publish(p.engine('a'), 300));
+      expect(new Set(store.ids)).toEqual(new Set((result as MetadataRecord[]).map((r) => r.id)));
+      expect(p.broker.counters.buffer?.corrupt).toBe(1);
+    },
+  );
+
   it('refuses a second user of the directory while the first holds it, and frees it at close', async () => {
     const source = diskSource(dir);
     await source.start(['store']);
