@@ -76,12 +76,30 @@ export function readFrame(chunk: Buffer, offset: number, version: number): Frame
   if (length === 0 || length > logFormat.maxPayloadBytes) return { kind: 'corrupt' };
   if (left < logFormat.frameHeaderBytes + length) return { kind: 'short' };
   const start = offset + logFormat.frameHeaderBytes;
+  if (!startsWithId(chunk, start, length, version)) return { kind: 'corrupt' };
   if (crc32(chunk, start, start + length) !== chunk.readUInt32LE(offset + 4)) {
     return { kind: 'corrupt' };
   }
   const record = decodePayload(chunk.toString('utf8', start, start + length), version);
   if (!record) return { kind: 'corrupt' };
   return { kind: 'record', record, bytes: logFormat.frameHeaderBytes + length };
+}
+
+/** Where a payload's record id (a UUID) starts, by format: format 1 opens with `["`. */
+const idAt = { 1: 2, 2: 0 } as Record<number, number>;
+/** The byte after the id: NUL in format 2, the closing quote in format 1. */
+const afterId = { 1: 0x22, 2: 0x00 } as Record<number, number>;
+const uuidDashes = [8, 13, 18, 23];
+
+/**
+ * Whether the payload at `start` opens with a record id, as every record's
+ * does: a cheap look that rejects almost every false frame in garbage before
+ * its CRC is computed, so scanning damage stays linear in its length.
+ */
+function startsWithId(chunk: Buffer, start: number, length: number, version: number): boolean {
+  const id = start + idAt[version];
+  if (length < idAt[version] + 37) return false;
+  return chunk[id + 36] === afterId[version] && uuidDashes.every((d) => chunk[id + d] === 0x2d);
 }
 
 function decodePayload(text: string, version: number): MetadataRecord | undefined {

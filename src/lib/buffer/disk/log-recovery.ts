@@ -115,9 +115,9 @@ async function cutTornEnd(
         continue;
       }
       if (whole === size) return 0;
-      // Corruption followed by whole frames is the reader's to skip; only a torn end is cut.
-      if (frame.kind === 'corrupt' && nextWholeFrame(bytes, whole + 1, version) !== undefined)
-        return 0;
+      // Damage followed by whole frames (a bad CRC, or a length that now points past the end) is
+      // the reader's to skip; only a torn end, with nothing whole after it, is cut.
+      if (nextWholeFrame(bytes, whole + 1, version) !== undefined) return 0;
       break;
     }
   } finally {

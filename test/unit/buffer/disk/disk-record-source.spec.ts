@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { Logger } from '@nestjs/common';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -185,6 +185,36 @@ describe('DiskRecordSource', () => {
     const store = new MemorySink('store');
     const { p } = await run({ store });
     expect(store.ids).toEqual(ids.slice(0, -1));
+    expect(p.broker.counters.buffer?.corrupt).toBe(1);
+  });
+
+  it('tells a length that points past the end of the last segment from a torn end: skips that record only', async () => {
+    const down = new MemorySink('store');
+    down.failing = true;
+    const { result } = await run({ store: down }, (p) => publish(p.engine('a'), 1000));
+    const ids = (result as MetadataRecord[]).map((r) => r.id);
+    const path = join(dir, segments().at(-1)!);
+    const bytes = readFileSync(path);
+    // One bit flipped in the length of record 10's frame: it now reaches past the segment's end.
+    const frame = bytes.indexOf(ids[10]) - 8;
+    bytes[frame + 2] ^= 0x40;
+    writeFileSync(path, bytes);
+    const store = new MemorySink('store');
+    const { p } = await run({ store });
+    expect(store.ids).toEqual([...ids.slice(0, 10), ...ids.slice(11)]);
+    expect(p.broker.counters.buffer?.corrupt).toBe(1);
+  });
+
+  it('cuts random bytes after the last record as a torn end, and delivers every record before them', async () => {
+    const down = new MemorySink('store');
+    down.failing = true;
+    const { result } = await run({ store: down }, (p) => publish(p.engine('a'), 50));
+    const ids = (result as MetadataRecord[]).map((r) => r.id);
+    const path = join(dir, segments().at(-1)!);
+    writeFileSync(path, Buffer.concat([readFileSync(path), randomBytes(1 << 20)]));
+    const store = new MemorySink('store');
+    const { p } = await run({ store });
+    expect(store.ids).toEqual(ids);
     expect(p.broker.counters.buffer?.corrupt).toBe(1);
   });
 
