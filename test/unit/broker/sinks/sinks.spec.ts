@@ -196,7 +196,9 @@ describe('Sinks', () => {
     for (const batch of batches) expect(source.sinksOf(batch)).toEqual(['store', 'http']);
     file.failing = false;
     await sinks.drainConnectors();
-    expect(file.ids).toEqual(idsOf(batches));
+    // After three failures a connector's batch is halved to find a record at fault, so the
+    // halves of a batch may land in either order: each record once is what this case is about.
+    expect([...file.ids].sort()).toEqual(idsOf(batches).sort());
     for (const batch of batches) expect(source.sinksOf(batch)).toEqual(['store', 'http', 'file']);
   });
 
