@@ -24,8 +24,9 @@ withRedisServer().describe('GoneConsumers', () => {
     const tasks = new BackgroundTasks();
     // The connection's client: it has metaqueue's scripts.
     const { client } = await redis.connect();
-    const gone = new GoneConsumers(client, { consumer: 'me', claimIdleMs: 5 }, groups, tasks);
-    await sleep(80);
+    // Gone after 10 × claimIdleMs = 1 s idle: a busy machine's stalls only make them idler.
+    const gone = new GoneConsumers(client, { consumer: 'me', claimIdleMs: 100 }, groups, tasks);
+    await sleep(1_100);
     gone.forgetIfDue();
     await tasks.settled();
     const names = async () =>
@@ -34,8 +35,7 @@ withRedisServer().describe('GoneConsumers', () => {
         .sort();
     expect(await names()).toEqual(['busy', 'me']);
 
-    // The next look waits its turn (10 × claimIdleMs): a consumer gone meanwhile stays until then.
-    await sleep(80);
+    // The next look waits its turn (10 × claimIdleMs), and a consumer seen just now is no gone one.
     await redis.client.xgroup('CREATECONSUMER', stream, 'store', 'later');
     gone.forgetIfDue();
     await tasks.settled();
