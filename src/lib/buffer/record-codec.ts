@@ -18,6 +18,34 @@ export function decodeRecord(text: string): MetadataRecord {
   return recordOf(JSON.parse(text) as RecordTuple);
 }
 
+/**
+ * The record `text` holds, or `undefined` when it is not one `encodeRecord`
+ * made: an entry another program wrote into a stream, say.
+ */
+export function readRecord(text: string): MetadataRecord | undefined {
+  let tuple: unknown;
+  try {
+    tuple = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isRecordTuple(tuple)) return undefined;
+  try {
+    return recordOf(tuple);
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecordTuple(value: unknown): value is RecordTuple {
+  return (
+    Array.isArray(value) &&
+    value.length === 7 &&
+    value.slice(0, 6).every((field) => typeof field === 'string') &&
+    Number.isFinite(value[6])
+  );
+}
+
 /** The id of a record `encodeRecord` made, without building the record. */
 export function encodedRecordId(text: string): string {
   return (JSON.parse(text) as RecordTuple)[0];

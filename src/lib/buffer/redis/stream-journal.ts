@@ -1,7 +1,7 @@
 import type { MetaQueue } from '../../queue/meta-queue.js';
 import { refusal } from '../../queue/overflow-refusal.js';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
-import { decodeRecord } from '../record-codec.js';
+import { readRecord } from '../record-codec.js';
 import type { JournalOutcome, RecordJournal } from '../record-journal.interface.js';
 import type { RedisConnection } from './redis-connection.js';
 
@@ -160,10 +160,12 @@ export class StreamJournal implements RecordJournal {
     evicted: string[],
   ): void {
     const onEvicted = this.publishes.get(records[0])!.onEvicted;
-    for (const value of evicted) onEvicted(decodeRecord(value));
+    // An entry that is no record (another program wrote it) was no accepted record of ours.
+    const ours = evicted.map(readRecord).filter((record) => record !== undefined);
+    for (const record of ours) onEvicted(record);
     const droppedHere = records.length - appended;
     for (const record of records.slice(0, droppedHere)) onEvicted(record);
-    const accepted = appended - evicted.length;
+    const accepted = appended - ours.length;
     records.forEach((record, i) =>
       this.settle(record, i < accepted ? 'written' : 'dropped-oldest'),
     );

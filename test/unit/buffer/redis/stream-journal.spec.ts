@@ -49,6 +49,16 @@ withRedisServer().describe('StreamJournal', () => {
     expect(values.map((v) => encodedRecordId(v))).toEqual([later[1].record.id, later[2].record.id]);
   });
 
+  it('with drop-oldest, pushes out an entry another program wrote without counting it as ours', async () => {
+    const j = await journalOf();
+    const a = j.topic('a', { overflow: 'drop-oldest', maxLen: 2 });
+    await redis.client.xadd(a.stream, '*', 'r', 'not a record');
+    const outcomes = await Promise.all([a.publish(), a.publish()]);
+    expect(outcomes.map((o) => o.outcome)).toEqual(['accepted', 'accepted']);
+    expect(j.evicted).toEqual([]);
+    expect(await redis.client.xlen(a.stream)).toBe(2);
+  });
+
   it('with block, gives up on a full stream after blockTimeoutMs from the publish', async () => {
     const j = await journalOf();
     const a = j.topic('a', { overflow: 'block', blockTimeoutMs: 150, maxLen: 1 });
