@@ -59,6 +59,27 @@ function diskSource(path: string) {
   return buffer.source;
 }
 
+/**
+ * A log left by a run whose store was down: `n` records of topic `a` in it.
+ * Returns their ids, and the path of the last segment, to damage.
+ */
+async function logOf(n: number): Promise<{ ids: string[]; last: string }> {
+  const down = new MemorySink('store');
+  down.failing = true;
+  const { result } = await run({ store: down }, (p) => publish(p.engine('a'), n));
+  return {
+    ids: (result as MetadataRecord[]).map((r) => r.id),
+    last: join(dir, segments().at(-1)!),
+  };
+}
+
+/** A run over the damaged log: what its store got, and the corrupt records it counted. */
+async function replay(): Promise<{ ids: string[]; corrupt: number | undefined }> {
+  const store = new MemorySink('store');
+  const { p } = await run({ store });
+  return { ids: store.ids, corrupt: p.broker.counters.buffer?.corrupt };
+}
+
 describe('DiskRecordSource', () => {
   it('resolves a publish only once its record is in the log', async () => {
     await run({ store: new MemorySink('store') }, async (p) => {
@@ -174,64 +195,36 @@ describe('DiskRecordSource', () => {
   });
 
   it('cuts a torn end at startup: every whole record is delivered, the torn one counted', async () => {
-    const down = new MemorySink('store');
-    down.failing = true;
-    const { result } = await run({ store: down }, (p) => publish(p.engine('a'), 50));
-    const ids = (result as MetadataRecord[]).map((r) => r.id);
-    const path = join(dir, segments().at(-1)!);
-    const bytes = readFileSync(path);
+    const { ids, last } = await logOf(50);
+    const bytes = readFileSync(last);
     // Cut inside the last record.
-    writeFileSync(path, bytes.subarray(0, bytes.length - 20));
-    const store = new MemorySink('store');
-    const { p } = await run({ store });
-    expect(store.ids).toEqual(ids.slice(0, -1));
-    expect(p.broker.counters.buffer?.corrupt).toBe(1);
+    writeFileSync(last, bytes.subarray(0, bytes.length - 20));
+    expect(await replay()).toEqual({ ids: ids.slice(0, -1), corrupt: 1 });
   });
 
   it('tells a length that points past the end of the last segment from a torn end: skips that record only', async () => {
-    const down = new MemorySink('store');
-    down.failing = true;
-    const { result } = await run({ store: down }, (p) => publish(p.engine('a'), 1000));
-    const ids = (result as MetadataRecord[]).map((r) => r.id);
-    const path = join(dir, segments().at(-1)!);
-    const bytes = readFileSync(path);
+    const { ids, last } = await logOf(1000);
+    const bytes = readFileSync(last);
     // One bit flipped in the length of record 10's frame: it now reaches past the segment's end.
     const frame = bytes.indexOf(ids[10]) - 8;
     bytes[frame + 2] ^= 0x40;
-    writeFileSync(path, bytes);
-    const store = new MemorySink('store');
-    const { p } = await run({ store });
-    expect(store.ids).toEqual([...ids.slice(0, 10), ...ids.slice(11)]);
-    expect(p.broker.counters.buffer?.corrupt).toBe(1);
+    writeFileSync(last, bytes);
+    expect(await replay()).toEqual({ ids: [...ids.slice(0, 10), ...ids.slice(11)], corrupt: 1 });
   });
 
   it('cuts random bytes after the last record as a torn end, and delivers every record before them', async () => {
-    const down = new MemorySink('store');
-    down.failing = true;
-    const { result } = await run({ store: down }, (p) => publish(p.engine('a'), 50));
-    const ids = (result as MetadataRecord[]).map((r) => r.id);
-    const path = join(dir, segments().at(-1)!);
-    writeFileSync(path, Buffer.concat([readFileSync(path), randomBytes(1 << 20)]));
-    const store = new MemorySink('store');
-    const { p } = await run({ store });
-    expect(store.ids).toEqual(ids);
-    expect(p.broker.counters.buffer?.corrupt).toBe(1);
+    const { ids, last } = await logOf(50);
+    writeFileSync(last, Buffer.concat([readFileSync(last), randomBytes(1 << 20)]));
+    expect(await replay()).toEqual({ ids, corrupt: 1 });
   });
 
   it('skips a corrupt record in the middle, counts it, and delivers the rest', async () => {
-    const down = new MemorySink('store');
-    down.failing = true;
-    const { result } = await run({ store: down }, (p) => publish(p.engine('a'), 50));
-    const ids = (result as MetadataRecord[]).map((r) => r.id);
-    const path = join(dir, segments()[0]);
-    const bytes = readFileSync(path);
+    const { ids, last } = await logOf(50);
+    const bytes = readFileSync(last);
     const victim = bytes.indexOf(ids[25]);
     bytes[victim + 3] ^= 0xff;
-    writeFileSync(path, bytes);
-    const store = new MemorySink('store');
-    const { p } = await run({ store });
-    expect(store.ids).toEqual([...ids.slice(0, 25), ...ids.slice(26)]);
-    expect(p.broker.counters.buffer?.corrupt).toBe(1);
+    writeFileSync(last, bytes);
+    expect(await replay()).toEqual({ ids: [...ids.slice(0, 25), ...ids.slice(26)], corrupt: 1 });
   });
 
   it('delivers records of a topic the application no longer declares', async () => {
