@@ -124,11 +124,6 @@ export class MetadataEngine<T = unknown> {
     return this.dropListeners.add(listener);
   }
 
-  /** The oldest queued record, left in the queue. */
-  peek(): MetadataRecord<T> | undefined {
-    return this.queue.peek() as MetadataRecord<T> | undefined;
-  }
-
   /** Removes and returns up to `max` queued records, oldest first: the broker's side. */
   take(max?: number): MetadataRecord<T>[] {
     // Only this engine offers into its queue, so it holds this engine's records.
