@@ -1,4 +1,5 @@
 import type { MetadataRecord } from '../record/metadata.interface.js';
+import { isRecordId, isStorableTime } from '../record/record-fields.js';
 
 /** id, topic, name, location, context, json, and the time in milliseconds. */
 export type RecordTuple = [string, string, string, string, string, string, number];
@@ -23,17 +24,32 @@ export function decodeRecord(text: string): MetadataRecord {
  * made: an entry another program wrote into a stream, say.
  */
 export function readRecord(text: string): MetadataRecord | undefined {
+  const reading = inspectRecord(text);
+  return 'record' in reading ? reading.record : undefined;
+}
+
+/** Why a text is not a record `encodeRecord` made. */
+export type RecordFault = 'not-json' | 'not-a-record' | 'bad-id' | 'bad-time' | 'bad-data';
+
+/**
+ * The record `text` holds, or why it holds none. An id that is not a UUID,
+ * or a time outside the years 1 to 9999, is a fault too: the engine never
+ * stamps one, and the store could not keep it.
+ */
+export function inspectRecord(text: string): { record: MetadataRecord } | { fault: RecordFault } {
   let tuple: unknown;
   try {
     tuple = JSON.parse(text);
   } catch {
-    return undefined;
+    return { fault: 'not-json' };
   }
-  if (!isRecordTuple(tuple)) return undefined;
+  if (!isRecordTuple(tuple)) return { fault: 'not-a-record' };
+  if (!isRecordId(tuple[0])) return { fault: 'bad-id' };
+  if (!isStorableTime(tuple[6])) return { fault: 'bad-time' };
   try {
-    return recordOf(tuple);
+    return { record: recordOf(tuple) };
   } catch {
-    return undefined;
+    return { fault: 'bad-data' };
   }
 }
 
