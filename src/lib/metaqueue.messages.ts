@@ -207,6 +207,26 @@ export const logMessages = {
   redisReachable: (target: string) => `Redis at ${target} is reachable; records flow again.`,
   redisAckFailed: (sink: string, entries: number, reason: string) =>
     `Could not acknowledge ${entries} entries of sink ${sink} to Redis: ${reason}. Retrying; until then they may be delivered again, once.`,
+  redisForeignEntry: (
+    stream: string,
+    id: string,
+    reason: string,
+    deadLetters: string,
+    quoted: string,
+  ) =>
+    `Redis stream ${stream}: entry ${id} is not a record metaqueue can deliver (${reason}; it holds ${quoted}). Moved it to the dead-letter stream ${JSON.stringify(deadLetters)} and acknowledged it for every sink; the rest flows. Counted in metaqueue_buffer_foreign_entries_total.`,
+  redisMoveAsideFailed: (entries: number, reason: string) =>
+    `Could not move ${entries} foreign entries to the dead-letter stream: ${reason}. They stay pending and are moved when they are read again (at the next claim or reconnect); the rest flows.`,
+} as const;
+
+/** Why an entry of a topic's stream holds no record metaqueue can deliver: said in the log and in the dead-letter stream. */
+export const entryFaults = {
+  'no-record-field': "it has no field 'r'",
+  'not-json': "its field 'r' is not JSON",
+  'not-a-record': "its field 'r' is not a record",
+  'bad-id': 'its record id is not a UUID',
+  'bad-time': 'its record time is not one between the years 1 and 9999',
+  'bad-data': "its record's data is not JSON",
 } as const;
 
 /** Texts of HTTP responses: health, and 400s of the metadata query. */

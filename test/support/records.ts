@@ -19,3 +19,16 @@ export function records(n: number, topic = 't'): MetadataRecord<number>[] {
 export function named(name: string, n: number): MetadataRecord<number>[] {
   return records(n).map((r) => ({ ...r, name }));
 }
+
+/**
+ * A UUID that spells `name` (at most 6 ASCII characters) in its last group:
+ * tests name records briefly and still give them ids a record can have.
+ */
+export function namedId(name: string): string {
+  return `00000000-0000-4000-8000-${Buffer.from(name).toString('hex').padStart(12, '0')}`;
+}
+
+/** The name `namedId` spelled into `id`. */
+export function nameOfId(id: string): string {
+  return Buffer.from(id.slice(24).replace(/^(00)+/, ''), 'hex').toString();
+}

@@ -38,4 +38,10 @@ export interface SourceReport {
   readonly log?: BufferStats;
   /** Each stream's length, and each group's pending entries and lag (Redis): read when called. */
   readonly streams?: () => Promise<StreamStats[]>;
+  /**
+   * Entries of a topic's stream that held no record metaqueue can deliver
+   * (another program's, or damaged), moved to the dead-letter stream by this
+   * process, by stream (Redis).
+   */
+  readonly foreignEntries?: Readonly<Record<string, number>>;
 }

@@ -250,6 +250,15 @@ export function registerMetricFamilies(
       [],
       () => [[{}, sources.source().reachable ? 1 : 0]],
     );
+    counter(
+      'metaqueue_buffer_foreign_entries_total',
+      "Entries of a topic's Redis stream that held no record metaqueue can deliver (another program's, or damaged), moved to the dead-letter stream, by stream.",
+      ['stream'],
+      () =>
+        Object.entries(sources.source().foreignEntries ?? {}).map(
+          ([stream, n]): Sample<'stream'> => [{ stream }, n],
+        ),
+    );
     gauge(
       'metaqueue_stream_length',
       "Entries in a topic's Redis stream.",

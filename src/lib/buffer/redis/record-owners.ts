@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { encodedRecordId } from '../record-codec.js';
 import { streamPipeline, type StreamClient } from './redis-connection.js';
-import { entryValue } from './stream-entry.js';
+import { readEntry } from './stream-entry.js';
 
 /** Records per script call: each call holds Redis for a moment only. */
 const CHUNK = 1_000;
@@ -105,8 +104,9 @@ export class RecordOwners {
         for (const [error, entries] of (await pipeline.exec()) ?? []) {
           if (error) throw error;
           for (const [, fields] of entries as [string, string[]][]) {
-            const value = entryValue(fields);
-            if (value !== undefined) ids.add(encodedRecordId(value));
+            // A foreign entry holds no record a copy could keep.
+            const entry = readEntry(fields);
+            if ('record' in entry) ids.add(entry.record.id);
           }
         }
         if (page.length < CHUNK) break;

@@ -6,6 +6,7 @@ import {
   appendScript,
   claimOwnersScript,
   forgetConsumerScript,
+  moveAsideScript,
   settleOwnersScript,
   trimScript,
 } from './redis-scripts.js';
@@ -21,6 +22,7 @@ export interface StreamPipeline extends ChainableCommander {
   metaqueueClaimOwners(keys: number, ...args: (string | number)[]): this;
   metaqueueSettleOwners(keys: number, ...args: (string | number)[]): this;
   metaqueueForgetConsumer(stream: string, group: string, consumer: string): this;
+  metaqueueMoveAside(stream: string, deadLetters: string, ...idsAndReasons: string[]): this;
 }
 
 export function streamPipeline(client: StreamClient): StreamPipeline {
@@ -36,6 +38,7 @@ export function connectRedis(options: ResolvedRedisBufferOptions): StreamClient 
   client.defineCommand('metaqueueClaimOwners', { lua: claimOwnersScript });
   client.defineCommand('metaqueueSettleOwners', { lua: settleOwnersScript });
   client.defineCommand('metaqueueForgetConsumer', { numberOfKeys: 1, lua: forgetConsumerScript });
+  client.defineCommand('metaqueueMoveAside', { numberOfKeys: 2, lua: moveAsideScript });
   return client;
 }
 

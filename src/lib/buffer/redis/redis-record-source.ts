@@ -12,6 +12,7 @@ import type { ResolvedRedisBufferOptions } from './redis-buffer-options.js';
 import { RedisConnection } from './redis-connection.js';
 import { StreamAcknowledger } from './stream-acknowledger.js';
 import { StreamBatches } from './stream-batches.js';
+import { deadLetterStream, StreamDeadLetters } from './stream-dead-letters.js';
 import { StreamGroups } from './stream-groups.js';
 import { StreamJournal } from './stream-journal.js';
 import { StreamPublisher } from './stream-publisher.js';
@@ -35,6 +36,7 @@ export class RedisRecordSource implements RecordSource {
   private readonly publisher: StreamPublisher;
   private readonly owners: RecordOwners;
   private readonly acks: StreamAcknowledger;
+  private readonly deadLetters: StreamDeadLetters;
   private readonly batches: StreamBatches;
   private readonly streamReader: StreamReader;
   private appendedSinceWatch = 0;
@@ -50,7 +52,8 @@ export class RedisRecordSource implements RecordSource {
     const { streamPrefix, ownershipTtlMs, consumer } = options;
     this.owners = new RecordOwners(client, streams, streamPrefix, ownershipTtlMs, consumer);
     this.acks = new StreamAcknowledger(this.connection, streams, handedOut, this.tasks);
-    this.batches = new StreamBatches(this.groups, handedOut, this.acks);
+    this.deadLetters = new StreamDeadLetters(this.connection, deadLetterStream(streamPrefix));
+    this.batches = new StreamBatches(this.groups, handedOut, this.acks, this.deadLetters);
     const gone = new GoneConsumers(client, options, this.groups, this.tasks);
     this.streamReader = new StreamReader(
       this.connection,
@@ -84,6 +87,7 @@ export class RedisRecordSource implements RecordSource {
       keptIn: 'the Redis streams',
       reachable: this.connection.available,
       streams: () => readStreamStats(this.connection, this.groups.streams),
+      foreignEntries: { ...this.deadLetters.moved },
     };
   }
 

@@ -147,3 +147,32 @@ if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) > 0 then retu
 redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `;
+
+/**
+ * KEYS: a topic's stream, the dead-letter stream. ARGV: per foreign entry,
+ * its id and why it holds no record. Copies each entry still in the stream
+ * into the dead-letter stream (its stream, id and reason, then its own
+ * fields as they were), acknowledges it for every group and deletes it, in
+ * one step: a crash can neither lose it nor copy it twice, and a group that
+ * has not read it yet never will. Returns per entry 1 when moved, 0 when it
+ * was gone already (another worker moved it).
+ */
+export const moveAsideScript = `${lowestNeeded}
+local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
+local moved = {}
+for i = 1, #ARGV, 2 do
+  local id = ARGV[i]
+  local entry = redis.call('XRANGE', KEYS[1], id, id)[1]
+  if entry then
+    local fields = { 'stream', KEYS[1], 'id', id, 'reason', ARGV[i + 1] }
+    for _, field in ipairs(entry[2]) do fields[#fields + 1] = field end
+    redis.call('XADD', KEYS[2], '*', unpack(fields))
+    for _, group in ipairs(groups) do redis.call('XACK', KEYS[1], info(group)['name'], id) end
+    redis.call('XDEL', KEYS[1], id)
+    moved[#moved + 1] = 1
+  else
+    moved[#moved + 1] = 0
+  end
+end
+return moved
+`;

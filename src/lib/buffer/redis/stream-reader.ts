@@ -1,4 +1,3 @@
-import { encodedRecordId } from '../record-codec.js';
 import type { BatchReader, SourceBatch } from '../record-source.interface.js';
 import type { GoneConsumers } from './gone-consumers.js';
 import type { HandedOutEntries } from './handed-out-entries.js';
@@ -7,7 +6,7 @@ import type { ResolvedRedisBufferOptions } from './redis-buffer-options.js';
 import type { RedisConnection } from './redis-connection.js';
 import type { StreamAcknowledger } from './stream-acknowledger.js';
 import type { StreamBatches } from './stream-batches.js';
-import { entryValue } from './stream-entry.js';
+import { readEntry } from './stream-entry.js';
 import type { StreamGroups } from './stream-groups.js';
 import { groupRead, type GroupRead, type RawEntry } from './stream-replies.js';
 
@@ -126,7 +125,7 @@ export class StreamReader {
       const claimed = await this.claim(count);
       if (claimed) return claimed;
     }
-    return this.batches.of(await this.readEveryGroup(count, () => '>'));
+    return await this.batches.of(await this.readEveryGroup(count, () => '>'));
   }
 
   /** One XREADGROUP per group, from `from(group, stream)`, in one transaction: the groups stay in step. */
@@ -158,7 +157,7 @@ export class StreamReader {
     for (;;) {
       const read = await this.readOwnPendingPage(count);
       if (read.length === 0) return undefined;
-      const batch = this.batches.of(read);
+      const batch = await this.batches.of(read);
       if (batch) return batch;
     }
   }
@@ -210,7 +209,7 @@ export class StreamReader {
       this.gone.forgetIfDue();
     }
     await this.leaveOutOwned(read);
-    return this.batches.of(read);
+    return await this.batches.of(read);
   }
 
   /**
@@ -220,22 +219,28 @@ export class StreamReader {
    * writes them, so that copy's later recovery drops them.
    */
   private async leaveOutOwned(read: GroupRead): Promise<void> {
+    // Only records: an entry that holds none is moved aside as the batch is made.
     const owned = read
       .filter(({ group }) => this.owners.tracks(group))
-      .map((r) => ({ ...r, live: r.entries.filter(([, fields]) => entryValue(fields)) }))
+      .map((r) => ({ ...r, live: recordsIn(r.entries) }))
       .filter(({ live }) => live.length > 0);
     if (owned.length === 0) return;
     const writes = await this.owners.claim(
-      owned.map(({ group, live }) => ({
-        sink: group,
-        recordIds: live.map(([, fields]) => encodedRecordId(entryValue(fields)!)),
-      })),
+      owned.map(({ group, live }) => ({ sink: group, recordIds: live.map(([, id]) => id) })),
     );
     owned.forEach(({ group, stream, entries, live }, i) => {
-      const keptByCopy = new Set(live.filter((_, j) => !writes[i][j]).map(([id]) => id));
+      const keptByCopy = new Set(live.filter((_, j) => !writes[i][j]).map(([entryId]) => entryId));
       if (keptByCopy.size === 0) return;
       this.acks.acknowledge(group, stream, [...keptByCopy]);
       entries.splice(0, entries.length, ...entries.filter(([id]) => !keptByCopy.has(id)));
     });
   }
+}
+
+/** The entries that hold a record, as [entry id, record id]. */
+function recordsIn(entries: RawEntry[]): [entryId: string, recordId: string][] {
+  return entries.flatMap(([entryId, fields]): [string, string][] => {
+    const entry = fields && readEntry(fields);
+    return entry && 'record' in entry ? [[entryId, entry.record.id]] : [];
+  });
 }

@@ -6,16 +6,17 @@ import { RecordOwners } from '../../../../src/lib/buffer/redis/record-owners.js'
 import type { RedisBufferOptions } from '../../../../src/lib/buffer/buffer-options.interface.js';
 import { StreamAcknowledger } from '../../../../src/lib/buffer/redis/stream-acknowledger.js';
 import { StreamBatches } from '../../../../src/lib/buffer/redis/stream-batches.js';
+import { StreamDeadLetters } from '../../../../src/lib/buffer/redis/stream-dead-letters.js';
 import { StreamGroups } from '../../../../src/lib/buffer/redis/stream-groups.js';
 import { StreamReader } from '../../../../src/lib/buffer/redis/stream-reader.js';
 import type { SourceBatch } from '../../../../src/lib/buffer/record-source.interface.js';
 import { withRedisServer } from '../../../harness/redis-server.js';
-import { records } from '../../../support/records.js';
+import { namedId, nameOfId, records } from '../../../support/records.js';
 import { redisUnit } from '../../../support/redis-unit.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const encoded = (id: string) => encodeRecord({ ...records(1, 'a')[0], id });
-const idsOf = (batch: SourceBatch | undefined) => batch?.records.map((r) => r.id) ?? [];
+const encoded = (name: string) => encodeRecord({ ...records(1, 'a')[0], id: namedId(name) });
+const idsOf = (batch: SourceBatch | undefined) => batch?.records.map((r) => nameOfId(r.id)) ?? [];
 
 withRedisServer().describe('StreamReader', () => {
   const redis = redisUnit();
@@ -29,7 +30,8 @@ withRedisServer().describe('StreamReader', () => {
     const handedOut = new HandedOutEntries();
     const tasks = new BackgroundTasks();
     const acks = new StreamAcknowledger(connection, groups.streams, handedOut, tasks);
-    const batches = new StreamBatches(groups, handedOut, acks);
+    const deadLetters = new StreamDeadLetters(connection, prefix);
+    const batches = new StreamBatches(groups, handedOut, acks, deadLetters);
     const { client } = connection;
     const owners = new RecordOwners(client, groups.streams, prefix, 60_000, options.consumer);
     const gone = new GoneConsumers(client, options, groups, tasks);
