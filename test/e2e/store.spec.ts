@@ -1,4 +1,5 @@
 import type { TestingModule } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
 import {
   BrokerService,
   EngineClosedError,
@@ -16,6 +17,7 @@ import {
 } from '../harness/test-database.js';
 
 const backend = serverUrl ? 'PostgreSQL' : 'PGlite';
+const sorted = (ids: Iterable<string>) => [...ids].sort();
 
 const awkward = [
   `it's "quoted"`,
@@ -174,6 +176,36 @@ describe(`store on ${backend}`, () => {
     expect(broker.counters.sinks.store).toMatchObject({ written: 2_000 - 7, deadLettered: 7 });
     // COPY was tried first, refused as a whole, and the batch took the exact path.
     expect(store.copyFallbacks).toBeGreaterThanOrEqual(1);
+  });
+
+  it('dead-letters a record whose id, time or text no column of metadata takes, and stores the rest (#25, case 8)', async () => {
+    const { jobs, store } = await boot({ flushIntervalMs: 3_600_000 });
+    const good = await Promise.all(
+      Array.from({ length: 400 }, (_, i) =>
+        jobs.publish({ data: i, name: 'n', location: 'l', context: 'c' }),
+      ),
+    ).then((records) => records.map((r) => r!));
+    const [like] = good;
+    const bad = [
+      { ...like, id: 'not-a-uuid\nforged' },
+      { ...like, id: randomUUID(), publishedAt: new Date(NaN) },
+      // A Date, but before 4713 BC: no PostgreSQL time.
+      { ...like, id: randomUUID(), publishedAt: new Date(-8e15) },
+      { ...like, id: randomUUID(), name: 'nul\u0000name' },
+    ];
+    const result = await store.write([...good.slice(0, 200), ...bad, ...good.slice(200)]);
+    expect(sorted(result.deadLettered.map((r) => r.id))).toEqual(sorted(bad.map((r) => r.id)));
+    const stored = await store.dataSource.query<{ id: string }[]>('SELECT id FROM metadata');
+    expect(sorted(stored.map((r) => r.id))).toEqual(sorted(good.map((r) => r.id)));
+    const dead = await store.dataSource.query<
+      { id: string; name: string; published_at: Date | null }[]
+    >('SELECT id, name, published_at FROM metadata_dead_letter');
+    const byId = new Map(dead.map((d) => [d.id, d]));
+    expect(sorted(byId.keys())).toEqual(sorted(bad.map((r) => r.id)));
+    expect(byId.get(bad[0].id)!.published_at).toEqual(like.publishedAt);
+    expect(byId.get(bad[1].id)!.published_at).toBeNull();
+    expect(byId.get(bad[2].id)!.published_at).toBeNull();
+    expect(byId.get(bad[3].id)!.name).toBe('nul\\u0000name');
   });
 
   it('a batch written again after a lost reply is stored once: COPY refuses it, the exact path counts it', async () => {

@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetadataRecord } from '../record/metadata.interface.js';
+import { sentTimeText } from './record-time.js';
 
 /** COPY's text format escapes these in a field; everything else goes as it is. */
 const special = /[\\\n\r\t]/;
@@ -40,7 +41,7 @@ export async function* copyRows(
       const ms = r.publishedAt.getTime();
       if (ms !== lastMs) {
         lastMs = ms;
-        lastIso = r.publishedAt.toISOString();
+        lastIso = sentTimeText(r.publishedAt);
       }
       rows[i - start] =
         `${r.id}\t${field(r.topic)}\t${field(r.name)}\t${field(r.location)}\t${field(r.context)}\t${field(r.json)}\t${lastIso}\n`;

@@ -10,6 +10,8 @@ import { defaults } from '../metaqueue.defaults.js';
 import { logMessages } from '../metaqueue.messages.js';
 import { copyBytes, copyMetadata, copyMetadataFromBlob, copyRows } from './copy-rows.js';
 import { createDataSource, pgliteDataDir } from './data-source.factory.js';
+import { deadLetterRow } from './dead-letter-row.js';
+import { sentTime } from './record-time.js';
 import { isPGliteClient, type PGliteCopyClient } from './pglite/pglite-pool.js';
 import { describeError } from '../errors/describe-error.util.js';
 import { isRowRefusal, isSchemaMismatch, isStatementTimeout } from './database-errors.js';
@@ -31,7 +33,7 @@ const insertRecords = `
 
 const insertDeadLetters = `
   INSERT INTO "metadata_dead_letter" ("id", "topic", "name", "location", "context", "data", "published_at", "reason", "sink")
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[])
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[])
   ON CONFLICT ("id", "sink") DO NOTHING`;
 
 /**
@@ -191,7 +193,7 @@ export class MetadataStore implements OnApplicationShutdown {
 
   /** Keeps a record `sink` refused for good in `metadata_dead_letter`, with the reason. */
   async keepDeadLetter(record: MetadataRecord, reason: string, sink: string): Promise<void> {
-    await this.dataSource.query(insertDeadLetters, [...columns([record]), [reason], [sink]]);
+    await this.dataSource.query(insertDeadLetters, deadLetterRow(record, reason, sink));
   }
 }
 
@@ -203,7 +205,7 @@ function columns(records: readonly MetadataRecord[]): unknown[][] {
   const locations = new Array<string>(n);
   const contexts = new Array<string>(n);
   const data = new Array<string>(n);
-  const publishedAt = new Array<Date>(n);
+  const publishedAt = new Array<Date | string>(n);
   for (let i = 0; i < n; i++) {
     const r = records[i];
     ids[i] = r.id;
@@ -212,7 +214,7 @@ function columns(records: readonly MetadataRecord[]): unknown[][] {
     locations[i] = r.location;
     contexts[i] = r.context;
     data[i] = r.json;
-    publishedAt[i] = r.publishedAt;
+    publishedAt[i] = sentTime(r.publishedAt);
   }
   return [ids, topics, names, locations, contexts, data, publishedAt];
 }

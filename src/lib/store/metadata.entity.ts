@@ -1,4 +1,4 @@
-import { Column, Entity, Index } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { RecordColumns } from './record-columns.js';
 
 /** One stored record: table `metadata`, created by the shipped migration. */
@@ -10,8 +10,15 @@ import { RecordColumns } from './record-columns.js';
 @Index('metadata_location_idx', { synchronize: false })
 @Index('metadata_data_idx', { synchronize: false })
 export class MetadataEntity extends RecordColumns {
+  /** The UUID stamped at publish: the idempotency key of every write. */
+  @PrimaryColumn('uuid')
+  id!: string;
+
   @Column('jsonb')
   data!: unknown;
+
+  @Column('timestamptz', { name: 'published_at' })
+  publishedAt!: Date;
 
   @Column('timestamptz', { name: 'stored_at', default: () => 'now()' })
   storedAt!: Date;

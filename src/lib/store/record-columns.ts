@@ -1,11 +1,7 @@
-import { Column, PrimaryColumn } from 'typeorm';
+import { Column } from 'typeorm';
 
-/** The columns a stored record and a dead letter share. */
+/** The text columns a stored record and a dead letter share. */
 export abstract class RecordColumns {
-  /** The UUID stamped at publish: the idempotency key of every write. */
-  @PrimaryColumn('uuid')
-  id!: string;
-
   @Column('text')
   topic!: string;
 
@@ -17,7 +13,4 @@ export abstract class RecordColumns {
 
   @Column('text')
   context!: string;
-
-  @Column('timestamptz', { name: 'published_at' })
-  publishedAt!: Date;
 }

@@ -3,6 +3,7 @@ import { MetadataEntity } from './metadata.entity.js';
 import { CreateMetadataTables1764400000000 } from './migrations/1764400000000-create-metadata-tables.js';
 import { DeadLetterSink1764500000000 } from './migrations/1764500000000-dead-letter-sink.js';
 import { AddBoardIndexes1764600000000 } from './migrations/1764600000000-add-board-indexes.js';
+import { DeadLetterAnyRecord1764700000000 } from './migrations/1764700000000-dead-letter-any-record.js';
 
 /** The store's entities: for `TypeOrmModule.forFeature()`, or a DataSource's `entities`. */
 export const metaqueueEntities = [MetadataEntity, DeadLetterEntity];
@@ -12,4 +13,5 @@ export const metaqueueMigrations = [
   CreateMetadataTables1764400000000,
   DeadLetterSink1764500000000,
   AddBoardIndexes1764600000000,
+  DeadLetterAnyRecord1764700000000,
 ];
