@@ -27,6 +27,17 @@ describe('OpenMetricsFileConnector', () => {
     expect(existsSync(`${path}.lock`)).toBe(false);
   });
 
+  it("takes over a lock left with this process's own PID by an earlier start (a restarted container)", async () => {
+    const path = join(dir(), 'log.txt');
+    // PID 1 again after a restart: the same PID, another start time.
+    writeFileSync(`${path}.lock`, `${process.pid} 1 -\n`);
+    const connector = new OpenMetricsFileConnector({ path });
+    await connector.open();
+    await connector.write(records(1));
+    await connector.close();
+    expect(sampleIdsIn(path)).toHaveLength(1);
+  });
+
   it('writes through the guard it is given, naming its writer in the spool', async () => {
     const path = join(dir(), 'log.txt');
     const guard = new FakeReplayGuard(undefined, 'worker-1');
