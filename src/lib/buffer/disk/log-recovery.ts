@@ -3,15 +3,10 @@ import { open, stat, truncate, writeFile } from 'node:fs/promises';
 import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
 import { errorMessages, logMessages } from '../../metaqueue.messages.js';
 import { segmentChunkBytes, type LogDirectory } from './log-directory.js';
-import {
-  headerVersion,
-  logFormat,
-  nextWholeFrame,
-  readFrame,
-  segmentHeader,
-} from './log-format.js';
+import { headerVersion, logFormat, segmentHeader } from './log-format.js';
 import type { LogPosition } from './log-position.js';
 import type { LogSegments } from './log-segments.js';
+import { SegmentScanner } from './segment-scanner.js';
 
 /**
  * Startup: enters the log's segments in `segments`, checking each header
@@ -103,23 +98,14 @@ async function cutTornEnd(
     return 0;
   }
   const file = await open(path, 'r');
-  const version = segments.formatOf(segment);
-  let whole = logFormat.headerBytes;
+  let whole: number;
   try {
-    const bytes = Buffer.allocUnsafe(size);
-    await file.read(bytes, 0, size, 0);
-    for (;;) {
-      const frame = readFrame(bytes, whole, version);
-      if (frame.kind === 'record') {
-        whole += frame.bytes;
-        continue;
-      }
-      if (whole === size) return 0;
-      // Damage followed by whole frames (a bad CRC, or a length that now points past the end) is
-      // the reader's to skip; only a torn end, with nothing whole after it, is cut.
-      if (nextWholeFrame(bytes, whole + 1, version) !== undefined) return 0;
-      break;
-    }
+    const scanner = new SegmentScanner(file, size, segments.formatOf(segment));
+    whole = await scanner.endOfWholeFrames(logFormat.headerBytes);
+    if (whole === size) return 0;
+    // Damage followed by whole frames (a bad CRC, or a length that now points past the end) is
+    // the reader's to skip; only a torn end, with nothing whole after it, is cut.
+    if ((await scanner.nextWholeFrame(whole + 1)) !== undefined) return 0;
   } finally {
     await file.close();
   }

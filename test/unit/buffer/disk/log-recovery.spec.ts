@@ -1,4 +1,7 @@
+import { jest } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { segmentChunkBytes } from '../../../../src/lib/buffer/disk/log-directory.js';
 import { LogDirectory } from '../../../../src/lib/buffer/disk/log-directory.js';
 import { segmentHeader } from '../../../../src/lib/buffer/disk/log-format.js';
 import { countRecords, recoverLog } from '../../../../src/lib/buffer/disk/log-recovery.js';
@@ -49,6 +52,22 @@ describe('recoverLog', () => {
     expect(statSync(segmentFile(dir, 1)).size).toBe(offsets[2]);
     expect(segments.sizeOf(1)).toBe(offsets[2]);
     expect(logger.lines.join('\n')).toContain(segmentFile(dir, 1));
+  });
+
+  it('cuts garbage longer than a chunk after the last record, reading one chunk at a time', async () => {
+    const { size } = writeSegment(dir, 1, [
+      ...records(20_000).map(frameOf),
+      randomBytes(3 * segmentChunkBytes),
+    ]);
+    const alloc = jest.spyOn(Buffer, 'allocUnsafe');
+    try {
+      const { segments, torn } = await recover();
+      expect(torn).toBe(1);
+      expect(segments.sizeOf(1)).toBe(size - 3 * segmentChunkBytes);
+      expect(Math.max(...alloc.mock.calls.map(([bytes]) => bytes))).toBe(segmentChunkBytes);
+    } finally {
+      alloc.mockRestore();
+    }
   });
 
   it('rewrites the header of a last segment torn as it was created', async () => {
