@@ -23,7 +23,10 @@ export async function recoverLog(
   return last === undefined ? 0 : cutTornEnd(dir, segments, last, logger);
 }
 
-/** Records from `from` to the end of the log, walking frame lengths: linear in the bytes read. */
+/**
+ * Records from `from` to the end of the log, walking frame lengths, and past
+ * damage to the next whole frame: linear in the bytes read.
+ */
 export async function countRecords(
   dir: LogDirectory,
   segments: LogSegments,
@@ -39,15 +42,23 @@ export async function countRecords(
       let at = segment === from.segment ? from.offset : logFormat.headerBytes;
       let chunkAt = at;
       let bytesRead = 0;
+      let scanner: SegmentScanner | undefined;
       while (at + logFormat.frameHeaderBytes <= size) {
         if (at + logFormat.frameHeaderBytes > chunkAt + bytesRead) {
           chunkAt = at;
           ({ bytesRead } = await file.read(chunk, 0, chunk.length, at));
         }
         const length = chunk.readUInt32LE(at - chunkAt);
-        if (length === 0 || at + logFormat.frameHeaderBytes + length > size) break;
-        at += logFormat.frameHeaderBytes + length;
-        count++;
+        if (length > 0 && at + logFormat.frameHeaderBytes + length <= size) {
+          at += logFormat.frameHeaderBytes + length;
+          count++;
+          continue;
+        }
+        // Damage: the records after it are read too, once the reader has skipped it.
+        scanner ??= new SegmentScanner(file, size, segments.formatOf(segment));
+        const next = await scanner.nextWholeFrame(at + 1);
+        if (next === undefined) break;
+        at = next;
       }
     } finally {
       await file.close();

@@ -119,6 +119,17 @@ describe('countRecords', () => {
     expect(await countRecords(log, segments, { segment: 3, offset: 8 })).toBe(0);
   });
 
+  it('counts the records after damage in a segment too, as the reader will read them', async () => {
+    const { offsets } = writeSegment(dir, 1, records(10).map(frameOf));
+    const bytes = readFileSync(segmentFile(dir, 1));
+    // A length that now points past the segment's end, with whole records after it.
+    bytes[offsets[4] + 2] ^= 0x40;
+    writeFileSync(segmentFile(dir, 1), bytes);
+    writeSegment(dir, 2, records(3).map(frameOf));
+    const { segments } = await recover();
+    expect(await countRecords(log, segments, { segment: 1, offset: 8 })).toBe(12);
+  });
+
   it('reads a long segment in chunks: counts frames that cross a chunk', async () => {
     // Frames of about 200 KiB: some straddle the 1 MiB chunks.
     const big = records(12).map((r) => ({ ...r, json: JSON.stringify('x'.repeat(200_000)) }));
