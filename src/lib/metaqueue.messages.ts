@@ -199,9 +199,18 @@ export const logMessages = {
     `Disk buffer ledger ${path} cannot be read (${reason}): every sink replays the log from its start, so a sink may get again records it already had (the store skips those by id); counted in metaqueue_buffer_corrupt_records_total. The ledger is written anew at the next acknowledgement.`,
   bufferUnknownTopic: (topic: string) =>
     `The disk buffer holds records of topic '${topic}', which this application no longer declares: they still go to the sinks.`,
-  bufferWriteFailed: (path: string, reason: string) =>
-    `Cannot write to the disk buffer ${path}: ${reason}. Publishes wait (the queues fill, then their overflow policies act); retrying.`,
+  bufferWriteFailed: (segment: string, reason: string) =>
+    `Cannot write the disk buffer segment ${segment}: ${reason}. Publishes wait (the queues fill, then their overflow policies act); retrying with backoff, logged again only for another cause.`,
+  bufferDiskFull: (segment: string, reason: string) =>
+    `The disk of the disk buffer is full, writing ${segment}: ${reason}. Publishes wait (the queues fill, then their overflow policies act) and nothing accepted is lost; as the sinks catch up, acknowledged segments are deleted and writing goes on. Free space on that disk, or set maxBytes below its free space.`,
   bufferWriteRecovered: (path: string) => `Disk buffer ${path}: writing again.`,
+  bufferDeleteFailed: (segment: string, reason: string) =>
+    `Cannot delete the disk buffer segment ${segment}, which every sink has: ${reason}. Its space stays taken; delete it by hand if this goes on.`,
+  bufferLedgerWriteFailed: (ledger: string, reason: string) =>
+    `Cannot write the disk buffer ledger ${ledger}: ${reason}. The sinks' positions are kept in memory and written at the next chance; a restart before then replays records the sinks may have had (the store skips those by id).`,
+  bufferLedgerDiskFull: (ledger: string, reason: string) =>
+    `The disk of the disk buffer is full, writing the ledger ${ledger}: ${reason}. The sinks' positions are kept in memory and written once acknowledged segments are deleted.`,
+  bufferLedgerRecovered: (ledger: string) => `Disk buffer ledger ${ledger}: written again.`,
   redisUnreachable: (target: string, reason: string) =>
     `Redis at ${target} cannot be reached: ${reason}. Publishes apply their overflow policy until it returns.`,
   redisReachable: (target: string) => `Redis at ${target} is reachable; records flow again.`,

@@ -73,3 +73,11 @@ export function framesIn(segment: Buffer): FrameAt[] {
   }
   return frames;
 }
+
+/** The ids of a segment's records, in order; throws if it ends inside a frame (a torn one left in it). */
+export function idsInSegment(segment: Buffer): string[] {
+  const frames = framesIn(segment);
+  const end = frames.at(-1)?.end ?? segmentHeader().length;
+  if (end !== segment.length) throw new Error(`a torn frame at byte ${end}`);
+  return frames.map((frame) => frame.id);
+}

@@ -7,7 +7,7 @@ export interface BufferStats {
    * a crash and cut, and ledger positions found damaged or past the log's end.
    */
   corrupt: number;
-  /** Writes to the log that failed (a full disk, an I/O error) and were retried. */
+  /** Writes to the log or its ledger that failed (a full disk, an I/O error) and were retried. */
   failedWrites: number;
 }
 

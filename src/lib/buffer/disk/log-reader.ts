@@ -82,6 +82,14 @@ export class LogReader {
     return records.length > 0 ? { records, offsets, end: this.cursor } : undefined;
   }
 
+  /** Closes the segment held open if it is before `segment`: a deleted file's space is freed only once closed. */
+  async closeBefore(segment: number): Promise<void> {
+    if (!this.reading || this.reading.segment >= segment) return;
+    const { file } = this.reading;
+    this.reading = undefined;
+    await file.close();
+  }
+
   async close(): Promise<void> {
     await this.reading?.file.close();
     this.reading = undefined;
