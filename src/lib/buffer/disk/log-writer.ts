@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { writeSync } from 'node:fs';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, statfs, type FileHandle } from 'node:fs/promises';
 import type { JournalOutcome, RecordJournal } from '../record-journal.interface.js';
 import type { TopicQueues } from '../topic-queues.js';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
@@ -42,6 +42,8 @@ export class LogWriter implements RecordJournal {
   private readonly pending = new PendingFrames();
   /** A failed write may have left bytes past `size` that could not be cut yet. */
   private tornTail = false;
+  /** The current segment was emptied but not renumbered: the next record goes to a new one. */
+  private sealed = false;
   private chain: Promise<void> = Promise.resolve();
   private scheduled = false;
   /** When a write last waited for a turn of the event loop. */
@@ -117,9 +119,14 @@ export class LogWriter implements RecordJournal {
     this.schedule();
   }
 
-  /** Every sink has all that is written: a write waiting for disk space can empty the segment now. */
+  /**
+   * Every sink has all that is written. A write waiting for disk space can
+   * empty the segment now; and a disk with less room free than the segment
+   * holds is given back, not left full for the next burst (and for every
+   * other program on it).
+   */
   caughtUp(): void {
-    if (this.failures.outOfSpace) this.schedule();
+    if (this.size > logFormat.headerBytes) this.chain = this.chain.then(() => this.giveBackSpace());
   }
 
   /** Writes what the queues hold now, as far as the log has room; resolves when done. */
@@ -194,7 +201,7 @@ export class LogWriter implements RecordJournal {
     if (count === 0) return false;
     if (this.failures.outOfSpace && this.size > logFormat.headerBytes && this.drained()) {
       await this.reuseSegment();
-    } else if (this.size >= this.options.segmentBytes) {
+    } else if (this.sealed || this.size >= this.options.segmentBytes) {
       await this.roll(this.segment + 1);
     }
     const written = writeAll(this.file!, this.pending.head(count), this.size);
@@ -236,6 +243,20 @@ export class LogWriter implements RecordJournal {
     this.tornTail = false;
   }
 
+  private async giveBackSpace(): Promise<void> {
+    if (!this.file || this.size <= logFormat.headerBytes || !this.drained()) return;
+    try {
+      const { bavail, bsize } = await statfs(this.dir.path);
+      if (bavail * bsize >= this.size) return;
+      await this.reuseSegment();
+      // Publishes waiting for space need not wait for the backoff.
+      this.schedule();
+    } catch (error) {
+      // Tried again at the next acknowledgement.
+      this.failures.failed(error, this.dir.segmentPath(this.segment));
+    }
+  }
+
   /**
    * The disk is full, and every sink has acknowledged the current segment to
    * its end: empties it, and goes on in it under the next number. Its space is
@@ -249,10 +270,14 @@ export class LogWriter implements RecordJournal {
     await this.file!.truncate(logFormat.headerBytes);
     this.bytes -= this.size - logFormat.headerBytes;
     this.size = logFormat.headerBytes;
+    this.segments.resize(this.segment, this.size);
+    // The ledger's positions in it are past its end now: under this number it takes no record.
+    this.sealed = true;
     await rename(this.dir.segmentPath(this.segment), this.dir.segmentPath(next));
-    if (this.options.sync !== 'none') await this.dir.sync();
     this.segment = next;
+    this.sealed = false;
     this.segments.renumberLast(next, this.size);
+    if (this.options.sync !== 'none') await this.dir.sync();
   }
 
   /**
@@ -323,6 +348,7 @@ export class LogWriter implements RecordJournal {
     this.size = header.length;
     this.bytes += header.length;
     this.segments.resize(segment, this.size);
+    this.sealed = false;
     this.onRolled();
   }
 
