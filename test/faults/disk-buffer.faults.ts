@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BufferSync, DiskBufferOptions, OverflowPolicy } from '../../src/lib/index.js';
@@ -271,5 +271,54 @@ requirement('a tmpfs mount (root)', tmpfs.met, tmpfs.why, { optionalInCi: true }
       },
       60_000,
     );
+
+    it('full disk, then space freed: the sinks catch up and the log frees its own space', async () => {
+      const { engine, broker } = await world.boot({
+        topics: [{ topic: 'jobs', bufferSize: 20, overflow: 'block' }],
+        // One segment (8 MiB) larger than the disk: what fills it is the segment being written.
+        buffer: { type: 'disk', path: join(mount, 'buffer'), maxBytes: 64 * 1024 * 1024 },
+        broker: { flushIntervalMs: 20, maxBatchSize: 500 },
+      });
+      world.proxy.refuse(true);
+      // About 4 MiB, twice what the disk holds.
+      const publishing = publishers(50, 200, (p, i) =>
+        engine('jobs').publish({
+          data: i,
+          name: 'full',
+          location: `p${p}`,
+          context: 'c'.repeat(300),
+        }),
+      );
+      let filled = false;
+      for (let t = 0; t < 200 && !filled; t++) {
+        await sleep(50);
+        filled = broker.counters.buffer!.failedWrites > 0 && engine('jobs').counters.waiting > 0;
+      }
+      // The database comes back: once it has everything written, the log must empty itself.
+      world.proxy.refuse(false);
+      const outcomes = await publishing;
+      await broker.flush();
+      const c = engine('jobs').counters;
+      // Once every sink has it all, the log holds no more than the disk has free: the disk is given back.
+      const givesBack = () => {
+        const { bavail, bsize } = statfsSync(mount);
+        return broker.counters.buffer!.bytes <= bavail * bsize;
+      };
+      let gaveBack = givesBack();
+      for (let t = 0; t < 100 && !gaveBack; t++) {
+        await sleep(50);
+        gaveBack = givesBack();
+      }
+      const tally = await world.tally(acceptedIdsOf(outcomes), [c]);
+      expect(
+        score('disk-full-then-freed', tally, {
+          checks: {
+            diskFilled: filled,
+            everyPublishAccepted: c.accepted === c.published,
+            diskGivenBack: gaveBack,
+          },
+        }),
+      ).toBe(true);
+    }, 60_000);
   },
 );
