@@ -4,6 +4,9 @@
  */
 import type { MetadataRecord } from './record/metadata.interface.js';
 
+const noPermission =
+  'The user running metaqueue may not use it: give that user read and write permission on it, and search permission on the directories above it, or choose another path.';
+
 /** Messages of the errors metaqueue throws; each says what was wrong and what to do. */
 export const errorMessages = {
   storeSchemaMismatch: (reason: string) =>
@@ -52,12 +55,32 @@ export const errorMessages = {
     `Could not finish the OpenMetrics file ${path}: ${reason}. Its records are kept in ${spool} and go into the file at the next start, once ${path} can be written.`,
   fileInUse: (path: string, pid: number, lockPath: string) =>
     `The OpenMetrics file ${path} is already written by process ${pid} (lock ${lockPath}): give each application, or each instance, a path of its own.`,
-  bufferNotWritable: (path: string, reason: string) =>
-    `Cannot use the disk buffer directory ${path}: ${reason}. Choose a directory metaqueue can create, read and write.`,
+  bufferNotWritable: (path: string, reason: string, remedy: string) =>
+    `Cannot use the disk buffer directory ${path}: ${reason}. ${remedy}`,
+  bufferCannotOpen: (path: string, reason: string, remedy: string) =>
+    `Cannot open the disk buffer in ${path}: ${reason}. ${remedy}`,
+  bufferSegmentNotAFile: (segment: string) =>
+    `${segment} is not a file, where the disk buffer keeps a segment: move it out of the buffer directory, then start again.`,
   bufferLocked: (path: string, pid: number) =>
     `The disk buffer directory ${path} is in use by process ${pid}: give each process a buffer path of its own.`,
-  lockUnusable: (lockPath: string, reason: string) =>
-    `Cannot use the lock file ${lockPath}: ${reason}. It must be a file metaqueue can read and write: once no metaqueue process uses it, remove it (or give it back its permissions) and start again.`,
+  lockUnusable: (lockPath: string, reason: string, remedy: string) =>
+    `Cannot use the lock file ${lockPath}: ${reason}. ${remedy}`,
+  lockRemedy: () =>
+    'It must be a file metaqueue can read and write: once no metaqueue process uses it, remove it (or give it back its permissions) and start again.',
+  /** What to do about a path metaqueue cannot use, by the error's code; `fallback` for any other. */
+  pathRemedy: (code: string | undefined, fallback: string) =>
+    ({
+      ENOSPC: 'The disk is full: free space on it, or choose a path on a disk with room.',
+      EDQUOT:
+        'The disk quota of the user running metaqueue is used up: free space, raise the quota, or choose a path on another disk.',
+      EROFS:
+        'The filesystem is mounted read-only: remount it read-write, or choose a path on a writable one.',
+      EACCES: noPermission,
+      EPERM: noPermission,
+      ENOTDIR:
+        'A part of the path is a file where a directory should be: move that file away, or choose another path.',
+      EEXIST: 'It is a file, not a directory: move the file away, or choose another path.',
+    })[code ?? ''] ?? fallback,
   bufferNotALog: (path: string) =>
     `${path} is not a metaqueue disk buffer segment: give the buffer a directory of its own.`,
   bufferVersion: (path: string, found: number, supported: readonly number[]) =>

@@ -113,5 +113,9 @@ function bootId(): string | undefined {
 }
 
 function unusable(path: string, error: unknown): MetaqueueConfigError {
-  return new MetaqueueConfigError(errorMessages.lockUnusable(path, describeError(error)));
+  const remedy = errorMessages.pathRemedy(
+    (error as NodeJS.ErrnoException).code,
+    errorMessages.lockRemedy(),
+  );
+  return new MetaqueueConfigError(errorMessages.lockUnusable(path, describeError(error), remedy));
 }

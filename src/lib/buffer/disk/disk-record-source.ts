@@ -100,6 +100,17 @@ export class DiskRecordSource implements RecordSource {
   /** Opens the log: recovers its segments, and puts each sink, and the reader, at its position. */
   async start(sinks: readonly string[]): Promise<void> {
     await this.dir.open();
+    try {
+      await this.openLog(sinks);
+    } catch (error) {
+      // Free the directory: a second try in this process must not find its own lock.
+      await this.dir.unlock();
+      throw this.dir.openingError(error);
+    }
+  }
+
+  /** Recovers the segments, and puts each sink, the reader and the writer at their positions. */
+  private async openLog(sinks: readonly string[]): Promise<void> {
     this.torn = await recoverLog(this.dir, this.segments, this.logger);
     const first = { segment: this.segments.first ?? 1, offset: logFormat.headerBytes };
     const last = this.segments.last;

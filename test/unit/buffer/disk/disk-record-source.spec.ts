@@ -143,6 +143,19 @@ describe('DiskRecordSource', () => {
     await expect(source.start(['store'])).rejects.toThrow(/Cannot use the disk buffer directory/);
   });
 
+  it('names a segment that is a directory, and says what to do', async () => {
+    const segment = join(dir, '0000000000000001.seg');
+    mkdirSync(segment);
+    const source = diskSource(dir);
+    await expect(source.start(['store'])).rejects.toThrow(
+      `${segment} is not a file, where the disk buffer keeps a segment: move it out of the buffer directory`,
+    );
+    // The directory is free again: once the segment is moved away, a second try starts.
+    rmSync(segment, { recursive: true });
+    await source.start(['store']);
+    await source.release();
+  });
+
   it('refuses a log in a format it does not read, with a clear error', async () => {
     await run({ store: new MemorySink('store') }, (p) => publish(p.engine('a'), 3));
     const path = join(dir, segments()[0]);
@@ -413,6 +426,18 @@ describe('DiskRecordSource', () => {
         }
       },
     );
+
+    it('says where, and what to do, when the disk fills as the log opens', async () => {
+      const path = join(disk, 'buffer');
+      mkdirSync(path);
+      // One page left: the LOCK takes it, and the first segment finds none.
+      fillDisk(disk, 4096);
+      const source = diskSource(path);
+      await expect(source.start(['store'])).rejects.toThrow(
+        new RegExp(`^Cannot open the disk buffer in ${path}: .*ENOSPC.*The disk is full`),
+      );
+      expect(readdirSync(path)).toEqual([]);
+    });
 
     it('deletes a segment every sink has once the writer moved past it, though the new one has no room for a record', async () => {
       const store = new MemorySink('store');
