@@ -32,7 +32,7 @@ const turnEveryMs = 10;
 export class LogWriter implements RecordJournal {
   /** Bytes of every segment on disk. */
   bytes = 0;
-  readonly failures: WriteFailures;
+  private readonly failures: WriteFailures;
   private segment = 0;
   private size = 0;
   private file?: FileHandle;
