@@ -59,6 +59,56 @@ withRedisServer().describe('StreamJournal', () => {
     expect(await redis.client.xlen(a.stream)).toBe(2);
   });
 
+  describe('when Redis refuses the append (the stream key holds a string)', () => {
+    const refusedTopic = async (
+      options: Parameters<ReturnType<typeof streamJournal>['topic']>[1],
+    ) => {
+      const j = await journalOf();
+      const a = j.topic('a', options);
+      await redis.client.set(a.stream, 'not a stream');
+      return { j, a };
+    };
+
+    it("with error, rejects with the stream and Redis's reason", async () => {
+      const { a } = await refusedTopic({ overflow: 'error' });
+      expect((await a.publish()).outcome).toEqual({
+        refused: {
+          stream: a.stream,
+          command: 'append',
+          code: 'WRONGTYPE',
+          reason: expect.stringMatching(
+            /^WRONGTYPE Operation against a key holding the wrong kind of value/,
+          ),
+        },
+      });
+    });
+
+    it.each(['drop-newest', 'drop-oldest'] as const)(
+      'with %s, drops the new record: nothing older can be pushed out',
+      async (overflow) => {
+        const { a } = await refusedTopic({ overflow });
+        expect((await a.publish()).outcome).toBe('dropped-newest');
+      },
+    );
+
+    it('with block, gives up after blockTimeoutMs', async () => {
+      const { a } = await refusedTopic({ overflow: 'block', blockTimeoutMs: 100 });
+      expect((await a.publish()).outcome).toBe('timeout');
+    });
+
+    it('with block and no limit, waits, and is appended once Redis accepts appends again', async () => {
+      const { j, a } = await refusedTopic({ overflow: 'block' });
+      const waiting = a.publish();
+      await until(() => j.refusals.counted()[0]?.refusals >= 2);
+      expect(j.journal.waiting).toBe(1);
+      await redis.client.del(a.stream);
+      const { record, outcome } = await waiting;
+      expect(outcome).toBe('accepted');
+      const values = (await redis.client.xrange(a.stream, '-', '+')).map(([, f]) => f[1]);
+      expect(values.map((v) => encodedRecordId(v))).toEqual([record.id]);
+    });
+  });
+
   it('with block, gives up on a full stream after blockTimeoutMs from the publish', async () => {
     const j = await journalOf();
     const a = j.topic('a', { overflow: 'block', blockTimeoutMs: 150, maxLen: 1 });
