@@ -42,6 +42,7 @@ export function streamJournal(connection: RedisConnection, prefix: string) {
       return {
         queue,
         stream,
+        intake,
         publish: async (record = stamped(topic)) => ({
           record,
           outcome: await intake.offer(record, onEvicted),

@@ -61,4 +61,10 @@ export interface SourceReport {
   readonly refused?: readonly StreamRefusal[];
   /** Every refusal so far (Redis), counted by this process. */
   readonly refusals?: readonly StreamRefusalCount[];
+  /**
+   * Per stream, entries `drop-oldest` pushed out that this process did not
+   * publish (another replica's, or another program's): never counted as this
+   * process's engines' drops (Redis).
+   */
+  readonly evictedOthers?: Readonly<Record<string, number>>;
 }

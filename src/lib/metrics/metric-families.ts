@@ -262,6 +262,15 @@ export function registerMetricFamilies(
           ],
         ),
     );
+    counter(
+      'metaqueue_stream_evicted_others_total',
+      "Entries drop-oldest pushed out of a stream that this process did not publish (another replica's, or another program's): not in this process's dropped records, by stream.",
+      ['stream'],
+      () =>
+        Object.entries(sources.source().evictedOthers ?? {}).map(
+          ([stream, n]): Sample<'stream'> => [{ stream }, n],
+        ),
+    );
     gauge(
       'metaqueue_stream_length',
       "Entries in a topic's Redis stream.",

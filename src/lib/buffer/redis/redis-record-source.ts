@@ -92,6 +92,7 @@ export class RedisRecordSource implements RecordSource {
       streams: () => readStreamStats(this.connection, this.groups.streams),
       refused: this.refusals.now(),
       refusals: this.refusals.counted(),
+      evictedOthers: { ...this.journal.evictedOthers },
     };
   }
 

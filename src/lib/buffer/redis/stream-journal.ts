@@ -50,6 +50,8 @@ export class StreamJournal implements RecordJournal {
   private readonly lanes = new Map<string, StreamLane>();
   private readonly publishes = new Map<MetadataRecord, Publish>();
   private closed = false;
+  /** Per stream, entries `drop-oldest` pushed out that this process did not publish. */
+  readonly evictedOthers: Record<string, number> = {};
 
   constructor(
     private readonly connection: RedisConnection,
@@ -116,14 +118,21 @@ export class StreamJournal implements RecordJournal {
 
   /**
    * Settles an append's publishes from Redis's answer: the first `appended`
-   * are in (with `drop-oldest`, after the `evicted` values were deleted); the
-   * others meet the policy, or wait for room (`block`).
+   * are in (with `drop-oldest`, after deleting `evictedOurs`, the values of
+   * entries this process published, and `evictedOthers` entries it did not);
+   * the others meet the policy, or wait for room (`block`).
    */
-  answered(lane: StreamLane, records: MetadataRecord[], appended: number, evicted: string[]): void {
+  answered(
+    lane: StreamLane,
+    records: MetadataRecord[],
+    appended: number,
+    evictedOurs: string[],
+    evictedOthers: number,
+  ): void {
     lane.refusedInARow = 0;
     const { overflow } = lane.queue;
     if (overflow === 'drop-oldest' && appended > 0) {
-      this.settleDroppingOldest(records, appended, evicted);
+      this.settleDroppingOldest(lane, records, appended, evictedOurs, evictedOthers);
       return;
     }
     for (const record of records.slice(0, appended)) this.settle(record, 'written');
@@ -195,19 +204,25 @@ export class StreamJournal implements RecordJournal {
   }
 
   /**
-   * The last `appended` records are in, in place of the `evicted` entries and
+   * The last `appended` records are in, in place of the evicted entries and
    * of the batch's own first records: as if each record, one by one, had
-   * pushed out the oldest. So `accepted` stays level for each record dropped.
+   * pushed out the oldest. So `accepted` stays level for each record of this
+   * engine's dropped; a record that pushed out another publisher's entry is
+   * accepted, and that entry counted for the stream, not for this engine.
    */
   private settleDroppingOldest(
+    lane: StreamLane,
     records: MetadataRecord[],
     appended: number,
-    evicted: string[],
+    evictedOurs: string[],
+    evictedOthers: number,
   ): void {
     const onEvicted = this.publishes.get(records[0])!.onEvicted;
-    // An entry that is no record (another program wrote it) was no accepted record of ours.
-    const ours = evicted.map(readRecord).filter((record) => record !== undefined);
+    const ours = evictedOurs.map(readRecord).filter((record) => record !== undefined);
     for (const record of ours) onEvicted(record);
+    if (evictedOthers > 0) {
+      this.evictedOthers[lane.stream] = (this.evictedOthers[lane.stream] ?? 0) + evictedOthers;
+    }
     const droppedHere = records.length - appended;
     for (const record of records.slice(0, droppedHere)) onEvicted(record);
     const accepted = appended - ours.length;

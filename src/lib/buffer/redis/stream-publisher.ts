@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { encodeRecord } from '../record-codec.js';
 import { streamPipeline, type RedisConnection } from './redis-connection.js';
@@ -31,6 +31,12 @@ export class StreamPublisher {
   private sending?: Promise<void>;
   private retryTimer?: NodeJS.Timeout;
   private unanswered: Append[] = [];
+  /**
+   * Tags the entries this process appends under `drop-oldest`, so that the
+   * append script tells this process's entries it pushes out from another
+   * publisher's.
+   */
+  private readonly publisherTag = randomBytes(9).toString('base64url');
 
   constructor(
     private readonly connection: RedisConnection,
@@ -98,6 +104,7 @@ export class StreamPublisher {
         onceKey,
         lane.maxLen,
         lane.queue.overflow,
+        this.publisherTag,
         ...records.map((record) => encodeRecord(record)),
       );
     }
@@ -118,9 +125,9 @@ export class StreamPublisher {
         return;
       }
       this.refusals.accepted(lane.stream, 'append');
-      const [appended, evicted] = reply as [number, string[]];
+      const [appended, evictedOurs, evictedOthers] = reply as [number, string[], number];
       if (appended > 0) this.onAppended(appended);
-      this.journal.answered(lane, records, appended, evicted);
+      this.journal.answered(lane, records, appended, evictedOurs, evictedOthers);
     });
   }
 

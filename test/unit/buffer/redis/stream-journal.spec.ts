@@ -1,5 +1,6 @@
 import { encodedRecordId } from '../../../../src/lib/buffer/record-codec.js';
 import { RedisConnection } from '../../../../src/lib/buffer/redis/redis-connection.js';
+import { MetadataEngine } from '../../../../src/lib/engine/metadata-engine.js';
 import { streamJournal } from '../../../support/redis-journal.js';
 import { RedisServer, withRedisServer } from '../../../harness/redis-server.js';
 import { redisUnit } from '../../../support/redis-unit.js';
@@ -57,6 +58,33 @@ withRedisServer().describe('StreamJournal', () => {
     expect(outcomes.map((o) => o.outcome)).toEqual(['accepted', 'accepted']);
     expect(j.evicted).toEqual([]);
     expect(await redis.client.xlen(a.stream)).toBe(2);
+  });
+
+  it("with drop-oldest, pushes out another publisher's entries without counting them against this engine", async () => {
+    const options = redis.options();
+    const connection = await redis.connect(options);
+    // Two replicas of one app: one stream, two publishers.
+    const [first, second] = [0, 1].map(() => streamJournal(connection, options.streamPrefix));
+    const a = first.topic('a', { overflow: 'drop-oldest', maxLen: 2 });
+    const b = second.topic('a', { overflow: 'drop-oldest', maxLen: 2 });
+    await Promise.all([a.publish(), a.publish()]);
+    const engine = new MetadataEngine('a', b.queue, b.intake);
+    const dropped: string[] = [];
+    engine.onDropped((record) => dropped.push(record.id));
+    const published = await Promise.all(
+      [0, 1, 2].map((data) => engine.publish({ data, name: 'n', location: 'l', context: 'c' })),
+    );
+    // The first replica's two entries made room for two; the batch's own first record went too.
+    expect(dropped).toEqual([published[0]!.id]);
+    const { accepted, dropped: drops } = engine.counters;
+    expect({ accepted, drops }).toEqual({
+      accepted: 2,
+      drops: { 'drop-newest': 0, 'drop-oldest': 1 },
+    });
+    expect(second.journal.evictedOthers).toEqual({ [b.stream]: 2 });
+    expect(first.evicted).toEqual([]);
+    const values = (await redis.client.xrange(b.stream, '-', '+')).map(([, f]) => f[1]);
+    expect(values.map((v) => encodedRecordId(v))).toEqual([published[1]!.id, published[2]!.id]);
   });
 
   describe('when Redis refuses the append (the stream key holds a string)', () => {
