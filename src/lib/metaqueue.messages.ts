@@ -7,6 +7,28 @@ import type { MetadataRecord } from './record/metadata.interface.js';
 const noPermission =
   'The user running metaqueue may not use it: give that user read and write permission on it, and search permission on the directories above it, or choose another path.';
 
+/** A command Redis refused on a stream (the buffer's `StreamRefusal`, which sits above this file). */
+interface StreamRefusal {
+  stream: string;
+  command: 'append' | 'create-group';
+  code: string;
+  reason: string;
+}
+
+/** What to do about a refusal from Redis, by its error code. */
+const redisRefusalRemedies: Record<string, string> = {
+  OOM: "Redis is at maxmemory with maxmemory-policy noeviction: let the workers catch up (entries are trimmed once every group has them), raise maxmemory, or lower the buffer's maxLen",
+  NOPERM:
+    "the connection's ACL user may not run a command metaqueue needs: grant it EVAL and EVALSHA (+@scripting) and the stream commands (+@stream) on keys under the stream prefix",
+  WRONGTYPE:
+    'the key holds another type than a stream: another program uses it; rename or delete that key, or give the buffer another streamPrefix',
+};
+
+/** What Redis refused on which stream, in Redis's words, and what to do: "refused to …". */
+const redisRefusal = ({ stream, command, code, reason }: StreamRefusal) =>
+  `refused to ${command === 'append' ? 'append to' : 'make the consumer groups of'} stream ${stream} (${reason})` +
+  (redisRefusalRemedies[code] ? `: ${redisRefusalRemedies[code]}` : '');
+
 /** Messages of the errors metaqueue throws; each says what was wrong and what to do. */
 export const errorMessages = {
   storeSchemaMismatch: (reason: string) =>
@@ -97,6 +119,8 @@ export const errorMessages = {
     `Queue of topic '${topic}' stayed full for ${timeoutMs} ms: the record was not published.`,
   bufferUnavailable: (topic: string) =>
     `Cannot publish to topic '${topic}': Redis cannot be reached, and the overflow policy is 'error'. Use 'block' (with blockTimeoutMs) to wait for it.`,
+  bufferRefused: (topic: string, refusal: StreamRefusal) =>
+    `Cannot publish to topic '${topic}': Redis ${redisRefusal(refusal)}. The overflow policy is 'error'; with 'block' (and blockTimeoutMs), publishes wait for Redis to accept appends again.`,
   engineClosed: (topic: string) =>
     `Cannot publish to topic '${topic}': the application is shutting down and its engines are closed.`,
 
@@ -237,13 +261,26 @@ export const logMessages = {
   redisUnreachable: (target: string, reason: string) =>
     `Redis at ${target} cannot be reached: ${reason}. Publishes apply their overflow policy until it returns.`,
   redisReachable: (target: string) => `Redis at ${target} is reachable; records flow again.`,
+  redisRefused: (target: string, refusal: StreamRefusal) =>
+    `Redis at ${target} answers, but ${redisRefusal(refusal)}. ${
+      refusal.command === 'append'
+        ? "Publishes to it meet their overflow policy ('error' rejects, 'block' waits up to blockTimeoutMs and is sent again with backoff, the drop policies drop the new record) until Redis appends again"
+        : 'Its records are not read until the groups are made, tried again with backoff'
+    }; counted in metaqueue_stream_refusals_total, logged again when it clears.`,
+  redisRefusalCleared: (target: string, { stream, command }: StreamRefusal) =>
+    `Redis at ${target} ${command === 'append' ? 'appends to' : 'has the consumer groups of'} stream ${stream} again; records flow again.`,
   redisAckFailed: (sink: string, entries: number, reason: string) =>
     `Could not acknowledge ${entries} entries of sink ${sink} to Redis: ${reason}. Retrying; until then they may be delivered again, once.`,
 } as const;
 
 /** Texts of HTTP responses: health, and 400s of the metadata query. */
 export const httpMessages = {
-  unhealthy: (failures: Record<string, string>, fullQueues: string[], bufferUnreachable = false) =>
+  unhealthy: (
+    failures: Record<string, string>,
+    fullQueues: string[],
+    bufferUnreachable = false,
+    bufferRefused: string[] = [],
+  ) =>
     [
       Object.keys(failures).length > 0 &&
         `failing to write: ${Object.entries(failures)
@@ -251,9 +288,12 @@ export const httpMessages = {
           .join(', ')}`,
       fullQueues.length > 0 && `queues full: ${fullQueues.join(', ')}`,
       bufferUnreachable && 'Redis (the buffer) cannot be reached',
+      bufferRefused.length > 0 && `Redis (the buffer) refuses: ${bufferRefused.join(', ')}`,
     ]
       .filter(Boolean)
       .join('; '),
+  refusedStream: ({ stream, command, reason }: StreamRefusal) =>
+    `${command === 'append' ? 'appends to' : 'the consumer groups of'} ${stream} (${reason})`,
   notAnObject: () => 'The metadata query must be an object of query parameters.',
   unknownParameter: (name: string, known: readonly string[]) =>
     `Unknown query parameter '${name}': use ${known.map((k) => `'${k}'`).join(', ')}.`,

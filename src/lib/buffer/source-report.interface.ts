@@ -25,6 +25,25 @@ export interface StreamStats {
   }[];
 }
 
+/** A command on a topic's stream that Redis answers with an error reply now. */
+export interface StreamRefusal {
+  stream: string;
+  /** `append`: publishing into it; `create-group`: making a sink's consumer group on it. */
+  command: 'append' | 'create-group';
+  /** Redis's error code: `OOM`, `NOPERM`, `WRONGTYPE`, … */
+  code: string;
+  /** Redis's own words, without credentials. */
+  reason: string;
+}
+
+/** How often Redis refused a command on a stream for one reason. */
+export interface StreamRefusalCount {
+  stream: string;
+  command: StreamRefusal['command'];
+  code: string;
+  refusals: number;
+}
+
 /** What a source tells metrics, health and the shutdown log about itself. */
 export interface SourceReport {
   /**
@@ -38,4 +57,14 @@ export interface SourceReport {
   readonly log?: BufferStats;
   /** Each stream's length, and each group's pending entries and lag (Redis): read when called. */
   readonly streams?: () => Promise<StreamStats[]>;
+  /** What Redis refuses now (Redis): it answers, so it is not unreachable, yet records cannot pass. */
+  readonly refused?: readonly StreamRefusal[];
+  /** Every refusal so far (Redis), counted by this process. */
+  readonly refusals?: readonly StreamRefusalCount[];
+  /**
+   * Per stream, entries `drop-oldest` pushed out that this process did not
+   * publish (another replica's, or another program's): never counted as this
+   * process's engines' drops (Redis).
+   */
+  readonly evictedOthers?: Readonly<Record<string, number>>;
 }

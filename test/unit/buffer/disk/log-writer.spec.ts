@@ -93,7 +93,7 @@ describe('LogWriter', () => {
   it('stops taking when the log is full; the queue keeps the rest until room is freed', async () => {
     // maxBytes 4096, and sinks that have not caught up: room for about 50 records.
     const { writer, queue, publish } = await openWriter({ maxBytes: 4096 }, () => false);
-    const outcomes: string[] = [];
+    const outcomes: unknown[] = [];
     const batch = records(100);
     const done = batch.map((record) => publish(record).then((o) => outcomes.push(o)));
     await writer.flush();
@@ -172,7 +172,7 @@ describe('LogWriter', () => {
     );
     const { writer, publish } = await openWriter({ sync: 'always' });
     const [record] = records(1);
-    let outcome: string | undefined;
+    let outcome: unknown;
     void publish(record).then((o) => (outcome = o));
     /** Lets real I/O finish while the fake clock stands still. */
     const turnUntil = async (done: () => boolean) => {

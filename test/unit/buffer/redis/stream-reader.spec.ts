@@ -8,6 +8,7 @@ import { StreamAcknowledger } from '../../../../src/lib/buffer/redis/stream-ackn
 import { StreamBatches } from '../../../../src/lib/buffer/redis/stream-batches.js';
 import { StreamGroups } from '../../../../src/lib/buffer/redis/stream-groups.js';
 import { StreamReader } from '../../../../src/lib/buffer/redis/stream-reader.js';
+import { StreamRefusals } from '../../../../src/lib/buffer/redis/stream-refusals.js';
 import type { SourceBatch } from '../../../../src/lib/buffer/record-source.interface.js';
 import { withRedisServer } from '../../../harness/redis-server.js';
 import { records } from '../../../support/records.js';
@@ -42,6 +43,7 @@ withRedisServer().describe('StreamReader', () => {
       owners,
       acks,
       gone,
+      new StreamRefusals(connection),
     );
     groups.sinks = ['store'];
     await reader.start();
