@@ -162,6 +162,8 @@ export const errorMessages = {
 
 /** Lines metaqueue logs. A sink is the store ("store") or a connector, by name. */
 export const logMessages = {
+  staleLockTakenOver: (lockPath: string, pid: number | undefined) =>
+    `Took over the lock ${lockPath}, left by ${pid === undefined ? 'a process it does not name' : `process ${pid}`}, which is gone (or is this process before a restart): the last run ended without closing, as a crash or a kill leaves it.`,
   storeConnected: (target: string) => `Storing metadata in ${target}`,
   connectorOpened: (name: string) => `Also writing every stored record to ${name}`,
   storeInMemory: () =>

@@ -107,7 +107,7 @@ const diskDamages: Damage[] = [
     name: "a LOCK left with this process's own PID by an earlier start (a restarted container)",
     apply: ({ location }) => {
       writeFileSync(join(location, 'LOCK'), `${process.pid} 1 -\n`);
-      return { destroyed: [], counted: 0 };
+      return { destroyed: [], counted: 0, where: join(location, 'LOCK') };
     },
   },
 ];

@@ -99,7 +99,8 @@ export class DiskRecordSource implements RecordSource {
 
   /** Opens the log: recovers its segments, and puts each sink, and the reader, at its position. */
   async start(sinks: readonly string[]): Promise<void> {
-    await this.dir.open();
+    const stale = await this.dir.open();
+    if (stale) this.logger.warn(logMessages.staleLockTakenOver(this.dir.lockPath, stale.pid));
     try {
       await this.openLog(sinks);
     } catch (error) {

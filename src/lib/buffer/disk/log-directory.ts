@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describeError } from '../../errors/describe-error.util.js';
 import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
 import { errorMessages } from '../../metaqueue.messages.js';
-import { releasePidLock, takePidLock } from '../../utils/pid-lock.js';
+import { releasePidLock, takePidLock, type StaleLock } from '../../utils/pid-lock.js';
 
 const segmentName = /^(\d{16})\.seg$/;
 
@@ -20,8 +20,11 @@ export class LogDirectory {
 
   constructor(readonly path: string) {}
 
-  /** Creates the directory if need be, and takes the lock; throws a config error if it cannot. */
-  async open(): Promise<void> {
+  /**
+   * Creates the directory if need be, and takes the lock; throws a config
+   * error if it cannot. Returns the stale lock a crash left, if it took one over.
+   */
+  async open(): Promise<StaleLock | undefined> {
     try {
       await mkdir(this.path, { recursive: true });
       await access(this.path, constants.W_OK | constants.R_OK | constants.X_OK);
@@ -30,11 +33,12 @@ export class LogDirectory {
         errorMessages.bufferNotWritable(this.path, describeError(error), remedyFor(error)),
       );
     }
-    await takePidLock(
+    const stale = await takePidLock(
       this.lockPath,
       (pid) => new MetaqueueConfigError(errorMessages.bufferLocked(this.path, pid)),
     );
     this.locked = true;
+    return stale;
   }
 
   segmentPath(segment: number): string {
@@ -88,7 +92,7 @@ export class LogDirectory {
     await releasePidLock(this.lockPath);
   }
 
-  private get lockPath(): string {
+  get lockPath(): string {
     return join(this.path, 'LOCK');
   }
 }
