@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createTestDatabase, serverUrl } from '../test/harness/test-database.js';
 import { diskBuffer } from './disk-buffer.bench.js';
+import { diskRecovery } from './disk-recovery.bench.js';
 import { endToEndFigures } from './end-to-end.bench.js';
 import { fileConnector } from './file-connector.bench.js';
 import { memoryWhileStalled } from './memory.bench.js';
@@ -43,6 +44,7 @@ try {
   if (wanted('rss')) figures.push(...(await rssFigures(url, scale, runs)));
   if (wanted('shutdown')) figures.push(...(await shutdownTime(url, scale, runs)));
   if (wanted('disk-buffer')) figures.push(...(await diskBuffer(url, scale)));
+  if (wanted('disk-recovery')) figures.push(...(await diskRecovery(scale, runs)));
   if (wanted('redis')) figures.push(...(await redisTransport(url, scale)));
 } finally {
   await db.drop();

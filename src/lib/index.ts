@@ -76,6 +76,7 @@ export { metaqueueEntities, metaqueueMigrations } from './store/store-schema.js'
 export type { AppDataSourceStoreOptions } from './store/store-options.interface.js';
 
 export {
+  BufferRefusedError,
   BufferUnavailableError,
   DataTypeError,
   EngineClosedError,

@@ -4,6 +4,31 @@
  */
 import type { MetadataRecord } from './record/metadata.interface.js';
 
+const noPermission =
+  'The user running metaqueue may not use it: give that user read and write permission on it, and search permission on the directories above it, or choose another path.';
+
+/** A command Redis refused on a stream (the buffer's `StreamRefusal`, which sits above this file). */
+interface StreamRefusal {
+  stream: string;
+  command: 'append' | 'create-group';
+  code: string;
+  reason: string;
+}
+
+/** What to do about a refusal from Redis, by its error code. */
+const redisRefusalRemedies: Record<string, string> = {
+  OOM: "Redis is at maxmemory with maxmemory-policy noeviction: let the workers catch up (entries are trimmed once every group has them), raise maxmemory, or lower the buffer's maxLen",
+  NOPERM:
+    "the connection's ACL user may not run a command metaqueue needs: grant it EVAL and EVALSHA (+@scripting) and the stream commands (+@stream) on keys under the stream prefix",
+  WRONGTYPE:
+    'the key holds another type than a stream: another program uses it; rename or delete that key, or give the buffer another streamPrefix',
+};
+
+/** What Redis refused on which stream, in Redis's words, and what to do: "refused to …". */
+const redisRefusal = ({ stream, command, code, reason }: StreamRefusal) =>
+  `refused to ${command === 'append' ? 'append to' : 'make the consumer groups of'} stream ${stream} (${reason})` +
+  (redisRefusalRemedies[code] ? `: ${redisRefusalRemedies[code]}` : '');
+
 /** Messages of the errors metaqueue throws; each says what was wrong and what to do. */
 export const errorMessages = {
   storeSchemaMismatch: (reason: string) =>
@@ -52,12 +77,32 @@ export const errorMessages = {
     `Could not finish the OpenMetrics file ${path}: ${reason}. Its records are kept in ${spool} and go into the file at the next start, once ${path} can be written.`,
   fileInUse: (path: string, pid: number, lockPath: string) =>
     `The OpenMetrics file ${path} is already written by process ${pid} (lock ${lockPath}): give each application, or each instance, a path of its own.`,
-  bufferNotWritable: (path: string, reason: string) =>
-    `Cannot use the disk buffer directory ${path}: ${reason}. Choose a directory metaqueue can create, read and write.`,
+  bufferNotWritable: (path: string, reason: string, remedy: string) =>
+    `Cannot use the disk buffer directory ${path}: ${reason}. ${remedy}`,
+  bufferCannotOpen: (path: string, reason: string, remedy: string) =>
+    `Cannot open the disk buffer in ${path}: ${reason}. ${remedy}`,
+  bufferSegmentNotAFile: (segment: string) =>
+    `${segment} is not a file, where the disk buffer keeps a segment: move it out of the buffer directory, then start again.`,
   bufferLocked: (path: string, pid: number) =>
     `The disk buffer directory ${path} is in use by process ${pid}: give each process a buffer path of its own.`,
-  lockUnusable: (lockPath: string, reason: string) =>
-    `Cannot use the lock file ${lockPath}: ${reason}. It must be a file metaqueue can read and write: once no metaqueue process uses it, remove it (or give it back its permissions) and start again.`,
+  lockUnusable: (lockPath: string, reason: string, remedy: string) =>
+    `Cannot use the lock file ${lockPath}: ${reason}. ${remedy}`,
+  lockRemedy: () =>
+    'It must be a file metaqueue can read and write: once no metaqueue process uses it, remove it (or give it back its permissions) and start again.',
+  /** What to do about a path metaqueue cannot use, by the error's code; `fallback` for any other. */
+  pathRemedy: (code: string | undefined, fallback: string) =>
+    ({
+      ENOSPC: 'The disk is full: free space on it, or choose a path on a disk with room.',
+      EDQUOT:
+        'The disk quota of the user running metaqueue is used up: free space, raise the quota, or choose a path on another disk.',
+      EROFS:
+        'The filesystem is mounted read-only: remount it read-write, or choose a path on a writable one.',
+      EACCES: noPermission,
+      EPERM: noPermission,
+      ENOTDIR:
+        'A part of the path is a file where a directory should be: move that file away, or choose another path.',
+      EEXIST: 'It is a file, not a directory: move the file away, or choose another path.',
+    })[code ?? ''] ?? fallback,
   bufferNotALog: (path: string) =>
     `${path} is not a metaqueue disk buffer segment: give the buffer a directory of its own.`,
   bufferVersion: (path: string, found: number, supported: readonly number[]) =>
@@ -74,6 +119,8 @@ export const errorMessages = {
     `Queue of topic '${topic}' stayed full for ${timeoutMs} ms: the record was not published.`,
   bufferUnavailable: (topic: string) =>
     `Cannot publish to topic '${topic}': Redis cannot be reached, and the overflow policy is 'error'. Use 'block' (with blockTimeoutMs) to wait for it.`,
+  bufferRefused: (topic: string, refusal: StreamRefusal) =>
+    `Cannot publish to topic '${topic}': Redis ${redisRefusal(refusal)}. The overflow policy is 'error'; with 'block' (and blockTimeoutMs), publishes wait for Redis to accept appends again.`,
   engineClosed: (topic: string) =>
     `Cannot publish to topic '${topic}': the application is shutting down and its engines are closed.`,
 
@@ -115,6 +162,8 @@ export const errorMessages = {
 
 /** Lines metaqueue logs. A sink is the store ("store") or a connector, by name. */
 export const logMessages = {
+  staleLockTakenOver: (lockPath: string, pid: number | undefined) =>
+    `Took over the lock ${lockPath}, left by ${pid === undefined ? 'a process it does not name' : `process ${pid}`}, which is gone (or is this process before a restart): the last run ended without closing, as a crash or a kill leaves it.`,
   storeConnected: (target: string) => `Storing metadata in ${target}`,
   connectorOpened: (name: string) => `Also writing every stored record to ${name}`,
   storeInMemory: () =>
@@ -199,12 +248,29 @@ export const logMessages = {
     `Disk buffer ledger ${path} cannot be read (${reason}): every sink replays the log from its start, so a sink may get again records it already had (the store skips those by id); counted in metaqueue_buffer_corrupt_records_total. The ledger is written anew at the next acknowledgement.`,
   bufferUnknownTopic: (topic: string) =>
     `The disk buffer holds records of topic '${topic}', which this application no longer declares: they still go to the sinks.`,
-  bufferWriteFailed: (path: string, reason: string) =>
-    `Cannot write to the disk buffer ${path}: ${reason}. Publishes wait (the queues fill, then their overflow policies act); retrying.`,
+  bufferWriteFailed: (segment: string, reason: string) =>
+    `Cannot write the disk buffer segment ${segment}: ${reason}. Publishes wait (the queues fill, then their overflow policies act); retrying with backoff, logged again only for another cause.`,
+  bufferDiskFull: (segment: string, reason: string) =>
+    `The disk of the disk buffer is full, writing ${segment}: ${reason}. Publishes wait (the queues fill, then their overflow policies act) and nothing accepted is lost; as the sinks catch up, acknowledged segments are deleted and writing goes on. Free space on that disk, or set maxBytes below its free space.`,
   bufferWriteRecovered: (path: string) => `Disk buffer ${path}: writing again.`,
+  bufferDeleteFailed: (segment: string, reason: string) =>
+    `Cannot delete the disk buffer segment ${segment}, which every sink has: ${reason}. Its space stays taken; delete it by hand if this goes on.`,
+  bufferLedgerWriteFailed: (ledger: string, reason: string) =>
+    `Cannot write the disk buffer ledger ${ledger}: ${reason}. The sinks' positions are kept in memory and written at the next chance; a restart before then replays records the sinks may have had (the store skips those by id).`,
+  bufferLedgerDiskFull: (ledger: string, reason: string) =>
+    `The disk of the disk buffer is full, writing the ledger ${ledger}: ${reason}. The sinks' positions are kept in memory and written once acknowledged segments are deleted.`,
+  bufferLedgerRecovered: (ledger: string) => `Disk buffer ledger ${ledger}: written again.`,
   redisUnreachable: (target: string, reason: string) =>
     `Redis at ${target} cannot be reached: ${reason}. Publishes apply their overflow policy until it returns.`,
   redisReachable: (target: string) => `Redis at ${target} is reachable; records flow again.`,
+  redisRefused: (target: string, refusal: StreamRefusal) =>
+    `Redis at ${target} answers, but ${redisRefusal(refusal)}. ${
+      refusal.command === 'append'
+        ? "Publishes to it meet their overflow policy ('error' rejects, 'block' waits up to blockTimeoutMs and is sent again with backoff, the drop policies drop the new record) until Redis appends again"
+        : 'Its records are not read until the groups are made, tried again with backoff'
+    }; counted in metaqueue_stream_refusals_total, logged again when it clears.`,
+  redisRefusalCleared: (target: string, { stream, command }: StreamRefusal) =>
+    `Redis at ${target} ${command === 'append' ? 'appends to' : 'has the consumer groups of'} stream ${stream} again; records flow again.`,
   redisAckFailed: (sink: string, entries: number, reason: string) =>
     `Could not acknowledge ${entries} entries of sink ${sink} to Redis: ${reason}. Retrying; until then they may be delivered again, once.`,
   redisForeignEntry: (
@@ -231,7 +297,12 @@ export const entryFaults = {
 
 /** Texts of HTTP responses: health, and 400s of the metadata query. */
 export const httpMessages = {
-  unhealthy: (failures: Record<string, string>, fullQueues: string[], bufferUnreachable = false) =>
+  unhealthy: (
+    failures: Record<string, string>,
+    fullQueues: string[],
+    bufferUnreachable = false,
+    bufferRefused: string[] = [],
+  ) =>
     [
       Object.keys(failures).length > 0 &&
         `failing to write: ${Object.entries(failures)
@@ -239,9 +310,12 @@ export const httpMessages = {
           .join(', ')}`,
       fullQueues.length > 0 && `queues full: ${fullQueues.join(', ')}`,
       bufferUnreachable && 'Redis (the buffer) cannot be reached',
+      bufferRefused.length > 0 && `Redis (the buffer) refuses: ${bufferRefused.join(', ')}`,
     ]
       .filter(Boolean)
       .join('; '),
+  refusedStream: ({ stream, command, reason }: StreamRefusal) =>
+    `${command === 'append' ? 'appends to' : 'the consumer groups of'} ${stream} (${reason})`,
   notAnObject: () => 'The metadata query must be an object of query parameters.',
   unknownParameter: (name: string, known: readonly string[]) =>
     `Unknown query parameter '${name}': use ${known.map((k) => `'${k}'`).join(', ')}.`,

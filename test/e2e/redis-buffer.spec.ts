@@ -8,6 +8,7 @@ import { RedisBuffer } from '../../src/lib/buffer/redis/redis-buffer.js';
 import type { RedisRecordSource } from '../../src/lib/buffer/redis/redis-record-source.js';
 import {
   BrokerService,
+  BufferRefusedError,
   BufferUnavailableError,
   getEngineToken,
   MetadataStore,
@@ -351,5 +352,64 @@ withRedisServer().describe('Redis buffer', () => {
     expect(app.get(BrokerService).counters.sinks.file.written).toBe(2);
     await app.close();
     await own.remove();
+  });
+
+  it('rejects a publish whose append Redis refuses with its reason, shows it in health and /metrics, and recovers', async () => {
+    const options = buffer();
+    const logger = new CapturingLogger();
+    const app = await bootMetaqueue({
+      topics: [{ topic: 'refused', overflow: 'error' }],
+      buffer: options,
+      store: false,
+      connectors: [{ name: 'file', write: () => Promise.resolve() }],
+      broker: { flushIntervalMs: 20 },
+    });
+    const engine = app.get<MetadataEngine<number>>(getEngineToken('refused'));
+    const health = app.get(MetaqueueHealthIndicator);
+    const stream = `${options.streamPrefix}refused`;
+    await engine.publish(record(0));
+    await app.get(BrokerService).flush();
+    // Another program takes the stream's key: appends meet WRONGTYPE.
+    await client.del(stream);
+    await client.set(stream, 'not a stream');
+    Logger.overrideLogger(logger);
+    const refused = engine.publish(record(1));
+    await expect(refused).rejects.toThrow(BufferRefusedError);
+    await expect(refused).rejects.toThrow(
+      `Redis refused to append to stream ${stream} (WRONGTYPE Operation against a key holding the wrong kind of value`,
+    );
+    const down = health.isHealthy().metaqueue;
+    expect(down).toMatchObject({
+      status: 'down',
+      bufferRefused: expect.arrayContaining([expect.stringContaining(`appends to ${stream}`)]),
+    });
+    expect(down.bufferUnreachable).toBeUndefined();
+    const body = (await app.get(MetaqueueMetrics).scrape()).body;
+    expect(body).toContain(
+      `metaqueue_stream_refusals_total{stream="${stream}",command="append",code="WRONGTYPE"} 1`,
+    );
+    expect(body).toContain('metaqueue_rejected_total{topic="refused",reason="refused"} 1');
+    expect(body).toContain('metaqueue_buffer_reachable 1');
+
+    // The reads, too, met the key: its groups are made again once it is a stream.
+    await until(() => logger.lines.some((l) => l.includes('make the consumer groups of')));
+    await sleep(200);
+    await client.del(stream);
+    await expect(engine.publish(record(2))).resolves.toEqual(expect.objectContaining({ data: 2 }));
+    await until(() => health.isHealthy().metaqueue.status === 'up');
+    Logger.overrideLogger(false);
+    // Each cause once when it starts and once when it clears, however many passes met it.
+    const about = (text: string) => logger.lines.filter((l) => l.includes(text)).length;
+    expect(about(`refused to append to stream ${stream}`)).toBe(1);
+    expect(about(`refused to make the consumer groups of stream ${stream}`)).toBe(1);
+    expect(about(`appends to stream ${stream} again`)).toBe(1);
+    expect(about(`has the consumer groups of stream ${stream} again`)).toBe(1);
+    expect(about('Flush failed')).toBe(0);
+    expect(engine.counters).toMatchObject({
+      published: 3,
+      accepted: 2,
+      rejected: { refused: 1 },
+    });
+    await app.close();
   });
 });

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BufferSync, DiskBufferOptions, OverflowPolicy } from '../../src/lib/index.js';
+import { framesIn, segmentsIn } from '../support/disk-log.js';
 import { requirement } from '../support/requirement.js';
 import { runLoadApp } from '../support/run-load-app.js';
 import { acceptedIdsOf, FaultWorld, publishers } from './harness.js';
@@ -18,29 +19,6 @@ const sum = (byReason: Record<string, number>) =>
  */
 const killsFor = (sync: BufferSync) =>
   Number(process.env.FAULT_KILLS || (sync === 'always' ? 10 : 20));
-
-/** The ids in a segment's whole frames, in order, and where each frame starts. */
-function framesOf(segment: Buffer): { id: string; start: number; end: number }[] {
-  const frames = [];
-  for (let at = 8; at + 8 <= segment.length;) {
-    const end = at + 8 + segment.readUInt32LE(at);
-    if (end > segment.length) break;
-    // Format 2: the record's fields joined by NUL, its id first.
-    const [id] = segment
-      .subarray(at + 8, end)
-      .toString()
-      .split('\0');
-    frames.push({ id, start: at, end });
-    at = end;
-  }
-  return frames;
-}
-
-const segmentsIn = (dir: string) =>
-  readdirSync(dir)
-    .filter((f) => f.endsWith('.seg'))
-    .sort()
-    .map((f) => join(dir, f));
 
 describe('faults: the disk buffer', () => {
   let world: FaultWorld;
@@ -144,7 +122,7 @@ describe('faults: the disk buffer', () => {
     const ids = await leaveInLog(2_000);
     const path = segmentsIn(join(world.dir, 'buffer')).at(-1)!;
     const bytes = readFileSync(path);
-    const frames = framesOf(bytes);
+    const frames = framesIn(bytes);
     const torn = frames[Math.floor(frames.length / 2 + (Math.random() * frames.length) / 2)];
     const cut = torn.start + 1 + Math.floor(Math.random() * (torn.end - torn.start - 1));
     writeFileSync(path, bytes.subarray(0, cut));
@@ -168,7 +146,7 @@ describe('faults: the disk buffer', () => {
     const ids = await leaveInLog(2_000);
     const path = segmentsIn(join(world.dir, 'buffer'))[0];
     const bytes = readFileSync(path);
-    const frames = framesOf(bytes);
+    const frames = framesIn(bytes);
     const victim = frames[Math.floor(frames.length / 2)];
     bytes[victim.start + 8 + Math.floor(Math.random() * (victim.end - victim.start - 8))] ^= 0x5a;
     writeFileSync(path, bytes);
@@ -293,5 +271,54 @@ requirement('a tmpfs mount (root)', tmpfs.met, tmpfs.why, { optionalInCi: true }
       },
       60_000,
     );
+
+    it('full disk, then space freed: the sinks catch up and the log frees its own space', async () => {
+      const { engine, broker } = await world.boot({
+        topics: [{ topic: 'jobs', bufferSize: 20, overflow: 'block' }],
+        // One segment (8 MiB) larger than the disk: what fills it is the segment being written.
+        buffer: { type: 'disk', path: join(mount, 'buffer'), maxBytes: 64 * 1024 * 1024 },
+        broker: { flushIntervalMs: 20, maxBatchSize: 500 },
+      });
+      world.proxy.refuse(true);
+      // About 4 MiB, twice what the disk holds.
+      const publishing = publishers(50, 200, (p, i) =>
+        engine('jobs').publish({
+          data: i,
+          name: 'full',
+          location: `p${p}`,
+          context: 'c'.repeat(300),
+        }),
+      );
+      let filled = false;
+      for (let t = 0; t < 200 && !filled; t++) {
+        await sleep(50);
+        filled = broker.counters.buffer!.failedWrites > 0 && engine('jobs').counters.waiting > 0;
+      }
+      // The database comes back: once it has everything written, the log must empty itself.
+      world.proxy.refuse(false);
+      const outcomes = await publishing;
+      await broker.flush();
+      const c = engine('jobs').counters;
+      // Once every sink has it all, the log holds no more than the disk has free: the disk is given back.
+      const givesBack = () => {
+        const { bavail, bsize } = statfsSync(mount);
+        return broker.counters.buffer!.bytes <= bavail * bsize;
+      };
+      let gaveBack = givesBack();
+      for (let t = 0; t < 100 && !gaveBack; t++) {
+        await sleep(50);
+        gaveBack = givesBack();
+      }
+      const tally = await world.tally(acceptedIdsOf(outcomes), [c]);
+      expect(
+        score('disk-full-then-freed', tally, {
+          checks: {
+            diskFilled: filled,
+            everyPublishAccepted: c.accepted === c.published,
+            diskGivenBack: gaveBack,
+          },
+        }),
+      ).toBe(true);
+    }, 60_000);
   },
 );

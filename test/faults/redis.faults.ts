@@ -1,5 +1,8 @@
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
 import { join } from 'node:path';
 import {
+  BufferRefusedError,
   MetadataStore,
   MetaqueueHealthIndicator,
   type OverflowPolicy,
@@ -7,6 +10,7 @@ import {
 } from '../../src/lib/index.js';
 import { startRedisWorker } from '../harness/redis-worker.js';
 import { RedisServer } from '../harness/redis-server.js';
+import { CapturingLogger } from '../support/capturing-logger.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { acceptedIdsOf, FaultWorld, publishers } from './harness.js';
 import { score } from './scorecard.js';
@@ -141,6 +145,56 @@ describe('faults with the Redis buffer', () => {
       expect(score('redis-connection-cut', tally, { checks: { cutOften: cuts > 5 } })).toBe(true);
     } finally {
       await proxy.stop();
+    }
+  }, 60_000);
+
+  it('redis-refused-append: Redis at maxmemory under noeviction for a second; refused publishes rejected, the rest stored', async () => {
+    const { app, engine, broker } = await world.boot({
+      topics: [{ topic: 'load', overflow: 'error' }],
+      buffer,
+      broker: { flushIntervalMs: 50 },
+    });
+    const health = app.get(MetaqueueHealthIndicator);
+    const admin = new Redis(redis.url);
+    const logger = new CapturingLogger();
+    Logger.overrideLogger(logger);
+    let downSeen = false;
+    try {
+      const full = (async () => {
+        await sleep(500);
+        await admin.config('SET', 'maxmemory-policy', 'noeviction');
+        // Below what Redis already uses: every append is refused with OOM.
+        await admin.config('SET', 'maxmemory', '1');
+        await sleep(500);
+        downSeen = health.isHealthy().metaqueue.status === 'down';
+        await sleep(500);
+        await admin.config('SET', 'maxmemory', '0');
+      })();
+      const outcomes = await publishers(10, 1_000, async (p, i) => {
+        if (i % 10 === 0) await sleep(20);
+        return engine('load').publish(record(i, p, 'refused-append'));
+      });
+      await full;
+      await broker.flush();
+      const c = engine('load').counters;
+      const rejections = outcomes.filter((o) => o.status === 'rejected');
+      const lines = (text: string) => logger.lines.filter((l) => l.includes(text)).length;
+      const checks = {
+        refused: c.rejected.refused > 0,
+        everyRejectionRefused:
+          rejections.length === c.rejected.refused &&
+          rejections.every((o) => o.reason instanceof BufferRefusedError),
+        countersAddUp:
+          c.accepted + c.rejected.refused + c.waiting === c.published && c.published === 10_000,
+        downSeen,
+        loggedOnce: lines('refused to append to stream faults:load (OOM') === 1,
+        clearedLogged: lines('appends to stream faults:load again') === 1,
+      };
+      const tally = await world.tally(acceptedIdsOf(outcomes), [c]);
+      expect(score('redis-refused-append', tally, { checks })).toBe(true);
+    } finally {
+      Logger.overrideLogger(false);
+      admin.disconnect();
     }
   }, 60_000);
 

@@ -4,10 +4,13 @@
 // METAQUEUE_TEST_BUFFER (JSON) it uses that buffer, and METAQUEUE_TEST_RUN
 // tags its records' locations, so runs after restarts tell apart. It prints
 // `ready` once records flow, `in-flight` while the store writes a batch, and
-// at the end one JSON line with its engine's counters. With METAQUEUE_TEST_TYPEORM,
-// the store is the app's own TypeOrmModule DataSource over the same database.
+// at the end one JSON line with its engine's counters and the buffer's figures.
+// With METAQUEUE_TEST_TYPEORM, the store is the app's own TypeOrmModule DataSource
+// over the same database. METAQUEUE_TEST_ADOPT_LOCKS (JSON) lists lock files whose
+// PID it replaces with its own before it starts: the locks a killed predecessor
+// with this PID left, as PID 1 finds them after a container restarts.
 import 'reflect-metadata';
-import { openSync, writeSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -46,7 +49,8 @@ class Report implements OnApplicationShutdown {
   ) {}
 
   onApplicationShutdown(signal?: string): void {
-    const report = { signal, ...this.engine.counters, sinks: this.broker.counters.sinks };
+    const { sinks, buffer } = this.broker.counters;
+    const report = { signal, ...this.engine.counters, sinks, buffer };
     writeSync(1, `${JSON.stringify(report)}\n`);
   }
 }
@@ -72,7 +76,15 @@ class Report implements OnApplicationShutdown {
 })
 class LoadModule {}
 
-const app = await NestFactory.createApplicationContext(LoadModule, { logger: ['error'] });
+for (const lock of JSON.parse(process.env.METAQUEUE_TEST_ADOPT_LOCKS || '[]') as string[]) {
+  if (!existsSync(lock)) throw new Error(`no lock to adopt at ${lock}`);
+  writeFileSync(lock, readFileSync(lock, 'utf8').replace(/^\d+/, String(process.pid)));
+}
+
+// Warnings too: a buffer's damage is logged as one, with where it is.
+const app = await NestFactory.createApplicationContext(LoadModule, {
+  logger: ['error', 'warn'],
+});
 app.enableShutdownHooks();
 const engine = app.get<MetadataEngine<number>>('metaqueue:engine:load');
 const broker = app.get(BrokerService);

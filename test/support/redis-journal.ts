@@ -2,6 +2,7 @@ import { JournaledIntake } from '../../src/lib/buffer/journaled-intake.js';
 import type { RedisConnection } from '../../src/lib/buffer/redis/redis-connection.js';
 import { StreamJournal } from '../../src/lib/buffer/redis/stream-journal.js';
 import { StreamPublisher } from '../../src/lib/buffer/redis/stream-publisher.js';
+import { StreamRefusals } from '../../src/lib/buffer/redis/stream-refusals.js';
 import { MetaQueue } from '../../src/lib/queue/meta-queue.js';
 import type { MetaQueueOptions } from '../../src/lib/queue/meta-queue-options.interface.js';
 import type { MetadataRecord } from '../../src/lib/record/metadata.interface.js';
@@ -20,12 +21,14 @@ export const stamped = (topic: string): MetadataRecord => ({
 export function streamJournal(connection: RedisConnection, prefix: string) {
   let appended = 0;
   const journal = new StreamJournal(connection, () => publisher.requestSend());
-  const publisher = new StreamPublisher(connection, journal, (n) => (appended += n));
+  const refusals = new StreamRefusals(connection);
+  const publisher = new StreamPublisher(connection, journal, refusals, (n) => (appended += n));
   const evicted: string[] = [];
   const onEvicted = (record: MetadataRecord) => void evicted.push(record.id);
   return {
     journal,
     publisher,
+    refusals,
     evicted,
     get appended() {
       return appended;
@@ -39,6 +42,7 @@ export function streamJournal(connection: RedisConnection, prefix: string) {
       return {
         queue,
         stream,
+        intake,
         publish: async (record = stamped(topic)) => ({
           record,
           outcome: await intake.offer(record, onEvicted),

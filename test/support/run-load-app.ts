@@ -7,13 +7,21 @@ import type {
   EngineCounters,
   StoreOptions,
 } from '../../src/lib/index.js';
-import { ChildApp } from '../harness/child-app.js';
+import { ChildApp, type ChildExit } from '../harness/child-app.js';
 
 export interface LoadAppRun {
   /** The child's counters, if it lived to report them (not after SIGKILL). */
-  report?: EngineCounters & { signal?: string; sinks: BrokerStats['sinks'] };
-  /** What the child logged (errors only). */
+  report?: EngineCounters & {
+    signal?: string;
+    sinks: BrokerStats['sinks'];
+    buffer?: BrokerStats['buffer'];
+  };
+  /** What the child logged as errors. */
   stderr: string;
+  /** Everything the child printed: its warnings (on stdout) and errors, among its lines. */
+  output: string;
+  /** How it ended. */
+  exit: ChildExit;
   /** Exactly the ids whose publish resolved: the child appended each to a file of its own. */
   resolvedIds: string[];
   /** Whether the signal went out while the child said its store was writing a batch. */
@@ -45,6 +53,8 @@ export async function runLoadApp(options: {
   buffer?: BufferOptions;
   /** Tags this run's records (`location` is `<run>p<publisher>`); the ids file is shared by runs. */
   run?: string;
+  /** Lock files the child makes its own PID's before it starts (see load-app.ts). */
+  adoptLocks?: string[];
 }): Promise<LoadAppRun> {
   const idsFile = join(options.dir, 'accepted-ids');
   const child = ChildApp.start('test/support/load-app.ts', {
@@ -57,6 +67,7 @@ export async function runLoadApp(options: {
       METAQUEUE_TEST_TYPEORM: options.typeorm ? '1' : '',
       METAQUEUE_TEST_BUFFER: options.buffer ? JSON.stringify(options.buffer) : '',
       METAQUEUE_TEST_RUN: options.run ?? '',
+      METAQUEUE_TEST_ADOPT_LOCKS: JSON.stringify(options.adoptLocks ?? []),
     },
   });
   let readyAt = Infinity;
@@ -79,10 +90,10 @@ export async function runLoadApp(options: {
       signal();
     }
   });
-  const { code } = await child.exit().finally(() => clearTimeout(giveUp));
+  const exit = await child.exit().finally(() => clearTimeout(giveUp));
   if (!signalled) {
     throw new Error(
-      `load app exited (${code}) before it was signalled: ${child.stderr} ${child.stdout.slice(-500)}`,
+      `load app exited (${exit.code}) before it was signalled: ${child.stderr} ${child.stdout.slice(-500)}`,
     );
   }
   // The report is the one JSON line; `in-flight` lines may follow it while shutdown ends.
@@ -90,6 +101,8 @@ export async function runLoadApp(options: {
   return {
     report: report ? (JSON.parse(report) as LoadAppRun['report']) : undefined,
     stderr: child.stderr,
+    output: child.stdout + child.stderr,
+    exit,
     resolvedIds: readFileSync(idsFile, 'utf8')
       .split('\n')
       .filter((line) => line.length === 36),

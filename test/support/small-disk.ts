@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requirement } from './requirement.js';
@@ -17,6 +17,17 @@ export function mountTmpfs(size: string): string | undefined {
 export function unmount(dir: string): void {
   spawnSync('umount', [dir]);
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Fills the disk at `dir` with a file of its own, so that about `leftBytes`
+ * stay free; returns the file, whose removal frees the space again.
+ */
+export function fillDisk(dir: string, leftBytes = 0): string {
+  const { bavail, bsize } = statfsSync(dir);
+  const filler = join(dir, 'filler');
+  writeFileSync(filler, Buffer.alloc(Math.max(0, bavail * bsize - leftBytes)));
+  return filler;
 }
 
 const probe = mountTmpfs('64k');

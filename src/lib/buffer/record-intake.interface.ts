@@ -1,12 +1,14 @@
 import type { SettledOffer } from '../queue/meta-queue-options.interface.js';
 import type { MetadataRecord } from '../record/metadata.interface.js';
+import type { StreamRefusal } from './source-report.interface.js';
 
 /**
  * What became of an offered record: `SettledOffer`, `timeout` (a blocked
- * publish waited `blockTimeoutMs`), or `evicted` (`drop-oldest` pushed it out
- * before the buffer had it: its own publish counts the drop).
+ * publish waited `blockTimeoutMs`), `evicted` (`drop-oldest` pushed it out
+ * before the buffer had it: its own publish counts the drop), or `refused`
+ * (Redis answered its append with an error, and the policy is `error`).
  */
-export type IntakeOutcome = SettledOffer | 'timeout' | 'evicted';
+export type IntakeOutcome = SettledOffer | 'timeout' | 'evicted' | { refused: StreamRefusal };
 
 /**
  * Where an engine puts the records it stamped, made for it by the buffer:

@@ -7,7 +7,7 @@ export interface BufferStats {
    * a crash and cut, and ledger positions found damaged or past the log's end.
    */
   corrupt: number;
-  /** Writes to the log that failed (a full disk, an I/O error) and were retried. */
+  /** Writes to the log or its ledger that failed (a full disk, an I/O error) and were retried. */
   failedWrites: number;
 }
 
@@ -23,6 +23,25 @@ export interface StreamStats {
     /** Entries no consumer of the group has been handed yet; `undefined` when Redis cannot tell. */
     lag: number | undefined;
   }[];
+}
+
+/** A command on a topic's stream that Redis answers with an error reply now. */
+export interface StreamRefusal {
+  stream: string;
+  /** `append`: publishing into it; `create-group`: making a sink's consumer group on it. */
+  command: 'append' | 'create-group';
+  /** Redis's error code: `OOM`, `NOPERM`, `WRONGTYPE`, … */
+  code: string;
+  /** Redis's own words, without credentials. */
+  reason: string;
+}
+
+/** How often Redis refused a command on a stream for one reason. */
+export interface StreamRefusalCount {
+  stream: string;
+  command: StreamRefusal['command'];
+  code: string;
+  refusals: number;
 }
 
 /** What a source tells metrics, health and the shutdown log about itself. */
@@ -44,4 +63,14 @@ export interface SourceReport {
    * process, by stream (Redis).
    */
   readonly foreignEntries?: Readonly<Record<string, number>>;
+  /** What Redis refuses now (Redis): it answers, so it is not unreachable, yet records cannot pass. */
+  readonly refused?: readonly StreamRefusal[];
+  /** Every refusal so far (Redis), counted by this process. */
+  readonly refusals?: readonly StreamRefusalCount[];
+  /**
+   * Per stream, entries `drop-oldest` pushed out that this process did not
+   * publish (another replica's, or another program's): never counted as this
+   * process's engines' drops (Redis).
+   */
+  readonly evictedOthers?: Readonly<Record<string, number>>;
 }

@@ -7,7 +7,8 @@ export type DropReason = 'drop-newest' | 'drop-oldest';
 export type DropListener<T = unknown> = (record: MetadataRecord<T>, reason: DropReason) => void;
 
 /** Why a publish was rejected (it threw). */
-export type RejectReason = 'invalid' | 'queue-full' | 'timeout' | 'closed' | 'unavailable';
+export type RejectReason =
+  'invalid' | 'queue-full' | 'timeout' | 'closed' | 'unavailable' | 'refused';
 
 /**
  * What an engine did with every record published to it. Each publish ends in

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
+  BufferRefusedError,
   BufferUnavailableError,
   DataTypeError,
   EngineClosedError,
@@ -82,6 +83,10 @@ export class MetadataEngine<T = unknown> {
       this.stats.waiting++;
       outcome = await offered;
       this.stats.waiting--;
+    }
+    if (typeof outcome === 'object') {
+      this.stats.rejected.refused++;
+      throw new BufferRefusedError(this.topic, outcome.refused);
     }
     switch (outcome) {
       case 'accepted':

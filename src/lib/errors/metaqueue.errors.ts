@@ -99,6 +99,16 @@ export class BufferUnavailableError extends PublishError {
   }
 }
 
+/** Redis answered the record's append with an error (OOM, NOPERM, WRONGTYPE…), and the overflow policy is `error`. */
+export class BufferRefusedError extends PublishError {
+  constructor(
+    topic: string,
+    readonly refusal: Parameters<typeof errorMessages.bufferRefused>[1],
+  ) {
+    super(topic, errorMessages.bufferRefused(topic, refusal));
+  }
+}
+
 /** A publish after the application began to shut down. */
 export class EngineClosedError extends PublishError {
   constructor(topic: string) {

@@ -29,7 +29,7 @@ interface SinkProgress {
  * than `failingForMs`: it has records waiting, a write failed, and nothing
  * was written since; or when a queue has stayed full for longer than
  * `fullForMs`; and at once while Redis, where records wait, cannot be
- * reached (`buffer: { type: 'redis' }`). The first two are judged at checks: a state counts from the first check
+ * reached, or refuses a stream's appends or groups (`buffer: { type: 'redis' }`). The first two are judged at checks: a state counts from the first check
  * that saw it, so it is down from the first check more than the threshold
  * later. Needs no import of @nestjs/terminus, which stays optional.
  */
@@ -71,17 +71,23 @@ export class MetaqueueHealthIndicator {
       if (now - since > fullForMs) fullQueues.push(engine.topic);
     }
 
-    const bufferUnreachable = !this.source.report().reachable;
+    const report = this.source.report();
+    const bufferUnreachable = !report.reachable;
+    const bufferRefused = (report.refused ?? []).map(httpMessages.refusedStream);
     const health: MetaqueueHealth =
-      failingSinks.length === 0 && fullQueues.length === 0 && !bufferUnreachable
+      failingSinks.length === 0 &&
+      fullQueues.length === 0 &&
+      !bufferUnreachable &&
+      bufferRefused.length === 0
         ? { status: 'up' }
         : {
             status: 'down',
-            message: httpMessages.unhealthy(failures, fullQueues, bufferUnreachable),
+            message: httpMessages.unhealthy(failures, fullQueues, bufferUnreachable, bufferRefused),
             failingSinks,
             failures,
             fullQueues,
             ...(bufferUnreachable && { bufferUnreachable }),
+            ...(bufferRefused.length > 0 && { bufferRefused }),
           };
     return { [key]: health } as MetaqueueHealthResult<Key>;
   }

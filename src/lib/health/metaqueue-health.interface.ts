@@ -21,4 +21,9 @@ export interface MetaqueueHealth {
   fullQueues?: string[];
   /** Set while Redis, where records wait, cannot be reached. */
   bufferUnreachable?: boolean;
+  /**
+   * Set while Redis answers but refuses a stream's appends or the making of
+   * its groups: each as stream, command and Redis's reason.
+   */
+  bufferRefused?: string[];
 }

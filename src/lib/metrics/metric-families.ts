@@ -259,6 +259,27 @@ export function registerMetricFamilies(
           ([stream, n]): Sample<'stream'> => [{ stream }, n],
         ),
     );
+    counter(
+      'metaqueue_stream_refusals_total',
+      "Commands on a topic's Redis stream that Redis answered with an error (an append, or making the groups), by stream, command and Redis's error code (OOM, NOPERM, WRONGTYPE, …).",
+      ['stream', 'command', 'code'],
+      () =>
+        (sources.source().refusals ?? []).map(
+          ({ stream, command, code, refusals }): Sample<'stream' | 'command' | 'code'> => [
+            { stream, command, code },
+            refusals,
+          ],
+        ),
+    );
+    counter(
+      'metaqueue_stream_evicted_others_total',
+      "Entries drop-oldest pushed out of a stream that this process did not publish (another replica's, or another program's): not in this process's dropped records, by stream.",
+      ['stream'],
+      () =>
+        Object.entries(sources.source().evictedOthers ?? {}).map(
+          ([stream, n]): Sample<'stream'> => [{ stream }, n],
+        ),
+    );
     gauge(
       'metaqueue_stream_length',
       "Entries in a topic's Redis stream.",

@@ -9,8 +9,9 @@ interface HeaderSetter {
 /**
  * GET /metrics: metaqueue's metrics, as OpenMetrics for a scraper that
  * accepts `application/openmetrics-text` (Prometheus does), else as
- * Prometheus text. Add it to `controllers` of a module of yours, with
- * `MetaqueueMetrics` among its providers.
+ * Prometheus text. Add it to `controllers` of a module that imports
+ * `MetaqueueModule`, which provides `MetaqueueMetrics`: providing it again
+ * would make a second, empty one.
  */
 @Controller('metrics')
 export class MetricsController {

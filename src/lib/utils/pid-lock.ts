@@ -12,6 +12,11 @@ interface LockHolder {
   readonly bootId?: string;
 }
 
+/** A lock left by a process that is gone: its PID, when the file named one. */
+export interface StaleLock {
+  readonly pid?: number;
+}
+
 /**
  * Takes the lock file `path` for this process: created only if absent, it
  * holds `pid starttime bootid` (see `holderLine`). A lock whose taker is gone
@@ -20,19 +25,25 @@ interface LockHolder {
  * earlier start (a restarted container is PID 1 again). A lock held by a live
  * process, this very one included, throws `refuse(pid)`. A lock file that
  * cannot be read or replaced (a directory, no permission) throws a config
- * error naming it.
+ * error naming it. Returns the stale lock it took over, if any, for the
+ * caller to say so: a crash was there before.
  */
-export async function takePidLock(path: string, refuse: (pid: number) => Error): Promise<void> {
+export async function takePidLock(
+  path: string,
+  refuse: (pid: number) => Error,
+): Promise<StaleLock | undefined> {
   const me = holderOf(process.pid);
+  let stale: StaleLock | undefined;
   for (;;) {
     try {
       await writeFile(path, lineOf(me), { flag: 'wx' });
-      return;
+      return stale;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unusable(path, error);
     }
     const holder = await readHolder(path);
     if (holder && isHeld(holder, me)) throw refuse(holder.pid);
+    stale = { pid: holder?.pid };
     await rm(path, { force: true }).catch((error: unknown) => {
       throw unusable(path, error);
     });
@@ -113,5 +124,9 @@ function bootId(): string | undefined {
 }
 
 function unusable(path: string, error: unknown): MetaqueueConfigError {
-  return new MetaqueueConfigError(errorMessages.lockUnusable(path, describeError(error)));
+  const remedy = errorMessages.pathRemedy(
+    (error as NodeJS.ErrnoException).code,
+    errorMessages.lockRemedy(),
+  );
+  return new MetaqueueConfigError(errorMessages.lockUnusable(path, describeError(error), remedy));
 }

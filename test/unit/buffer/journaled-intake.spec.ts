@@ -55,12 +55,13 @@ function intake(options: MetaQueueOptions) {
 }
 
 /** What an offer settled as, or 'pending' if it has not yet, after the turns under way. */
-async function settledAs(offer: IntakeOutcome | Promise<IntakeOutcome>): Promise<string> {
-  const outcome = await Promise.race([
+async function settledAs(
+  offer: IntakeOutcome | Promise<IntakeOutcome>,
+): Promise<IntakeOutcome | 'pending'> {
+  return Promise.race([
     offer,
-    new Promise<string>((resolve) => setImmediate(() => resolve('pending'))),
+    new Promise<'pending'>((resolve) => setImmediate(() => resolve('pending'))),
   ]);
-  return outcome;
 }
 
 describe('JournaledIntake', () => {

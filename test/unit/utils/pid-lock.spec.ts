@@ -91,10 +91,15 @@ describe('takePidLock', () => {
     expect(holderIn()).toHaveLength(3);
   });
 
-  it('takes over a lock whose process is gone', async () => {
-    writeFileSync(lock, holderLine(deadPid()));
-    await take();
+  it('takes over a lock whose process is gone, and says whose it was', async () => {
+    const pid = deadPid();
+    writeFileSync(lock, holderLine(pid));
+    expect(await take()).toEqual({ pid });
     expect(Number(holderIn()[0])).toBe(process.pid);
+  });
+
+  it('takes a free lock without a word of a stale one', async () => {
+    expect(await take()).toBeUndefined();
   });
 
   linuxIt(
@@ -120,7 +125,7 @@ describe('takePidLock', () => {
     'takes over a lock naming no process: %j',
     async (text) => {
       writeFileSync(lock, text);
-      await take();
+      expect(await take()).toEqual({ pid: undefined });
       expect(Number(holderIn()[0])).toBe(process.pid);
     },
   );

@@ -57,11 +57,13 @@ export class DiskRecordSource implements RecordSource {
     this.logReader = new LogReader(this.dir, this.segments, queues, this.logger);
     this.writer = new LogWriter(
       this.dir,
+      this.segments,
       options,
       queues,
       this.logger,
       () => this.isDrained(),
       (records) => this.appended(records),
+      () => this.deleteBehind(),
     );
   }
 
@@ -85,7 +87,7 @@ export class DiskRecordSource implements RecordSource {
       log: {
         bytes: this.writer.bytes,
         corrupt: this.torn + this.logReader.corrupt + this.ledger.damaged,
-        failedWrites: this.writer.failedWrites,
+        failedWrites: this.writer.failedWrites + this.ledger.failedWrites,
       },
     };
   }
@@ -97,7 +99,19 @@ export class DiskRecordSource implements RecordSource {
 
   /** Opens the log: recovers its segments, and puts each sink, and the reader, at its position. */
   async start(sinks: readonly string[]): Promise<void> {
-    await this.dir.open();
+    const stale = await this.dir.open();
+    if (stale) this.logger.warn(logMessages.staleLockTakenOver(this.dir.lockPath, stale.pid));
+    try {
+      await this.openLog(sinks);
+    } catch (error) {
+      // Free the directory: a second try in this process must not find its own lock.
+      await this.dir.unlock();
+      throw this.dir.openingError(error);
+    }
+  }
+
+  /** Recovers the segments, and puts each sink, the reader and the writer at their positions. */
+  private async openLog(sinks: readonly string[]): Promise<void> {
     this.torn = await recoverLog(this.dir, this.segments, this.logger);
     const first = { segment: this.segments.first ?? 1, offset: logFormat.headerBytes };
     const last = this.segments.last;
@@ -141,13 +155,9 @@ export class DiskRecordSource implements RecordSource {
   acknowledge(sink: string, batch: SourceBatch): void {
     const { end } = batch as LogBatch;
     if (!this.released && this.ledger.advance(sink, end)) {
-      try {
-        this.ledger.save();
-      } catch (error) {
-        // The next acknowledgement writes it again; until then a restart replays more, never less.
-        this.logger.error(logMessages.bufferWriteFailed(this.dir.path, describeError(error)));
-      }
+      this.ledger.save();
       this.deleteBehind();
+      if (this.isDrained()) this.writer.caughtUp();
     }
     this.inFlightBatches.acknowledge(batch);
   }
@@ -160,23 +170,30 @@ export class DiskRecordSource implements RecordSource {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    await this.writer.close();
-    await this.logReader.close();
-    this.ledger.save();
-    if (this.options.sync !== 'none') await this.dir.sync();
-    await this.dir.unlock();
+    try {
+      await this.writer.close();
+      await this.logReader.close();
+      this.ledger.save();
+      if (this.options.sync !== 'none') await this.dir.sync();
+    } finally {
+      await this.dir.unlock();
+    }
   }
 
   private appended(records: number): void {
     this.unread += records;
-    this.segments.resize(this.writer.end.segment, this.writer.end.offset);
+    // A write went through: a ledger the full disk refused may fit again.
+    this.ledger.saveIfBehind();
     if (this.watcher && this.unread >= this.watcher.threshold) this.watcher.listener();
   }
 
   /** Whether every sink has everything written; with no sinks, nothing is ever read. */
   private isDrained(): boolean {
     const behind = this.ledger.earliest();
-    return behind !== undefined && comparePositions(behind, this.writer.end) >= 0;
+    return (
+      behind !== undefined &&
+      comparePositions(this.segments.normalize(behind), this.writer.end) >= 0
+    );
   }
 
   /** Up to `max` records from the reader's cursor, not past `end`, with what each sink still needs. */
@@ -189,19 +206,27 @@ export class DiskRecordSource implements RecordSource {
     return { records: read.records, end: read.end, ...(forSink.size > 0 ? { forSink } : {}) };
   }
 
-  /** Deletes the segments every sink, and the reader, are past. */
+  /** Deletes the segments every sink, and the reader, are past: at an acknowledgement, and when the writer moves on. */
   private deleteBehind(): void {
     const behind = this.ledger.earliest();
-    const keep = earliest([
-      this.logReader.cursor,
-      this.writer.end,
-      ...(behind ? [behind] : []),
-    ])!.segment;
-    for (const { segment, bytes } of this.segments.dropBefore(keep)) {
+    const keep = earliest(
+      [this.logReader.cursor, this.writer.end, ...(behind ? [behind] : [])].map((position) =>
+        this.segments.normalize(position),
+      ),
+    )!.segment;
+    const dropped = this.segments.dropBefore(keep);
+    // A deleted segment's space is freed only once no file handle holds it.
+    if (dropped.length > 0) void this.logReader.closeBefore(keep);
+    for (const { segment, bytes } of dropped) {
       this.dir.remove(segment).then(
-        () => this.writer.freed(bytes),
+        () => {
+          this.writer.freed(bytes);
+          this.ledger.saveIfBehind();
+        },
         (error: unknown) =>
-          this.logger.error(logMessages.bufferWriteFailed(this.dir.path, describeError(error))),
+          this.logger.error(
+            logMessages.bufferDeleteFailed(this.dir.segmentPath(segment), describeError(error)),
+          ),
       );
     }
   }

@@ -1,9 +1,10 @@
 import { constants } from 'node:fs';
-import { access, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
+import { access, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { describeError } from '../../errors/describe-error.util.js';
 import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
 import { errorMessages } from '../../metaqueue.messages.js';
-import { releasePidLock, takePidLock } from '../../utils/pid-lock.js';
+import { releasePidLock, takePidLock, type StaleLock } from '../../utils/pid-lock.js';
 
 const segmentName = /^(\d{16})\.seg$/;
 
@@ -19,36 +20,56 @@ export class LogDirectory {
 
   constructor(readonly path: string) {}
 
-  /** Creates the directory if need be, and takes the lock; throws a config error if it cannot. */
-  async open(): Promise<void> {
+  /**
+   * Creates the directory if need be, and takes the lock; throws a config
+   * error if it cannot. Returns the stale lock a crash left, if it took one over.
+   */
+  async open(): Promise<StaleLock | undefined> {
     try {
       await mkdir(this.path, { recursive: true });
-      await access(this.path, constants.W_OK | constants.R_OK);
-      if (!(await stat(this.path)).isDirectory()) throw new Error('not a directory');
+      await access(this.path, constants.W_OK | constants.R_OK | constants.X_OK);
     } catch (error) {
       throw new MetaqueueConfigError(
-        errorMessages.bufferNotWritable(this.path, (error as Error).message),
+        errorMessages.bufferNotWritable(this.path, describeError(error), remedyFor(error)),
       );
     }
-    await takePidLock(
+    const stale = await takePidLock(
       this.lockPath,
       (pid) => new MetaqueueConfigError(errorMessages.bufferLocked(this.path, pid)),
     );
     this.locked = true;
+    return stale;
   }
 
   segmentPath(segment: number): string {
     return join(this.path, `${String(segment).padStart(16, '0')}.seg`);
   }
 
-  /** The segments on disk, oldest first. */
+  /** The segments on disk, oldest first; throws a config error naming one that is not a file. */
   async segments(): Promise<number[]> {
-    const names = await readdir(this.path);
-    return names
-      .map((name) => segmentName.exec(name)?.[1])
-      .filter((n) => n !== undefined)
-      .map(Number)
-      .sort((a, b) => a - b);
+    const segments: number[] = [];
+    for (const entry of await readdir(this.path, { withFileTypes: true })) {
+      const number = segmentName.exec(entry.name)?.[1];
+      if (number === undefined) continue;
+      if (!entry.isFile()) {
+        throw new MetaqueueConfigError(
+          errorMessages.bufferSegmentNotAFile(join(this.path, entry.name)),
+        );
+      }
+      segments.push(Number(number));
+    }
+    return segments.sort((a, b) => a - b);
+  }
+
+  /**
+   * A failure while opening the log, as a config error that names the
+   * directory and says what to do (a config error stays as it is).
+   */
+  openingError(error: unknown): Error {
+    if (error instanceof MetaqueueConfigError) return error;
+    return new MetaqueueConfigError(
+      errorMessages.bufferCannotOpen(this.path, describeError(error), remedyFor(error)),
+    );
   }
 
   async remove(segment: number): Promise<void> {
@@ -71,7 +92,14 @@ export class LogDirectory {
     await releasePidLock(this.lockPath);
   }
 
-  private get lockPath(): string {
+  get lockPath(): string {
     return join(this.path, 'LOCK');
   }
+}
+
+function remedyFor(error: unknown): string {
+  return errorMessages.pathRemedy(
+    (error as NodeJS.ErrnoException).code,
+    'Choose a directory metaqueue can create, read and write, of its own.',
+  );
 }

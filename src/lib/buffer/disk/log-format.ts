@@ -59,6 +59,9 @@ export function writeFrame(payload: string, buffer: Buffer, at: number): number 
   return logFormat.frameHeaderBytes + length;
 }
 
+/** Whether the bytes at an offset are a whole frame: its length when they are. */
+export type FrameCheck = { kind: 'whole'; bytes: number } | { kind: 'short' } | { kind: 'corrupt' };
+
 /** A frame read back: its record, or `undefined` where the bytes at `offset` are not a whole frame. */
 export type FrameRead =
   | { kind: 'record'; record: MetadataRecord; bytes: number }
@@ -66,10 +69,11 @@ export type FrameRead =
   | { kind: 'corrupt' };
 
 /**
- * Reads the frame at `offset` of `chunk`, from a segment in format `version`;
- * `short` when the chunk ends inside a frame that may be whole.
+ * Checks the frame at `offset` of `chunk`, from a segment in format
+ * `version`, without decoding its record: its length, its record id and its
+ * CRC. `short` when the chunk ends inside a frame that may be whole.
  */
-export function readFrame(chunk: Buffer, offset: number, version: number): FrameRead {
+export function checkFrame(chunk: Buffer, offset: number, version: number): FrameCheck {
   const left = chunk.length - offset;
   if (left < logFormat.frameHeaderBytes) return { kind: 'short' };
   const length = chunk.readUInt32LE(offset);
@@ -80,9 +84,34 @@ export function readFrame(chunk: Buffer, offset: number, version: number): Frame
   if (crc32(chunk, start, start + length) !== chunk.readUInt32LE(offset + 4)) {
     return { kind: 'corrupt' };
   }
-  const record = decodePayload(chunk.toString('utf8', start, start + length), version);
+  return { kind: 'whole', bytes: logFormat.frameHeaderBytes + length };
+}
+
+/** Reads the frame at `offset` of `chunk` (see `checkFrame`), and decodes its record. */
+export function readFrame(chunk: Buffer, offset: number, version: number): FrameRead {
+  const frame = checkFrame(chunk, offset, version);
+  if (frame.kind !== 'whole') return frame;
+  const start = offset + logFormat.frameHeaderBytes;
+  const record = decodePayload(chunk.toString('utf8', start, offset + frame.bytes), version);
   if (!record) return { kind: 'corrupt' };
-  return { kind: 'record', record, bytes: logFormat.frameHeaderBytes + length };
+  return { kind: 'record', record, bytes: frame.bytes };
+}
+
+/** The bytes `opensFrame` looks at: a frame's header and its record id. */
+export function frameOpeningBytes(version: number): number {
+  return logFormat.frameHeaderBytes + idAt[version] + 37;
+}
+
+/**
+ * Whether the bytes at `offset` may open a whole frame of at most `room`
+ * bytes: a length that fits, and a payload that opens with a record id. It
+ * reads `frameOpeningBytes(version)` bytes and no CRC, so a scan through
+ * garbage costs the same for every byte, and a frame it finds is then checked.
+ */
+export function opensFrame(chunk: Buffer, offset: number, version: number, room: number): boolean {
+  const length = chunk.readUInt32LE(offset);
+  if (length === 0 || logFormat.frameHeaderBytes + length > room) return false;
+  return startsWithId(chunk, offset + logFormat.frameHeaderBytes, length, version);
 }
 
 /** Where a payload's record id (a UUID) starts, by format: format 1 opens with `["`. */
@@ -118,12 +147,4 @@ function decodeFields(text: string): MetadataRecord | undefined {
   const publishedAt = Number(time);
   if (!Number.isFinite(publishedAt)) return undefined;
   return recordOf([id, topic, name, location, context, json, publishedAt]);
-}
-
-/** The offset of the next whole frame at or after `from` in `chunk`, if any: past corruption. */
-export function nextWholeFrame(chunk: Buffer, from: number, version: number): number | undefined {
-  for (let offset = from; offset + logFormat.frameHeaderBytes <= chunk.length; offset++) {
-    if (readFrame(chunk, offset, version).kind === 'record') return offset;
-  }
-  return undefined;
 }

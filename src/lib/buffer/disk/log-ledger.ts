@@ -1,11 +1,12 @@
 import type { LoggerService } from '@nestjs/common';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
 import { describeError } from '../../errors/describe-error.util.js';
 import { errorMessages, logMessages } from '../../metaqueue.messages.js';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { comparePositions, earliest, type LogPosition } from './log-position.js';
+import { WriteFailures } from './write-failures.js';
 
 const ledgerVersion = 1;
 
@@ -20,12 +21,25 @@ export class LogLedger {
   readonly path: string;
   /** Positions found past the end of the log, and ledgers that could not be read. */
   damaged = 0;
+  private readonly failures: WriteFailures;
+  /** The last save failed: the file is behind the positions held here. */
+  private behind = false;
 
   constructor(
     dir: string,
     private readonly logger: LoggerService,
   ) {
     this.path = join(dir, 'ledger.json');
+    this.failures = new WriteFailures(logger, {
+      failed: logMessages.bufferLedgerWriteFailed,
+      outOfSpace: logMessages.bufferLedgerDiskFull,
+      recovered: () => logMessages.bufferLedgerRecovered(this.path),
+    });
+  }
+
+  /** Saves that failed (a full disk, an I/O error). */
+  get failedWrites(): number {
+    return this.failures.count;
   }
 
   get sinks(): number {
@@ -70,6 +84,9 @@ export class LogLedger {
   /**
    * Replaces the file, synchronously: an acknowledgement is on disk before
    * the next batch of its sink starts. A rename makes it whole or absent.
+   * A save that fails (a full disk) is logged once per cause and counted;
+   * the positions stay here and `saveIfBehind` tries again. Meanwhile a
+   * restart replays more, never less.
    */
   save(): void {
     if (this.positions.size === 0) return;
@@ -77,8 +94,27 @@ export class LogLedger {
       [...this.positions].map(([s, p]) => [s, [p.segment, p.offset]]),
     );
     const tmp = `${this.path}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: ledgerVersion, sinks }));
-    renameSync(tmp, this.path);
+    try {
+      writeFileSync(tmp, JSON.stringify({ version: ledgerVersion, sinks }));
+      renameSync(tmp, this.path);
+    } catch (error) {
+      // Never read, but a half-written tmp holds space that a full disk needs.
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // A tmp that cannot be removed (a directory) fails the next save too, and is logged then.
+      }
+      this.behind = true;
+      this.failures.failed(error, tmp);
+      return;
+    }
+    this.behind = false;
+    this.failures.succeeded();
+  }
+
+  /** Saves again if the last save failed: space may have been freed since. */
+  saveIfBehind(): void {
+    if (this.behind) this.save();
   }
 
   /**

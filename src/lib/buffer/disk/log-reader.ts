@@ -4,9 +4,10 @@ import { logMessages } from '../../metaqueue.messages.js';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
 import type { TopicQueues } from '../topic-queues.js';
 import { segmentChunkBytes, type LogDirectory } from './log-directory.js';
-import { logFormat, nextWholeFrame, readFrame } from './log-format.js';
+import { logFormat, readFrame } from './log-format.js';
 import { comparePositions, type LogPosition } from './log-position.js';
 import type { LogSegments } from './log-segments.js';
+import { SegmentScanner } from './segment-scanner.js';
 
 /** Records read from the log: each one's position, and the position just past the last. */
 export interface LogRead {
@@ -64,21 +65,29 @@ export class LogReader {
       }
       this.cursor = { segment, offset: offset + at };
       if (records.length === max || frame.kind === 'record') break;
-      // A frame longer than the chunk is read whole; one that is not whole is corrupt.
+      // A frame the chunk cuts is read in the next; one longer than a chunk is read on its own,
+      // and one that is not whole is corrupt.
       if (frame.kind === 'short' && at > 0) continue;
-      const rest = Buffer.allocUnsafe(limit - offset - at);
-      await file.read(rest, 0, rest.length, offset + at);
-      const whole = readFrame(rest, 0, version);
+      const scanner = new SegmentScanner(file, limit, version);
+      const whole = await scanner.readAt(this.cursor.offset);
       if (whole.kind === 'record') {
         offsets.push(this.cursor);
         records.push(whole.record);
         this.noteTopic(whole.record.topic);
         this.cursor = { segment, offset: this.cursor.offset + whole.bytes };
       } else {
-        this.skipCorrupt(rest);
+        await this.skipCorrupt(scanner, limit);
       }
     }
     return records.length > 0 ? { records, offsets, end: this.cursor } : undefined;
+  }
+
+  /** Closes the segment held open if it is before `segment`: a deleted file's space is freed only once closed. */
+  async closeBefore(segment: number): Promise<void> {
+    if (!this.reading || this.reading.segment >= segment) return;
+    const { file } = this.reading;
+    this.reading = undefined;
+    await file.close();
   }
 
   async close(): Promise<void> {
@@ -86,13 +95,12 @@ export class LogReader {
     this.reading = undefined;
   }
 
-  /** Counts and logs the corrupt frame at the cursor (`rest` is the segment from there); moves past it. */
-  private skipCorrupt(rest: Buffer): void {
+  /** Counts and logs the corrupt frame at the cursor; moves to the next whole frame before `limit`. */
+  private async skipCorrupt(scanner: SegmentScanner, limit: number): Promise<void> {
     const { segment, offset } = this.cursor;
     this.corrupt++;
     this.logger.error(logMessages.bufferCorrupt(this.dir.segmentPath(segment), offset));
-    const next = nextWholeFrame(rest, 1, this.segments.formatOf(segment));
-    this.cursor = { segment, offset: offset + (next ?? rest.length) };
+    this.cursor = { segment, offset: (await scanner.nextWholeFrame(offset + 1)) ?? limit };
   }
 
   private noteTopic(topic: string): void {

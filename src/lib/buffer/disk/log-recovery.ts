@@ -3,15 +3,10 @@ import { open, stat, truncate, writeFile } from 'node:fs/promises';
 import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
 import { errorMessages, logMessages } from '../../metaqueue.messages.js';
 import { segmentChunkBytes, type LogDirectory } from './log-directory.js';
-import {
-  headerVersion,
-  logFormat,
-  nextWholeFrame,
-  readFrame,
-  segmentHeader,
-} from './log-format.js';
+import { headerVersion, logFormat, segmentHeader } from './log-format.js';
 import type { LogPosition } from './log-position.js';
 import type { LogSegments } from './log-segments.js';
+import { SegmentScanner } from './segment-scanner.js';
 
 /**
  * Startup: enters the log's segments in `segments`, checking each header
@@ -28,7 +23,10 @@ export async function recoverLog(
   return last === undefined ? 0 : cutTornEnd(dir, segments, last, logger);
 }
 
-/** Records from `from` to the end of the log, walking frame lengths: linear in the bytes read. */
+/**
+ * Records from `from` to the end of the log, walking frame lengths, and past
+ * damage to the next whole frame: linear in the bytes read.
+ */
 export async function countRecords(
   dir: LogDirectory,
   segments: LogSegments,
@@ -44,15 +42,23 @@ export async function countRecords(
       let at = segment === from.segment ? from.offset : logFormat.headerBytes;
       let chunkAt = at;
       let bytesRead = 0;
+      let scanner: SegmentScanner | undefined;
       while (at + logFormat.frameHeaderBytes <= size) {
         if (at + logFormat.frameHeaderBytes > chunkAt + bytesRead) {
           chunkAt = at;
           ({ bytesRead } = await file.read(chunk, 0, chunk.length, at));
         }
         const length = chunk.readUInt32LE(at - chunkAt);
-        if (length === 0 || at + logFormat.frameHeaderBytes + length > size) break;
-        at += logFormat.frameHeaderBytes + length;
-        count++;
+        if (length > 0 && at + logFormat.frameHeaderBytes + length <= size) {
+          at += logFormat.frameHeaderBytes + length;
+          count++;
+          continue;
+        }
+        // Damage: the records after it are read too, once the reader has skipped it.
+        scanner ??= new SegmentScanner(file, size, segments.formatOf(segment));
+        const next = await scanner.nextWholeFrame(at + 1);
+        if (next === undefined) break;
+        at = next;
       }
     } finally {
       await file.close();
@@ -103,23 +109,14 @@ async function cutTornEnd(
     return 0;
   }
   const file = await open(path, 'r');
-  const version = segments.formatOf(segment);
-  let whole = logFormat.headerBytes;
+  let whole: number;
   try {
-    const bytes = Buffer.allocUnsafe(size);
-    await file.read(bytes, 0, size, 0);
-    for (;;) {
-      const frame = readFrame(bytes, whole, version);
-      if (frame.kind === 'record') {
-        whole += frame.bytes;
-        continue;
-      }
-      if (whole === size) return 0;
-      // Damage followed by whole frames (a bad CRC, or a length that now points past the end) is
-      // the reader's to skip; only a torn end, with nothing whole after it, is cut.
-      if (nextWholeFrame(bytes, whole + 1, version) !== undefined) return 0;
-      break;
-    }
+    const scanner = new SegmentScanner(file, size, segments.formatOf(segment));
+    whole = await scanner.endOfWholeFrames(logFormat.headerBytes);
+    if (whole === size) return 0;
+    // Damage followed by whole frames (a bad CRC, or a length that now points past the end) is
+    // the reader's to skip; only a torn end, with nothing whole after it, is cut.
+    if ((await scanner.nextWholeFrame(whole + 1)) !== undefined) return 0;
   } finally {
     await file.close();
   }

@@ -1,4 +1,5 @@
 import { logFormat } from './log-format.js';
+import type { LogPosition } from './log-position.js';
 
 /**
  * The log's segments, oldest first, with what is known of each: its size in
@@ -56,6 +57,27 @@ export class LogSegments {
   /** The segment after `segment`, if any. */
   after(segment: number): number | undefined {
     return this.numbers.find((s) => s > segment);
+  }
+
+  /**
+   * The same place in the log, told as the start of the next segment when
+   * it is the end of one the writer has left (or one gone): a sink there
+   * has all of that segment, which may then be deleted.
+   */
+  normalize(position: LogPosition): LogPosition {
+    const next = this.after(position.segment);
+    if (next === undefined || position.offset < (this.sizeOf(position.segment) ?? 0)) {
+      return position;
+    }
+    return { segment: next, offset: logFormat.headerBytes };
+  }
+
+  /** The last segment, emptied to `size` bytes, is segment `to` now: the writer reused its file. */
+  renumberLast(to: number, size: number): void {
+    const from = this.numbers.pop()!;
+    this.sizes.delete(from);
+    this.olderFormats.delete(from);
+    this.resize(to, size);
   }
 
   /** Forgets the segments before `keep`, never the last; returns each with its size. */

@@ -1,16 +1,17 @@
 import type { LoggerService } from '@nestjs/common';
 import { writeSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, statfs, type FileHandle } from 'node:fs/promises';
 import type { JournalOutcome, RecordJournal } from '../record-journal.interface.js';
 import type { TopicQueues } from '../topic-queues.js';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { logMessages } from '../../metaqueue.messages.js';
-import { describeError } from '../../errors/describe-error.util.js';
 import type { ResolvedDiskBuffer } from './disk-buffer-options.js';
 import type { LogDirectory } from './log-directory.js';
-import { segmentHeader } from './log-format.js';
+import { logFormat, segmentHeader } from './log-format.js';
 import type { LogPosition } from './log-position.js';
+import type { LogSegments } from './log-segments.js';
 import { PendingFrames } from './pending-frames.js';
+import { WriteFailures } from './write-failures.js';
 import { WriteWaiters } from './write-waiters.js';
 
 /** The longest the writer goes on writing publishes at once without letting the event loop turn. */
@@ -22,12 +23,16 @@ const turnEveryMs = 10;
  * `sync: 'always'`); then their publishes resolve. The queues in front of it
  * stay bounded by `bufferSize`: when the log is full, the writer stops taking
  * from them, and the topics' overflow policies act.
+ *
+ * A write that fails (a full disk, an I/O error) keeps its records and is
+ * retried with backoff; the whole frames a short write left are kept, the
+ * torn one is cut. On a full disk, a current segment every sink has
+ * acknowledged to its end is emptied, so the log frees its own space.
  */
 export class LogWriter implements RecordJournal {
   /** Bytes of every segment on disk. */
   bytes = 0;
-  /** Writes that failed (a full disk, an I/O error) and were retried. */
-  failedWrites = 0;
+  private readonly failures: WriteFailures;
   private segment = 0;
   private size = 0;
   private file?: FileHandle;
@@ -35,6 +40,10 @@ export class LogWriter implements RecordJournal {
   private readonly waiters = new WriteWaiters();
   /** Taken from the queues and not yet written: after a failed write, or past the room. */
   private readonly pending = new PendingFrames();
+  /** A failed write may have left bytes past `size` that could not be cut yet. */
+  private tornTail = false;
+  /** The current segment was emptied but not renumbered: the next record goes to a new one. */
+  private sealed = false;
   private chain: Promise<void> = Promise.resolve();
   private scheduled = false;
   /** When a write last waited for a turn of the event loop. */
@@ -47,13 +56,27 @@ export class LogWriter implements RecordJournal {
 
   constructor(
     private readonly dir: LogDirectory,
+    private readonly segments: LogSegments,
     private readonly options: ResolvedDiskBuffer,
     private readonly queues: TopicQueues,
     private readonly logger: LoggerService,
     /** Whether every sink has acknowledged everything written: a record of any size may go in. */
     private readonly drained: () => boolean,
     private readonly onAppended: (records: number) => void,
-  ) {}
+    /** The writer left a segment for a new one: the one it left may be deleted now. */
+    private readonly onRolled: () => void,
+  ) {
+    this.failures = new WriteFailures(logger, {
+      failed: logMessages.bufferWriteFailed,
+      outOfSpace: logMessages.bufferDiskFull,
+      recovered: () => logMessages.bufferWriteRecovered(dir.path),
+    });
+  }
+
+  /** Writes that failed (a full disk, an I/O error) and were retried. */
+  get failedWrites(): number {
+    return this.failures.count;
+  }
 
   /** Where the next record will be written. */
   get end(): LogPosition {
@@ -96,6 +119,16 @@ export class LogWriter implements RecordJournal {
     this.schedule();
   }
 
+  /**
+   * Every sink has all that is written. A write waiting for disk space can
+   * empty the segment now; and a disk with less room free than the segment
+   * holds is given back, not left full for the next burst (and for every
+   * other program on it).
+   */
+  caughtUp(): void {
+    if (this.size > logFormat.headerBytes) this.chain = this.chain.then(() => this.giveBackSpace());
+  }
+
   /** Writes what the queues hold now, as far as the log has room; resolves when done. */
   flush(): Promise<void> {
     this.chain = this.chain.then(() => this.drain());
@@ -114,6 +147,7 @@ export class LogWriter implements RecordJournal {
     this.waiters.settleAll('closed');
     await this.syncing;
     if (this.options.sync !== 'none') await this.syncNow();
+    if (this.tornTail) await this.cutTornTail().catch(() => undefined);
     // Unset first: a write scheduled before close() then finds no file, not a closed one.
     const file = this.file;
     this.file = undefined;
@@ -155,30 +189,95 @@ export class LogWriter implements RecordJournal {
     }
   }
 
-  /** Writes one batch; whether it wrote one and more may wait. */
+  /**
+   * Writes one batch; whether it wrote one and more may wait. A publish
+   * resolves only once its frame is whole in the file (and synced, with
+   * `sync: 'always'`): of a short write, only the whole frames count.
+   */
   private async writeOnce(): Promise<boolean> {
+    if (this.tornTail) await this.cutTornTail();
     this.take();
     const count = this.fitting();
     if (count === 0) return false;
-    if (this.size >= this.options.segmentBytes) await this.roll(this.segment + 1);
-    const at = this.size;
-    const bytes = this.pending.head(count);
-    try {
-      writeAll(this.file!, bytes, at);
-      if (this.options.sync === 'always') await this.file!.datasync();
-    } catch (error) {
-      // A short write (a full disk) leaves part of a frame: cut it, or the retry would follow it.
-      await this.file!.truncate(at).catch(() => undefined);
-      throw error;
+    if (this.failures.outOfSpace && this.size > logFormat.headerBytes && this.drained()) {
+      await this.reuseSegment();
+    } else if (this.sealed || this.size >= this.options.segmentBytes) {
+      await this.roll(this.segment + 1);
     }
-    if (this.retryMs > 0) this.logger.log(logMessages.bufferWriteRecovered(this.dir.path));
-    this.size += bytes.length;
-    this.bytes += bytes.length;
+    const written = writeAll(this.file!, this.pending.head(count), this.size);
+    let failure = written.error;
+    let whole = failure ? this.pending.wholeFrames(written.bytes) : count;
+    if (whole > 0 && this.options.sync === 'always') {
+      try {
+        await this.file!.datasync();
+      } catch (error) {
+        failure = error as Error;
+        whole = 0;
+      }
+    }
+    if (whole > 0) this.appended(whole);
+    if (failure) {
+      // Past the whole frames: part of a frame, or frames not synced. Cut, or a reader would take them for damage.
+      this.tornTail = true;
+      await this.cutTornTail().catch(() => undefined);
+      throw failure;
+    }
+    this.failures.succeeded();
+    return true;
+  }
+
+  /** The first `count` pending frames are in the segment now: their publishes resolve. */
+  private appended(count: number): void {
+    const bytes = this.pending.head(count).length;
+    this.size += bytes;
+    this.bytes += bytes;
+    this.segments.resize(this.segment, this.size);
     const records = this.pending.shift(count);
     this.dirty = true;
     this.waiters.settleWritten(records);
     this.onAppended(records.length);
-    return true;
+  }
+
+  private async cutTornTail(): Promise<void> {
+    await this.file!.truncate(this.size);
+    this.tornTail = false;
+  }
+
+  private async giveBackSpace(): Promise<void> {
+    if (!this.file || this.size <= logFormat.headerBytes || !this.drained()) return;
+    try {
+      const { bavail, bsize } = await statfs(this.dir.path);
+      if (bavail * bsize >= this.size) return;
+      await this.reuseSegment();
+      // Publishes waiting for space need not wait for the backoff.
+      this.schedule();
+    } catch (error) {
+      // Tried again at the next acknowledgement.
+      this.failures.failed(error, this.dir.segmentPath(this.segment));
+    }
+  }
+
+  /**
+   * The disk is full, and every sink has acknowledged the current segment to
+   * its end: empties it, and goes on in it under the next number. Its space is
+   * freed even where not one more file fits, and every position the ledger
+   * holds stays behind what is written from now on. Emptied before renamed:
+   * a crash between the two leaves a ledger ahead of an empty segment (logged
+   * and counted at the next start), never a record delivered twice.
+   */
+  private async reuseSegment(): Promise<void> {
+    const next = this.segment + 1;
+    await this.file!.truncate(logFormat.headerBytes);
+    this.bytes -= this.size - logFormat.headerBytes;
+    this.size = logFormat.headerBytes;
+    this.segments.resize(this.segment, this.size);
+    // The ledger's positions in it are past its end now: under this number it takes no record.
+    this.sealed = true;
+    await rename(this.dir.segmentPath(this.segment), this.dir.segmentPath(next));
+    this.segment = next;
+    this.sealed = false;
+    this.segments.renumberLast(next, this.size);
+    if (this.options.sync !== 'none') await this.dir.sync();
   }
 
   /**
@@ -225,35 +324,36 @@ export class LogWriter implements RecordJournal {
     return count;
   }
 
-  /** Starts segment `segment`; if that fails (a full disk), the current one stays open. */
+  /** Starts segment `segment`; if that fails (a full disk), the current one stays open, and no new file is left. */
   private async roll(segment: number): Promise<void> {
     const header = segmentHeader();
-    const next = await open(this.dir.segmentPath(segment), 'w');
+    const path = this.dir.segmentPath(segment);
+    const next = await open(path, 'w');
     try {
-      writeAll(next, header, 0);
+      const { error } = writeAll(next, header, 0);
+      if (error) throw error;
       if (this.options.sync !== 'none') {
         await next.sync();
         await this.dir.sync();
+        await this.file?.sync();
       }
     } catch (error) {
       await next.close();
+      await rm(path, { force: true }).catch(() => undefined);
       throw error;
     }
-    if (this.file) {
-      if (this.options.sync !== 'none') await this.file.sync();
-      await this.file.close();
-    }
+    await this.file?.close();
     this.file = next;
     this.segment = segment;
     this.size = header.length;
     this.bytes += header.length;
+    this.segments.resize(segment, this.size);
+    this.sealed = false;
+    this.onRolled();
   }
 
   private retryLater(error: unknown): void {
-    this.failedWrites++;
-    if (this.retryMs === 0) {
-      this.logger.error(logMessages.bufferWriteFailed(this.dir.path, describeError(error)));
-    }
+    this.failures.failed(error, this.dir.segmentPath(this.segment));
     this.retryMs = Math.min(Math.max(this.retryMs * 2, 50), 2_000);
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.flush(), this.retryMs);
@@ -263,9 +363,10 @@ export class LogWriter implements RecordJournal {
   private syncNow(): Promise<void> {
     if (!this.dirty || !this.file) return Promise.resolve();
     this.dirty = false;
+    const segment = this.dir.segmentPath(this.segment);
     this.syncing = this.file.datasync().catch((error: unknown) => {
       this.dirty = true;
-      this.logger.error(logMessages.bufferWriteFailed(this.dir.path, describeError(error)));
+      this.failures.failed(error, segment);
     });
     return this.syncing;
   }
@@ -275,9 +376,20 @@ export class LogWriter implements RecordJournal {
  * Hands `bytes` to the kernel, where a process crash cannot lose them. A
  * write to the page cache takes microseconds, less than a round trip through
  * libuv's thread pool, for which every publish of the tick would wait.
+ * Returns the bytes written, and the error that stopped it short, if any.
  */
-function writeAll(file: FileHandle, bytes: Buffer, position: number): void {
-  for (let written = 0; written < bytes.length;) {
-    written += writeSync(file.fd, bytes, written, bytes.length - written, position + written);
+function writeAll(
+  file: FileHandle,
+  bytes: Buffer,
+  position: number,
+): { bytes: number; error?: Error } {
+  let written = 0;
+  try {
+    while (written < bytes.length) {
+      written += writeSync(file.fd, bytes, written, bytes.length - written, position + written);
+    }
+    return { bytes: written };
+  } catch (error) {
+    return { bytes: written, error: error as Error };
   }
 }

@@ -28,6 +28,13 @@ export class PendingFrames {
     return this.buffer.subarray(0, count > 0 ? this.ends[count - 1] : 0);
   }
 
+  /** How many of the first frames end within the first `bytes`: those a short write left whole. */
+  wholeFrames(bytes: number): number {
+    let count = 0;
+    while (count < this.ends.length && this.ends[count] <= bytes) count++;
+    return count;
+  }
+
   frameBytes(index: number): number {
     return this.ends[index] - (index > 0 ? this.ends[index - 1] : 0);
   }

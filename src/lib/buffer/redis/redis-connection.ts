@@ -127,6 +127,10 @@ export class RedisConnection {
     this.logger.warn(message);
   }
 
+  log(message: string): void {
+    this.logger.log(message);
+  }
+
   /** Marks Redis unreachable, and logs it, once until it is reachable again. */
   lost(error: unknown): void {
     if (this.unreachable) return;

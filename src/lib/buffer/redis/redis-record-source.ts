@@ -17,6 +17,7 @@ import { StreamGroups } from './stream-groups.js';
 import { StreamJournal } from './stream-journal.js';
 import { StreamPublisher } from './stream-publisher.js';
 import { StreamReader } from './stream-reader.js';
+import { StreamRefusals } from './stream-refusals.js';
 import { readStreamStats } from './stream-stats.js';
 
 /**
@@ -33,6 +34,7 @@ export class RedisRecordSource implements RecordSource {
   private readonly groups = new StreamGroups();
   private readonly tasks = new BackgroundTasks();
   private readonly journal: StreamJournal;
+  private readonly refusals: StreamRefusals;
   private readonly publisher: StreamPublisher;
   private readonly owners: RecordOwners;
   private readonly acks: StreamAcknowledger;
@@ -45,8 +47,11 @@ export class RedisRecordSource implements RecordSource {
   constructor(private readonly options: ResolvedRedisBufferOptions) {
     const { client } = (this.connection = new RedisConnection(options));
     const handedOut = new HandedOutEntries();
+    this.refusals = new StreamRefusals(this.connection);
     this.journal = new StreamJournal(this.connection, () => this.publisher.requestSend());
-    this.publisher = new StreamPublisher(this.connection, this.journal, (n) => this.onAppended(n));
+    this.publisher = new StreamPublisher(this.connection, this.journal, this.refusals, (n) =>
+      this.onAppended(n),
+    );
     // The streams are added by intake(), as the engines are made; read from start() on.
     const { streams } = this.groups;
     const { streamPrefix, ownershipTtlMs, consumer } = options;
@@ -64,6 +69,7 @@ export class RedisRecordSource implements RecordSource {
       this.owners,
       this.acks,
       gone,
+      this.refusals,
     );
     // Publishes waiting for the first connection meet their policy once it fails.
     this.connection.on('lost', () => this.publisher.requestSend());
@@ -88,6 +94,9 @@ export class RedisRecordSource implements RecordSource {
       reachable: this.connection.available,
       streams: () => readStreamStats(this.connection, this.groups.streams),
       foreignEntries: { ...this.deadLetters.moved },
+      refused: this.refusals.now(),
+      refusals: this.refusals.counted(),
+      evictedOthers: { ...this.journal.evictedOthers },
     };
   }
 

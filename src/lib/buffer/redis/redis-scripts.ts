@@ -1,4 +1,4 @@
-import { ENTRY_FIELD } from './stream-entry.js';
+import { ENTRY_FIELD, PUBLISHER_FIELD } from './stream-entry.js';
 
 /**
  * Lua scripts that must see a stream and its groups, or a record's owner, at
@@ -26,20 +26,24 @@ end
 
 /**
  * KEYS: the stream, a once-key for this batch. ARGV: maxLen, the overflow
- * policy, then one value per record. Appends the first records that fit
- * under maxLen; with drop-oldest, first deletes as many entries as needed
- * from those no group has been handed yet, and appends the last records. Returns { how many it appended, values deleted }. A
- * batch sent again (its reply was lost) returns the first answer: appending
- * is exactly once.
+ * policy, the publisher's tag, then one value per record. Appends the first
+ * records that fit under maxLen; with drop-oldest, first deletes as many
+ * entries as needed from those no group has been handed yet, and appends the
+ * last records, each tagged with its publisher. Returns { how many it
+ * appended, values deleted that this publisher appended, how many others it
+ * deleted }. A batch sent again (its reply was lost) returns the first
+ * answer: appending is exactly once.
  */
 export const appendScript = `${lowestNeeded}
 local done = redis.call('GET', KEYS[2])
 if done then return cjson.decode(done) end
 local maxLen = tonumber(ARGV[1])
-local n = #ARGV - 2
+local dropOldest = ARGV[2] == 'drop-oldest'
+local publisher = ARGV[3]
+local n = #ARGV - 3
 local room = maxLen - redis.call('XLEN', KEYS[1])
-local evicted = {}
-if ARGV[2] == 'drop-oldest' and n > room and redis.call('EXISTS', KEYS[1]) == 1 then
+local ours, others = {}, 0
+if dropOldest and n > room and redis.call('EXISTS', KEYS[1]) == 1 then
   local from = '-'
   for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
     local last = info(group)['last-delivered-id']
@@ -48,18 +52,27 @@ if ARGV[2] == 'drop-oldest' and n > room and redis.call('EXISTS', KEYS[1]) == 1 
   if from ~= '-' then from = '(' .. from end
   for _, entry in ipairs(redis.call('XRANGE', KEYS[1], from, '+', 'COUNT', n - room)) do
     redis.call('XDEL', KEYS[1], entry[1])
-    evicted[#evicted + 1] = entry[2][2]
+    local fields = info(entry[2])
+    if fields['${PUBLISHER_FIELD}'] == publisher then
+      ours[#ours + 1] = fields['${ENTRY_FIELD}']
+    else
+      others = others + 1
+    end
   end
-  room = room + #evicted
+  room = room + #ours + others
 end
 local fit = math.min(n, math.max(room, 0))
 -- Dropping the oldest keeps the newest of the batch too.
-local first = ARGV[2] == 'drop-oldest' and n - fit + 1 or 1
+local first = dropOldest and n - fit + 1 or 1
 for i = first, first + fit - 1 do
-  redis.call('XADD', KEYS[1], '*', '${ENTRY_FIELD}', ARGV[i + 2])
+  if dropOldest then
+    redis.call('XADD', KEYS[1], '*', '${ENTRY_FIELD}', ARGV[i + 3], '${PUBLISHER_FIELD}', publisher)
+  else
+    redis.call('XADD', KEYS[1], '*', '${ENTRY_FIELD}', ARGV[i + 3])
+  end
 end
-local answer = { fit, evicted }
--- Kept 10 minutes: small (a count, and values only when drop-oldest deleted some).
+local answer = { fit, ours, others }
+-- Kept 10 minutes: small (counts, and values only when drop-oldest deleted some of ours).
 redis.call('SET', KEYS[2], cjson.encode(answer), 'PX', 600000)
 return answer
 `;

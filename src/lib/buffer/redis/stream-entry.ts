@@ -1,8 +1,10 @@
 import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { inspectRecord, type RecordFault } from '../record-codec.js';
 
-/** The one field of a stream entry: the stamped record, as JSON. */
+/** The field of a stream entry that holds the stamped record, as JSON. */
 export const ENTRY_FIELD = 'r';
+/** With `drop-oldest`, the tag of the process that appended the entry: whose drop its eviction is. */
+export const PUBLISHER_FIELD = 'p';
 
 /** Why an entry of a topic's stream holds no record metaqueue can deliver. */
 export type EntryFault = RecordFault | 'no-record-field';

@@ -6,14 +6,24 @@ export interface GroupStream {
 
 /**
  * What this process reads: one stream per topic, added as the engines are
- * made, and one consumer group per sink, named at start.
+ * made, and one consumer group per sink, named at start. A stream whose
+ * groups Redis refused to make (its key holds another type) is left out of
+ * the reads until they are made.
  */
 export class StreamGroups {
   readonly streams: string[] = [];
   sinks: readonly string[] = [];
+  /** Streams without their groups: Redis refused to make them. */
+  unreadable: ReadonlySet<string> = new Set();
 
-  /** Every group with every stream: the pairs a claim, or a look at the consumers, goes through. */
+  /** The streams reads go through. */
+  readable(): string[] {
+    return this.streams.filter((stream) => !this.unreadable.has(stream));
+  }
+
+  /** Every group with every readable stream: the pairs a claim, or a look at the consumers, goes through. */
   pairs(): GroupStream[] {
-    return this.sinks.flatMap((group) => this.streams.map((stream) => ({ group, stream })));
+    const streams = this.readable();
+    return this.sinks.flatMap((group) => streams.map((stream) => ({ group, stream })));
   }
 }

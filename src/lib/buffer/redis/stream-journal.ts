@@ -3,6 +3,7 @@ import { refusal } from '../../queue/overflow-refusal.js';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { readRecord } from '../record-codec.js';
 import type { JournalOutcome, RecordJournal } from '../record-journal.interface.js';
+import type { StreamRefusal } from '../source-report.interface.js';
 import type { RedisConnection } from './redis-connection.js';
 
 /** One topic's queue, and the stream its records are appended to. */
@@ -11,9 +12,20 @@ export interface StreamLane {
   readonly stream: string;
   /** The stream's own bound, which the append script applies. */
   readonly maxLen: number;
-  /** Records that found the stream full (`block`): sent again first; meanwhile the queue fills. */
+  /**
+   * Records that found the stream full, or their append refused (`block`):
+   * sent again first, not before `resendAt`; meanwhile the queue fills.
+   */
   readonly held: MetadataRecord[];
+  resendAt: number;
+  /** Appends Redis refused in a row: the next resend waits twice as long. */
+  refusedInARow: number;
 }
+
+/** How soon records held for room in a full stream are sent again. */
+const FULL_RETRY_MS = 20;
+/** How soon records held because Redis refused their append are sent again: backing off to the max. */
+const REFUSED_RETRY_MS = { first: 20, max: 2_000 };
 
 /** A publish whose record is queued, held or on its way to Redis. */
 interface Publish {
@@ -38,6 +50,8 @@ export class StreamJournal implements RecordJournal {
   private readonly lanes = new Map<string, StreamLane>();
   private readonly publishes = new Map<MetadataRecord, Publish>();
   private closed = false;
+  /** Per stream, entries `drop-oldest` pushed out that this process did not publish. */
+  readonly evictedOthers: Record<string, number> = {};
 
   constructor(
     private readonly connection: RedisConnection,
@@ -57,7 +71,7 @@ export class StreamJournal implements RecordJournal {
 
   /** The topic's records go from `queue` to `stream`, bounded there by `maxLen`. */
   add(topic: string, queue: MetaQueue, stream: string, maxLen: number): void {
-    this.lanes.set(topic, { queue, stream, maxLen, held: [] });
+    this.lanes.set(topic, { queue, stream, maxLen, held: [], resendAt: 0, refusedInARow: 0 });
   }
 
   all(): Iterable<StreamLane> {
@@ -87,11 +101,13 @@ export class StreamJournal implements RecordJournal {
   }
 
   /**
-   * The lane's records to send now, marked as sent: those held for room, or
-   * else all its queue holds (one take per send: a publish a take lets in
-   * has registered by the next). Those whose publish timed out are left out.
+   * The lane's records to send now, marked as sent: those held, once their
+   * time to be sent again has come, or else all its queue holds (one take per
+   * send: a publish a take lets in has registered by the next). Those whose
+   * publish timed out are left out.
    */
   take(lane: StreamLane): MetadataRecord[] {
+    if (lane.held.length > 0 && Date.now() < lane.resendAt) return [];
     const records = lane.held.length > 0 ? lane.held.splice(0) : lane.queue.take();
     return (records as MetadataRecord[]).filter((record) => {
       const publish = this.publishes.get(record);
@@ -102,30 +118,49 @@ export class StreamJournal implements RecordJournal {
 
   /**
    * Settles an append's publishes from Redis's answer: the first `appended`
-   * are in (with `drop-oldest`, after the `evicted` values were deleted); the
-   * others meet the policy. True if some now wait for room (`block`).
+   * are in (with `drop-oldest`, after deleting `evictedOurs`, the values of
+   * entries this process published, and `evictedOthers` entries it did not);
+   * the others meet the policy, or wait for room (`block`).
    */
   answered(
     lane: StreamLane,
     records: MetadataRecord[],
     appended: number,
-    evicted: string[],
-  ): boolean {
+    evictedOurs: string[],
+    evictedOthers: number,
+  ): void {
+    lane.refusedInARow = 0;
     const { overflow } = lane.queue;
     if (overflow === 'drop-oldest' && appended > 0) {
-      this.settleDroppingOldest(records, appended, evicted);
-      return false;
+      this.settleDroppingOldest(lane, records, appended, evictedOurs, evictedOthers);
+      return;
     }
     for (const record of records.slice(0, appended)) this.settle(record, 'written');
-    const unfit = records.slice(appended);
-    const outcome = refusal(overflow, 'full');
-    for (const record of unfit) {
-      const publish = this.publishes.get(record)!;
-      publish.sending = false;
-      if (outcome || publish.expired) this.settle(record, outcome ?? 'timeout');
-      else lane.held.push(record);
+    this.unsent(lane, records.slice(appended), refusal(overflow, 'full'), FULL_RETRY_MS);
+  }
+
+  /**
+   * Redis answered the append of `records` with an error: `error` rejects
+   * them with Redis's reason, the drop policies drop them (nothing older can
+   * be pushed out of a stream Redis will not change), and `block` holds them,
+   * sent again after a delay that doubles while Redis keeps refusing.
+   */
+  refused(lane: StreamLane, records: MetadataRecord[], why: StreamRefusal): void {
+    const { overflow } = lane.queue;
+    const outcome =
+      overflow === 'error' ? { refused: why } : overflow === 'block' ? undefined : 'dropped-newest';
+    const { first, max } = REFUSED_RETRY_MS;
+    const delay = Math.min(max, first * 2 ** lane.refusedInARow++);
+    this.unsent(lane, records, outcome, delay);
+  }
+
+  /** In how many ms records held (`block`) are due to be sent again; `undefined` if none are held. */
+  resendIn(): number | undefined {
+    let soonest: number | undefined;
+    for (const { held, resendAt } of this.lanes.values()) {
+      if (held.length > 0) soonest = Math.min(soonest ?? Infinity, resendAt);
     }
-    return lane.held.length > 0;
+    return soonest === undefined ? undefined : Math.max(0, soonest - Date.now());
   }
 
   /** Redis cannot be reached: what waits to be sent meets its policy at once (`block` waits on). */
@@ -150,19 +185,44 @@ export class StreamJournal implements RecordJournal {
   }
 
   /**
-   * The last `appended` records are in, in place of the `evicted` entries and
+   * The records that found no room: each meets `outcome`, or is held, to be
+   * sent again in `delayMs` (`block`), unless its time is up.
+   */
+  private unsent(
+    lane: StreamLane,
+    records: MetadataRecord[],
+    outcome: JournalOutcome | undefined,
+    delayMs: number,
+  ): void {
+    for (const record of records) {
+      const publish = this.publishes.get(record)!;
+      publish.sending = false;
+      if (outcome || publish.expired) this.settle(record, outcome ?? 'timeout');
+      else lane.held.push(record);
+    }
+    if (lane.held.length > 0) lane.resendAt = Date.now() + delayMs;
+  }
+
+  /**
+   * The last `appended` records are in, in place of the evicted entries and
    * of the batch's own first records: as if each record, one by one, had
-   * pushed out the oldest. So `accepted` stays level for each record dropped.
+   * pushed out the oldest. So `accepted` stays level for each record of this
+   * engine's dropped; a record that pushed out another publisher's entry is
+   * accepted, and that entry counted for the stream, not for this engine.
    */
   private settleDroppingOldest(
+    lane: StreamLane,
     records: MetadataRecord[],
     appended: number,
-    evicted: string[],
+    evictedOurs: string[],
+    evictedOthers: number,
   ): void {
     const onEvicted = this.publishes.get(records[0])!.onEvicted;
-    // An entry that is no record (another program wrote it) was no accepted record of ours.
-    const ours = evicted.map(readRecord).filter((record) => record !== undefined);
+    const ours = evictedOurs.map(readRecord).filter((record) => record !== undefined);
     for (const record of ours) onEvicted(record);
+    if (evictedOthers > 0) {
+      this.evictedOthers[lane.stream] = (this.evictedOthers[lane.stream] ?? 0) + evictedOthers;
+    }
     const droppedHere = records.length - appended;
     for (const record of records.slice(0, droppedHere)) onEvicted(record);
     const accepted = appended - ours.length;

@@ -9,9 +9,12 @@ import type { StreamBatches } from './stream-batches.js';
 import { readEntry } from './stream-entry.js';
 import type { StreamGroups } from './stream-groups.js';
 import { groupRead, type GroupRead, type RawEntry } from './stream-replies.js';
+import { refusalOf, type StreamRefusals } from './stream-refusals.js';
 
 /** Where `XAUTOCLAIM` goes on in each group's stream. */
 const START = '0-0';
+/** How soon groups Redis refused to make are tried again: backing off to the max. */
+const GROUPS_RETRY_MS = { first: 100, max: 5_000 };
 
 /**
  * Reads what any group has for this consumer, each sink getting only its own
@@ -23,6 +26,8 @@ const START = '0-0';
  */
 export class StreamReader {
   private groupsReady = false;
+  /** When groups Redis refused to make are tried again, and how many times in a row it refused. */
+  private groupsRetry = { at: 0, refusedInARow: 0 };
   /** Per group and stream, how far the read of this consumer's own pending entries got. */
   private recovery?: Map<string, Map<string, string>>;
   private readonly claimCursors = new Map<string, string>();
@@ -39,6 +44,7 @@ export class StreamReader {
     private readonly owners: RecordOwners,
     private readonly acks: StreamAcknowledger,
     private readonly gone: GoneConsumers,
+    private readonly refusals: StreamRefusals,
   ) {}
 
   /** Makes the groups, once the sinks are named; a Redis that cannot be reached is logged, not thrown. */
@@ -83,16 +89,39 @@ export class StreamReader {
     };
   }
 
+  /**
+   * Makes every sink's group on every stream. Where Redis refuses (a key of
+   * another type), that stream is left out of the reads and tried again
+   * with backoff; the other streams are read meanwhile. A lost answer throws.
+   */
   private async createGroups(): Promise<void> {
     if (!this.connection.connected) return;
+    const { sinks, streams } = this.groups;
+    const pairs = sinks.flatMap((group) => streams.map((stream) => ({ group, stream })));
     const pipeline = this.connection.client.pipeline();
-    for (const { group, stream } of this.groups.pairs()) {
+    for (const { group, stream } of pairs) {
       pipeline.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
     }
-    for (const [error] of (await pipeline.exec()) ?? []) {
-      if (error && !error.message.startsWith('BUSYGROUP')) throw error;
+    const replies = (await pipeline.exec()) ?? [];
+    const refused = new Map<string, NonNullable<ReturnType<typeof refusalOf>>>();
+    pairs.forEach(({ stream }, i) => {
+      const [error] = replies[i] ?? [new Error('no reply')];
+      if (!error || error.message.startsWith('BUSYGROUP')) return;
+      const refusal = refusalOf(error, this.connection);
+      if (!refusal) throw error;
+      refused.set(stream, refusal);
+    });
+    for (const stream of streams) {
+      const refusal = refused.get(stream);
+      if (refusal) this.refusals.refused(stream, 'create-group', refusal);
+      else this.refusals.accepted(stream, 'create-group');
     }
-    this.groupsReady = true;
+    this.groups.unreadable = new Set(refused.keys());
+    this.groupsReady = refused.size === 0;
+    const { first, max } = GROUPS_RETRY_MS;
+    const retry = this.groupsRetry;
+    retry.refusedInARow = this.groupsReady ? 0 : retry.refusedInARow + 1;
+    retry.at = Date.now() + Math.min(max, first * 2 ** (retry.refusedInARow - 1));
   }
 
   private readBatch(max: number): Promise<SourceBatch | undefined> {
@@ -102,12 +131,14 @@ export class StreamReader {
   private async read(max: number): Promise<SourceBatch | undefined> {
     // Nothing can be read now; the next pass after Redis returns reads it all.
     if (!(await this.connection.ready())) return undefined;
-    if (!this.groupsReady) await this.createGroups();
+    if (!this.groupsReady && Date.now() >= this.groupsRetry.at) await this.createGroups();
     try {
       return await this.readGroups(max);
     } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith('NOGROUP'))) throw error;
-      // The streams are gone (a Redis without persistence restarted): make the groups again.
+      const code = refusalOf(error, this.connection)?.code;
+      if (code !== 'NOGROUP' && code !== 'WRONGTYPE') throw error;
+      // The streams are gone (a Redis without persistence restarted), or a key now holds
+      // another type: make the groups again, which leaves out a stream Redis refuses.
       await this.createGroups();
       return this.readGroups(max);
     }
@@ -115,6 +146,7 @@ export class StreamReader {
 
   private async readGroups(max: number): Promise<SourceBatch | undefined> {
     await this.acks.retryFailed();
+    if (this.groups.readable().length === 0) return undefined;
     const count = Math.max(1, Math.ceil(max / this.groups.streams.length));
     if (this.recovery) {
       const pending = await this.readOwnPending(count);
@@ -133,7 +165,8 @@ export class StreamReader {
     count: number,
     from: (group: string, stream: string) => string,
   ): Promise<GroupRead> {
-    const { sinks, streams } = this.groups;
+    const { sinks } = this.groups;
+    const streams = this.groups.readable();
     const reads = this.connection.client.multi();
     for (const group of sinks) {
       reads.xreadgroup(

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { MetaqueueConfigError, MetaqueueError } from '../../errors/metaqueue.errors.js';
 import { defaults } from '../../metaqueue.defaults.js';
-import { errorMessages } from '../../metaqueue.messages.js';
+import { errorMessages, logMessages } from '../../metaqueue.messages.js';
 import { assertOption, optionRules } from '../../utils/assert-option.util.js';
 import { describeError } from '../../errors/describe-error.util.js';
 import type { ConnectorContext, MetadataConnector } from '../metadata-connector.interface.js';
@@ -58,11 +58,16 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   async open(context: ConnectorContext = {}): Promise<void> {
     this.guard = context.replayGuard?.(this.path) ?? new SkipFileGuard(this.path);
     await this.checkWritable();
-    await takePidLock(
+    const stale = await takePidLock(
       this.lockPath,
       (pid) => new MetaqueueConfigError(errorMessages.fileInUse(this.path, pid, this.lockPath)),
     );
     this.locked = true;
+    if (stale) {
+      OpenMetricsFileConnector.logger.warn(
+        logMessages.staleLockTakenOver(this.lockPath, stale.pid),
+      );
+    }
     try {
       const writer = await this.guard.open();
       this.recovery = new CrashedSpoolRecovery(

@@ -2,7 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { Logger } from '@nestjs/common';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,10 +20,13 @@ import {
   OpenMetricsFileConnector,
   type MetadataRecord,
 } from '../../../../src/lib/index.js';
+import type { DiskBufferOptions } from '../../../../src/lib/buffer/buffer-options.interface.js';
 import { encodeRecord } from '../../../../src/lib/buffer/record-codec.js';
 import { MemorySink } from '../../../support/memory-sink.js';
 import { KilledFileConnector } from '../../../support/killed-file-connector.js';
 import { diskBuffer, startPipeline } from '../../../support/pipeline.js';
+import { fillDisk, mountTmpfs, onSmallDisk, unmount } from '../../../support/small-disk.js';
+import { until } from '../../../support/until.js';
 
 beforeAll(() => {
   Logger.overrideLogger(false);
@@ -32,7 +44,7 @@ const publish = (engine: { publish(m: object): Promise<unknown> }, n: number, ta
     ),
   ) as Promise<MetadataRecord[]>;
 
-const segments = () => readdirSync(dir).filter((f) => f.endsWith('.seg'));
+const segments = (path = dir) => readdirSync(path).filter((f) => f.endsWith('.seg'));
 
 /** Runs a pipeline over the buffer in `dir` until `work` is done, with sinks in memory. */
 async function run(
@@ -129,6 +141,19 @@ describe('DiskRecordSource', () => {
     writeFileSync(file, '');
     const source = diskSource(join(file, 'buffer'));
     await expect(source.start(['store'])).rejects.toThrow(/Cannot use the disk buffer directory/);
+  });
+
+  it('names a segment that is a directory, and says what to do', async () => {
+    const segment = join(dir, '0000000000000001.seg');
+    mkdirSync(segment);
+    const source = diskSource(dir);
+    await expect(source.start(['store'])).rejects.toThrow(
+      `${segment} is not a file, where the disk buffer keeps a segment: move it out of the buffer directory`,
+    );
+    // The directory is free again: once the segment is moved away, a second try starts.
+    rmSync(segment, { recursive: true });
+    await source.start(['store']);
+    await source.release();
   });
 
   it('refuses a log in a format it does not read, with a clear error', async () => {
@@ -330,4 +355,111 @@ describe('DiskRecordSource', () => {
       expect(written.sort()).toEqual([...ids].sort());
     },
   );
+
+  onSmallDisk.describe('on a full disk', () => {
+    let disk: string;
+    beforeEach(() => (disk = mountTmpfs('1m')!));
+    afterEach(() => unmount(disk));
+
+    /** A pipeline whose log lives on the 1 MiB disk; with maxBytes at or above it, the disk fills first. */
+    const onFullDisk = (store: MemorySink, options: Partial<DiskBufferOptions> = {}) =>
+      startPipeline({
+        topics: [{ topic: 'a', bufferSize: 20_000 }],
+        store,
+        broker: { ...fast, shutdownTimeoutMs: 50 },
+        buffer: () => diskBuffer(join(disk, 'buffer'), options),
+      });
+    /** Records of about `bytes` each, 1 KiB unless told. */
+    const publishLarge = (
+      engine: { publish(m: object): Promise<unknown> },
+      n: number,
+      tag: string,
+      bytes = 1_000,
+    ) =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          engine.publish({
+            data: { i, pad: 'd'.repeat(bytes) },
+            name: 'n',
+            location: tag,
+            context: 'c',
+          }),
+        ),
+      ) as Promise<MetadataRecord[]>;
+
+    it.each([
+      ['none', 'one segment larger than the disk', 64 * 1024 * 1024],
+      ['interval', 'one segment larger than the disk', 64 * 1024 * 1024],
+      ['always', 'one segment larger than the disk', 64 * 1024 * 1024],
+      ['interval', 'segments of 128 KiB', 1024 * 1024],
+    ] as const)(
+      'keeps a burst larger than the free space, writes it as space frees, and shrinks the log (sync %s, %s)',
+      async (sync, _, maxBytes) => {
+        const store = new MemorySink('store');
+        store.failing = true;
+        const p = await onFullDisk(store, { sync, maxBytes });
+        try {
+          // 3 MiB in one tick, on a 1 MiB disk: the first part fills it, the rest waits in the queue.
+          const burst = publishLarge(p.engine('a'), 3_000, 'burst');
+          await until(() => p.broker.counters.buffer!.failedWrites > 0);
+          store.failing = false;
+          await until(() => p.engine('a').counters.accepted === 3_000);
+          const accepted = await burst;
+          await p.broker.flush();
+          // Space freed: more goes through, and the log shrinks back to about one segment's header.
+          const after = await publishLarge(p.engine('a'), 100, 'after');
+          await p.broker.flush();
+          const ids = [...accepted, ...after].map((r) => r.id);
+          expect(store.ids).toHaveLength(ids.length);
+          expect(new Set(store.ids)).toEqual(new Set(ids));
+          // Every sink has it all: the log holds no more than the disk has free, and counts what its files hold.
+          const log = join(disk, 'buffer');
+          const onDisk = () =>
+            readdirSync(log)
+              .filter((f) => f.endsWith('.seg'))
+              .reduce((n, f) => n + statSync(join(log, f)).size, 0);
+          const free = () => statfsSync(disk).bavail * statfsSync(disk).bsize;
+          await until(() => onDisk() <= free());
+          expect(p.broker.counters.buffer!.bytes).toBe(onDisk());
+        } finally {
+          await p.close();
+        }
+      },
+    );
+
+    it('says where, and what to do, when the disk fills as the log opens', async () => {
+      const path = join(disk, 'buffer');
+      mkdirSync(path);
+      // One page left: the LOCK takes it, and the first segment finds none.
+      fillDisk(disk, 4096);
+      const source = diskSource(path);
+      await expect(source.start(['store'])).rejects.toThrow(
+        new RegExp(`^Cannot open the disk buffer in ${path}: .*ENOSPC.*The disk is full`),
+      );
+      expect(readdirSync(path)).toEqual([]);
+    });
+
+    it('deletes a segment every sink has once the writer moved past it, though the new one has no room for a record', async () => {
+      const store = new MemorySink('store');
+      // maxBytes 512 KiB: segments of 64 KiB.
+      const p = await onFullDisk(store, { maxBytes: 512 * 1024 });
+      try {
+        const first = await publishLarge(p.engine('a'), 80, 'first');
+        await p.broker.flush();
+        expect(segments(join(disk, 'buffer'))).toHaveLength(1);
+        expect(
+          statSync(join(disk, 'buffer', segments(join(disk, 'buffer'))[0])).size,
+        ).toBeGreaterThan(64 * 1024);
+        // One page left: the next segment's header takes it, and no record of 8 KiB fits after it.
+        fillDisk(disk, 4096);
+        const then = await publishLarge(p.engine('a'), 5, 'then', 8_000);
+        await p.broker.flush();
+        const ids = [...first, ...then].map((r) => r.id);
+        expect(store.ids).toHaveLength(ids.length);
+        expect(new Set(store.ids)).toEqual(new Set(ids));
+      } finally {
+        await p.close();
+      }
+    });
+  });
 });

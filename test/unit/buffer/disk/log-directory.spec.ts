@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogDirectory } from '../../../../src/lib/buffer/disk/log-directory.js';
 import { MetaqueueConfigError } from '../../../../src/lib/errors/metaqueue.errors.js';
 import { logDir, segmentFile } from '../../../support/disk-log.js';
+import { fillDisk, mountTmpfs, onSmallDisk, unmount } from '../../../support/small-disk.js';
 
 let dir: string;
 beforeEach(() => (dir = logDir()));
@@ -49,10 +51,68 @@ describe('LogDirectory', () => {
     expect((error as Error).message).toContain(`Cannot use the lock file ${join(dir, 'LOCK')}`);
   });
 
-  it('refuses a path that cannot be a directory', async () => {
-    writeFileSync(join(dir, 'a-file'), '');
-    await expect(new LogDirectory(join(dir, 'a-file', 'buffer')).open()).rejects.toThrow(
-      /Cannot use the disk buffer directory/,
+  /** The message `open()` of a directory at `path` fails with. */
+  const failure = (path: string) =>
+    new LogDirectory(path).open().then(
+      () => 'opened',
+      (error: Error) => (error instanceof MetaqueueConfigError ? error.message : error.stack),
     );
+
+  it('says where, and what to do, when a file stands where the directory should be', async () => {
+    writeFileSync(join(dir, 'a-file'), '');
+    const under = join(dir, 'a-file', 'buffer');
+    expect(await failure(under)).toMatch(
+      new RegExp(
+        `^Cannot use the disk buffer directory ${under}: .*ENOTDIR.*A part of the path is a file`,
+      ),
+    );
+    expect(await failure(join(dir, 'a-file'))).toMatch(
+      new RegExp(
+        `^Cannot use the disk buffer directory ${join(dir, 'a-file')}: .*EEXIST.*It is a file, not a directory`,
+      ),
+    );
+  });
+
+  it('says where, and what to do, when the user may not write there', async () => {
+    const parent = join(dir, 'private');
+    mkdirSync(parent, { mode: 0o700 });
+    chmodSync(parent, 0o500);
+    const path = join(parent, 'buffer');
+    // Root may write anywhere: the check runs as nobody, then root again.
+    const asRoot = process.geteuid?.() === 0;
+    if (asRoot) process.seteuid!(65534);
+    try {
+      expect(await failure(path)).toMatch(
+        new RegExp(
+          `^Cannot use the disk buffer directory ${path}: .*EACCES.*give that user read and write permission`,
+        ),
+      );
+    } finally {
+      if (asRoot) process.seteuid!(0);
+    }
+  });
+
+  onSmallDisk.describe('on a disk of its own', () => {
+    let disk: string;
+    beforeEach(() => (disk = mountTmpfs('64k')!));
+    afterEach(() => unmount(disk));
+
+    it('says where, and what to do, on a read-only filesystem', async () => {
+      const path = join(disk, 'buffer');
+      mkdirSync(path);
+      expect(spawnSync('mount', ['-o', 'remount,ro', disk]).status).toBe(0);
+      expect(await failure(path)).toMatch(
+        new RegExp(`^Cannot use the disk buffer directory ${path}: .*EROFS.*mounted read-only`),
+      );
+    });
+
+    it('says where, and what to do, when the disk is full', async () => {
+      const path = join(disk, 'buffer');
+      mkdirSync(path);
+      fillDisk(disk);
+      expect(await failure(path)).toMatch(
+        new RegExp(`^Cannot use the lock file ${join(path, 'LOCK')}: .*ENOSPC.*The disk is full`),
+      );
+    });
   });
 });

@@ -5,6 +5,7 @@ import { MetaqueueConfigError } from '../../../../src/lib/errors/metaqueue.error
 import { records } from '../../../support/records.js';
 import { CapturingLogger } from '../../../support/capturing-logger.js';
 import { logDir } from '../../../support/disk-log.js';
+import { fillDisk, mountTmpfs, onSmallDisk, unmount } from '../../../support/small-disk.js';
 
 let dir: string;
 beforeEach(() => (dir = logDir()));
@@ -139,5 +140,39 @@ describe('LogLedger', () => {
     expect(owed.get('store')).toEqual(batch.slice(2));
     expect(owed.get('file')).toEqual([]);
     expect(owed.has('behind')).toBe(false);
+  });
+
+  onSmallDisk.describe('on a full disk', () => {
+    let disk: string;
+    beforeEach(() => {
+      rmSync(dir, { recursive: true, force: true });
+      dir = disk = mountTmpfs('64k')!;
+    });
+    afterEach(() => unmount(disk));
+
+    const saved = () =>
+      (JSON.parse(readFileSync(join(dir, 'ledger.json'), 'utf8')) as { sinks: object }).sinks;
+
+    it('keeps the last whole ledger and no half-written tmp, says so once, and saves once space is freed', () => {
+      const ledger = new LogLedger(dir, logger);
+      ledger.load(['store'], first, end);
+      ledger.advance('store', at(3, 100));
+      ledger.save();
+      const filler = fillDisk(dir);
+      for (const offset of [200, 300]) {
+        ledger.advance('store', at(3, offset));
+        expect(() => ledger.save()).not.toThrow();
+      }
+      expect(readdirSync(dir).sort()).toEqual(['filler', 'ledger.json']);
+      expect(saved()).toEqual({ store: [3, 100] });
+      expect(ledger.failedWrites).toBe(2);
+      const full = logger.lines.filter((line) => line.includes('is full'));
+      expect(full).toHaveLength(1);
+      expect(full[0]).toContain(join(dir, 'ledger.json.tmp'));
+      rmSync(filler);
+      ledger.saveIfBehind();
+      expect(saved()).toEqual({ store: [3, 300] });
+      expect(logger.lines.filter((line) => line.includes('written again'))).toHaveLength(1);
+    });
   });
 });

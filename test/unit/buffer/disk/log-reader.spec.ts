@@ -1,4 +1,7 @@
+import { jest } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { segmentChunkBytes } from '../../../../src/lib/buffer/disk/log-directory.js';
 import { LogDirectory } from '../../../../src/lib/buffer/disk/log-directory.js';
 import { LogReader } from '../../../../src/lib/buffer/disk/log-reader.js';
 import { recoverLog } from '../../../../src/lib/buffer/disk/log-recovery.js';
@@ -92,6 +95,27 @@ describe('LogReader', () => {
     expect(ids(read)).toEqual(ids({ records: big }));
     expect(read?.records.every((r) => r.json.length === 1_500_002)).toBe(true);
     expect(reader.corrupt).toBe(0);
+  });
+
+  it('skips garbage longer than a chunk, reading one chunk at a time', async () => {
+    const before = records(3);
+    const after = records(3);
+    const { offsets, size } = writeSegment(dir, 1, [
+      ...before.map(frameOf),
+      randomBytes(4 * segmentChunkBytes),
+      ...after.map(frameOf),
+    ]);
+    const reader = await open();
+    const alloc = jest.spyOn(Buffer, 'allocUnsafe');
+    try {
+      const read = await reader.read(10, endOf(1, size));
+      expect(ids(read)).toEqual(ids({ records: [...before, ...after] }));
+      expect(reader.corrupt).toBe(1);
+      expect(logger.lines.join('\n')).toContain(String(offsets[3]));
+      expect(Math.max(...alloc.mock.calls.map(([bytes]) => bytes))).toBe(segmentChunkBytes);
+    } finally {
+      alloc.mockRestore();
+    }
   });
 
   it('reads records of a topic the app no longer declares, warning once', async () => {

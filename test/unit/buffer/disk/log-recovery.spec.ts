@@ -1,4 +1,7 @@
+import { jest } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { segmentChunkBytes } from '../../../../src/lib/buffer/disk/log-directory.js';
 import { LogDirectory } from '../../../../src/lib/buffer/disk/log-directory.js';
 import { segmentHeader } from '../../../../src/lib/buffer/disk/log-format.js';
 import { countRecords, recoverLog } from '../../../../src/lib/buffer/disk/log-recovery.js';
@@ -51,6 +54,22 @@ describe('recoverLog', () => {
     expect(logger.lines.join('\n')).toContain(segmentFile(dir, 1));
   });
 
+  it('cuts garbage longer than a chunk after the last record, reading one chunk at a time', async () => {
+    const { size } = writeSegment(dir, 1, [
+      ...records(20_000).map(frameOf),
+      randomBytes(3 * segmentChunkBytes),
+    ]);
+    const alloc = jest.spyOn(Buffer, 'allocUnsafe');
+    try {
+      const { segments, torn } = await recover();
+      expect(torn).toBe(1);
+      expect(segments.sizeOf(1)).toBe(size - 3 * segmentChunkBytes);
+      expect(Math.max(...alloc.mock.calls.map(([bytes]) => bytes))).toBe(segmentChunkBytes);
+    } finally {
+      alloc.mockRestore();
+    }
+  });
+
   it('rewrites the header of a last segment torn as it was created', async () => {
     writeFileSync(segmentFile(dir, 1), segmentHeader().subarray(0, 3));
     const { segments, torn } = await recover();
@@ -98,6 +117,17 @@ describe('countRecords', () => {
     expect(await countRecords(log, segments, { segment: 1, offset: first.offsets[3] })).toBe(6);
     expect(await countRecords(log, segments, { segment: 2, offset: 8 })).toBe(4);
     expect(await countRecords(log, segments, { segment: 3, offset: 8 })).toBe(0);
+  });
+
+  it('counts the records after damage in a segment too, as the reader will read them', async () => {
+    const { offsets } = writeSegment(dir, 1, records(10).map(frameOf));
+    const bytes = readFileSync(segmentFile(dir, 1));
+    // A length that now points past the segment's end, with whole records after it.
+    bytes[offsets[4] + 2] ^= 0x40;
+    writeFileSync(segmentFile(dir, 1), bytes);
+    writeSegment(dir, 2, records(3).map(frameOf));
+    const { segments } = await recover();
+    expect(await countRecords(log, segments, { segment: 1, offset: 8 })).toBe(12);
   });
 
   it('reads a long segment in chunks: counts frames that cross a chunk', async () => {

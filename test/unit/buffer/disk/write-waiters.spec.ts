@@ -26,7 +26,9 @@ describe('WriteWaiters', () => {
     const [a, b, c] = records(3);
     const outcomes: string[] = [];
     for (const record of [a, b, c])
-      void waiters.wait(record).then((outcome) => outcomes.push(`${record.data}:${outcome}`));
+      void waiters
+        .wait(record)
+        .then((outcome) => outcomes.push(`${record.data}:${outcome as string}`));
     waiters.settleWritten([b]);
     await Promise.resolve();
     expect(outcomes).toEqual(['1:written']);

@@ -3,6 +3,7 @@ import { MetaQueue, type MetadataRecord } from '../../../../src/lib/index.js';
 import { withRedisServer } from '../../../harness/redis-server.js';
 import { records } from '../../../support/records.js';
 import { redisUnit } from '../../../support/redis-unit.js';
+import { until } from '../../../support/until.js';
 
 withRedisServer().describe('RedisRecordSource', () => {
   const redis = redisUnit();
@@ -61,5 +62,49 @@ withRedisServer().describe('RedisRecordSource', () => {
     });
     expect(written).toEqual(batch.map((r) => r.id));
     await source.release();
+  });
+
+  it('with a stream key of another type at start, says what Redis refuses, reads the other streams, and recovers once the key is fixed', async () => {
+    const options = redis.options();
+    const source = new RedisRecordSource(options);
+    const bad = source.intake('bad', new MetaQueue<MetadataRecord>({ overflow: 'error' }));
+    const good = source.intake('good', new MetaQueue<MetadataRecord>());
+    const badStream = `${options.streamPrefix}bad`;
+    await redis.client.set(badStream, 'not a stream');
+    const [goodRecord, badRecord] = [...records(1, 'good'), ...records(1, 'bad')];
+    try {
+      // Settled by Redis's answer: connected when the groups are made.
+      expect(await good.offer(goodRecord, () => undefined)).toBe('accepted');
+      await source.start(['store']);
+      const refusedGroups = {
+        stream: badStream,
+        command: 'create-group',
+        code: 'WRONGTYPE',
+        reason: expect.any(String),
+      };
+      expect(source.report()).toMatchObject({ reachable: true, refused: [refusedGroups] });
+      expect(await bad.offer(badRecord, () => undefined)).toMatchObject({
+        refused: { stream: badStream, command: 'append', code: 'WRONGTYPE' },
+      });
+      const first = await source.reader(10).next();
+      expect(first?.records.map((r) => r.id)).toEqual([goodRecord.id]);
+      source.acknowledge('store', first!);
+
+      await redis.client.del(badStream);
+      // The reads try the groups again, backing off, until Redis makes them.
+      await until(async () => {
+        await source.reader(10).next();
+        return source.report().refused?.every((r) => r.command !== 'create-group') ?? false;
+      });
+      expect(source.report().reachable).toBe(true);
+      expect(await bad.offer(badRecord, () => undefined)).toBe('accepted');
+      expect(source.report().refused).toEqual([]);
+      const batch = await source.reader(10).next();
+      expect(batch?.records.map((r) => r.id)).toEqual([badRecord.id]);
+      source.acknowledge('store', batch!);
+    } finally {
+      source.close();
+      await source.release();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { encodedRecordId } from '../../../../src/lib/buffer/record-codec.js';
 import { RedisConnection } from '../../../../src/lib/buffer/redis/redis-connection.js';
+import { MetadataEngine } from '../../../../src/lib/engine/metadata-engine.js';
 import { streamJournal } from '../../../support/redis-journal.js';
 import { RedisServer, withRedisServer } from '../../../harness/redis-server.js';
 import { redisUnit } from '../../../support/redis-unit.js';
@@ -57,6 +58,83 @@ withRedisServer().describe('StreamJournal', () => {
     expect(outcomes.map((o) => o.outcome)).toEqual(['accepted', 'accepted']);
     expect(j.evicted).toEqual([]);
     expect(await redis.client.xlen(a.stream)).toBe(2);
+  });
+
+  it("with drop-oldest, pushes out another publisher's entries without counting them against this engine", async () => {
+    const options = redis.options();
+    const connection = await redis.connect(options);
+    // Two replicas of one app: one stream, two publishers.
+    const [first, second] = [0, 1].map(() => streamJournal(connection, options.streamPrefix));
+    const a = first.topic('a', { overflow: 'drop-oldest', maxLen: 2 });
+    const b = second.topic('a', { overflow: 'drop-oldest', maxLen: 2 });
+    await Promise.all([a.publish(), a.publish()]);
+    const engine = new MetadataEngine('a', b.queue, b.intake);
+    const dropped: string[] = [];
+    engine.onDropped((record) => dropped.push(record.id));
+    const published = await Promise.all(
+      [0, 1, 2].map((data) => engine.publish({ data, name: 'n', location: 'l', context: 'c' })),
+    );
+    // The first replica's two entries made room for two; the batch's own first record went too.
+    expect(dropped).toEqual([published[0]!.id]);
+    const { accepted, dropped: drops } = engine.counters;
+    expect({ accepted, drops }).toEqual({
+      accepted: 2,
+      drops: { 'drop-newest': 0, 'drop-oldest': 1 },
+    });
+    expect(second.journal.evictedOthers).toEqual({ [b.stream]: 2 });
+    expect(first.evicted).toEqual([]);
+    const values = (await redis.client.xrange(b.stream, '-', '+')).map(([, f]) => f[1]);
+    expect(values.map((v) => encodedRecordId(v))).toEqual([published[1]!.id, published[2]!.id]);
+  });
+
+  describe('when Redis refuses the append (the stream key holds a string)', () => {
+    const refusedTopic = async (
+      options: Parameters<ReturnType<typeof streamJournal>['topic']>[1],
+    ) => {
+      const j = await journalOf();
+      const a = j.topic('a', options);
+      await redis.client.set(a.stream, 'not a stream');
+      return { j, a };
+    };
+
+    it("with error, rejects with the stream and Redis's reason", async () => {
+      const { a } = await refusedTopic({ overflow: 'error' });
+      expect((await a.publish()).outcome).toEqual({
+        refused: {
+          stream: a.stream,
+          command: 'append',
+          code: 'WRONGTYPE',
+          reason: expect.stringMatching(
+            /^WRONGTYPE Operation against a key holding the wrong kind of value/,
+          ),
+        },
+      });
+    });
+
+    it.each(['drop-newest', 'drop-oldest'] as const)(
+      'with %s, drops the new record: nothing older can be pushed out',
+      async (overflow) => {
+        const { a } = await refusedTopic({ overflow });
+        expect((await a.publish()).outcome).toBe('dropped-newest');
+      },
+    );
+
+    it('with block, gives up after blockTimeoutMs', async () => {
+      const { a } = await refusedTopic({ overflow: 'block', blockTimeoutMs: 100 });
+      expect((await a.publish()).outcome).toBe('timeout');
+    });
+
+    it('with block and no limit, waits, and is appended once Redis accepts appends again', async () => {
+      const { j, a } = await refusedTopic({ overflow: 'block' });
+      const waiting = a.publish();
+      await until(() => j.refusals.counted()[0]?.refusals >= 2);
+      expect(j.journal.waiting).toBe(1);
+      await redis.client.del(a.stream);
+      const { record, outcome } = await waiting;
+      expect(outcome).toBe('accepted');
+      const values = (await redis.client.xrange(a.stream, '-', '+')).map(([, f]) => f[1]);
+      expect(values.map((v) => encodedRecordId(v))).toEqual([record.id]);
+    });
   });
 
   it('with block, gives up on a full stream after blockTimeoutMs from the publish', async () => {

@@ -9,6 +9,7 @@ import { StreamBatches } from '../../../../src/lib/buffer/redis/stream-batches.j
 import { StreamDeadLetters } from '../../../../src/lib/buffer/redis/stream-dead-letters.js';
 import { StreamGroups } from '../../../../src/lib/buffer/redis/stream-groups.js';
 import { StreamReader } from '../../../../src/lib/buffer/redis/stream-reader.js';
+import { StreamRefusals } from '../../../../src/lib/buffer/redis/stream-refusals.js';
 import type { SourceBatch } from '../../../../src/lib/buffer/record-source.interface.js';
 import { withRedisServer } from '../../../harness/redis-server.js';
 import { namedId, nameOfId, records } from '../../../support/records.js';
@@ -44,6 +45,7 @@ withRedisServer().describe('StreamReader', () => {
       owners,
       acks,
       gone,
+      new StreamRefusals(connection),
     );
     groups.sinks = ['store'];
     await reader.start();

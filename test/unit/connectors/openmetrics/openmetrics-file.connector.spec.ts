@@ -1,6 +1,8 @@
+import { Logger } from '@nestjs/common';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpenMetricsFileConnector } from '../../../../src/lib/index.js';
+import { CapturingLogger } from '../../../support/capturing-logger.js';
 import { FakeReplayGuard } from '../../../support/fake-replay-guard.js';
 import { leaveCrashedSpool } from '../../../support/killed-file-connector.js';
 import { sampleIdsIn } from '../../../support/openmetrics-tools.js';
@@ -25,6 +27,21 @@ describe('OpenMetricsFileConnector', () => {
 
     await connector.close();
     expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it("takes over a lock left with this process's own PID by an earlier start (a restarted container)", async () => {
+    const path = join(dir(), 'log.txt');
+    // PID 1 again after a restart: the same PID, another start time.
+    writeFileSync(`${path}.lock`, `${process.pid} 1 -\n`);
+    const logger = new CapturingLogger();
+    Logger.overrideLogger(logger);
+    const connector = new OpenMetricsFileConnector({ path });
+    await connector.open();
+    Logger.overrideLogger(false);
+    expect(logger.lines.filter((line) => line.includes(`${path}.lock`))).toHaveLength(1);
+    await connector.write(records(1));
+    await connector.close();
+    expect(sampleIdsIn(path)).toHaveLength(1);
   });
 
   it('writes through the guard it is given, naming its writer in the spool', async () => {
