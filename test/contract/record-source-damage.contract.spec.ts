@@ -4,9 +4,14 @@ import { readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import type { RecordBuffer } from '../../src/lib/buffer/record-buffer.interface.js';
+import { encodeRecord } from '../../src/lib/buffer/record-codec.js';
+import { resolveRedisBufferOptions } from '../../src/lib/buffer/redis/redis-buffer-options.js';
+import { RedisBuffer } from '../../src/lib/buffer/redis/redis-buffer.js';
 import type { SourceReport } from '../../src/lib/buffer/source-report.interface.js';
 import type { MetadataEngine } from '../../src/lib/index.js';
+import { hasRedisServer, RedisServer, withRedisServer } from '../harness/redis-server.js';
 import { CapturingLogger } from '../support/capturing-logger.js';
 import { MemorySink } from '../support/memory-sink.js';
 import { diskBuffer, idsOf, startPipeline } from '../support/pipeline.js';
@@ -112,6 +117,49 @@ const diskDamages: Damage[] = [
   },
 ];
 
+// Without redis-server the Redis source is left out, saying so; under CI that fails the run.
+withRedisServer();
+const redis = new RedisServer();
+/** The streams of a location: a prefix of their own on this suite's server. */
+const streamPrefix = (location: string) => `damage:${location}:`;
+
+/** Another program's entry, appended to topic `a`'s stream: its fields as given. */
+const foreignEntry =
+  (...fields: string[]): Damage['apply'] =>
+  async ({ location }) => {
+    const client = new Redis(redis.url);
+    const id = (await client.xadd(`${streamPrefix(location)}a`, '*', ...fields))!;
+    await client.quit();
+    return { destroyed: [], counted: 1, where: id };
+  };
+
+/** A record's encoding with one field that no record may hold. */
+const recordWith = (fields: { id?: string; publishedAt?: Date }) =>
+  encodeRecord({
+    id: '00000000-0000-4000-8000-000000000000',
+    topic: 'a',
+    name: 'n',
+    location: 'l',
+    context: 'c',
+    data: 1,
+    json: '1',
+    publishedAt: new Date(),
+    ...fields,
+  });
+
+const redisDamages: Damage[] = [
+  { name: 'an entry whose r is not JSON', apply: foreignEntry('r', 'notjson') },
+  { name: 'an entry whose r is JSON but no record', apply: foreignEntry('r', '[1,2]') },
+  { name: 'an entry whose r is null', apply: foreignEntry('r', 'null') },
+  { name: 'an entry whose r is an object', apply: foreignEntry('r', '{}') },
+  { name: 'an entry without field r', apply: foreignEntry('other', 'x') },
+  { name: 'a record whose id is no UUID', apply: foreignEntry('r', recordWith({ id: 'x-1' })) },
+  {
+    name: 'a record whose time no date holds',
+    apply: foreignEntry('r', recordWith({ publishedAt: new Date(8.64e15) })),
+  },
+];
+
 /** The durable sources, each with the damage what it keeps outside the process can take. */
 const sources: {
   name: string;
@@ -125,7 +173,30 @@ const sources: {
     counted: (report) => report.log!.corrupt,
     damages: diskDamages,
   },
+  ...(hasRedisServer
+    ? [
+        {
+          name: 'redis',
+          create: (location: string) =>
+            new RedisBuffer(
+              resolveRedisBufferOptions({
+                type: 'redis',
+                url: redis.url,
+                streamPrefix: streamPrefix(location),
+              }),
+              'both',
+            ),
+          counted: (report: SourceReport) =>
+            Object.values(report.foreignEntries ?? {}).reduce((a, b) => a + b, 0),
+          damages: redisDamages,
+        },
+      ]
+    : []),
 ];
+
+beforeAll(async () => {
+  if (hasRedisServer) await redis.start();
+});
 
 const fast = { flushIntervalMs: 10, retryInitialDelayMs: 5, retryMaxDelayMs: 20 };
 
@@ -143,8 +214,9 @@ function expectExactly(ids: string[], expected: string[]) {
   expect(new Set(ids)).toEqual(new Set(expected));
 }
 
-afterAll(() => {
+afterAll(async () => {
   Logger.overrideLogger(false);
+  if (hasRedisServer) await redis.remove();
 });
 
 /**
