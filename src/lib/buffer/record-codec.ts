@@ -62,11 +62,6 @@ function isRecordTuple(value: unknown): value is RecordTuple {
   );
 }
 
-/** The id of a record `encodeRecord` made, without building the record. */
-export function encodedRecordId(text: string): string {
-  return (JSON.parse(text) as RecordTuple)[0];
-}
-
 /** The record a stored tuple holds, its data parsed from its JSON; throws on JSON that does not parse. */
 export function recordOf(tuple: RecordTuple): MetadataRecord {
   const [id, topic, name, location, context, json, publishedAt] = tuple;

@@ -1,4 +1,4 @@
-import { encodedRecordId } from '../../../../src/lib/buffer/record-codec.js';
+import { decodeRecord } from '../../../../src/lib/buffer/record-codec.js';
 import { RedisConnection } from '../../../../src/lib/buffer/redis/redis-connection.js';
 import { MetadataEngine } from '../../../../src/lib/engine/metadata-engine.js';
 import { streamJournal } from '../../../support/redis-journal.js';
@@ -47,7 +47,7 @@ withRedisServer().describe('StreamJournal', () => {
       'dropped-oldest',
     ]);
     const values = (await redis.client.xrange(a.stream, '-', '+')).map(([, f]) => f[1]);
-    expect(values.map((v) => encodedRecordId(v))).toEqual([later[1].record.id, later[2].record.id]);
+    expect(values.map((v) => decodeRecord(v).id)).toEqual([later[1].record.id, later[2].record.id]);
   });
 
   it('with drop-oldest, pushes out an entry another program wrote without counting it as ours', async () => {
@@ -84,7 +84,7 @@ withRedisServer().describe('StreamJournal', () => {
     expect(second.journal.evictedOthers).toEqual({ [b.stream]: 2 });
     expect(first.evicted).toEqual([]);
     const values = (await redis.client.xrange(b.stream, '-', '+')).map(([, f]) => f[1]);
-    expect(values.map((v) => encodedRecordId(v))).toEqual([published[1]!.id, published[2]!.id]);
+    expect(values.map((v) => decodeRecord(v).id)).toEqual([published[1]!.id, published[2]!.id]);
   });
 
   describe('when Redis refuses the append (the stream key holds a string)', () => {
@@ -133,7 +133,7 @@ withRedisServer().describe('StreamJournal', () => {
       const { record, outcome } = await waiting;
       expect(outcome).toBe('accepted');
       const values = (await redis.client.xrange(a.stream, '-', '+')).map(([, f]) => f[1]);
-      expect(values.map((v) => encodedRecordId(v))).toEqual([record.id]);
+      expect(values.map((v) => decodeRecord(v).id)).toEqual([record.id]);
     });
   });
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { encodedRecordId } from '../../../../src/lib/buffer/record-codec.js';
+import { decodeRecord } from '../../../../src/lib/buffer/record-codec.js';
 import { streamJournal } from '../../../support/redis-journal.js';
 import { withRedisServer } from '../../../harness/redis-server.js';
 import { CapturingLogger } from '../../../support/capturing-logger.js';
@@ -52,7 +52,7 @@ withRedisServer().describe('StreamPublisher', () => {
     expect(pipelines).toBe(1);
     expect(j.appended).toBe(3);
     const ids = async (stream: string) =>
-      (await redis.client.xrange(stream, '-', '+')).map(([, f]) => encodedRecordId(f[1]));
+      (await redis.client.xrange(stream, '-', '+')).map(([, f]) => decodeRecord(f[1]).id);
     expect(await ids(a.stream)).toEqual([published[0].record.id, published[2].record.id]);
     expect(await ids(b.stream)).toEqual([published[1].record.id]);
     await j.publisher.idle();
@@ -119,8 +119,8 @@ withRedisServer().describe('StreamPublisher', () => {
         expect(
           logger.lines.filter((l) => l.includes(`appends to stream ${a.stream} again`)),
         ).toHaveLength(1);
-        const ids = (await redis.client.xrange(a.stream, '-', '+')).map(([, f]) =>
-          encodedRecordId(f[1]),
+        const ids = (await redis.client.xrange(a.stream, '-', '+')).map(
+          ([, f]) => decodeRecord(f[1]).id,
         );
         expect(ids).toEqual([accepted.record.id]);
       } finally {
