@@ -314,6 +314,11 @@ export const httpMessages = {
     `Query parameter 'order'=${JSON.stringify(String(value))} must be 'oldest' or 'newest'.`,
   invalidDataFilter: (maxLength: number) =>
     `Query parameter 'data' must be JSON of at most ${maxLength} characters, without NUL characters or lone surrogates, such as {"table":"customers"}.`,
+  dataFilterNumberOutOfRange: (
+    number: string,
+    limits: { integerDigits: number; decimalDigits: number },
+  ) =>
+    `Query parameter 'data' holds the number ${number.length > 40 ? `${number.slice(0, 40)}...` : number}, which PostgreSQL cannot store: a number has at most ${limits.integerDigits} digits before the decimal point and ${limits.decimalDigits} after it.`,
   // The board
   missingName: () => `Query parameter 'name' is required: the chart is of one name's data.`,
   invalidField: () =>

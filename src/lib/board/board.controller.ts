@@ -9,7 +9,6 @@ import {
   Req,
   StreamableFile,
   UseGuards,
-  UseInterceptors,
   type CanActivate,
   type Type,
 } from '@nestjs/common';
@@ -20,7 +19,6 @@ import type { StoredMetadata } from '../query/metadata-query.interface.js';
 import { BoardAssets } from './board-assets.js';
 import type { BoardNames, BoardSeries } from './board-chart.interface.js';
 import { BoardChartService } from './board-chart.service.js';
-import { BoardHeadersInterceptor } from './board-headers.interceptor.js';
 import type { BoardOverview } from './board-overview.interface.js';
 import { boardOverview } from './board-overview.js';
 import { BoardSources } from './board-sources.js';
@@ -37,7 +35,6 @@ export function createBoardController(
 ): Type<unknown> {
   @Controller(base || '/')
   @UseGuards(...guards)
-  @UseInterceptors(BoardHeadersInterceptor)
   class BoardController {
     constructor(
       private readonly assets: BoardAssets,
