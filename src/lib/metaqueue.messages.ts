@@ -31,6 +31,8 @@ const redisRefusal = ({ stream, command, code, reason }: StreamRefusal) =>
 
 /** Messages of the errors metaqueue throws; each says what was wrong and what to do. */
 export const errorMessages = {
+  invalidReadOption: (name: string, value: unknown) =>
+    `reads.${name} must be a positive integer, not ${JSON.stringify(value)}.`,
   storeSchemaMismatch: (reason: string) =>
     `The metadata table does not match metaqueue's migrations (${reason}). Records are kept and retried: restore the table, or run the migrations.`,
   // Configuration, at startup
@@ -164,6 +166,8 @@ export const errorMessages = {
 export const logMessages = {
   staleLockTakenOver: (lockPath: string, pid: number | undefined) =>
     `Took over the lock ${lockPath}, left by ${pid === undefined ? 'a process it does not name' : `process ${pid}`}, which is gone (or is this process before a restart): the last run ended without closing, as a crash or a kill leaves it.`,
+  stalledClient: (timeoutMs: number) =>
+    `A client read nothing of its response for ${timeoutMs} ms (reads.stalledClientTimeoutMs): the response was cut and its query released.`,
   storeConnected: (target: string) => `Storing metadata in ${target}`,
   connectorOpened: (name: string) => `Also writing every stored record to ${name}`,
   storeInMemory: () =>
@@ -277,6 +281,11 @@ export const logMessages = {
 
 /** Texts of HTTP responses: health, and 400s of the metadata query. */
 export const httpMessages = {
+  readTimedOut: (timeoutMs: number) =>
+    `The query ran longer than ${timeoutMs} ms (reads.statementTimeoutMs) and was stopped: narrow it with from, to or a filter, or raise the option.`,
+  readsBusy: (poolSize: number, timeoutMs: number) =>
+    `All ${poolSize} read connections (reads.poolSize) stayed busy for ${timeoutMs} ms (reads.statementTimeoutMs): try again shortly.`,
+  readCancelled: () => 'The client went away: its query was stopped.',
   unhealthy: (
     failures: Record<string, string>,
     fullQueues: string[],
