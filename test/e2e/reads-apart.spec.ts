@@ -42,8 +42,8 @@ describeOnServer('reads apart from writes, on PostgreSQL', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    reads = await bootReadsApp({ ...db.store, poolSize: 2 }, { poolSize: 2 });
-    quick = await bootReadsApp(db.store, { statementTimeoutMs: 300 });
+    reads = await bootReadsApp({ ...db.store, poolSize: 2 }, { reads: { poolSize: 2 } });
+    quick = await bootReadsApp(db.store, { reads: { statementTimeoutMs: 300 } });
     // Tens of seconds of containment checks for each chart over them.
     await db.query(heavyRowsSql(600));
   }, 60_000);
@@ -66,14 +66,19 @@ describeOnServer('reads apart from writes, on PostgreSQL', () => {
   });
 
   it('keeps writing while heavy reads hold every read connection', async () => {
-    const requests = Array.from({ length: 4 }, () => abandonable(`${reads.url}${heavySeriesPath}`));
+    const requests = Array.from({ length: 2 }, () => abandonable(`${reads.url}${heavySeriesPath}`));
+    const answered = requests.map(() => false);
+    requests.forEach((request, i) => void request.response.then(() => (answered[i] = true)));
     try {
       await until(async () => (await running()) >= 2);
       const ids = await reads.publish(100);
       await reads.broker.flush();
       expect(await stored(ids)).toBe(100);
-      // The reads were not done first: the flush never waited for them.
-      expect(await running()).toBeGreaterThanOrEqual(2);
+      // The flush never waited for the reads: they were still running, none answered.
+      expect({ answered, running: await running() }).toEqual({
+        answered: [false, false],
+        running: 2,
+      });
     } finally {
       for (const request of requests) request.abandon();
     }
@@ -106,13 +111,12 @@ describeOnServer('reads apart from writes, on PostgreSQL', () => {
         )
       )[0].n;
     const dir = mkdtempSync(join(tmpdir(), 'metaqueue-reads-'));
-    const stalling = await bootReadsApp(
-      db.store,
-      { stalledClientTimeoutMs: 500 },
-      join(dir, 'http.sock'),
-    );
+    const stalling = await bootReadsApp(db.store, {
+      reads: { stalledClientTimeoutMs: 500 },
+      socketPath: join(dir, 'http.sock'),
+    });
+    const socket = net.connect(stalling.url);
     try {
-      const socket = net.connect(stalling.url);
       let received = 0;
       const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
       socket.on('error', () => undefined);
@@ -128,6 +132,7 @@ describeOnServer('reads apart from writes, on PostgreSQL', () => {
       await closed;
       expect(received).toBeLessThan(pageBytes / 2);
     } finally {
+      socket.destroy();
       await stalling.app.close();
       rmSync(dir, { recursive: true, force: true });
     }
@@ -136,7 +141,10 @@ describeOnServer('reads apart from writes, on PostgreSQL', () => {
 
 describe('reads apart from writes, on PGlite', () => {
   it('bounds a read by the read timeout, refusing it with a 503, and keeps writing', async () => {
-    const app = await bootReadsApp({ pglite: { inMemory: true } }, { statementTimeoutMs: 1_000 });
+    const app = await bootReadsApp(
+      { pglite: { inMemory: true } },
+      { reads: { statementTimeoutMs: 1_000 } },
+    );
     try {
       // Seconds of containment checks per chart on PGlite.
       await app.app.get(MetadataStore).dataSource.query(heavyRowsSql(150));

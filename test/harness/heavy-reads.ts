@@ -8,6 +8,7 @@ import {
   MetadataController,
   MetaqueueBoardModule,
   MetaqueueModule,
+  type MetadataConnector,
   type ReadOptions,
   type StoreOptions,
 } from '../../src/lib/index.js';
@@ -60,8 +61,11 @@ export interface ReadsApp {
  */
 export async function bootReadsApp(
   store: StoreOptions,
-  reads?: ReadOptions,
-  socketPath?: string,
+  {
+    reads,
+    socketPath,
+    connectors = [],
+  }: { reads?: ReadOptions; socketPath?: string; connectors?: MetadataConnector[] } = {},
 ): Promise<ReadsApp> {
   const moduleRef = await Test.createTestingModule({
     imports: [
@@ -69,6 +73,7 @@ export async function bootReadsApp(
         topics: ['jobs'],
         store,
         reads,
+        connectors,
         broker: { flushIntervalMs: 3_600_000 },
         recordRuns: false,
       }),

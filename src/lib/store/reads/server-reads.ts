@@ -24,11 +24,13 @@ export const readApplicationName = 'metaqueue reads';
  * the store's DataSource (metaqueue's or the application's), so that reads
  * can never take the connections a flush needs. Every session has a
  * `statement_timeout`; a read whose client went away is cancelled on the
- * server (`pg_cancel_backend`), not left to run to its end.
+ * server (`pg_cancel_backend`, from one more session kept for it), not left
+ * to run to its end.
  */
 export class ServerReads extends MetadataReads {
   private readonly pool: pg.Pool;
   private readonly connection: pg.ClientConfig;
+  private canceller?: Promise<pg.Client>;
 
   constructor(
     dataSource: DataSource,
@@ -104,7 +106,12 @@ export class ServerReads extends MetadataReads {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    const canceller = this.canceller;
+    this.canceller = undefined;
+    await Promise.all([
+      this.pool.end(),
+      canceller?.then((client) => client.end()).catch(() => undefined),
+    ]);
   }
 
   private async connect(signal?: AbortSignal): Promise<pg.PoolClient> {
@@ -154,17 +161,27 @@ export class ServerReads extends MetadataReads {
     }
   }
 
-  /** Cancels what `client`'s session runs, from a connection outside the pool. */
+  /**
+   * Cancels what `client`'s session runs, from one session kept for that
+   * alone: `pg_cancel_backend()` there takes a round trip, where a new
+   * connection (or the protocol's CancelRequest) makes the server start a
+   * process first, while the abandoned statements go on running.
+   */
   private async cancel(client: pg.PoolClient): Promise<void> {
-    const pid = (client as pg.PoolClient & { processID: number }).processID;
-    const canceller = new pg.Client(this.connection);
+    const { processID } = client as pg.PoolClient & { processID: number };
     try {
-      await canceller.connect();
-      await canceller.query('SELECT pg_cancel_backend($1::int)', [pid]);
+      this.canceller ??= this.openCanceller();
+      await (await this.canceller).query('SELECT pg_cancel_backend($1::int)', [processID]);
     } catch {
-      // The statement still ends at the statement timeout.
-    } finally {
-      await canceller.end().catch(() => undefined);
+      // Opened again for the next cancel; this statement still ends at the statement timeout.
+      this.canceller = undefined;
     }
+  }
+
+  private async openCanceller(): Promise<pg.Client> {
+    const canceller = new pg.Client(this.connection);
+    canceller.on('error', () => (this.canceller = undefined));
+    await canceller.connect();
+    return canceller;
   }
 }
