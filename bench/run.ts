@@ -13,6 +13,7 @@ import { fileConnector } from './file-connector.bench.js';
 import { memoryWhileStalled } from './memory.bench.js';
 import { publishCost } from './publish.bench.js';
 import { queueDepth } from './queue-depth.bench.js';
+import { flushWithAbandonedReads } from './reads.bench.js';
 import { rssFigures } from './rss.bench.js';
 import { redisTransport } from './redis.bench.js';
 import { shutdownTime } from './shutdown.bench.js';
@@ -46,6 +47,7 @@ try {
   if (wanted('disk-buffer')) figures.push(...(await diskBuffer(url, scale)));
   if (wanted('disk-recovery')) figures.push(...(await diskRecovery(scale, runs)));
   if (wanted('redis')) figures.push(...(await redisTransport(url, scale)));
+  if (wanted('reads')) figures.push(...(await flushWithAbandonedReads(url, scale, runs)));
 } finally {
   await db.drop();
 }

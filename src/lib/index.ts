@@ -69,6 +69,7 @@ export type { OpenMetricsFileOptions } from './connectors/openmetrics/openmetric
 export { MetadataStore } from './store/metadata-store.js';
 export type { StoreWriteResult } from './store/store-write-result.interface.js';
 export type { PGliteStoreOptions, StoreOptions } from './store/store-options.interface.js';
+export type { ReadOptions } from './store/reads/read-options.interface.js';
 export { MetadataEntity } from './store/metadata.entity.js';
 export { DeadLetterEntity } from './store/dead-letter.entity.js';
 export { storeDataSourceOptions } from './store/data-source.factory.js';
@@ -87,6 +88,8 @@ export {
   MetaqueueError,
   MetaTaskError,
   PublishError,
+  ReadCancelledError,
+  ReadTimeoutError,
   PublishTimeoutError,
   RecordRefusedError,
   StoreSchemaError,

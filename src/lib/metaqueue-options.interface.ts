@@ -2,6 +2,7 @@ import type { BrokerModuleOptions } from './broker/broker-options.interface.js';
 import type { BufferModuleOptions } from './buffer/buffer-options.interface.js';
 import type { ConnectorModuleOptions } from './connectors/metadata-connector.interface.js';
 import type { EngineModuleOptions, TopicDeclaration } from './engine/topic-definition.interface.js';
+import type { ReadModuleOptions } from './store/reads/read-options.interface.js';
 import type { StoreModuleOptions } from './store/store-options.interface.js';
 import type { ScheduleModuleOptions } from './tasks/schedule-options.interface.js';
 
@@ -18,13 +19,14 @@ export interface MetaqueueModuleExtras {
 
 /**
  * The options `forRoot()` takes, or `forRootAsync()` resolves: each part
- * declares its own (`queueDefaults`, `recordRuns`, `store`, `broker`,
+ * declares its own (`queueDefaults`, `recordRuns`, `store`, `reads`, `broker`,
  * `buffer`, `connectors`, `schedule`) and reads only those.
  */
 export interface MetaqueueModuleOptions
   extends
     EngineModuleOptions,
     StoreModuleOptions,
+    ReadModuleOptions,
     BrokerModuleOptions,
     BufferModuleOptions,
     ConnectorModuleOptions,

@@ -42,6 +42,11 @@ export const defaults = {
     failingForMs: 60_000,
     fullForMs: 60_000,
   },
+  reads: {
+    poolSize: 3,
+    statementTimeoutMs: 15_000,
+    stalledClientTimeoutMs: 10_000,
+  },
   query: {
     limit: 100,
     maxLimit: 1_000,

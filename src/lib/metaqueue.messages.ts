@@ -31,6 +31,8 @@ const redisRefusal = ({ stream, command, code, reason }: StreamRefusal) =>
 
 /** Messages of the errors metaqueue throws; each says what was wrong and what to do. */
 export const errorMessages = {
+  invalidReadOption: (name: string, value: unknown) =>
+    `reads.${name} must be a positive integer, not ${JSON.stringify(value)}.`,
   storeSchemaMismatch: (reason: string) =>
     `The metadata table does not match metaqueue's migrations (${reason}). Records are kept and retried: restore the table, or run the migrations.`,
   // Configuration, at startup
@@ -164,6 +166,8 @@ export const errorMessages = {
 export const logMessages = {
   staleLockTakenOver: (lockPath: string, pid: number | undefined) =>
     `Took over the lock ${lockPath}, left by ${pid === undefined ? 'a process it does not name' : `process ${pid}`}, which is gone (or is this process before a restart): the last run ended without closing, as a crash or a kill leaves it.`,
+  stalledClient: (timeoutMs: number) =>
+    `A client read nothing of its response for ${timeoutMs} ms (reads.stalledClientTimeoutMs): the response was cut and its query released.`,
   storeConnected: (target: string) => `Storing metadata in ${target}`,
   connectorOpened: (name: string) => `Also writing every stored record to ${name}`,
   storeInMemory: () =>
@@ -297,6 +301,11 @@ export const entryFaults = {
 
 /** Texts of HTTP responses: health, and 400s of the metadata query. */
 export const httpMessages = {
+  readTimedOut: (timeoutMs: number) =>
+    `The query ran longer than ${timeoutMs} ms (reads.statementTimeoutMs) and was stopped: narrow it with from, to or a filter, or raise the option.`,
+  readsBusy: (poolSize: number, timeoutMs: number) =>
+    `All ${poolSize} read connections (reads.poolSize) stayed busy for ${timeoutMs} ms (reads.statementTimeoutMs): try again shortly.`,
+  readCancelled: () => 'The client went away: its query was stopped.',
   unhealthy: (
     failures: Record<string, string>,
     fullQueues: string[],
@@ -334,6 +343,11 @@ export const httpMessages = {
     `Query parameter 'order'=${JSON.stringify(String(value))} must be 'oldest' or 'newest'.`,
   invalidDataFilter: (maxLength: number) =>
     `Query parameter 'data' must be JSON of at most ${maxLength} characters, without NUL characters or lone surrogates, such as {"table":"customers"}.`,
+  dataFilterNumberOutOfRange: (
+    number: string,
+    limits: { integerDigits: number; decimalDigits: number },
+  ) =>
+    `Query parameter 'data' holds the number ${number.length > 40 ? `${number.slice(0, 40)}...` : number}, which PostgreSQL cannot store: a number has at most ${limits.integerDigits} digits before the decimal point and ${limits.decimalDigits} after it.`,
   // The board
   missingName: () => `Query parameter 'name' is required: the chart is of one name's data.`,
   invalidField: () =>

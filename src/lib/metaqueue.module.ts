@@ -16,6 +16,8 @@ import {
 import { appDataSourceProviders } from './store/app-data-source/app-data-source.providers.js';
 import { MetadataStore } from './store/metadata-store.js';
 import { metadataStoreProvider } from './store/store.providers.js';
+import { MetadataReads } from './store/reads/metadata-reads.js';
+import { metadataReadsProvider } from './store/reads/metadata-reads.provider.js';
 import { MetaTaskMetadataAccessor } from './tasks/meta-task-metadata.accessor.js';
 import { MetaTaskExplorer } from './tasks/meta-task.explorer.js';
 import { MetaTaskScheduler } from './tasks/meta-task.scheduler.js';
@@ -37,6 +39,7 @@ import { TaskRunRecorder } from './tasks/task-run.recorder.js';
     MetaTaskScheduler,
     ...recordBufferProviders,
     metadataStoreProvider,
+    metadataReadsProvider,
     ConnectorRegistry,
     BrokerService,
     MetaqueueMetrics,
@@ -48,6 +51,7 @@ import { TaskRunRecorder } from './tasks/task-run.recorder.js';
     MetaTaskScheduler,
     BrokerService,
     MetadataStore,
+    MetadataReads,
     MetaqueueMetrics,
     MetaqueueHealthIndicator,
     MetadataQueryService,

@@ -1,4 +1,5 @@
 import { MetadataStore } from '../../src/lib/index.js';
+import { MetadataReads } from '../../src/lib/store/reads/metadata-reads.js';
 import { bootBoardApp, type BoardApp } from '../support/board-app.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 
@@ -16,7 +17,7 @@ function nodes(plan: PlanNode): PlanNode[] {
 }
 
 /**
- * The SQL the board really runs, recorded at the DataSource while its
+ * The SQL the board really runs, recorded at its reads while its
  * endpoints answer, then explained. Sequential scans are disabled for the
  * EXPLAIN, so a plan still reading table metadata in full means no index can
  * serve the query; each query must use the index named.
@@ -46,16 +47,17 @@ describe(`the board's queries use the table's indexes, on ${backend}`, () => {
 
   async function queriesOf(path: string): Promise<[string, unknown[]][]> {
     const recorded: [string, unknown[]][] = [];
-    const query = store.dataSource.query.bind(store.dataSource);
-    store.dataSource.query = (async (sql: string, params?: unknown[]) => {
-      recorded.push([sql, params ?? []]);
-      return query(sql, params);
-    }) as typeof store.dataSource.query;
+    const reads = board.app.get(MetadataReads);
+    const query = reads.query.bind(reads);
+    reads.query = (sql: string, params: unknown[], signal?: AbortSignal) => {
+      recorded.push([sql, params]);
+      return query(sql, params, signal);
+    };
     try {
       const response = await fetch(`${board.url}/board${path}`);
       expect(response.status).toBe(200);
     } finally {
-      store.dataSource.query = query;
+      reads.query = query;
     }
     return recorded;
   }

@@ -1,4 +1,4 @@
-import { ForbiddenException, type CanActivate } from '@nestjs/common';
+import { ForbiddenException, UnauthorizedException, type CanActivate } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Test } from '@nestjs/testing';
@@ -11,6 +11,7 @@ import {
   MetaqueueModule,
 } from '../../src/lib/index.js';
 import type { BoardOverview, BoardSeries, MetadataPreviewPage } from '../../src/lib/index.js';
+import { boardSecurityHeaders } from '../../src/lib/board/board-security-headers.js';
 import { bootBoardApp, hostile, type BoardApp } from '../support/board-app.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 
@@ -129,6 +130,8 @@ describe(`the board's HTTP endpoints, store on ${backend}`, () => {
     ['/api/series', /'name' is required/],
     ['/api/series?name=import_rows&limit=5', /Unknown query parameter 'limit'/],
     ['/api/series?name=import_rows&field=', /'field'/],
+    ['/api/records?data=1e1000000', /'data' holds the number 1e1000000/],
+    ['/api/series?name=import_rows&data=%5B1e-1000000%5D', /'data' holds the number 1e-1000000/],
   ])('GET %s is a 400 with the reason, and the security headers', async (path, message) => {
     const response = await get(path);
     expect(response.status).toBe(400);
@@ -335,6 +338,39 @@ describe('MetaqueueBoardModule options', () => {
       await app.close();
     }
   });
+
+  it("refusals from the guards carry the board's security headers too", async () => {
+    const db = await createTestDatabase();
+    const deny: CanActivate = {
+      canActivate: () => {
+        throw new UnauthorizedException();
+      },
+    };
+    for (const adapter of ['express', 'fastify'] as const) {
+      const board = await bootBoardApp(db.store, { adapter, board: { guards: [deny] } });
+      try {
+        for (const path of ['', '/assets/board.js', '/api/overview', '/api/series']) {
+          const response = await fetch(`${board.url}/board${path}`);
+          expect({ adapter, path, status: response.status }).toEqual({
+            adapter,
+            path,
+            status: 401,
+          });
+          for (const [name, value] of Object.entries(boardSecurityHeaders)) {
+            expect({ adapter, path, [name]: response.headers.get(name) }).toEqual({
+              adapter,
+              path,
+              [name]: value,
+            });
+          }
+        }
+      } finally {
+        await board.app.close();
+      }
+    }
+    await db.drop();
+    // Two apps, each booting its store: PGlite takes its time on a busy machine.
+  }, 120_000);
 
   it('is behind the guards given, page and endpoints alike', async () => {
     const db = await createTestDatabase();

@@ -235,12 +235,24 @@ describe(`GET /metadata, store on ${backend}`, () => {
       ['topic=', /'topic'.*non-empty/],
       ['topic=a&topic=b', /'topic'.*more than once/],
       ['colour=red', /Unknown query parameter 'colour'/],
+      // Valid JSON that jsonb cannot hold: "value overflows numeric format" from the database.
+      ['data=1e1000000', /'data' holds the number 1e1000000, which PostgreSQL cannot store/],
+      ['data=%5B1e1000000%5D', /'data' holds the number 1e1000000/],
+      ['data=1e-1000000', /'data' holds the number 1e-1000000/],
+      ['data=%7B%22i%22%3A0.5e-16383%7D', /'data' holds the number 0.5e-16383/],
     ];
     for (const [query, reason] of bad) {
       const response = await fetch(`${url}/metadata?${query}`);
       const body = (await response.json()) as { statusCode: number; message: string };
       expect({ query, status: response.status }).toEqual({ query, status: 400 });
       expect(body.message).toMatch(reason);
+    }
+  });
+
+  it('takes the largest and smallest numbers jsonb holds in a data filter', async () => {
+    for (const data of ['1e131071', '[-1e131071]', '1e-16383', '{"i":"1e1000000"}']) {
+      const response = await fetch(`${url}/metadata?data=${encodeURIComponent(data)}`);
+      expect({ data, status: response.status }).toEqual({ data, status: 200 });
     }
   });
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import type { MetadataReads } from '../store/reads/metadata-reads.js';
+import { refusedRead } from '../query/refused-read.js';
 import { bindParameters, metadataConditions, whereClause } from '../query/metadata-query.sql.js';
 import type { BoardNames, BoardPoint, BoardSeries } from './board-chart.interface.js';
 import { boardLimits } from './board.constants.js';
@@ -27,8 +28,8 @@ export class BoardChartService {
   constructor(private readonly sources: BoardSources) {}
 
   /** The distinct names, in order: a loose index scan, one index probe per name. */
-  async names(): Promise<BoardNames> {
-    const rows: { name: string }[] = await this.dataSource().query(
+  async names(signal?: AbortSignal): Promise<BoardNames> {
+    const rows = await this.read<{ name: string }>(
       `WITH RECURSIVE names AS (
         (SELECT "name", 1 AS n FROM "metadata" ORDER BY "name" LIMIT 1)
         UNION ALL
@@ -38,6 +39,7 @@ export class BoardChartService {
       )
       SELECT "name" FROM names WHERE "name" IS NOT NULL`,
       [boardLimits.maxNames],
+      signal,
     );
     return {
       names: rows.slice(0, boardLimits.maxNames).map((r) => r.name),
@@ -45,13 +47,13 @@ export class BoardChartService {
     };
   }
 
-  async series(input: unknown): Promise<BoardSeries> {
+  async series(input: unknown, signal?: AbortSignal): Promise<BoardSeries> {
     const { query, name, field: asked } = resolveSeriesQuery(input);
-    const dataSource = this.dataSource();
     // The newest record of the name tells which keys of data hold numbers.
-    const [latest]: { data: unknown }[] = await dataSource.query(
+    const [latest] = await this.read<{ data: unknown }>(
       `SELECT "data" FROM "metadata" WHERE "name" = $1::text ORDER BY "published_at" DESC LIMIT 1`,
       [name],
+      signal,
     );
     const fields = numericFields(latest?.data);
     const field = asked ?? (typeof latest?.data === 'number' ? undefined : fields[0]);
@@ -67,7 +69,7 @@ export class BoardChartService {
     };
     if (!latest || (field === undefined && typeof latest.data !== 'number')) return empty;
 
-    const span = await this.span(dataSource, name, query.from, query.to);
+    const span = await this.span(name, query.from, query.to, signal);
     if (!span) return empty;
     const bucketMs = Math.max(
       1,
@@ -80,7 +82,7 @@ export class BoardChartService {
     where.push(
       `CASE WHEN jsonb_typeof(${value}) = 'number' THEN abs((${value})::numeric) < 1e308 ELSE false END`,
     );
-    const rows: BucketRow[] = await dataSource.query(
+    const rows = await this.read<BucketRow>(
       `SELECT "location",
         (extract(epoch FROM date_bin(${param(`${bucketMs} milliseconds`, 'interval')}, "published_at", ${param(span.from, 'timestamptz')})) * 1000)::float8 AS "t",
         count(*)::int AS "count", min(${value}::float8) AS "min",
@@ -93,6 +95,7 @@ export class BoardChartService {
       ORDER BY 1, 2
       LIMIT ${param(boardLimits.maxPoints + 1, 'int')}`,
       params,
+      signal,
     );
     const lines = new Map<string, BoardPoint[]>();
     for (const row of rows.slice(0, boardLimits.maxPoints)) {
@@ -114,20 +117,20 @@ export class BoardChartService {
 
   /** The range to draw: as asked, or else that of the name's records (two index probes). */
   private async span(
-    dataSource: DataSource,
     name: string,
     from: Date | undefined,
     to: Date | undefined,
+    signal?: AbortSignal,
   ): Promise<{ from: Date; to: Date } | undefined> {
     if (from && to) return { from, to };
     const { params, param } = bindParameters();
     const where = metadataConditions({ filters: { name }, from, to, limit: 1 }, param);
-    const [row]: { first: Date | string | null; last: Date | string | null }[] =
-      await dataSource.query(
-        `SELECT min("published_at") AS "first", max("published_at") AS "last"
-         FROM "metadata" ${whereClause(where)}`,
-        params,
-      );
+    const [row] = await this.read<{ first: Date | string | null; last: Date | string | null }>(
+      `SELECT min("published_at") AS "first", max("published_at") AS "last"
+       FROM "metadata" ${whereClause(where)}`,
+      params,
+      signal,
+    );
     if (!row?.first || !row.last) return undefined;
     return {
       from: from ?? new Date(row.first),
@@ -136,8 +139,13 @@ export class BoardChartService {
     };
   }
 
-  private dataSource(): DataSource {
-    return this.sources.requireStore().dataSource;
+  /** A read on the reads' own connections, bounded in time, stopped with `signal`. */
+  private read<T>(sql: string, params: unknown[], signal?: AbortSignal): Promise<T[]> {
+    return refusedRead(this.reads().query<T>(sql, params, signal));
+  }
+
+  private reads(): MetadataReads {
+    return this.sources.requireReads();
   }
 }
 

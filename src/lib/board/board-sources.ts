@@ -7,6 +7,7 @@ import { MetaqueueHealthIndicator } from '../health/metaqueue-health.indicator.j
 import { errorMessages, httpMessages } from '../metaqueue.messages.js';
 import { MetadataQueryService } from '../query/metadata-query.service.js';
 import { MetadataStore } from '../store/metadata-store.js';
+import { MetadataReads } from '../store/reads/metadata-reads.js';
 
 /**
  * What the board reads, found in the application wherever MetaqueueModule is
@@ -19,6 +20,7 @@ export class BoardSources implements OnModuleInit {
   health!: MetaqueueHealthIndicator;
   query!: MetadataQueryService;
   store!: MetadataStore | null;
+  reads!: MetadataReads | null;
 
   constructor(private readonly moduleRef: ModuleRef) {}
 
@@ -35,11 +37,18 @@ export class BoardSources implements OnModuleInit {
     this.health = find(MetaqueueHealthIndicator);
     this.query = find(MetadataQueryService);
     this.store = find(MetadataStore);
+    this.reads = find(MetadataReads);
   }
 
   /** The store, or a 404 saying there is none (`store: false`): there are no records to show. */
   requireStore(): MetadataStore {
     if (!this.store) throw new NotFoundException(httpMessages.noStore());
     return this.store;
+  }
+
+  /** Where the board's queries run, or a 404 as `requireStore()`. */
+  requireReads(): MetadataReads {
+    if (!this.reads) throw new NotFoundException(httpMessages.noStore());
+    return this.reads;
   }
 }

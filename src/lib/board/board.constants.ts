@@ -15,3 +15,6 @@ export const boardLimits = {
   /** Numeric keys of `data` offered for a chart. */
   maxFields: 50,
 } as const;
+
+/** The board's controller class, made per mount: the module applies its middleware to it. */
+export const BOARD_CONTROLLER = Symbol('metaqueue:board-controller');

@@ -9,18 +9,17 @@ import {
   Req,
   StreamableFile,
   UseGuards,
-  UseInterceptors,
   type CanActivate,
   type Type,
 } from '@nestjs/common';
 import { httpMessages } from '../metaqueue.messages.js';
+import { ClientGone } from '../query/client-gone.decorator.js';
 import { recordId } from '../query/metadata-cursor.js';
 import type { MetadataPreviewPage } from '../query/metadata-query.interface.js';
 import type { StoredMetadata } from '../query/metadata-query.interface.js';
 import { BoardAssets } from './board-assets.js';
 import type { BoardNames, BoardSeries } from './board-chart.interface.js';
 import { BoardChartService } from './board-chart.service.js';
-import { BoardHeadersInterceptor } from './board-headers.interceptor.js';
 import type { BoardOverview } from './board-overview.interface.js';
 import { boardOverview } from './board-overview.js';
 import { BoardSources } from './board-sources.js';
@@ -37,7 +36,6 @@ export function createBoardController(
 ): Type<unknown> {
   @Controller(base || '/')
   @UseGuards(...guards)
-  @UseInterceptors(BoardHeadersInterceptor)
   class BoardController {
     constructor(
       private readonly assets: BoardAssets,
@@ -64,7 +62,10 @@ export function createBoardController(
     }
 
     @Get('api/records')
-    records(@Query() query: Record<string, unknown>): Promise<MetadataPreviewPage> {
+    records(
+      @Query() query: Record<string, unknown>,
+      @ClientGone() clientGone: AbortSignal,
+    ): Promise<MetadataPreviewPage> {
       // A tighter bound than /metadata's: the board's pages stay small whatever the rows hold.
       const limit = query.limit ?? String(boardLimits.pageSize);
       const n = typeof limit === 'string' && /^\d+$/.test(limit) ? Number(limit) : NaN;
@@ -75,26 +76,33 @@ export function createBoardController(
       return this.sources.query.findPreviews(
         { order: 'newest', ...query, limit: n },
         boardLimits.dataPreviewLength,
+        clientGone,
       );
     }
 
     @Get('api/records/:id')
-    async record(@Param('id') id: string): Promise<StoredMetadata> {
+    async record(
+      @Param('id') id: string,
+      @ClientGone() clientGone: AbortSignal,
+    ): Promise<StoredMetadata> {
       if (!recordId.test(id)) throw new BadRequestException(httpMessages.invalidRecordId(id));
       this.sources.requireStore();
-      const record = await this.sources.query.findOne(id);
+      const record = await this.sources.query.findOne(id, clientGone);
       if (!record) throw new NotFoundException(httpMessages.recordNotFound(id));
       return record;
     }
 
     @Get('api/names')
-    names(): Promise<BoardNames> {
-      return this.chart.names();
+    names(@ClientGone() clientGone: AbortSignal): Promise<BoardNames> {
+      return this.chart.names(clientGone);
     }
 
     @Get('api/series')
-    series(@Query() query: Record<string, unknown>): Promise<BoardSeries> {
-      return this.chart.series(query);
+    series(
+      @Query() query: Record<string, unknown>,
+      @ClientGone() clientGone: AbortSignal,
+    ): Promise<BoardSeries> {
+      return this.chart.series(query, clientGone);
     }
   }
   return BoardController;

@@ -1,10 +1,19 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  type DynamicModule,
+  type Type,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { errorMessages } from '../metaqueue.messages.js';
 import { BoardAssets, plainPath } from './board-assets.js';
 import { BoardChartService } from './board-chart.service.js';
+import { BoardHeadersMiddleware } from './board-headers.middleware.js';
 import { createBoardController } from './board.controller.js';
 import { BoardSources } from './board-sources.js';
+import { BOARD_CONTROLLER } from './board.constants.js';
 import type { MetaqueueBoardOptions } from './metaqueue-board-options.interface.js';
 
 /**
@@ -16,7 +25,14 @@ import type { MetaqueueBoardOptions } from './metaqueue-board-options.interface.
  * defined.
  */
 @Module({})
-export class MetaqueueBoardModule {
+export class MetaqueueBoardModule implements NestModule {
+  constructor(@Inject(BOARD_CONTROLLER) private readonly controller: Type<unknown>) {}
+
+  /** The security headers on every board response, a guard's refusal included. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(BoardHeadersMiddleware).forRoutes(this.controller);
+  }
+
   static forRoot(options: MetaqueueBoardOptions = {}): DynamicModule {
     const path = options.path ?? '/board';
     if (typeof path !== 'string' || !plainPath.test(path) || path.includes('//')) {
@@ -26,10 +42,16 @@ export class MetaqueueBoardModule {
       throw new MetaqueueConfigError(errorMessages.boardNotReadOnly());
     }
     const base = path.length > 1 ? path.replace(/\/$/, '') : '';
+    const controller = createBoardController(base, options.guards ?? []);
     return {
       module: MetaqueueBoardModule,
-      controllers: [createBoardController(base, options.guards ?? [])],
-      providers: [BoardSources, BoardChartService, BoardAssets],
+      controllers: [controller],
+      providers: [
+        BoardSources,
+        BoardChartService,
+        BoardAssets,
+        { provide: BOARD_CONTROLLER, useValue: controller },
+      ],
     };
   }
 }

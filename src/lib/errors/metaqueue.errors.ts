@@ -1,4 +1,4 @@
-import { errorMessages } from '../metaqueue.messages.js';
+import { errorMessages, httpMessages } from '../metaqueue.messages.js';
 import { describeError } from './describe-error.util.js';
 
 /** Base class of every error metaqueue throws on purpose. */
@@ -127,5 +127,15 @@ export class FlushTimeoutError extends MetaqueueError {
 export class ShutdownDeadlineError extends MetaqueueError {
   constructor(readonly lastError: unknown) {
     super(errorMessages.shutdownDeadline());
+  }
+}
+
+/** A read ran, or waited for a connection, longer than `reads.statementTimeoutMs`. */
+export class ReadTimeoutError extends MetaqueueError {}
+
+/** A read stopped because whoever asked for it went away. */
+export class ReadCancelledError extends MetaqueueError {
+  constructor() {
+    super(httpMessages.readCancelled());
   }
 }

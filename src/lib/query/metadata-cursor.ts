@@ -16,6 +16,11 @@ export function encodeCursor(cursor: MetadataCursor): string {
   return Buffer.from(JSON.stringify([cursor.publishedAt, cursor.id])).toString('base64url');
 }
 
+/** The cursor to the page after the one that ended with `last`; `null` without a last record. */
+export function cursorAfter(last: { cursorAt: string; id: string } | undefined): string | null {
+  return last ? encodeCursor({ publishedAt: last.cursorAt, id: last.id }) : null;
+}
+
 /** The cursor, or `undefined` if `text` is not one `encodeCursor()` made. */
 export function decodeCursor(text: string): MetadataCursor | undefined {
   if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;

@@ -4,6 +4,7 @@ import type { MetadataQuery } from './metadata-query.interface.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { httpMessages } from '../metaqueue.messages.js';
 import { isCalendarDate } from './calendar-date.js';
+import { fitsNumeric, jsonNumbers, numericLimits } from './numeric-range.js';
 
 /** A checked query, ready for SQL. */
 export interface ResolvedMetadataQuery {
@@ -140,5 +141,11 @@ function dataFilter(value: unknown): string | undefined {
     ok = false;
   }
   if (!ok) throw invalid();
+  // A number jsonb cannot hold would be a 500 from the database ("value overflows numeric format").
+  for (const number of jsonNumbers(value)) {
+    if (!fitsNumeric(number)) {
+      throw new BadRequestException(httpMessages.dataFilterNumberOutOfRange(number, numericLimits));
+    }
+  }
   return value;
 }

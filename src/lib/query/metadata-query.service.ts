@@ -1,7 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
-import { MetadataStore } from '../store/metadata-store.js';
-import { encodeCursor } from './metadata-cursor.js';
+import { METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
+import { MetadataReads } from '../store/reads/metadata-reads.js';
+import type { ReadModuleOptions } from '../store/reads/read-options.interface.js';
+import { resolveReadOptions } from '../store/reads/metadata-reads.provider.js';
+import { cursorAfter } from './metadata-cursor.js';
+import { PageStream } from './metadata-page-stream.js';
+import { refusedRead } from './refused-read.js';
 import type {
   MetadataPage,
   MetadataPreview,
@@ -56,14 +62,38 @@ const labelBytes = `octet_length("topic") + octet_length("name") + octet_length(
  */
 @Injectable()
 export class MetadataQueryService {
-  constructor(@Inject(MetadataStore) private readonly store: MetadataStore | null) {}
+  private readonly stalledClientTimeoutMs: number;
 
-  async find(query: MetadataQuery = {}): Promise<MetadataPage> {
+  constructor(
+    @Inject(MetadataReads) private readonly reads: MetadataReads | null,
+    @Inject(METAQUEUE_MODULE_OPTIONS) options: ReadModuleOptions,
+  ) {
+    this.stalledClientTimeoutMs = resolveReadOptions(options.reads).stalledClientTimeoutMs;
+  }
+
+  async find(query: MetadataQuery = {}, signal?: AbortSignal): Promise<MetadataPage> {
     const { rows, nextCursor } = await this.page<Row & { data: unknown }>(
       resolveMetadataQuery(query),
-      { select: '"data"', alias: 'data', bytes: 'octet_length("data"::text)' },
+      fullData,
+      signal,
     );
-    return { items: rows.map((row) => ({ ...fields(row), data: row.data })), nextCursor };
+    return { items: rows.map(item), nextCursor };
+  }
+
+  /**
+   * As `find()`, as JSON text read from the database only as fast as the
+   * consumer reads it: a client that stops reading holds a batch of rows,
+   * not a page, and after `reads.stalledClientTimeoutMs` not even that. A
+   * bad query, or a first batch that fails or times out, rejects before any
+   * byte is written.
+   */
+  async findAsJson(query: MetadataQuery, signal?: AbortSignal): Promise<Readable> {
+    const resolved = resolveMetadataQuery(query);
+    const { sql, params } = pageStatement(resolved, fullData);
+    const cursor = await refusedRead(
+      this.requireReads().cursor<Row & { data: unknown }>(sql, params, rowsPerFetch, signal),
+    );
+    return new PageStream(cursor, resolved.limit, item, this.stalledClientTimeoutMs);
   }
 
   /**
@@ -71,7 +101,11 @@ export class MetadataQueryService {
    * characters of JSON text: a page whose size is bounded whatever the
    * records hold (the board's table).
    */
-  async findPreviews(query: MetadataQuery, previewLength: number): Promise<MetadataPreviewPage> {
+  async findPreviews(
+    query: MetadataQuery,
+    previewLength: number,
+    signal?: AbortSignal,
+  ): Promise<MetadataPreviewPage> {
     // One character more than the preview tells whether it is cut short.
     const length = Math.trunc(previewLength) + 1;
     const { rows, nextCursor } = await this.page<Row & { dataText: string }>(
@@ -81,6 +115,7 @@ export class MetadataQueryService {
         alias: 'dataText',
         bytes: `least(octet_length("data"::text), ${length * 4})`,
       },
+      signal,
     );
     return {
       items: rows.map((row): MetadataPreview => ({
@@ -93,36 +128,69 @@ export class MetadataQueryService {
   }
 
   /** One record by id, or `undefined`. */
-  async findOne(id: string): Promise<StoredMetadata | undefined> {
-    const rows: (Row & { data: unknown })[] = await this.dataSource().query(
-      `SELECT "id", ${textColumns}, "data",
-        "published_at" AS "publishedAt", "stored_at" AS "storedAt"
-      FROM "metadata" WHERE "id" = $1::uuid`,
-      [id],
+  async findOne(id: string, signal?: AbortSignal): Promise<StoredMetadata | undefined> {
+    const rows = await refusedRead(
+      this.requireReads().query<Row & { data: unknown }>(
+        `SELECT "id", ${textColumns}, "data",
+          "published_at" AS "publishedAt", "stored_at" AS "storedAt"
+        FROM "metadata" WHERE "id" = $1::uuid`,
+        [id],
+        signal,
+      ),
     );
-    return rows[0] && { ...fields(rows[0]), data: rows[0].data };
+    return rows[0] && item(rows[0]);
   }
 
   private async page<R extends Row>(
     query: ResolvedMetadataQuery,
     data: DataColumn,
+    signal?: AbortSignal,
   ): Promise<{ rows: R[]; nextCursor: string | null }> {
-    const dataSource = this.dataSource();
-    // Only placeholders enter the SQL text; every value is a bind parameter.
-    const { params, param } = bindParameters();
-    const where = metadataConditions(query, param);
-    const newest = query.order === 'newest';
-    if (query.after) {
-      where.push(
-        `("published_at", "id") ${newest ? '<' : '>'} (${param(query.after.publishedAt, 'timestamptz')}, ${param(query.after.id, 'uuid')})`,
-      );
-    }
-    const order = newest ? '"published_at" DESC, "id" DESC' : '"published_at" ASC, "id" ASC';
-    // A page stops at `limit` rows or at `maxPageBytes` (its first row always fits), and the
-    // database, not this process, drops what is past it: only one row more comes back, without
-    // its data, to tell whether there is a next page.
-    const maxBytes = param(defaults.query.maxPageBytes, 'bigint');
-    const sql = `
+    const { sql, params } = pageStatement(query, data);
+    const rows = await refusedRead(this.requireReads().query<R>(sql, params, signal));
+    const page = rows.filter((row) => row.fits).slice(0, query.limit);
+    return { rows: page, nextCursor: rows.length > page.length ? cursorAfter(page.at(-1)) : null };
+  }
+
+  private requireReads(): MetadataReads {
+    if (!this.reads) throw new MetaqueueConfigError(httpMessages.noStore());
+    return this.reads;
+  }
+}
+
+/** Rows fetched at a time when a page is streamed: what a client that stops reading holds. */
+const rowsPerFetch = 32;
+
+const fullData: DataColumn = {
+  select: '"data"',
+  alias: 'data',
+  bytes: 'octet_length("data"::text)',
+};
+
+/**
+ * A page's statement: at most `limit` rows that fit in `maxPageBytes` (its
+ * first row always fits), then at most one row more, without its data, that
+ * says a next page exists.
+ */
+function pageStatement(
+  query: ResolvedMetadataQuery,
+  data: DataColumn,
+): { sql: string; params: unknown[] } {
+  // Only placeholders enter the SQL text; every value is a bind parameter.
+  const { params, param } = bindParameters();
+  const where = metadataConditions(query, param);
+  const newest = query.order === 'newest';
+  if (query.after) {
+    where.push(
+      `("published_at", "id") ${newest ? '<' : '>'} (${param(query.after.publishedAt, 'timestamptz')}, ${param(query.after.id, 'uuid')})`,
+    );
+  }
+  const order = newest ? '"published_at" DESC, "id" DESC' : '"published_at" ASC, "id" ASC';
+  // A page stops at `limit` rows or at `maxPageBytes` (its first row always fits), and the
+  // database, not this process, drops what is past it: only one row more comes back, without
+  // its data, to tell whether there is a next page.
+  const maxBytes = param(defaults.query.maxPageBytes, 'bigint');
+  const sql = `
       SELECT "id", ${textColumns},
         CASE WHEN "fits" THEN ${data.select} END AS "${data.alias}", "fits",
         "published_at" AS "publishedAt", "stored_at" AS "storedAt",
@@ -146,22 +214,11 @@ export class MetadataQueryService {
       -- The rows that fit, and the first that does not: it says a next page exists.
       WHERE "followsAFit"
       ORDER BY ${order}`;
-    const rows: R[] = await dataSource.query(sql, params);
-    const page = rows.filter((row) => row.fits).slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      rows: page,
-      nextCursor:
-        rows.length > page.length && last
-          ? encodeCursor({ publishedAt: last.cursorAt, id: last.id })
-          : null,
-    };
-  }
+  return { sql, params };
+}
 
-  private dataSource() {
-    if (!this.store) throw new MetaqueueConfigError(httpMessages.noStore());
-    return this.store.dataSource;
-  }
+function item(row: Row & { data: unknown }): StoredMetadata {
+  return { ...fields(row), data: row.data };
 }
 
 function fields(row: Omit<Row, 'cursorAt' | 'fits'>): Omit<StoredMetadata, 'data'> {

@@ -10,7 +10,7 @@ type Callback = (error: Error | null, result?: Results) => void;
  * PGlite per process, each DataSource gets its own database, so two
  * applications in one process never share tables.
  */
-export function pglitePoolFor(db: EmbeddedDatabase): { Pool: new () => EventEmitter } {
+export function pglitePoolFor(db: EmbeddedDatabase): PGliteDriver {
   let closing: Promise<void> | undefined;
   class PGlitePool extends EventEmitter {
     connect(callback: (error: Error | null, client: PGlitePool, done: () => void) => void): void {
@@ -57,7 +57,18 @@ export function pglitePoolFor(db: EmbeddedDatabase): { Pool: new () => EventEmit
       );
     }
   }
-  return { Pool: PGlitePool };
+  return { Pool: PGlitePool, database: db };
+}
+
+/** What TypeORM takes as `driver`, and the database under it (reads go to it directly). */
+export interface PGliteDriver {
+  Pool: new () => EventEmitter;
+  database: EmbeddedDatabase;
+}
+
+/** The embedded database under a DataSource's driver option, if it is one of these. */
+export function embeddedDatabaseOf(driver: unknown): EmbeddedDatabase | undefined {
+  return (driver as Partial<PGliteDriver> | undefined)?.database;
 }
 
 /** A connection of a PGlite pool: it copies from a blob, where node-postgres streams. */

@@ -10,6 +10,10 @@ export interface EmbeddedDatabase {
   /** Runs `COPY ... FROM '/dev/blob'` with `bytes` as its input. */
   copy(sql: string, bytes: Uint8Array): Promise<void>;
   close(): Promise<void>;
+  /** Whether a request is under way. */
+  readonly busy: boolean;
+  /** Runs `listener` each time the last request under way settles. */
+  onIdle(listener: () => void): void;
 }
 
 type Request =
@@ -41,6 +45,7 @@ export class PGliteThread implements EmbeddedDatabase {
   >();
   private nextId = 0;
   private stopped?: Error;
+  private readonly idleListeners: (() => void)[] = [];
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (reply: Reply) => this.settle(reply));
@@ -87,6 +92,16 @@ export class PGliteThread implements EmbeddedDatabase {
     await this.worker.terminate();
   }
 
+  /** Whether a request is under way. */
+  get busy(): boolean {
+    return this.calls.size > 0;
+  }
+
+  /** Runs `listener` each time the last request under way settles (reads wait for it). */
+  onIdle(listener: () => void): void {
+    this.idleListeners.push(listener);
+  }
+
   private call(request: Request): Promise<unknown> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
@@ -102,6 +117,7 @@ export class PGliteThread implements EmbeddedDatabase {
     if (this.calls.size === 0) this.worker.unref();
     if (error) call.reject(Object.assign(new Error(error.message), error));
     else call.resolve(result);
+    if (this.calls.size === 0) for (const listener of this.idleListeners) listener();
   }
 
   /** The thread ended: every request under way, and every later one, fails with why. */
