@@ -31,6 +31,7 @@ export class ServerReads extends MetadataReads {
   private readonly pool: pg.Pool;
   private readonly connection: pg.ClientConfig;
   private canceller?: Promise<pg.Client>;
+  private cancels: Promise<void> = Promise.resolve();
 
   constructor(
     dataSource: DataSource,
@@ -165,10 +166,18 @@ export class ServerReads extends MetadataReads {
    * Cancels what `client`'s session runs, from one session kept for that
    * alone: `pg_cancel_backend()` there takes a round trip, where a new
    * connection (or the protocol's CancelRequest) makes the server start a
-   * process first, while the abandoned statements go on running.
+   * process first, while the abandoned statements go on running. Cancels
+   * take turns on that session: node-postgres stops queueing queries a
+   * client is already running (deprecated in pg 8, removed in 9).
    */
-  private async cancel(client: pg.PoolClient): Promise<void> {
+  private cancel(client: pg.PoolClient): Promise<void> {
     const { processID } = client as pg.PoolClient & { processID: number };
+    const cancelled = this.cancels.then(() => this.cancelBackend(processID));
+    this.cancels = cancelled;
+    return cancelled;
+  }
+
+  private async cancelBackend(processID: number): Promise<void> {
     try {
       this.canceller ??= this.openCanceller();
       await (await this.canceller).query('SELECT pg_cancel_backend($1::int)', [processID]);
