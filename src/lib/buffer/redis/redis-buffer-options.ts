@@ -31,9 +31,10 @@ export function resolveRedisBufferOptions(options: RedisBufferOptions): Resolved
   if (typeof resolved.url !== 'string' || !/^rediss?:\/\//.test(resolved.url)) {
     throw new MetaqueueConfigError(errorMessages.invalidRedisUrl());
   }
+  // The dead-letter stream's key is the prefix itself: it must be a key of its own.
   assertOption('buffer', 'streamPrefix', resolved.streamPrefix, {
-    test: (v) => typeof v === 'string',
-    expected: 'a string',
+    test: (v) => typeof v === 'string' && v.length > 0,
+    expected: 'a non-empty string (the dead-letter stream takes the prefix itself as its key)',
   });
   assertOption('buffer', 'claimIdleMs', resolved.claimIdleMs, optionRules.positiveMs);
   assertOption('buffer', 'ownershipTtlMs', resolved.ownershipTtlMs, optionRules.positiveMs);

@@ -22,6 +22,7 @@ describe('Redis buffer options', () => {
     [{ maxLen: 1.5 }],
     [{ consumer: '' }],
     [{ streamPrefix: 7 as unknown as string }],
+    [{ streamPrefix: '' }],
   ])('refuses %j', (bad) => {
     expect(() => resolveRedisBufferOptions({ type: 'redis', ...bad })).toThrow(
       MetaqueueConfigError,
