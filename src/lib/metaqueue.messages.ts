@@ -220,7 +220,14 @@ export const logMessages = {
     keptIn: string | undefined,
   ) => {
     const lost = sinks.filter((s) => s.unflushed > 0);
-    return `Final flush at shutdown: ${sinks.map((s) => `${s.flushed} records to ${s.sink} (${s.written} since start)`).join(', ')}; ${
+    // Totals first: one pass's figures alone differ by the records a sink had before it, and read as a loss.
+    const totals = new Set(sinks.map((s) => s.written));
+    const sinceStart =
+      totals.size === 1
+        ? `every sink has all ${sinks[0].written} records since start (${sinks.map((s) => s.sink).join(', ')})`
+        : `since start, ${sinks.map((s) => `${s.written} records to ${s.sink}`).join(', ')}`;
+    const lastPass = sinks.map((s) => `${s.flushed} to ${s.sink}`).join(', ');
+    return `Final flush at shutdown: ${sinceStart}; this last pass wrote ${lastPass}; ${
       lost.length === 0
         ? 'nothing left unflushed.'
         : `unflushed (${keptIn ? `kept in ${keptIn} for a restart` : 'lost'}): ${lost.map((s) => `${s.unflushed} for ${s.sink}`).join(', ')}.`

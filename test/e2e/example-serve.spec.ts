@@ -74,7 +74,9 @@ describe('npm run serve, then SIGTERM to npm', () => {
       .split('\n')
       .filter((line) => line.includes('Final flush at shutdown'));
     expect(finalFlush).toHaveLength(1);
-    expect(finalFlush[0]).toMatch(/records to store \(\d+ since start\).*nothing left unflushed\./);
+    expect(finalFlush[0]).toMatch(
+      /every sink has all \d+ records since start \(store, OpenMetricsFileConnector\(\.\/log\.txt\)\); this last pass wrote \d+ to store, .*nothing left unflushed\./,
+    );
     const log = readFileSync(logFile, 'utf8');
     expect(log).toMatch(/^# TYPE [\s\S]*\n# EOF\n$/);
     expect(log).toMatch(/^metaqueue_task_run\{/m);
