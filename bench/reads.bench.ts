@@ -16,7 +16,8 @@ const flushesPerRun = 5;
  * The time to flush 100 records right after 30 clients asked for a heavy
  * chart and went away 0.5 s later, against the same flushes with no reads:
  * the reads run on their own pool and are cancelled with their clients, so
- * the flush should not notice them.
+ * the flush should not notice them. Beside it, the flush while those reads
+ * still run: the pool's size leaves a core to the writer.
  */
 export async function flushWithAbandonedReads(
   url: string,
@@ -38,6 +39,20 @@ export async function flushWithAbandonedReads(
       }
       throw new Error('reads bench: heavy reads still running 10 s after their clients left');
     };
+    const [whileReads, beside] = await interleave(
+      runs,
+      async () => {
+        let ms = 0;
+        for (let i = 0; i < flushesPerRun; i++) ms += await flushWhileHeavyReadsRun(app);
+        await quiet();
+        return ms;
+      },
+      async () => {
+        let ms = 0;
+        for (let i = 0; i < flushesPerRun; i++) ms += await timedFlush(app);
+        return ms;
+      },
+    );
     const [withReads, withoutReads] = await interleave(
       runs,
       async () => {
@@ -53,6 +68,13 @@ export async function flushWithAbandonedReads(
       },
     );
     return [
+      figure(
+        `flush time while ${abandonedReads} heavy reads run vs without`,
+        'ms',
+        whileReads,
+        beside,
+        { atMost: 1.5 },
+      ),
       figure(
         `flush time with ${abandonedReads} abandoned heavy reads vs without`,
         'ms',
@@ -76,6 +98,19 @@ async function flushAfterAbandonedReads(app: ReadsApp): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, 500));
   for (const client of clients) client.abort();
   const ms = await timedFlush(app);
+  await Promise.all(requests);
+  return ms;
+}
+
+/** Times a flush while 30 heavy reads run (0.5 s after they were asked), then lets them go. */
+async function flushWhileHeavyReadsRun(app: ReadsApp): Promise<number> {
+  const clients = Array.from({ length: abandonedReads }, () => new AbortController());
+  const requests = clients.map((client) =>
+    fetch(`${app.url}${heavySeriesPath}`, { signal: client.signal }).catch(() => undefined),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const ms = await timedFlush(app);
+  for (const client of clients) client.abort();
   await Promise.all(requests);
   return ms;
 }

@@ -43,7 +43,8 @@ export const defaults = {
     fullForMs: 60_000,
   },
   reads: {
-    poolSize: 3,
+    /** The read pool is the host's cores less one, so a core is left to the writer, and this at most. */
+    poolSizeAtMost: 3,
     statementTimeoutMs: 15_000,
     stalledClientTimeoutMs: 10_000,
   },

@@ -3,7 +3,10 @@
  * store's writes, bounded in time, and let go when the client is.
  */
 export interface ReadOptions {
-  /** Connections of the read pool, apart from the store's. Default 3. */
+  /**
+   * Connections of the read pool, apart from the store's. Default: the
+   * host's cores less one, from 1 to 3, so heavy reads leave a core to the writer.
+   */
   poolSize?: number;
   /**
    * The longest a read may run, or wait for a connection (on PGlite, for the
