@@ -39,34 +39,24 @@ export async function flushWithAbandonedReads(
       }
       throw new Error('reads bench: heavy reads still running 10 s after their clients left');
     };
-    const [whileReads, beside] = await interleave(
-      runs,
-      async () => {
-        let ms = 0;
-        for (let i = 0; i < flushesPerRun; i++) ms += await flushWhileHeavyReadsRun(app);
-        await quiet();
-        return ms;
-      },
-      async () => {
-        let ms = 0;
-        for (let i = 0; i < flushesPerRun; i++) ms += await timedFlush(app);
-        return ms;
-      },
-    );
-    const [withReads, withoutReads] = await interleave(
-      runs,
-      async () => {
-        let ms = 0;
-        for (let i = 0; i < flushesPerRun; i++) ms += await flushAfterAbandonedReads(app);
-        await quiet();
-        return ms;
-      },
-      async () => {
-        let ms = 0;
-        for (let i = 0; i < flushesPerRun; i++) ms += await timedFlush(app);
-        return ms;
-      },
-    );
+    /** `flushWithReads` five times against five quiet flushes, interleaved. */
+    const againstQuiet = (flushWithReads: (app: ReadsApp) => Promise<number>) =>
+      interleave(
+        runs,
+        async () => {
+          let ms = 0;
+          for (let i = 0; i < flushesPerRun; i++) ms += await flushWithReads(app);
+          await quiet();
+          return ms;
+        },
+        async () => {
+          let ms = 0;
+          for (let i = 0; i < flushesPerRun; i++) ms += await timedFlush(app);
+          return ms;
+        },
+      );
+    const [whileReads, beside] = await againstQuiet(flushWhileHeavyReadsRun);
+    const [withReads, withoutReads] = await againstQuiet(flushAfterAbandonedReads);
     return [
       figure(
         `flush time while ${abandonedReads} heavy reads run vs without`,
@@ -91,28 +81,32 @@ export async function flushWithAbandonedReads(
 }
 
 async function flushAfterAbandonedReads(app: ReadsApp): Promise<number> {
-  const clients = Array.from({ length: abandonedReads }, () => new AbortController());
-  const requests = clients.map((client) =>
-    fetch(`${app.url}${heavySeriesPath}`, { signal: client.signal }).catch(() => undefined),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  for (const client of clients) client.abort();
+  const reads = await heavyReadsRunning(app);
+  reads.abandon();
   const ms = await timedFlush(app);
-  await Promise.all(requests);
+  await reads.ended;
   return ms;
 }
 
 /** Times a flush while 30 heavy reads run (0.5 s after they were asked), then lets them go. */
 async function flushWhileHeavyReadsRun(app: ReadsApp): Promise<number> {
+  const reads = await heavyReadsRunning(app);
+  const ms = await timedFlush(app);
+  reads.abandon();
+  await reads.ended;
+  return ms;
+}
+
+/** 30 clients asking for a heavy chart, 0.5 s on: what lets them go, and when they have gone. */
+async function heavyReadsRunning(app: ReadsApp) {
   const clients = Array.from({ length: abandonedReads }, () => new AbortController());
-  const requests = clients.map((client) =>
-    fetch(`${app.url}${heavySeriesPath}`, { signal: client.signal }).catch(() => undefined),
+  const ended = Promise.all(
+    clients.map((client) =>
+      fetch(`${app.url}${heavySeriesPath}`, { signal: client.signal }).catch(() => undefined),
+    ),
   );
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const ms = await timedFlush(app);
-  for (const client of clients) client.abort();
-  await Promise.all(requests);
-  return ms;
+  return { ended, abandon: () => clients.forEach((client) => client.abort()) };
 }
 
 /** Publishes 100 records (off the clock), then times their flush. */
