@@ -81,17 +81,30 @@ describe('RetryLoop', () => {
   });
 
   it('keeps the process alive while it waits to retry: it holds accepted records', async () => {
-    // Only timers that hold the process open are listed as active resources.
-    const holding = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    const before = holding();
-    const loop = new RetryLoop(200, 200, new CapturingLogger());
-    const pending = loop.run(failingFor(1).work, {
-      sink: 's',
-      records: 1,
-      onFailure: () => undefined,
-    });
-    await new Promise((r) => setImmediate(r));
-    expect(holding()).toBe(before + 1);
-    await expect(pending).resolves.toBe('done');
+    // The loop's own timer is checked, not the process's count of timers, which
+    // other timers in this process change at any moment.
+    const timers: NodeJS.Timeout[] = [];
+    const realSetTimeout = globalThis.setTimeout;
+    const spy = jest.spyOn(globalThis, 'setTimeout').mockImplementation(((
+      ...args: Parameters<typeof setTimeout>
+    ) => {
+      const timer = realSetTimeout(...args);
+      timers.push(timer);
+      return timer;
+    }) as typeof setTimeout);
+    try {
+      const loop = new RetryLoop(200, 200, new CapturingLogger());
+      const pending = loop.run(failingFor(1).work, {
+        sink: 's',
+        records: 1,
+        onFailure: () => undefined,
+      });
+      await new Promise((r) => setImmediate(r));
+      expect(timers).toHaveLength(1);
+      expect(timers[0].hasRef()).toBe(true);
+      await expect(pending).resolves.toBe('done');
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
