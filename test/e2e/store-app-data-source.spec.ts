@@ -1,4 +1,4 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable, Module, type LoggerService } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { getDataSourceToken, InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import pg from 'pg';
@@ -17,6 +17,7 @@ import {
 import { typeOrmDataSourceToken } from '../../src/lib/store/app-data-source/typeorm-data-source.token.js';
 import { appDataSourceOptions } from '../support/app-data-source.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
+import { CapturingLogger } from '../support/capturing-logger.js';
 
 /** A provider of the app's own that reads metaqueue's table through forFeature. */
 @Injectable()
@@ -36,7 +37,11 @@ describe(`the application's TypeORM DataSource as the store (${serverUrl ? 'Post
   beforeEach(async () => (db = await createTestDatabase({ reopen: true })));
   afterEach(() => db.drop());
 
-  async function boot(store: object, topics = ['jobs']): Promise<TestingModule> {
+  async function boot(
+    store: object,
+    topics = ['jobs'],
+    logger: LoggerService | false = false,
+  ): Promise<TestingModule> {
     const moduleRef = await Test.createTestingModule({
       imports: [
         TypeOrmModule.forRoot({
@@ -48,10 +53,25 @@ describe(`the application's TypeORM DataSource as the store (${serverUrl ? 'Post
         ReaderModule,
         MetaqueueModule.forRoot({ topics, store }),
       ],
-    }).compile();
-    moduleRef.useLogger(false);
+    })
+      .setLogger(logger || new CapturingLogger())
+      .compile();
+    moduleRef.useLogger(logger);
     return moduleRef.init();
   }
+
+  it('says at startup where the records go, as with its own store', async () => {
+    const logger = new CapturingLogger();
+    const moduleRef = await boot({ typeormDataSource: 'default' }, ['jobs'], logger);
+    const said = logger.lines.filter((line) => line.startsWith('MetadataStore Storing metadata'));
+    const database = moduleRef.get(MetadataStore).dataSource.driver.database;
+    expect(said).toEqual([
+      serverUrl
+        ? `MetadataStore Storing metadata in the application's TypeORM DataSource (PostgreSQL at ${new URL(serverUrl).host}/${database})`
+        : `MetadataStore Storing metadata in the application's TypeORM DataSource (database ${database ?? '(default database)'}, its own driver)`,
+    ]);
+    await moduleRef.close();
+  });
 
   it('shares one DataSource: its migrations, its entities, its pool, COPY through its driver', async () => {
     // Counts the COPY streams node-postgres carries, and passes every query on.

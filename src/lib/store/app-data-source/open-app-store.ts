@@ -1,6 +1,7 @@
-import type { DataSource } from 'typeorm';
+import { Logger } from '@nestjs/common';
+import type { DataSource, DataSourceOptions } from 'typeorm';
 import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
-import { errorMessages } from '../../metaqueue.messages.js';
+import { errorMessages, logMessages } from '../../metaqueue.messages.js';
 import { MetadataStore } from '../metadata-store.js';
 
 /**
@@ -22,10 +23,20 @@ export async function openAppStore(dataSource: DataSource | undefined): Promise<
   if (!exists) throw new MetaqueueConfigError(errorMessages.appDataSourceWithoutTables());
   // A custom driver (such as PGlite's) is not node-postgres: it has no COPY.
   const copySupported = !('driver' in dataSource.options && dataSource.options.driver);
-  return new MetadataStore(dataSource, describeAppDataSource(dataSource), copySupported, false);
+  const target = describeAppDataSource(dataSource);
+  // As metaqueue's own store does: the app's startup log says where the records go.
+  new Logger(MetadataStore.name).log(logMessages.storeConnected(target));
+  return new MetadataStore(dataSource, target, copySupported, false);
 }
 
+/** Where the application's DataSource points, for logs: never the credentials. */
 function describeAppDataSource(dataSource: DataSource): string {
-  const { database } = dataSource.driver;
-  return `the application's TypeORM DataSource (PostgreSQL, database ${database ?? '(default)'})`;
+  const options = dataSource.options as Extract<DataSourceOptions, { type: 'postgres' }>;
+  const { host, port, url } = options;
+  const database = dataSource.driver.database ?? '(default database)';
+  if (options.driver !== undefined)
+    return `the application's TypeORM DataSource (database ${database}, its own driver)`;
+  const server = url === undefined ? undefined : new URL(url);
+  const at = `${host ?? server?.hostname ?? 'localhost'}:${port ?? (server?.port || 5432)}`;
+  return `the application's TypeORM DataSource (PostgreSQL at ${at}/${database})`;
 }
