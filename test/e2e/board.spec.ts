@@ -5,6 +5,7 @@ import { Test } from '@nestjs/testing';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  MetadataController,
   MetadataStore,
   MetaqueueBoardModule,
   MetaqueueConfigError,
@@ -307,6 +308,7 @@ describe('MetaqueueBoardModule options', () => {
         MetaqueueModule.forRoot({ topics: ['jobs'], store: false }),
         MetaqueueBoardModule.forRoot({ path: '/board' }),
       ],
+      controllers: [MetadataController],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     app.setGlobalPrefix('ops');
@@ -329,7 +331,7 @@ describe('MetaqueueBoardModule options', () => {
         store: false,
         topics: [{ topic: 'jobs' }, { topic: 'metaqueue_task_runs' }],
       });
-      for (const path of ['/ops/board/api/records', '/ops/board/api/names']) {
+      for (const path of ['/ops/board/api/records', '/ops/board/api/names', '/ops/metadata']) {
         const response = await get(path);
         expect(response.status).toBe(404);
         expect(((await response.json()) as { message: string }).message).toMatch(/store: false/);

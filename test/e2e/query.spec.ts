@@ -266,6 +266,15 @@ describe(`GET /metadata, store on ${backend}`, () => {
     await expect(service.find({ from: new Date(NaN) })).rejects.toThrow(/'from'/);
   });
 
+  it('finds one record by id, in either case, and nothing for an id that is no UUID', async () => {
+    const service = app.get(MetadataQueryService);
+    const [first] = (await service.find({ limit: 1 })).items;
+    expect(await service.findOne(first.id.toUpperCase())).toMatchObject({ id: first.id });
+    for (const id of ['not-a-uuid', '', `${first.id}0`]) {
+      expect(await service.findOne(id)).toBeUndefined();
+    }
+  });
+
   it('bounds a page by bytes as well as rows, and pages through large records exactly', async () => {
     const mib = 1024 * 1024;
     const registry = app.get(EngineRegistry);

@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
+import { isRecordId } from '../record/record-fields.js';
 import { MetadataReads } from '../store/reads/metadata-reads.js';
 import type { ReadModuleOptions } from '../store/reads/read-options.interface.js';
 import { resolveReadOptions } from '../store/reads/metadata-reads.provider.js';
@@ -129,6 +129,8 @@ export class MetadataQueryService {
 
   /** One record by id, or `undefined`. */
   async findOne(id: string, signal?: AbortSignal): Promise<StoredMetadata | undefined> {
+    // No record has an id that is no UUID, and PostgreSQL refuses to compare one.
+    if (!isRecordId(id)) return undefined;
     const rows = await refusedRead(
       this.requireReads().query<Row & { data: unknown }>(
         `SELECT "id", ${textColumns}, "data",
@@ -153,7 +155,8 @@ export class MetadataQueryService {
   }
 
   private requireReads(): MetadataReads {
-    if (!this.reads) throw new MetaqueueConfigError(httpMessages.noStore());
+    // As the board's routes answer: a 404 saying why, not a server error.
+    if (!this.reads) throw new NotFoundException(httpMessages.noStore());
     return this.reads;
   }
 }
