@@ -85,13 +85,13 @@ describe('RetryLoop', () => {
     // other timers in this process change at any moment.
     const timers: NodeJS.Timeout[] = [];
     const realSetTimeout = globalThis.setTimeout;
-    const spy = jest.spyOn(globalThis, 'setTimeout').mockImplementation(((
-      ...args: Parameters<typeof setTimeout>
-    ) => {
-      const timer = realSetTimeout(...args);
-      timers.push(timer);
-      return timer;
-    }) as typeof setTimeout);
+    const spy = jest
+      .spyOn(globalThis, 'setTimeout')
+      .mockImplementation((...args: Parameters<typeof setTimeout>) => {
+        const timer = realSetTimeout(...args);
+        timers.push(timer);
+        return timer;
+      });
     try {
       const loop = new RetryLoop(200, 200, new CapturingLogger());
       const pending = loop.run(failingFor(1).work, {
