@@ -93,12 +93,24 @@ function difference(a: string[], b: string[]): string[] {
  * Each message of metaqueue.messages.ts as a pattern, read from its source:
  * its words exactly, anything in place of what it interpolates (a conditional
  * gives its branches), so a page may quote it with values or with `<name>`.
+ * A message with fewer than 10 characters of its own words is left out: it
+ * would match any sentence (`unhealthy` joins a list of parts, for one).
  */
 function messagePatterns(): RegExp[] {
   const path = join(root, messages);
   const source = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest);
-  const any = '[\\s\\S]*?';
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  /** A pattern's source, and how many characters of its own words any match has. */
+  type Words = { source: string; fixed: number };
+  const literal = (text: string): Words => ({ source: escape(text), fixed: text.length });
+  const joined = (parts: Words[]): Words => ({
+    source: parts.map((p) => p.source).join(''),
+    fixed: parts.reduce((n, p) => n + p.fixed, 0),
+  });
+  const either = (parts: Words[]): Words => ({
+    source: `(?:${parts.map((p) => p.source).join('|')})`,
+    fixed: Math.min(...parts.map((p) => p.fixed)),
+  });
   const returned = (body: ts.Node): ts.Expression[] => {
     const found: ts.Expression[] = [];
     const visit = (node: ts.Node): void => {
@@ -108,33 +120,35 @@ function messagePatterns(): RegExp[] {
     visit(body);
     return found;
   };
-  const pattern = (node: ts.Node): string => {
+  const words = (node: ts.Node): Words => {
     if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
-      return escape(node.text);
+      return literal(node.text);
     }
     if (ts.isTemplateExpression(node)) {
-      const spans = node.templateSpans.map((s) => pattern(s.expression) + escape(s.literal.text));
-      return escape(node.head.text) + spans.join('');
+      const spans = node.templateSpans.flatMap((s) => [
+        words(s.expression),
+        literal(s.literal.text),
+      ]);
+      return joined([literal(node.head.text), ...spans]);
     }
     if (ts.isParenthesizedExpression(node) || ts.isAsExpression(node)) {
-      return pattern(node.expression);
+      return words(node.expression);
     }
     if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken) {
-      return pattern(node.left) + pattern(node.right);
+      return joined([words(node.left), words(node.right)]);
     }
-    if (ts.isConditionalExpression(node)) {
-      return `(?:${pattern(node.whenTrue)}|${pattern(node.whenFalse)})`;
-    }
+    if (ts.isConditionalExpression(node))
+      return either([words(node.whenTrue), words(node.whenFalse)]);
     if (ts.isArrowFunction(node)) {
-      if (!ts.isBlock(node.body)) return pattern(node.body);
-      return `(?:${returned(node.body).map(pattern).join('|')})`;
+      return ts.isBlock(node.body) ? either(returned(node.body).map(words)) : words(node.body);
     }
-    return any; // A value: an argument, a count, a list joined.
+    return { source: '[\\s\\S]*?', fixed: 0 }; // A value: an argument, a count, a list joined.
   };
   const patterns: RegExp[] = [];
   const visit = (node: ts.Node): void => {
     if (ts.isPropertyAssignment(node) && ts.isArrowFunction(node.initializer)) {
-      patterns.push(new RegExp(`^${pattern(node.initializer)}$`));
+      const message = words(node.initializer);
+      if (message.fixed >= 10) patterns.push(new RegExp(`^${message.source}$`));
     } else ts.forEachChild(node, visit);
   };
   visit(source);
