@@ -5,16 +5,17 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
+import { pages, readPage, root } from './pages.js';
 
 /**
- * The README's TypeScript examples, executed. Each ```ts block is preceded by
- * `<!-- readme-test: NAME -->`: harnesses/NAME.ts is a program with a
- * `// README` line where the block goes (blocks with the same name fill its
- * lines in order). Every program is type-checked as one project, then run in
- * a process of its own, and must print `ok` after checking what the block did.
+ * The TypeScript examples of README.md and of every docs/*.md page, executed.
+ * Each ```ts block is preceded by `<!-- readme-test: NAME -->`:
+ * harnesses/NAME.ts is a program with a `// README` line where the block goes
+ * (blocks with the same name, all on one page, fill its lines in order). Every
+ * program is type-checked as one project, then run in a process of its own,
+ * and must print `ok` after checking what the block did.
  */
 const here = new URL('.', import.meta.url).pathname;
-const root = join(here, '../..');
 const generated = join(here, '.generated');
 const run = promisify(execFile);
 // The programs run in a directory of their own (they write log.txt), where
@@ -23,31 +24,40 @@ const swcLoader = pathToFileURL(join(root, 'node_modules/@swc-node/register/esm/
 const swcRegister = `data:text/javascript,import { register } from 'node:module'; register('${swcLoader}');`;
 
 interface Example {
+  page: string;
   harness: string;
   code: string;
 }
 
-function readmeExamples(): Example[] {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  return [...readme.matchAll(/(?:<!-- readme-test: ([\w-]+) -->\n\n?)?```ts\n([\s\S]*?)```/g)].map(
-    ([block, harness, code]) => {
-      if (!harness) throw new Error(`A ts block in README.md names no harness:\n${block}`);
-      return { harness, code };
-    },
+/** Every ts block of every page, in page order: README.md, then docs/*.md. */
+function examples(): Example[] {
+  const found = pages().flatMap((page) =>
+    [
+      ...readPage(page).matchAll(/(?:<!-- readme-test: ([\w-]+) -->\n\n?)?```ts\n([\s\S]*?)```/g),
+    ].map(([block, harness, code]) => {
+      if (!harness) throw new Error(`A ts block in ${page} names no harness:\n${block}`);
+      return { page, harness, code };
+    }),
   );
+  // A harness's slots are filled in order, which a block on another page would make unclear.
+  for (const { harness } of found) {
+    const on = new Set(found.filter((e) => e.harness === harness).map((e) => e.page));
+    if (on.size > 1) throw new Error(`harness ${harness} has blocks on ${[...on].join(' and ')}`);
+  }
+  return found;
 }
 
 /** Each harness with its blocks in place, written to .generated/NAME.ts. */
-function writePrograms(examples: Example[]): string[] {
+function writePrograms(found: Example[]): string[] {
   rmSync(generated, { recursive: true, force: true });
   mkdirSync(generated);
-  const names = [...new Set(examples.map((e) => e.harness))];
+  const names = [...new Set(found.map((e) => e.harness))];
   for (const name of names) {
-    const blocks = examples.filter((e) => e.harness === name).map((e) => e.code.trimEnd());
+    const blocks = found.filter((e) => e.harness === name).map((e) => e.code.trimEnd());
     const lines = readFileSync(join(here, 'harnesses', `${name}.ts`), 'utf8').split('\n');
     const slots = lines.filter((line) => line.trim() === '// README').length;
     if (slots !== blocks.length) {
-      throw new Error(`harness ${name} has ${slots} slots for ${blocks.length} README blocks`);
+      throw new Error(`harness ${name} has ${slots} slots for ${blocks.length} blocks`);
     }
     let next = 0;
     const program = lines.map((line) => (line.trim() === '// README' ? blocks[next++] : line));
@@ -56,9 +66,9 @@ function writePrograms(examples: Example[]): string[] {
   return names;
 }
 
-describe('README examples', () => {
-  const examples = readmeExamples();
-  const programs = writePrograms(examples);
+describe('the examples of README.md and docs/*.md', () => {
+  const blocks = examples();
+  const programs = writePrograms(blocks);
   let db: TestDatabase | undefined;
   let cwd: string;
 
@@ -72,7 +82,9 @@ describe('README examples', () => {
   });
 
   it('has a harness for every block, and every harness is used', () => {
-    expect(examples.length).toBeGreaterThanOrEqual(9);
+    expect(blocks.length).toBeGreaterThanOrEqual(9);
+    // The README's own examples (its complete app) run too, not only the pages'.
+    expect(blocks.filter((e) => e.page === 'README.md').length).toBeGreaterThan(0);
     const harnesses = readdirSync(join(here, 'harnesses')).map((f) => f.replace(/\.ts$/, ''));
     expect(programs.sort()).toEqual(harnesses.sort());
   });
