@@ -19,6 +19,7 @@ import {
   type MetaqueueModuleOptions,
   type TopicDeclaration,
 } from '../../src/lib/index.js';
+import { samples, valueOf, type Sample } from '../support/exposition.js';
 import { hasParser } from '../support/openmetrics-tools.js';
 import { requirement } from '../support/requirement.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
@@ -43,37 +44,6 @@ for family in text_string_to_metric_families(text):
     for s in family.samples:
         print(json.dumps({"family": family.name, "type": family.type, "name": s.name, "labels": s.labels, "value": s.value}))
 `;
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** The samples of a Prometheus or OpenMetrics text exposition. */
-function samples(text: string): Sample[] {
-  return text
-    .split('\n')
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((line) => {
-      const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-      if (!match) throw new Error(`not a sample line: ${line}`);
-      const labels: Record<string, string> = {};
-      for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
-        labels[key] = value;
-      }
-      return { name: match[1], labels, value: Number(match[3]) };
-    });
-}
-
-function valueOf(all: Sample[], name: string, labels: Record<string, string> = {}): number {
-  const found = all.filter(
-    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-  );
-  if (found.length !== 1)
-    throw new Error(`${found.length} samples of ${name} ${JSON.stringify(labels)}`);
-  return found[0].value;
-}
 
 /** Collects what it is given; fails while `failing` is set. */
 class MemoryConnector implements MetadataConnector {
