@@ -99,6 +99,7 @@ export {
 
 export { MetaqueueMetrics } from './metrics/metaqueue-metrics.service.js';
 export type { MetricsScrape } from './metrics/metrics-scrape.interface.js';
+export type { AppMetricsRegistry, MetricsOptions } from './metrics/metrics-options.interface.js';
 export { MetricsController } from './metrics/metrics.controller.js';
 export type { FlushObservation } from './broker/flush-observation.interface.js';
 export { MetaqueueHealthIndicator } from './health/metaqueue-health.indicator.js';

@@ -2,6 +2,7 @@ import type { BrokerModuleOptions } from './broker/broker-options.interface.js';
 import type { BufferModuleOptions } from './buffer/buffer-options.interface.js';
 import type { ConnectorModuleOptions } from './connectors/metadata-connector.interface.js';
 import type { EngineModuleOptions, TopicDeclaration } from './engine/topic-definition.interface.js';
+import type { MetricsModuleOptions } from './metrics/metrics-options.interface.js';
 import type { ReadModuleOptions } from './store/reads/read-options.interface.js';
 import type { StoreModuleOptions } from './store/store-options.interface.js';
 import type { ScheduleModuleOptions } from './tasks/schedule-options.interface.js';
@@ -20,7 +21,7 @@ export interface MetaqueueModuleExtras {
 /**
  * The options `forRoot()` takes, or `forRootAsync()` resolves: each part
  * declares its own (`queueDefaults`, `recordRuns`, `store`, `reads`, `broker`,
- * `buffer`, `connectors`, `schedule`) and reads only those.
+ * `buffer`, `connectors`, `schedule`, `metrics`) and reads only those.
  */
 export interface MetaqueueModuleOptions
   extends
@@ -30,7 +31,8 @@ export interface MetaqueueModuleOptions
     BrokerModuleOptions,
     BufferModuleOptions,
     ConnectorModuleOptions,
-    ScheduleModuleOptions {}
+    ScheduleModuleOptions,
+    MetricsModuleOptions {}
 
 /** A provider that `forRootAsync({ useClass })` or `{ useExisting }` asks for the options. */
 export interface MetaqueueOptionsFactory {

@@ -38,6 +38,10 @@ export const defaults = {
     claimIdleMs: 30_000,
     ownershipTtlMs: 7 * 24 * 60 * 60 * 1000,
   },
+  metrics: {
+    /** Unset: metaqueue's series stay in registries of its own, served by `MetricsController`. */
+    registry: undefined,
+  },
   health: {
     failingForMs: 60_000,
     fullForMs: 60_000,

@@ -29,6 +29,31 @@ const redisRefusal = ({ stream, command, code, reason }: StreamRefusal) =>
   `refused to ${command === 'append' ? 'append to' : 'make the consumer groups of'} stream ${stream} (${reason})` +
   (redisRefusalRemedies[code] ? `: ${redisRefusalRemedies[code]}` : '');
 
+/**
+ * An option's value as a message shows it: JSON for plain data, else what it
+ * is (a class, a function, an instance by its class), which JSON cannot say.
+ */
+const shownOption = (value: unknown): string => {
+  if (typeof value === 'function') {
+    const kind = Function.prototype.toString.call(value).startsWith('class') ? 'class' : 'function';
+    return `${kind} ${value.name || '(anonymous)'}`;
+  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+    // A module namespace (import * as x) has a tag; a plain object neither tag nor class.
+    const tag = (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
+    const kind =
+      typeof tag === 'string' ? tag : proto === Object.prototype ? '' : proto?.constructor?.name;
+    if (kind) return `a ${kind}`;
+  }
+  try {
+    // JSON has no undefined nor symbol.
+    return JSON.stringify(value) ?? (typeof value === 'symbol' ? value.toString() : 'undefined');
+  } catch {
+    return typeof value === 'bigint' ? `${value}n` : 'an object with a cycle';
+  }
+};
+
 /** Messages of the errors metaqueue throws; each says what was wrong and what to do. */
 export const errorMessages = {
   invalidReadOption: (name: string, value: unknown) =>
@@ -37,7 +62,7 @@ export const errorMessages = {
     `The metadata table does not match metaqueue's migrations (${reason}). Records are kept and retried: restore the table, or run the migrations.`,
   // Configuration, at startup
   invalidOption: (owner: string, option: string, value: unknown, expected: string) =>
-    `Invalid ${owner} option ${option}=${JSON.stringify(value)}: expected ${expected}.`,
+    `Invalid ${owner} option ${option}=${shownOption(value)}: expected ${expected}.`,
   unknownDataType: (dtype: unknown, names: string[]) =>
     `Unknown dtype ${JSON.stringify(String(dtype))}: use one of ${names.map((n) => `'${n}'`).join(', ')}, a class or a predicate.`,
   invalidTopic: (topic: unknown, maxLength: number) =>
@@ -73,6 +98,10 @@ export const errorMessages = {
     "The store's DataSource is not initialized: call dataSource.initialize() before the module starts (TypeOrmModule does).",
   appDataSourceWithoutTables: () =>
     "The application's DataSource has no tables metadata and metadata_dead_letter: add metaqueue's migrations (metaqueueMigrations) to its migrations and run them.",
+  metricsNamesTaken: (names: string[]) =>
+    `Cannot register metaqueue's metrics in the application's registry (metrics.registry): it already has ${names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more of their names` : names.join(', ')}. Another MetaqueueModule in this process registered them and is still running (close its application with app.close() before creating the next), or the application has metrics of these names (rename them). Two applications that run at once need a registry each.`,
+  metricsControllerWithAppRegistry: () =>
+    "MetricsController serves metaqueue's own registry, but metrics.registry puts metaqueue's series in the application's registry, which the application's own endpoint serves: remove MetricsController from controllers (or leave out metrics.registry to keep metaqueue's endpoint).",
   fileNotWritable: (path: string, reason: string) =>
     `Cannot write the OpenMetrics file ${path}: ${reason}. Choose a path in a writable directory.`,
   fileNotFinished: (path: string, spool: string, reason: string) =>

@@ -4,28 +4,28 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import {
-  openMetricsContentType,
-  Registry,
-  type Histogram,
-  type OpenMetricsContentType,
-} from 'prom-client';
+import { openMetricsContentType, Registry, type OpenMetricsContentType } from 'prom-client';
 import { BrokerService } from '../broker/broker.service.js';
 import type { FlushObservation } from '../broker/flush-observation.interface.js';
 import type { RecordSource } from '../buffer/record-source.interface.js';
 import { EngineRegistry } from '../engine/engine.registry.js';
-import { RECORD_SOURCE } from '../metaqueue.tokens.js';
+import { METAQUEUE_MODULE_OPTIONS, RECORD_SOURCE } from '../metaqueue.tokens.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { MetaTaskScheduler } from '../tasks/meta-task.scheduler.js';
-import { registerMetricFamilies } from './metric-families.js';
+import { registerInAppRegistry } from './app-registry.js';
+import { createMetricFamilies, type MetricFamilies } from './metric-families.js';
 import { prefersOpenMetrics } from './metrics-content-type.js';
+import type { AppMetricsRegistry, MetricsModuleOptions } from './metrics-options.interface.js';
+import { resolveMetricsOptions } from './metrics-options.js';
 import type { MetricsScrape } from './metrics-scrape.interface.js';
 
 /**
  * metaqueue's own metrics, in registries of this application's own (never
  * prom-client's global one, so two applications in one process never share
- * a metric). Merge `registry` into yours with `Registry.merge()`, or serve
- * `scrape()` (as `MetricsController` does). Provided by `MetaqueueModule`.
+ * a metric): serve `scrape()` (as `MetricsController` does). With
+ * `metrics: { registry }`, the same series are also registered in the
+ * application's registry from bootstrap to shutdown, for its own endpoint.
+ * Provided by `MetaqueueModule`.
  */
 @Injectable()
 export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -37,8 +37,11 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
    * OpenMetrics, which would change the Prometheus text of a shared one.
    */
   readonly openMetricsRegistry = openMetricsRegistry();
-  private readonly flushDurations: Histogram[];
+  private readonly families: MetricFamilies[];
+  /** With `metrics.registry`: that registry, and the families registered in it. */
+  private readonly inApp: { registry: AppMetricsRegistry; families: MetricFamilies } | undefined;
   private unobserve = (): void => undefined;
+  private unregister = (): void => undefined;
 
   constructor(
     engines: EngineRegistry,
@@ -46,7 +49,9 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
     @Inject(MetadataStore) store: MetadataStore | null,
     scheduler: MetaTaskScheduler,
     @Inject(RECORD_SOURCE) source: RecordSource,
+    @Inject(METAQUEUE_MODULE_OPTIONS) options: MetricsModuleOptions,
   ) {
+    const appRegistry = resolveMetricsOptions(options.metrics).registry;
     const sources = {
       engines: () => engines.getAll(),
       broker: () => broker.counters,
@@ -54,22 +59,38 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
       scheduledTasks: () => scheduler.counters,
       source: () => source.report(),
     };
-    this.flushDurations = [this.registry, this.openMetricsRegistry].map((registry) =>
-      registerMetricFamilies(registry, sources),
-    );
+    this.families = [this.registry, this.openMetricsRegistry].map((registry) => {
+      const families = createMetricFamilies(sources);
+      for (const metric of families.all.values()) registry.registerMetric(metric);
+      return families;
+    });
+    if (appRegistry) {
+      // Families of its own: the application's registry may render OpenMetrics, renaming counters.
+      this.inApp = { registry: appRegistry, families: createMetricFamilies(sources) };
+      this.families.push(this.inApp.families);
+    }
+  }
+
+  /** The application's registry (`metrics.registry`), which its own endpoint serves; unset by default. */
+  get appRegistry(): AppMetricsRegistry | undefined {
+    return this.inApp?.registry;
   }
 
   onApplicationBootstrap(): void {
+    if (this.inApp) {
+      this.unregister = registerInAppRegistry(this.inApp.registry, this.inApp.families.all);
+    }
     this.unobserve = this.broker.observeFlushes((flush) => this.observeFlush(flush));
   }
 
   onApplicationShutdown(): void {
     this.unobserve();
+    this.unregister();
   }
 
   /** Records one flush in `metaqueue_flush_duration_seconds`; the broker's flush hook calls it. */
   observeFlush(flush: FlushObservation): void {
-    for (const histogram of this.flushDurations) histogram.observe(flush.durationSeconds);
+    for (const { flushDuration } of this.families) flushDuration.observe(flush.durationSeconds);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
+import { Counter, Gauge, Histogram, type Metric } from 'prom-client';
 import type { BrokerStats, SinkStats } from '../broker/broker-stats.interface.js';
 import type { BufferStats, SourceReport, StreamStats } from '../buffer/source-report.interface.js';
 import type { MetadataEngine } from '../engine/metadata-engine.js';
@@ -20,49 +20,60 @@ export interface MetricSources {
 
 type Sample<L extends string> = readonly [labels: Record<L, string>, value: number];
 
+/** One set of metaqueue's metric families, registered in no registry yet. */
+export interface MetricFamilies {
+  /** Every family by its name, the flush histogram included. */
+  all: Map<string, Metric>;
+  flushDuration: Histogram;
+}
+
 /**
- * Registers metaqueue's metric families in one registry. Everything but the
- * flush histogram is read from the engines' and the broker's counters when
- * the registry is collected, so nothing is counted twice and counters only
- * grow as the counters they mirror do.
+ * Creates metaqueue's metric families, for one registry: a family belongs to
+ * one registry, since an OpenMetrics registry renames the counters it
+ * renders. Everything but the flush histogram is read from the engines' and
+ * the broker's counters when the registry is collected, so nothing is
+ * counted twice and counters only grow as the counters they mirror do.
  */
-export function registerMetricFamilies(
-  registry: Registry<RegistryContentType>,
-  sources: MetricSources,
-): Histogram {
-  const registers = [registry];
+export function createMetricFamilies(sources: MetricSources): MetricFamilies {
+  const all = new Map<string, Metric>();
   const gauge = <L extends string>(
     name: string,
     help: string,
     labelNames: readonly L[],
     samples: () => Iterable<Sample<L>> | Promise<Iterable<Sample<L>>>,
   ) =>
-    new Gauge<L>({
+    all.set(
       name,
-      help,
-      labelNames,
-      registers,
-      async collect() {
-        this.reset();
-        for (const [labels, value] of await samples()) this.set(labels, value);
-      },
-    });
+      new Gauge<L>({
+        name,
+        help,
+        labelNames,
+        registers: [],
+        async collect() {
+          this.reset();
+          for (const [labels, value] of await samples()) this.set(labels, value);
+        },
+      }),
+    );
   const counter = <L extends string>(
     name: string,
     help: string,
     labelNames: readonly L[],
     samples: () => Iterable<Sample<L>>,
   ) =>
-    new Counter<L>({
+    all.set(
       name,
-      help,
-      labelNames,
-      registers,
-      collect() {
-        this.reset();
-        for (const [labels, value] of samples()) this.inc(labels, value);
-      },
-    });
+      new Counter<L>({
+        name,
+        help,
+        labelNames,
+        registers: [],
+        collect() {
+          this.reset();
+          for (const [labels, value] of samples()) this.inc(labels, value);
+        },
+      }),
+    );
 
   const perTopic = (read: (engine: MetadataEngine) => number) => () =>
     sources.engines().map((e): Sample<'topic'> => [{ topic: e.topic }, read(e)]);
@@ -313,10 +324,13 @@ export function registerMetricFamilies(
     );
   }
 
-  return new Histogram({
-    name: 'metaqueue_flush_duration_seconds',
+  const flushName = 'metaqueue_flush_duration_seconds';
+  const flushDuration = new Histogram({
+    name: flushName,
     help: 'How long each flush pass took to store its records.',
     buckets: flushBuckets,
-    registers,
+    registers: [],
   });
+  all.set(flushName, flushDuration);
+  return { all, flushDuration };
 }

@@ -20,6 +20,18 @@ export const optionRules = {
     test: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0,
     expected: 'a non-negative number of milliseconds',
   },
+  // prom-client 12 and earlier render a registry synchronously: metaqueue's series, read at each scrape, would break it.
+  promRegistry: {
+    test: (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      ['registerMetric', 'getSingleMetric', 'removeSingleMetric', 'metrics'].every(
+        (method) => typeof (v as Record<string, unknown>)[method] === 'function',
+      ) &&
+      !('registerCollector' in v),
+    expected:
+      "a Registry of prom-client 13 or later, such as register from 'prom-client' (the one @willsoto/nestjs-prometheus serves) or a new Registry()",
+  },
   path: {
     test: (v) => typeof v === 'string' && v !== '',
     expected: 'a file path',
