@@ -105,7 +105,7 @@ describe('the packed package', () => {
     );
 
     // `npx metaqueue` in the app: the records both runs left in its embedded store.
-    const listed = execFileSync('npx', ['metaqueue', 'records', '--json', '--limit', '100'], {
+    const listed = execFileSync('npx', ['metaqueue', 'records', '--topic', 'counts', '--json'], {
       cwd: dir,
       encoding: 'utf8',
       env: { ...process.env, DATABASE_URL: '' },

@@ -11,7 +11,7 @@ import { cliMessages } from '../cli.messages.js';
 import type { SourceOptions } from '../reading/open-record-pages.js';
 import type { RecordPages } from '../reading/record-pages.interface.js';
 import { openQueryPages } from '../reading/query-pages.js';
-import { addFilterOptions, addSourceOptions } from '../reading/source-options.js';
+import { addFilterOptions, addRangeOptions, addSourceOptions } from '../reading/source-options.js';
 
 interface ExportOptions extends SourceOptions {
   from: string;
@@ -29,16 +29,13 @@ interface ExportOptions extends SourceOptions {
  * OpenMetrics file for `promtool tsdb create-blocks-from openmetrics`.
  */
 export function exportOpenMetricsCommand(): Command {
-  const command = new Command('openmetrics')
-    .description(
-      'Write the records published in [--from, --to) as an OpenMetrics file, as OpenMetricsFileConnector writes them: a backfill for promtool tsdb create-blocks-from openmetrics.',
-    )
-    .requiredOption(
-      '--from <instant>',
-      'published at or after, ISO 8601: 2026-11-29 or 2026-11-29T09:14:22Z',
-    )
-    .requiredOption('--to <instant>', 'published before (exclusive), as --from')
-    .option('--out <file>', 'the file to write (replaced if it exists); stdout without it');
+  const command = new Command('openmetrics').description(
+    'Write the records published in [--from, --to) as an OpenMetrics file, as OpenMetricsFileConnector writes them: a backfill for promtool tsdb create-blocks-from openmetrics.',
+  );
+  addRangeOptions(command, true).option(
+    '--out <file>',
+    'the file to write (replaced if it exists); stdout without it',
+  );
   return addSourceOptions(addFilterOptions(command)).action(exportOpenMetrics);
 }
 

@@ -1,11 +1,12 @@
 import { Command, Option } from 'commander';
 import type { MetadataQuery } from '../../lib/index.js';
+import { defaults } from '../../lib/metaqueue.defaults.js';
 import { definedOnly } from '../../lib/utils/defined-only.util.js';
 import { cliMessages } from '../cli.messages.js';
 import { recordsTable } from '../output/records-table.js';
 import type { SourceOptions } from '../reading/open-record-pages.js';
 import { openQueryPages } from '../reading/query-pages.js';
-import { addFilterOptions, addSourceOptions } from '../reading/source-options.js';
+import { addFilterOptions, addRangeOptions, addSourceOptions } from '../reading/source-options.js';
 
 interface RecordsOptions extends SourceOptions {
   topic?: string;
@@ -26,13 +27,11 @@ export function recordsCommand(): Command {
   const command = new Command('records').description(
     'List stored records, newest first, with the filters of GET /metadata: through a running app, or from the store itself.',
   );
-  addFilterOptions(command)
+  addRangeOptions(addFilterOptions(command), false)
     .option(
-      '--from <instant>',
-      'published at or after, ISO 8601: 2026-11-29 or 2026-11-29T09:14:22Z',
+      '--limit <n>',
+      `records in the page, 1 to ${defaults.query.maxLimit} (default ${defaults.query.limit})`,
     )
-    .option('--to <instant>', 'published before (exclusive), as --from')
-    .option('--limit <n>', 'records in the page, 1 to 1000 (default 100)')
     .option('--cursor <cursor>', 'the next page: the cursor the last page ended with')
     .addOption(
       new Option('--order <order>', 'newest or oldest first')

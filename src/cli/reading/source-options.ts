@@ -29,3 +29,15 @@ export function addFilterOptions(command: Command): Command {
       'records whose data contains this JSON, e.g. \'{"table":"customers"}\'',
     );
 }
+
+/** `--from` and `--to`, a time range as GET /metadata takes it; both `required` for an export. */
+export function addRangeOptions(command: Command, required: boolean): Command {
+  const from = new Option(
+    '--from <instant>',
+    'published at or after, ISO 8601: 2026-11-29 or 2026-11-29T09:14:22Z',
+  );
+  const to = new Option('--to <instant>', 'published before (exclusive), as --from');
+  return command
+    .addOption(from.makeOptionMandatory(required))
+    .addOption(to.makeOptionMandatory(required));
+}
