@@ -1,12 +1,12 @@
 /**
  * Every text the `metaqueue` command shows, in one place: its errors, its
- * notices on stderr, and the sentences of its reports. The library's own
+ * notices on stderr, and the sentences of its reports; plurals are spelled
+ * out in each, so that a page quoting one is checked word for word
+ * (test/readme/api-reference.spec.ts). The library's own
  * messages (src/lib/metaqueue.messages.ts) pass through as they are, but for
  * the query parser's, which name query parameters where the CLI has options.
  */
 import type { LogPosition } from '../lib/buffer/disk/log-position.js';
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export const cliMessages = {
   // Arguments
@@ -40,13 +40,12 @@ export const cliMessages = {
   recordsFrom: (source: string, order: 'newest' | 'oldest') =>
     `Records in ${source}, ${order} first:`,
   recordsCount: (count: number, nextCursor: string | null) =>
-    nextCursor
-      ? `${plural(count, 'record')}; the next page: add --cursor ${nextCursor}`
-      : plural(count, 'record'),
+    `${count} record${count === 1 ? '' : 's'}` +
+    (nextCursor ? `; the next page: add --cursor ${nextCursor}` : ''),
 
   // export openmetrics
   exported: (records: number, from: string, to: string, out: string) =>
-    `Wrote ${plural(records, 'record')} published from ${from} to ${to} to ${out}.`,
+    `Wrote ${records} record${records === 1 ? '' : 's'} published from ${from} to ${to} to ${out}.`,
 
   // buffer inspect, buffer verify
   noSuchDirectory: (path: string) =>
@@ -59,18 +58,18 @@ export const cliMessages = {
     `The lock ${lockPath} names process ${pid}, which is gone (a crash or a kill): the next start takes it over.`,
   bufferFree: () => 'No process holds it.',
   corruptStretch: (segment: string, offset: number, bytes: number) =>
-    `corrupt: ${segment} at byte ${offset}, ${plural(bytes, 'byte')} up to the next whole record; the reader skips them.`,
+    `corrupt: ${segment} at byte ${offset}, ${bytes} byte${bytes === 1 ? '' : 's'} up to the next whole record; the reader skips them.`,
   tornEnd: (segment: string, offset: number, bytes: number) =>
-    `torn end: ${segment} at byte ${offset}, ${plural(bytes, 'byte')} of a write a crash cut short (its publish never resolved); the next start cuts them. Not damage.`,
+    `torn end: ${segment} at byte ${offset}, ${bytes} byte${bytes === 1 ? '' : 's'} of a write a crash cut short (its publish never resolved); the next start cuts them. Not damage.`,
   refusedSegment: (reason: string) => `unreadable segment: ${reason}`,
   ledgerProblem: (reason: string) => `ledger: ${reason}`,
   sinkAhead: (ledger: string, sink: string, at: LogPosition) =>
     `ledger: ${ledger} puts sink ${sink} at segment ${at.segment} byte ${at.offset}, past the end of the log; at the next start it reads on from the end.`,
   noLedger: (records: number) =>
-    `No sink has acknowledged a record yet (no ledger.json): all ${plural(records, 'record')} are pending for every sink.`,
+    `No sink has acknowledged a record yet (no ledger.json): all ${records} record${records === 1 ? '' : 's'} are pending for every sink.`,
   bufferSummary: (segments: number, bytes: number, records: number) =>
-    `${plural(segments, 'segment')}, ${plural(bytes, 'byte')}, ${plural(records, 'whole record')}.`,
+    `${segments} segment${segments === 1 ? '' : 's'}, ${bytes} byte${bytes === 1 ? '' : 's'}, ${records} whole record${records === 1 ? '' : 's'}.`,
   noDamage: (path: string) => `No damage found in the disk buffer ${path}.`,
   damageFound: (path: string, places: number) =>
-    `${plural(places, 'damaged place')} in the disk buffer ${path}.`,
+    `${places} damaged place${places === 1 ? '' : 's'} in the disk buffer ${path}.`,
 } as const;
