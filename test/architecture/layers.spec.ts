@@ -46,9 +46,10 @@ function sources(dir: string): string[] {
 function imports(root = lib): [string, string][] {
   return sources(root).flatMap((file) =>
     [
-      // Static imports and re-exports, and import('…'): the CLI loads the library lazily.
+      // Imports and re-exports, for their side effects alone too, and import('…'): the CLI
+      // loads the library lazily.
       ...readFileSync(file, 'utf8').matchAll(
-        /(?:(?:import|export)[^'"]*?from\s+|import\(\s*)'(\.[^']+)'/g,
+        /(?:(?:import|export)[^'"]*?from\s+|import\s*\(?\s*)'(\.[^']+)'/g,
       ),
     ].map(([, spec]): [string, string] => [
       file,
