@@ -1,3 +1,4 @@
+import { Command } from 'commander';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { surveyLog, type LogSurvey } from '../../lib/buffer/disk/log-survey.js';
@@ -24,4 +25,19 @@ export async function surveyDirectory(path: string): Promise<LogSurvey> {
     if (error instanceof MetaqueueConfigError) throw new CliError(error.message, exitCodes.damage);
     throw error;
   }
+}
+
+/** A command on a disk buffer's directory: `<dir>`, `--json`, and what it makes of the survey. */
+export function surveyCommand(
+  name: string,
+  description: string,
+  report: (survey: LogSurvey, json: boolean) => void,
+): Command {
+  return new Command(name)
+    .description(description)
+    .argument('<dir>', "the buffer's directory (buffer.path)")
+    .option('--json', 'print the survey as JSON')
+    .action(async (dir: string, options: { json?: boolean }) =>
+      report(await surveyDirectory(dir), options.json === true),
+    );
 }
