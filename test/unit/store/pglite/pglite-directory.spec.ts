@@ -9,13 +9,14 @@ import {
 } from '../../../../src/lib/store/pglite/pglite-directory.js';
 import { holderLine } from '../../../../src/lib/utils/pid-lock.js';
 
+// One directory for the file: a first open runs initdb, which takes seconds; reopening does not.
 let dir: string;
 let dataDir: string;
-beforeEach(() => {
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'metaqueue-pglite-directory-'));
   dataDir = join(dir, 'pglite');
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('openEmbeddedDatabase', () => {
   it('holds <dataDir>.lock while open, refuses a second opener by name, and frees it at close', async () => {
@@ -41,12 +42,6 @@ describe('openEmbeddedDatabase', () => {
     const gone = spawnSync(process.execPath, ['-e', '']).pid;
     writeFileSync(`${dataDir}.lock`, holderLine(gone));
     const db = await openEmbeddedDatabase(dataDir);
-    await db.close();
-    expect(existsSync(`${dataDir}.lock`)).toBe(false);
-  });
-
-  it('locks nothing in memory', async () => {
-    const db = await openEmbeddedDatabase();
     await db.close();
     expect(existsSync(`${dataDir}.lock`)).toBe(false);
   });
