@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   console.log(
     process.env.DATABASE_URL
       ? '  look at them: psql "$DATABASE_URL" -c \'SELECT topic, name, data FROM metadata\''
-      : '  look at them: npm run records -- --topic imports --limit 20 (runs add up; delete .metaqueue/ to start empty)',
+      : '  look at them: npx metaqueue records --topic imports --limit 20 (runs add up; delete .metaqueue/ to start empty)',
   );
 
   // Closing the application turns ./log.txt into a complete OpenMetrics exposition.

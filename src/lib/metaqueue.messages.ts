@@ -80,6 +80,8 @@ export const errorMessages = {
     'The store url is not a valid URL (it is not shown: it may hold a password). Percent-encode reserved characters in the user name and password, e.g. # as %23 and @ as %40.',
   pgliteInMemoryWithDataDir: () =>
     'store.pglite has both inMemory: true and a dataDir: keep dataDir to keep the records on disk, or inMemory alone.',
+  pgliteInUse: (dataDir: string, pid: number, lockPath: string) =>
+    `The embedded PGlite directory ${dataDir} is open in process ${pid} (lock ${lockPath}): PGlite gives a directory to one process at a time. Read the records through that process (GET /metadata, or npx metaqueue records --url), stop it first, or give this process a pglite.dataDir of its own.`,
   pgliteThreadStopped: () =>
     'The embedded PGlite database stopped: its thread ended (see the error logged before this one, if any). Restart the app to open it again.',
   invalidRedisUrl: () =>
@@ -202,7 +204,7 @@ export const logMessages = {
   storeInMemory: () =>
     'The store is embedded PGlite in memory (pglite.inMemory): its records are gone when the app stops. Set store.url (e.g. from DATABASE_URL) for a server, or leave out pglite.inMemory to keep them on disk.',
   embeddedStoreKept: (dataDir: string) =>
-    `The records stay in ${dataDir} across restarts. To look at them: MetadataQueryService or GET /metadata while the app runs; once it has stopped, open the directory with PGlite (await PGlite.create('${dataDir}')), or delete it to start empty.`,
+    `The records stay in ${dataDir} across restarts. To look at them: npx metaqueue records --pglite-dir ${dataDir} (through GET /metadata while the app serves it, --url), or MetadataQueryService; delete the directory, once no process has it open, to start empty.`,
   storeConnectRetry: (target: string, attempt: number, attempts: number, reason: string) =>
     `Cannot connect to ${target} (attempt ${attempt} of ${attempts}): ${reason}. Retrying.`,
   noSinks: () =>

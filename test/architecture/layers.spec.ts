@@ -42,12 +42,19 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Every relative import of the library, as [importer, imported]. */
-function imports(): [string, string][] {
-  return sources(lib).flatMap((file) =>
-    [...readFileSync(file, 'utf8').matchAll(/(?:import|export)[^'"]*?from\s+'(\.[^']+)'/g)].map(
-      ([, spec]): [string, string] => [file, resolve(dirname(file), spec).replace(/\.js$/, '.ts')],
-    ),
+/** Every relative import under `root` (the library by default), as [importer, imported]. */
+function imports(root = lib): [string, string][] {
+  return sources(root).flatMap((file) =>
+    [
+      // Imports and re-exports, for their side effects alone too, and import('…'): the CLI
+      // loads the library lazily.
+      ...readFileSync(file, 'utf8').matchAll(
+        /(?:(?:import|export)[^'"]*?from\s+|import\s*\(?\s*)'(\.[^']+)'/g,
+      ),
+    ].map(([, spec]): [string, string] => [
+      file,
+      resolve(dirname(file), spec).replace(/\.js$/, '.ts'),
+    ]),
   );
 }
 
@@ -69,5 +76,35 @@ describe('the layers of src/lib', () => {
     );
     const both = [...pairs].filter((p) => pairs.has(p.split(' -> ').reverse().join(' -> ')));
     expect(both).toEqual([]);
+  });
+});
+
+/**
+ * The parts of src/, each with the parts it may import: the library stands
+ * alone; the CLI and the example app are built on it, and apart from each
+ * other (the example is what a user writes, the CLI what the package ships).
+ */
+const parts: Record<string, string[]> = {
+  lib: [],
+  cli: ['lib'],
+  example: ['lib'],
+};
+
+const src = resolve('src');
+const partOf = (file: string): string => {
+  const top = relative(src, file).split('/')[0];
+  if (!(top in parts))
+    throw new Error(`src/${top} is no part: add it to test/architecture/layers.spec.ts`);
+  return top;
+};
+
+describe('the parts of src', () => {
+  it('imports across parts only as allowed: the CLI and the example use the library, never each other', () => {
+    const crossing = imports(src)
+      .filter(
+        ([from, to]) => partOf(from) !== partOf(to) && !parts[partOf(from)].includes(partOf(to)),
+      )
+      .map(([from, to]) => `${relative(src, from)} -> ${relative(src, to)}`);
+    expect(crossing).toEqual([]);
   });
 });

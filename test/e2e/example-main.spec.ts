@@ -53,9 +53,21 @@ describeWithOpenMetricsTools('the example app (npm start)', () => {
       expect(again).toContain('topic imports: 10 published, 10 accepted, 10 stored');
       expect(again).toContain('"metadata": 34 records in all');
 
-      // `npm run records -- --topic imports --limit 3`
-      const listed = run('records.js', '--topic', 'imports', '--limit', '3');
-      expect(listed.split('\n').filter((line) => line.includes('  imports  '))).toHaveLength(3);
+      // `npx metaqueue records --topic imports --limit 3`, as the summary says: the built bin.
+      const listed = execFileSync(
+        process.execPath,
+        [join(root, 'bin/metaqueue.js'), 'records', '--topic', 'imports', '--limit', '3'],
+        { cwd: dir, encoding: 'utf8', env: { ...process.env, DATABASE_URL: db?.store.url ?? '' } },
+      );
+      const rows = listed.split('\n').filter((line) => / imports /.test(line));
+      expect(rows).toHaveLength(3);
+      // Newest first: the second run's last import records.
+      expect(rows.map((row) => row.slice(0, 24))).toEqual(
+        rows
+          .map((row) => row.slice(0, 24))
+          .sort()
+          .reverse(),
+      );
       expect(listed).toContain('3 records; the next page: add --cursor ');
     } finally {
       await db?.drop();

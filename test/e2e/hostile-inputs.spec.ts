@@ -235,6 +235,26 @@ describeWithOpenMetricsTools(
       await app.get(BrokerService).flush();
       expect(app.get(BrokerService).counters.sinks.store.deadLettered).toBe(0);
 
+      // The API, page by page.
+      const fromApi = new Map<string, ReturnType<typeof expected>>();
+      let cursor: string | null = null;
+      do {
+        const query = new URLSearchParams({ limit: '1000', ...(cursor ? { cursor } : {}) });
+        const response = await fetch(`${url}/metadata?${query.toString()}`);
+        expect(response.status).toBe(200);
+        const page = (await response.json()) as { items: StoredItem[]; nextCursor: string | null };
+        for (const item of page.items) {
+          const { id, topic, name, location, context, data } = item;
+          const publishedAt = Date.parse(item.publishedAt);
+          fromApi.set(id, { id, topic, name, location, context, data, publishedAt });
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
+
+      // Closed: the file is complete, and an embedded store's directory free for this process.
+      await app.close();
+      app = undefined;
+
       // The table, through SQL; text as UTF-8 bytes, since PGlite's client eats a leading U+FEFF.
       const utf8 = (column: string) =>
         `encode(convert_to(${column}, 'UTF8'), 'base64') AS ${column}`;
@@ -262,25 +282,7 @@ describeWithOpenMetricsTools(
         ]),
       );
 
-      // The API, page by page.
-      const fromApi = new Map<string, ReturnType<typeof expected>>();
-      let cursor: string | null = null;
-      do {
-        const query = new URLSearchParams({ limit: '1000', ...(cursor ? { cursor } : {}) });
-        const response = await fetch(`${url}/metadata?${query.toString()}`);
-        expect(response.status).toBe(200);
-        const page = (await response.json()) as { items: StoredItem[]; nextCursor: string | null };
-        for (const item of page.items) {
-          const { id, topic, name, location, context, data } = item;
-          const publishedAt = Date.parse(item.publishedAt);
-          fromApi.set(id, { id, topic, name, location, context, data, publishedAt });
-        }
-        cursor = page.nextCursor;
-      } while (cursor);
-
-      // The file, once closed: by the strict parser, and by promtool.
-      await app.close();
-      app = undefined;
+      // The file: by the strict parser, and by promtool.
       const samples = parseOpenMetrics(path);
       const fromFile = new Map(samples.map((s) => [s.labels.id, recordOf(s)]));
       expect(promtoolImport(path)).toBe(accepted.length);

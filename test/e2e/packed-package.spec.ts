@@ -36,6 +36,9 @@ describe('the packed package', () => {
       expect(files).toContain(`package/dist/lib/board/assets/${asset}`);
     }
     expect(files).toContain('package/LICENSE');
+    // The CLI: its launcher and what it runs.
+    expect(files).toContain('package/bin/metaqueue.js');
+    expect(files).toContain('package/dist/cli/main.js');
     // The maps point at src/, which is not shipped: each carries its sources inline.
     run('tar', ['-xzf', join(dir, tarball), '-C', dir], dir);
     const maps = files.filter((f) => f.endsWith('.js.map'));
@@ -100,6 +103,19 @@ describe('the packed package', () => {
     expect(readFileSync(join(dir, 'log.txt'), 'utf8')).toMatch(
       /^# TYPE consumer_count gauge\n[\s\S]*# EOF\n$/,
     );
+
+    // `npx metaqueue` in the app: the records both runs left in its embedded store.
+    const listed = execFileSync('npx', ['metaqueue', 'records', '--topic', 'counts', '--json'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: '' },
+    });
+    const { items } = JSON.parse(listed) as { items: { name: string }[] };
+    // Newest first: main.cjs ran last.
+    expect(items.map((item) => item.name)).toEqual([
+      ...Array<string>(7).fill('cjs_count'),
+      ...Array<string>(25).fill('consumer_count'),
+    ]);
 
     // Only the public entry is importable: internals stay inside the package.
     const probe = `import('metaqueue/dist/lib/queue/deque.js').then(() => console.log('open'), (e) => console.log(e.code))`;

@@ -88,6 +88,8 @@ describe('store connection options', () => {
       expect(lines).toContain(`Storing metadata in embedded PGlite at ${dataDir}`);
       expect(lines).toContain(`The records stay in ${dataDir} across restarts`);
       expect(readdirSync(dataDir)).toContain('PG_VERSION');
+      // The directory's lock (pglite.lock beside it) goes with the app.
+      expect(readdirSync(join(dir, 'state'))).toEqual(['pglite']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -9,18 +9,19 @@ import { anchors, codeSpans, linkTargets, pages, prose, readPage, root } from '.
  * `export`, each row starting with the name in backticks, as imported), and
  * no row names what is no longer exported. Then the pages together: README.md
  * is a door (short, and every docs page is found from it), their links lead
- * somewhere, and the messages they quote are those metaqueue.messages.ts writes.
+ * somewhere, and the messages they quote are those the messages files write.
  */
 const entry = 'src/lib/index.ts';
 const reference = 'docs/api.md';
-const messages = 'src/lib/metaqueue.messages.ts';
+/** Where every text a user sees is worded: the library's, and the CLI's. */
+const messages = ['src/lib/metaqueue.messages.ts', 'src/cli/cli.messages.ts'];
 /** The README stays a door: past this many lines, move a part to a page of docs/. */
 const readmeMaxLines = 450;
 /**
  * Pages of issue 29 written on another branch: a link to one is allowed before
  * the page exists, and checked like any other once it does. Empty this once merged.
  */
-const writtenElsewhere = new Set(['docs/cli.md']);
+const writtenElsewhere = new Set<string>([]);
 
 /** Every name the entry exports, values and types alike, under the name users import. */
 function exportedNames(): string[] {
@@ -90,14 +91,14 @@ function difference(a: string[], b: string[]): string[] {
 }
 
 /**
- * Each message of metaqueue.messages.ts as a pattern, read from its source:
+ * Each message of the messages files as a pattern, read from its source:
  * its words exactly, anything in place of what it interpolates (a conditional
  * gives its branches), so a page may quote it with values or with `<name>`.
  * A message with fewer than 10 characters of its own words is left out: it
  * would match any sentence (`unhealthy` joins a list of parts, for one).
  */
-function messagePatterns(): RegExp[] {
-  const path = join(root, messages);
+function messagePatterns(file: string): RegExp[] {
+  const path = join(root, file);
   const source = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest);
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   /** A pattern's source, and how many characters of its own words any match has. */
@@ -268,8 +269,8 @@ describe('README.md and docs/*.md, together', () => {
     expect({ unreachable: all.filter((page) => !reached.has(page)) }).toEqual({ unreachable: [] });
   });
 
-  it('quotes messages as metaqueue.messages.ts words them', () => {
-    const patterns = messagePatterns();
+  it('quotes messages as the messages files word them', () => {
+    const patterns = messages.flatMap(messagePatterns);
     // A quoted message: a code span holding a sentence (a space, then a full stop, no ellipsis).
     const quoted = all.flatMap((page) =>
       codeSpans(readPage(page))

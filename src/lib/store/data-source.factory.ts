@@ -4,8 +4,8 @@ import { DataSource } from 'typeorm';
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { errorMessages } from '../metaqueue.messages.js';
+import { openEmbeddedDatabase } from './pglite/pglite-directory.js';
 import { pglitePoolFor } from './pglite/pglite-pool.js';
-import { PGliteThread } from './pglite/pglite-thread.js';
 import type { PGliteStoreOptions, StoreOptions } from './store-options.interface.js';
 import { metaqueueEntities, metaqueueMigrations } from './store-schema.js';
 
@@ -26,7 +26,7 @@ export async function createDataSource(
     const dataDir = pgliteDataDir(options.pglite);
     // An existing directory opens as it is (no initdb), in a fraction of a first start.
     if (dataDir !== undefined) await mkdir(dirname(dataDir), { recursive: true });
-    const db = await PGliteThread.open(dataDir);
+    const db = await openEmbeddedDatabase(dataDir);
     return {
       dataSource: new DataSource({ ...common, driver: pglitePoolFor(db) }),
       target: dataDir === undefined ? 'embedded PGlite in memory' : `embedded PGlite at ${dataDir}`,

@@ -50,6 +50,24 @@ export async function takePidLock(
   }
 }
 
+/** A lock file's holder as read, and whether that process still holds it. */
+export interface PidLockState {
+  readonly pid: number;
+  /** `false` for a stale lock: its process is gone, and the next `takePidLock` takes it over. */
+  readonly held: boolean;
+}
+
+/**
+ * Who holds the lock file `path`, read only: nothing is taken, written or
+ * removed (a tool looking at a directory another process uses). `undefined`
+ * when there is no lock, or it names no process. Throws a config error
+ * naming a lock file that cannot be read.
+ */
+export async function readPidLock(path: string): Promise<PidLockState | undefined> {
+  const holder = await readHolder(path);
+  return holder && { pid: holder.pid, held: isHeld(holder, holderOf(process.pid)) };
+}
+
 /** Frees a lock this process took. */
 export async function releasePidLock(path: string): Promise<void> {
   await rm(path, { force: true });

@@ -4,7 +4,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetaqueueConfigError } from '../../../src/lib/errors/metaqueue.errors.js';
-import { holderLine, releasePidLock, takePidLock } from '../../../src/lib/utils/pid-lock.js';
+import {
+  holderLine,
+  readPidLock,
+  releasePidLock,
+  takePidLock,
+} from '../../../src/lib/utils/pid-lock.js';
 
 const onLinux = existsSync('/proc/self/stat');
 const linuxIt = onLinux ? it : it.skip;
@@ -143,5 +148,18 @@ describe('takePidLock', () => {
     await expect(takePidLock(missing, (pid) => new InUse(pid))).rejects.toThrow(
       `Cannot use the lock file ${missing}`,
     );
+  });
+});
+
+describe('readPidLock', () => {
+  it('names the holder and whether it lives, and leaves the lock as it is', async () => {
+    expect(await readPidLock(lock)).toBeUndefined();
+    const pid = liveOther();
+    writeFileSync(lock, holderLine(pid));
+    expect(await readPidLock(lock)).toEqual({ pid, held: true });
+    const gone = deadPid();
+    writeFileSync(lock, holderLine(gone));
+    expect(await readPidLock(lock)).toEqual({ pid: gone, held: false });
+    expect(readFileSync(lock, 'utf8')).toBe(holderLine(gone));
   });
 });

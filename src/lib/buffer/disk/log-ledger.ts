@@ -51,7 +51,7 @@ export class LogLedger {
    * start of the log, and none past `end`, where the log ends now.
    */
   load(sinks: readonly string[], first: LogPosition, end: LogPosition): void {
-    const known = this.read();
+    const known = this.storedPositions();
     for (const sink of sinks) {
       let position = known.get(sink);
       if (position && comparePositions(position, end) > 0) {
@@ -132,8 +132,11 @@ export class LogLedger {
     return forSink;
   }
 
-  /** The positions the file holds; none when there is no file, or it cannot be read (logged). */
-  private read(): Map<string, LogPosition> {
+  /**
+   * The positions the file holds, as it holds them, reading only; none when
+   * there is no file, or it cannot be read (logged, and counted in `damaged`).
+   */
+  storedPositions(): Map<string, LogPosition> {
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');

@@ -18,7 +18,7 @@ export async function recoverLog(
   segments: LogSegments,
   logger: LoggerService,
 ): Promise<number> {
-  for (const segment of await dir.segments()) await checkHeader(dir, segments, segment);
+  for (const segment of await dir.segments()) await readSegmentHeader(dir, segments, segment);
   const last = segments.last;
   return last === undefined ? 0 : cutTornEnd(dir, segments, last, logger);
 }
@@ -67,7 +67,16 @@ export async function countRecords(
   return count;
 }
 
-async function checkHeader(dir: LogDirectory, segments: LogSegments, segment: number) {
+/**
+ * Enters `segment` in `segments` with its size and format, reading its
+ * header only; throws a config error for a file that is not a segment, or
+ * in a format this version does not read.
+ */
+export async function readSegmentHeader(
+  dir: LogDirectory,
+  segments: LogSegments,
+  segment: number,
+): Promise<void> {
   const path = dir.segmentPath(segment);
   const file = await open(path, 'r');
   try {
@@ -91,6 +100,30 @@ async function checkHeader(dir: LogDirectory, segments: LogSegments, segment: nu
 }
 
 /**
+ * Where the torn end of a segment of `size` bytes starts, read only: the end
+ * of its last whole frame, when a crash left it ending inside a frame with
+ * nothing whole after it; 0 when it is shorter than its header (torn as it
+ * was created). `undefined` when it ends whole, or when whole frames follow
+ * its damage: that damage is the reader's to skip, not a torn end.
+ */
+export async function findTornEnd(
+  path: string,
+  size: number,
+  version: number,
+): Promise<number | undefined> {
+  if (size < logFormat.headerBytes) return 0;
+  const file = await open(path, 'r');
+  try {
+    const scanner = new SegmentScanner(file, size, version);
+    const whole = await scanner.endOfWholeFrames(logFormat.headerBytes);
+    if (whole === size) return undefined;
+    return (await scanner.nextWholeFrame(whole + 1)) === undefined ? whole : undefined;
+  } finally {
+    await file.close();
+  }
+}
+
+/**
  * A crash can leave the last segment ending inside a frame (or its header):
  * cuts it at the last whole frame; returns the records cut, 0 or 1.
  */
@@ -102,23 +135,13 @@ async function cutTornEnd(
 ): Promise<number> {
   const path = dir.segmentPath(segment);
   const size = (await stat(path)).size;
+  const whole = await findTornEnd(path, size, segments.formatOf(segment));
+  if (whole === undefined) return 0;
   if (size < logFormat.headerBytes) {
     // Torn as it was created: it holds no record.
     await writeFile(path, segmentHeader());
     segments.resize(segment, logFormat.headerBytes);
     return 0;
-  }
-  const file = await open(path, 'r');
-  let whole: number;
-  try {
-    const scanner = new SegmentScanner(file, size, segments.formatOf(segment));
-    whole = await scanner.endOfWholeFrames(logFormat.headerBytes);
-    if (whole === size) return 0;
-    // Damage followed by whole frames (a bad CRC, or a length that now points past the end) is
-    // the reader's to skip; only a torn end, with nothing whole after it, is cut.
-    if ((await scanner.nextWholeFrame(whole + 1)) !== undefined) return 0;
-  } finally {
-    await file.close();
   }
   await truncate(path, whole);
   segments.resize(segment, whole);

@@ -10,6 +10,13 @@ import {
   type FrameRead,
 } from './log-format.js';
 
+/** A stretch of a segment: a whole frame, or damage up to the next whole frame. */
+export interface SegmentSpan {
+  kind: 'frame' | 'damage';
+  offset: number;
+  bytes: number;
+}
+
 /**
  * Walks the frames of one segment, up to `size`, through one chunk of
  * `segmentChunkBytes`: memory stays the same whatever the segment's length,
@@ -84,6 +91,26 @@ export class SegmentScanner {
       at = candidate + 1;
     }
     return undefined;
+  }
+
+  /**
+   * Each whole frame from `from` to `size`, and each damaged stretch between
+   * them as the reader skips it: from a frame that is not whole to the next
+   * whole frame, or to `size`. Reads only; linear in the bytes read.
+   */
+  async *spans(from: number): AsyncGenerator<SegmentSpan> {
+    let at = from;
+    while (at < this.size) {
+      const frame = await this.checkAt(at);
+      if (frame.kind === 'whole') {
+        yield { kind: 'frame', offset: at, bytes: frame.bytes };
+        at += frame.bytes;
+        continue;
+      }
+      const next = (await this.nextWholeFrame(at + 1)) ?? this.size;
+      yield { kind: 'damage', offset: at, bytes: next - at };
+      at = next;
+    }
   }
 
   private async checkAt(offset: number): Promise<FrameCheck> {

@@ -1,0 +1,95 @@
+import { Command } from 'commander';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { MetadataQuery, MetadataRecord, StoredMetadata } from '../../lib/index.js';
+import { defaults } from '../../lib/metaqueue.defaults.js';
+import { definedOnly } from '../../lib/utils/defined-only.util.js';
+import { cliMessages } from '../cli.messages.js';
+import type { SourceOptions } from '../reading/open-record-pages.js';
+import type { RecordPages } from '../reading/record-pages.interface.js';
+import { openQueryPages } from '../reading/query-pages.js';
+import { addFilterOptions, addRangeOptions, addSourceOptions } from '../reading/source-options.js';
+
+interface ExportOptions extends SourceOptions {
+  from: string;
+  to: string;
+  out?: string;
+  topic?: string;
+  name?: string;
+  location?: string;
+  context?: string;
+  data?: string;
+}
+
+/**
+ * `metaqueue export openmetrics`: the stored records of a time range as an
+ * OpenMetrics file for `promtool tsdb create-blocks-from openmetrics`.
+ */
+export function exportOpenMetricsCommand(): Command {
+  const command = new Command('openmetrics').description(
+    'Write the records published in [--from, --to) as an OpenMetrics file, as OpenMetricsFileConnector writes them: a backfill for promtool tsdb create-blocks-from openmetrics.',
+  );
+  addRangeOptions(command, true).option(
+    '--out <file>',
+    'the file to write (replaced if it exists); stdout without it',
+  );
+  return addSourceOptions(addFilterOptions(command)).action(exportOpenMetrics);
+}
+
+async function exportOpenMetrics(options: ExportOptions): Promise<void> {
+  const { from, to, topic, name, location, context, data } = options;
+  const filters = definedOnly({ from, to, topic, name, location, context, data });
+  const pages = await openQueryPages(filters, options);
+  // Without --out the file is made aside, whole, then copied to stdout.
+  const aside =
+    options.out === undefined ? await mkdtemp(join(tmpdir(), 'metaqueue-export-')) : undefined;
+  const out = options.out === undefined ? join(aside!, 'export.om') : resolve(options.out);
+  try {
+    const written = await writeFile(pages, filters, out);
+    if (aside) await pipeline(createReadStream(out), process.stdout, { end: false });
+    process.stderr.write(`${cliMessages.exported(written, from, to, options.out ?? 'stdout')}\n`);
+  } finally {
+    await pages.close();
+    if (aside) await rm(aside, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes every record the filters match to `out`, oldest first, a page at a
+ * time, through the file connector itself: the same samples, families and
+ * `# EOF` as the file an app writes. Returns how many it wrote.
+ */
+async function writeFile(pages: RecordPages, filters: MetadataQuery, out: string): Promise<number> {
+  const { OpenMetricsFileConnector } =
+    await import('../../lib/connectors/openmetrics/openmetrics-file.connector.js');
+  // One file, never rotated: a backfill is read whole.
+  const file = new OpenMetricsFileConnector({ path: out, maxFileBytes: Number.MAX_SAFE_INTEGER });
+  await file.open();
+  let written = 0;
+  try {
+    let cursor: string | undefined;
+    do {
+      const page = await pages.page({
+        ...filters,
+        order: 'oldest',
+        limit: defaults.query.maxLimit,
+        ...(cursor ? { cursor } : {}),
+      });
+      if (page.items.length > 0) await file.write(page.items.map(recordOfStored));
+      written += page.items.length;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  } finally {
+    await file.close();
+  }
+  return written;
+}
+
+/** A stored record as the connector takes it: with `data` as JSON text again. */
+function recordOfStored(r: StoredMetadata): MetadataRecord {
+  const { id, topic, name, location, context, data, publishedAt } = r;
+  return { id, topic, name, location, context, data, publishedAt, json: JSON.stringify(data) };
+}
