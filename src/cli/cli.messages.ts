@@ -44,6 +44,8 @@ export const cliMessages = {
     (nextCursor ? `; the next page: add --cursor ${nextCursor}` : ''),
 
   // export openmetrics
+  cannotWrite: (out: string, reason: string) =>
+    `Cannot write ${out}: ${reason}. Give --out a file in a directory that exists and that this user may write.`,
   exported: (records: number, from: string, to: string, out: string) =>
     `Wrote ${records} record${records === 1 ? '' : 's'} published from ${from} to ${to} to ${out}.`,
 

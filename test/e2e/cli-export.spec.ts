@@ -85,11 +85,22 @@ describeWithOpenMetricsTools(`metaqueue export openmetrics, the store on ${backe
     expect(toStdout.stdout).toBe(readFileSync(out, 'utf8'));
   });
 
-  it('needs --from and --to, each a date', async () => {
-    const [missing, bad] = await Promise.all([
+  it('needs --from and --to, each a date, and an --out it can write', async () => {
+    const nowhere = join(dir, 'missing', 'backfill.om');
+    const [missing, bad, unwritable] = await Promise.all([
       runCli(['export', 'openmetrics', '--to', '2026-03-02', ...source]),
       runCli(['export', 'openmetrics', '--from', 'yesterday', '--to', '2026-03-02', ...source]),
+      runCli([
+        'export',
+        'openmetrics',
+        ...['--from', '2026-03-01', '--to', '2026-03-02', '--out', nowhere],
+        ...source,
+      ]),
     ]);
+    expect([unwritable.code, unwritable.stdout]).toEqual([2, '']);
+    expect(unwritable.stderr).toMatch(
+      new RegExp(`^metaqueue: Cannot write ${nowhere}: ENOENT: .*Give --out a file in a directory`),
+    );
     expect([missing.code, missing.stderr]).toEqual([
       2,
       `metaqueue: required option '--from <instant>' not specified\nRun "metaqueue export openmetrics --help" for its options.\n`,

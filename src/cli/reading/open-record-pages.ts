@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { MetaqueueConfigError } from '../../lib/errors/metaqueue.errors.js';
 import { pgliteDataDir } from '../../lib/store/data-source.factory.js';
 import { pgliteLockPath } from '../../lib/store/pglite/pglite-directory.js';
 import { readPidLock } from '../../lib/utils/pid-lock.js';
@@ -39,7 +40,12 @@ export async function openRecordPages(
     throw new CliError(cliMessages.noEmbeddedStore(dataDir), exitCodes.usage);
   }
   const lockPath = pgliteLockPath(dataDir);
-  const lock = await readPidLock(lockPath);
+  const lock = await readPidLock(lockPath).catch((error: unknown) => {
+    // A lock file that cannot be read (a directory, no permission): the library says which.
+    if (error instanceof MetaqueueConfigError)
+      throw new CliError(error.message, exitCodes.unavailable);
+    throw error;
+  });
   if (lock?.held) {
     const server = `http://localhost:${process.env.PORT || 3000}`;
     if (!(await ServerPages.answers(server))) {
