@@ -5,7 +5,9 @@ import { AppModule } from './app.module.js';
 
 /** The demo: runs every task once, concurrently, stores what they published, and says where. */
 async function main(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(AppModule.register({ schedules: false }), {
+    logger: ['error', 'warn'],
+  });
   app.enableShutdownHooks();
 
   const store = app.get(MetadataStore);

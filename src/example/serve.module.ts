@@ -6,7 +6,11 @@ import { HealthController } from './health.controller.js';
 
 /** The example app over HTTP: the board at /board, GET /metrics, /health and /metadata, tasks on their schedules. */
 @Module({
-  imports: [AppModule, TerminusModule.forRoot(), MetaqueueBoardModule.forRoot({ path: '/board' })],
+  imports: [
+    AppModule.register(),
+    TerminusModule.forRoot(),
+    MetaqueueBoardModule.forRoot({ path: '/board' }),
+  ],
   controllers: [MetricsController, HealthController, MetadataController],
 })
 export class ServeModule {}

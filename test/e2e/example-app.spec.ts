@@ -28,7 +28,9 @@ describe('example app', () => {
     // Imported once the environment is set: the example reads it when its store module loads.
     const { AppModule } = await import('../../src/example/app.module.js');
     const { Topic } = await import('../../src/example/topics.js');
-    const app = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const app = await Test.createTestingModule({
+      imports: [AppModule.register({ schedules: false })],
+    }).compile();
     await app.init();
     const results = await app.get(TaskRunner).runAll();
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);

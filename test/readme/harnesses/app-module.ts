@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import {
@@ -16,7 +16,7 @@ import { Topic } from '../../../src/example/topics.js';
 
 // README
 
-const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+const app = await NestFactory.createApplicationContext(AppModule.register({ schedules: false }), { logger: false });
 const results = await app.get(TaskRunner).runAll();
 await app.get(BrokerService).flush();
 assert.deepEqual(
