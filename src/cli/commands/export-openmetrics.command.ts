@@ -1,13 +1,15 @@
 import { Command } from 'commander';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { MetadataQuery, MetadataRecord, StoredMetadata } from '../../lib/index.js';
+import { describeError } from '../../lib/errors/describe-error.util.js';
 import { defaults } from '../../lib/metaqueue.defaults.js';
 import { definedOnly } from '../../lib/utils/defined-only.util.js';
 import { cliMessages } from '../cli.messages.js';
+import { CliError, exitCodes } from '../exit-codes.js';
 import type { SourceOptions } from '../reading/open-record-pages.js';
 import type { RecordPages } from '../reading/record-pages.interface.js';
 import { openQueryPages } from '../reading/query-pages.js';
@@ -42,18 +44,31 @@ export function exportOpenMetricsCommand(): Command {
 async function exportOpenMetrics(options: ExportOptions): Promise<void> {
   const { from, to, topic, name, location, context, data } = options;
   const filters = definedOnly({ from, to, topic, name, location, context, data });
+  const out = options.out === undefined ? undefined : resolve(options.out);
+  // The file is made whole aside, then renamed into place (beside --out, so
+  // that the rename never crosses file systems) or copied to stdout: a failed
+  // export leaves nothing that looks complete, and an earlier --out as it was.
+  const aside = await makeAside(out);
   const pages = await openQueryPages(filters, options);
-  // Without --out the file is made aside, whole, then copied to stdout.
-  const aside =
-    options.out === undefined ? await mkdtemp(join(tmpdir(), 'metaqueue-export-')) : undefined;
-  const out = options.out === undefined ? join(aside!, 'export.om') : resolve(options.out);
   try {
-    const written = await writeFile(pages, filters, out);
-    if (aside) await pipeline(createReadStream(out), process.stdout, { end: false });
+    const made = join(aside, 'export.om');
+    const written = await writeFile(pages, filters, made);
+    if (out === undefined) await pipeline(createReadStream(made), process.stdout, { end: false });
+    else await rename(made, out);
     process.stderr.write(`${cliMessages.exported(written, from, to, options.out ?? 'stdout')}\n`);
   } finally {
     await pages.close();
-    if (aside) await rm(aside, { recursive: true, force: true });
+    await rm(aside, { recursive: true, force: true });
+  }
+}
+
+/** A new directory beside `out` (or a temporary one for stdout); a place it cannot make is the user's to fix. */
+async function makeAside(out: string | undefined): Promise<string> {
+  if (out === undefined) return mkdtemp(join(tmpdir(), 'metaqueue-export-'));
+  try {
+    return await mkdtemp(join(dirname(out), '.metaqueue-export-'));
+  } catch (error) {
+    throw new CliError(cliMessages.cannotWrite(out, describeError(error)), exitCodes.usage);
   }
 }
 
