@@ -16,6 +16,9 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
   testTimeout: 30_000,
+  // On PGlite, one empty database made per run, which every test database copies.
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   // The default summary counts skipped tests; this one also says why.
   reporters: ['default', '<rootDir>/test/support/skip-reporter.cjs'],
 };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -12,6 +12,9 @@ import { createDataSource } from '../../src/lib/store/data-source.factory.js';
  * else on PGlite. The benchmarks need one.
  */
 export const serverUrl = process.env.DATABASE_URL;
+
+/** The empty PGlite directory test/support/pglite-template.mjs made for this Jest run, if any. */
+const pgliteTemplateVariable = 'METAQUEUE_TEST_PGLITE_TEMPLATE';
 
 /** A row of table `metadata`, as SQL returns it. */
 export interface MetadataRow {
@@ -30,6 +33,12 @@ export interface MetadataRow {
  * server, or on PGlite one in memory, or with `{ reopen: true }` a data
  * directory, so the test can read it after the app has closed (or from
  * another process). Nothing is left behind once it is dropped.
+ *
+ * Under Jest, a PGlite database is always a data directory: a copy of the
+ * empty one made once per run (test/support/pglite-template.mjs), since
+ * PGlite's initdb costs seconds per database and a copy a fraction of one.
+ * The store opens it as a user's existing directory; tests of a new one
+ * (store-config.spec.ts) make it themselves.
  */
 export interface TestDatabase {
   store: StoreOptions;
@@ -57,7 +66,8 @@ export async function createTestDatabase(
         ),
     };
   }
-  if (!options.reopen) {
+  const template = process.env[pgliteTemplateVariable];
+  if (!options.reopen && !template) {
     return {
       store: { pglite: { inMemory: true } },
       query: () =>
@@ -68,6 +78,7 @@ export async function createTestDatabase(
     };
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'metaqueue-pglite-'));
+  if (template) cpSync(template, dataDir, { recursive: true });
   const store: StoreOptions = { pglite: { dataDir } };
   let open: DataSource | undefined;
   return {
