@@ -13,6 +13,7 @@ export default tseslint.config(
       'eslint.config.mjs',
       'jest.config.js',
       'jest.faults.config.js',
+      'jest.heavy.config.js',
       'test/support/skip-reporter.cjs',
       'test/support/pglite-template.mjs',
       'test/support/global-setup.mjs',
