@@ -15,7 +15,8 @@ export default {
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
-  testTimeout: 30_000,
+  // Each test's time bound, set per file by the load: see test/support/jest-setup.ts.
+  setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
   // On PGlite, one empty database made per run, which every test database copies.
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',

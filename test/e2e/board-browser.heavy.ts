@@ -56,7 +56,7 @@ describeWithChromium.each<Adapter>(['express', 'fastify'])(
       });
       await page.goto(`${board.url}/board`, { waitUntil: 'load' });
       await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
-    }, 60_000);
+    });
 
     afterAll(async () => {
       violations.push(

@@ -61,5 +61,5 @@ describeWithOpenMetricsTools('the example app (npm start)', () => {
       await db?.drop();
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 90_000);
+  });
 });

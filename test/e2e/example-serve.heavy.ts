@@ -84,5 +84,5 @@ describe('npm run serve, then SIGTERM to npm', () => {
     const log = readFileSync(logFile, 'utf8');
     expect(log).toMatch(/^# TYPE [\s\S]*\n# EOF\n$/);
     expect(log).toMatch(/^metaqueue_task_run\{/m);
-  }, 120_000);
+  });
 });

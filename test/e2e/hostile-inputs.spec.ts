@@ -296,6 +296,6 @@ describeWithOpenMetricsTools(
         accepted.length,
         accepted.length,
       ]);
-    }, 120_000);
+    });
   },
 );

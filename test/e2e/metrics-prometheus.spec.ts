@@ -74,7 +74,7 @@ withPrometheus.describe('a real Prometheus server', () => {
       await app.close();
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });
 
 function freePort(): Promise<number> {

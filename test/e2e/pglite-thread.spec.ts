@@ -64,5 +64,5 @@ describe('PGliteThread: the embedded database on a thread of its own', () => {
     expect(child.error).toBeUndefined();
     expect(child.stdout.trim()).toBe('[{"one":1}]');
     expect(child.status).toBe(0);
-  }, 70_000);
+  });
 });

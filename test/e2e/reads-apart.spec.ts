@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,10 @@ import {
   type ReadsApp,
 } from '../harness/heavy-reads.js';
 import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
+import { hangBound } from '../support/hang-bound.js';
+
+// Charts over many rows on PGlite take a minute or more: longer than the default bound.
+jest.setTimeout(hangBound(180_000));
 
 /** Starts a request and returns how to abandon it, as a client that goes away does. */
 function abandonable(url: string) {
@@ -46,7 +51,7 @@ describeOnServer('reads apart from writes, on PostgreSQL', () => {
     quick = await bootReadsApp(db.store, { reads: { statementTimeoutMs: 300 } });
     // Tens of seconds of containment checks for each chart over them.
     await db.query(heavyRowsSql(600));
-  }, 60_000);
+  });
   afterAll(async () => {
     await reads?.app.close();
     await quick?.app.close();
@@ -136,7 +141,7 @@ describeOnServer('reads apart from writes, on PostgreSQL', () => {
       await stalling.app.close();
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 30_000);
+  });
 });
 
 describe('reads apart from writes, on PGlite', () => {
@@ -167,5 +172,5 @@ describe('reads apart from writes, on PGlite', () => {
     } finally {
       await app.app.close();
     }
-  }, 180_000);
+  });
 });
