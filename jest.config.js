@@ -17,7 +17,7 @@ export default {
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
   // Each test's time bound, set per file by the load: see test/support/jest-setup.ts.
   setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
-  // On PGlite, one empty database made per run, which every test database copies.
+  // One empty PGlite database made per run, which every PGlite database of a test copies.
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   // The default summary counts skipped tests; this one also says why.

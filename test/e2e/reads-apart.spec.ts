@@ -15,7 +15,11 @@ import {
   runningHeavyReadsSql,
   type ReadsApp,
 } from '../harness/heavy-reads.js';
-import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
+import {
+  createTestDatabase,
+  pgliteDataDirOfOwn,
+  type TestDatabase,
+} from '../harness/test-database.js';
 import { hangBound } from '../support/hang-bound.js';
 
 // Charts over many rows on PGlite take a minute or more: longer than the default bound.
@@ -146,8 +150,9 @@ describeOnServer('reads apart from writes, on PostgreSQL', () => {
 
 describe('reads apart from writes, on PGlite', () => {
   it('bounds a read by the read timeout, refusing it with a 503, and keeps writing', async () => {
+    const dataDir = pgliteDataDirOfOwn();
     const app = await bootReadsApp(
-      { pglite: { inMemory: true } },
+      { pglite: { dataDir } },
       { reads: { statementTimeoutMs: 1_000 } },
     );
     try {
@@ -171,6 +176,7 @@ describe('reads apart from writes, on PGlite', () => {
       }
     } finally {
       await app.app.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -36,9 +36,9 @@ export interface MetadataRow {
  *
  * Under Jest, a PGlite database is always a data directory: a copy of the
  * empty one made once per run (test/support/pglite-template.mjs), since
- * PGlite's initdb costs seconds per database and a copy a fraction of one.
- * The store opens it as a user's existing directory; tests of a new one
- * (store-config.spec.ts) make it themselves.
+ * PGlite's initdb costs seconds per database and a copy a fraction of one
+ * (see `pgliteDataDirOfOwn`). The store opens it as a user's existing
+ * directory; tests of a new one (store-config.spec.ts) make it themselves.
  */
 export interface TestDatabase {
   store: StoreOptions;
@@ -77,8 +77,7 @@ export async function createTestDatabase(
       drop: () => Promise.resolve(),
     };
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'metaqueue-pglite-'));
-  if (template) cpSync(template, dataDir, { recursive: true });
+  const dataDir = pgliteDataDirOfOwn();
   const store: StoreOptions = { pglite: { dataDir } };
   let open: DataSource | undefined;
   return {
@@ -93,6 +92,18 @@ export async function createTestDatabase(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A PGlite data directory of the caller's own, which it removes: under Jest a
+ * copy of the run's empty template, opened as an existing database is;
+ * elsewhere an empty directory, which PGlite initializes when it opens it.
+ */
+export function pgliteDataDirOfOwn(): string {
+  const dataDir = mkdtempSync(join(tmpdir(), 'metaqueue-pglite-'));
+  const template = process.env[pgliteTemplateVariable];
+  if (template) cpSync(template, dataDir, { recursive: true });
+  return dataDir;
 }
 
 async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
