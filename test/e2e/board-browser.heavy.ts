@@ -5,6 +5,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { bootBoardApp, hostile, type Adapter, type BoardApp } from '../support/board-app.js';
 import { requirement } from '../support/requirement.js';
 import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
+import { hangBound } from '../support/hang-bound.js';
 
 // Debian's chromium, never a downloaded browser: .ci/run installs the package.
 const chromium = '/usr/bin/chromium';
@@ -34,8 +35,11 @@ describeWithChromium.each<Adapter>(['express', 'fastify'])(
         executablePath: chromium,
         args: ['--no-sandbox', '--disable-dev-shm-usage'],
         headless: true,
+        timeout: hangBound(30_000),
       });
       page = await browser.newPage();
+      // Puppeteer's waits fail after 30 s; a loaded machine gets longer (hang-bound.ts).
+      page.setDefaultTimeout(hangBound(30_000));
       await page.setViewport({ width: 1280, height: 1000 });
       page.on('dialog', (dialog) => {
         dialogs.push(dialog.message());
@@ -55,7 +59,7 @@ describeWithChromium.each<Adapter>(['express', 'fastify'])(
         });
       });
       await page.goto(`${board.url}/board`, { waitUntil: 'load' });
-      await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+      await page.waitForSelector('body[data-ready="true"]');
     });
 
     afterAll(async () => {
