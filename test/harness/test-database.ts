@@ -32,7 +32,8 @@ export interface MetadataRow {
  * A database of the test's (or the benchmark's) own: a new database on the
  * server, or on PGlite one in memory, or with `{ reopen: true }` a data
  * directory, so the test can read it after the app has closed (or from
- * another process). Nothing is left behind once it is dropped.
+ * another process). Nothing is left behind once it is dropped. With
+ * `{ embedded: true }` it is on PGlite even when DATABASE_URL names a server.
  *
  * Under Jest, a PGlite database is always a data directory: a copy of the
  * empty one made once per run (test/support/pglite-template.mjs), since
@@ -48,9 +49,9 @@ export interface TestDatabase {
 }
 
 export async function createTestDatabase(
-  options: { reopen?: boolean } = {},
+  options: { reopen?: boolean; embedded?: boolean } = {},
 ): Promise<TestDatabase> {
-  if (serverUrl) {
+  if (serverUrl && !options.embedded) {
     const name = `metaqueue_test_${randomUUID().replaceAll('-', '')}`;
     await withClient(serverUrl, async (c) => void (await c.query(`CREATE DATABASE ${name}`)));
     const url = new URL(serverUrl);
