@@ -14,6 +14,7 @@ import {
   type MetadataRecord,
 } from '../../src/lib/index.js';
 import { CapturingLogger } from '../support/capturing-logger.js';
+import { hangBound } from '../support/hang-bound.js';
 import { until } from '../support/until.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -148,7 +149,7 @@ describe('@MetaTask schedules through @nestjs/schedule', () => {
 
   it('waits no longer than schedule.shutdownTimeoutMs, and says which tasks still run', async () => {
     let outcome: unknown;
-    // Still running until the test lets it go, however slowly shutdown comes.
+    // Still running until the test lets it go: long after the 50 ms, however slowly shutdown comes.
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     @MetaTask({ name: 'stuck', every: 10 })
@@ -164,9 +165,12 @@ describe('@MetaTask schedules through @nestjs/schedule', () => {
     const logger = new CapturingLogger();
     app = await boot([StuckTask], { schedule: { shutdownTimeoutMs: 50 } }, logger);
     await until(() => app!.get(MetaTaskScheduler).counters.stuck.runs >= 1);
-    await app.close();
+    const closing = app.close();
+    const letGo = setTimeout(release, hangBound(1_000));
+    await closing;
     app = undefined;
     expect(logger.lines.some((l) => /Tasks still running 50 ms .*: stuck\./.test(l))).toBe(true);
+    clearTimeout(letGo);
     release();
     await until(() => outcome !== undefined);
     expect(outcome).toBeInstanceOf(EngineClosedError);
