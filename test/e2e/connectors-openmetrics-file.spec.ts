@@ -346,7 +346,8 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     const steady = join(dir, 'steady.txt');
     const { jobs, broker, store } = await boot(
       [flaky, new OpenMetricsFileConnector({ path: steady })],
-      { flushIntervalMs: 20, retryInitialDelayMs: 50, retryMaxDelayMs: 100 },
+      // Ten batches: the store takes each while the connector still fails the first.
+      { flushIntervalMs: 20, maxBatchSize: 100, retryInitialDelayMs: 50, retryMaxDelayMs: 100 },
     );
     await Promise.all(
       Array.from({ length: 1_000 }, (_, i) =>
