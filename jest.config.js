@@ -15,7 +15,11 @@ export default {
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
-  testTimeout: 30_000,
+  // Each test's time bound, set per file by the load: see test/support/jest-setup.ts.
+  setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
+  // One empty PGlite database made per run, which every PGlite database of a test copies.
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   // The default summary counts skipped tests; this one also says why.
   reporters: ['default', '<rootDir>/test/support/skip-reporter.cjs'],
 };

@@ -39,7 +39,7 @@ describe(`the board's queries use the table's indexes, on ${backend}`, () => {
        FROM generate_series(1, 5000) AS i`,
     );
     await store.dataSource.query('ANALYZE metadata');
-  }, 60_000);
+  });
   afterAll(async () => {
     await board?.app.close();
     await db?.drop();

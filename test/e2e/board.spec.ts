@@ -372,7 +372,7 @@ describe('MetaqueueBoardModule options', () => {
     }
     await db.drop();
     // Two apps, each booting its store: PGlite takes its time on a busy machine.
-  }, 120_000);
+  });
 
   it('is behind the guards given, page and endpoints alike', async () => {
     const db = await createTestDatabase();

@@ -39,6 +39,5 @@ describe(`SIGTERM to an app under load (${serverUrl ? 'PostgreSQL' : 'PGlite'})`
       expect(rows).toHaveLength(resolvedIds.length);
       expect(new Set(rows.map((r) => r.id))).toEqual(new Set(resolvedIds));
     },
-    60_000,
   );
 });

@@ -35,12 +35,19 @@ import {
 import { CapturingLogger } from '../support/capturing-logger.js';
 import { records } from '../support/records.js';
 import { mountTmpfs, onSmallDisk, unmount } from '../support/small-disk.js';
+import { until } from '../support/until.js';
 import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
 
 /** Fails its first `failures` writes, then writes through. */
+/**
+ * Fails its first `failures` writes; the last of them waits for `recover()`,
+ * so the test, not the machine's speed, decides how long it keeps failing.
+ */
 class FlakyConnector implements MetadataConnector {
   readonly name = 'flaky';
   calls = 0;
+  recover!: () => void;
+  private readonly recovered = new Promise<void>((resolve) => (this.recover = resolve));
   constructor(
     private readonly inner: MetadataConnector,
     private readonly failures: number,
@@ -48,7 +55,10 @@ class FlakyConnector implements MetadataConnector {
   open = () => this.inner.open!();
   close = () => this.inner.close!();
   async write(records: readonly MetadataRecord[]): Promise<void> {
-    if (++this.calls <= this.failures) throw new Error(`disk full (simulated, call ${this.calls})`);
+    if (++this.calls <= this.failures) {
+      if (this.calls === this.failures) await this.recovered;
+      throw new Error(`disk full (simulated, call ${this.calls})`);
+    }
     await this.inner.write(records);
   }
 }
@@ -336,20 +346,21 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     const steady = join(dir, 'steady.txt');
     const { jobs, broker, store } = await boot(
       [flaky, new OpenMetricsFileConnector({ path: steady })],
-      { flushIntervalMs: 20, retryInitialDelayMs: 50, retryMaxDelayMs: 100 },
+      // Ten batches: the store takes each while the connector still fails the first.
+      { flushIntervalMs: 20, maxBatchSize: 100, retryInitialDelayMs: 50, retryMaxDelayMs: 100 },
     );
     await Promise.all(
       Array.from({ length: 1_000 }, (_, i) =>
         jobs.publish({ data: i, name: 'n', location: 'l', context: 'c' }),
       ),
     );
-    // The database has everything while the flaky connector is still failing.
-    const until = Date.now() + 10_000;
-    while ((await store.dataSource.query('SELECT count(*)::int AS c FROM metadata'))[0].c < 1_000) {
-      if (Date.now() > until) throw new Error('database did not get the records');
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    // The database gets everything while the flaky connector is still failing.
+    await until(
+      async () =>
+        (await store.dataSource.query('SELECT count(*)::int AS c FROM metadata'))[0].c === 1_000,
+    );
     expect(flaky.calls).toBeLessThanOrEqual(6);
+    flaky.recover();
     await broker.flush();
     const stats = broker.counters.sinks;
     expect(stats.flaky).toMatchObject({ written: 1_000, failedWrites: 6, dropped: 0, backlog: 0 });

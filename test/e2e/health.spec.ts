@@ -14,6 +14,7 @@ import {
   type MetaqueueModuleOptions,
 } from '../../src/lib/index.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
+import { hangBound } from '../support/hang-bound.js';
 
 const backend = serverUrl ? 'PostgreSQL' : 'PGlite';
 const thresholdMs = 100;
@@ -88,7 +89,7 @@ describe(`MetaqueueHealthIndicator, store on ${backend}`, () => {
     check: () => Promise<{ status: number; body: Health }>,
     status: number,
   ) => {
-    const until = Date.now() + 10_000;
+    const until = Date.now() + hangBound(10_000);
     for (;;) {
       const result = await check();
       if (result.status === status) return result.body;

@@ -298,6 +298,6 @@ describeWithOpenMetricsTools(
         accepted.length,
         accepted.length,
       ]);
-    }, 120_000);
+    });
   },
 );

@@ -14,16 +14,10 @@ import {
   type MetadataRecord,
 } from '../../src/lib/index.js';
 import { CapturingLogger } from '../support/capturing-logger.js';
+import { hangBound } from '../support/hang-bound.js';
+import { until } from '../support/until.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Waits until `done()` holds, checking every 10 ms; fails after 5 s. */
-async function until(done: () => boolean): Promise<void> {
-  for (let waited = 0; !done(); waited += 10) {
-    if (waited > 5_000) throw new Error('condition not met within 5 s');
-    await sleep(10);
-  }
-}
 
 /** How many runs of a task are under way at once, at most. */
 class Concurrency {
@@ -155,11 +149,14 @@ describe('@MetaTask schedules through @nestjs/schedule', () => {
 
   it('waits no longer than schedule.shutdownTimeoutMs, and says which tasks still run', async () => {
     let outcome: unknown;
+    // Still running until the test lets it go: long after the 50 ms, however slowly shutdown comes.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
     @MetaTask({ name: 'stuck', every: 10 })
     class StuckTask {
       constructor(@InjectEngine('runs') private readonly engine: MetadataEngine<number>) {}
       async run(): Promise<void> {
-        await sleep(500);
+        await released;
         outcome = await this.engine
           .publish({ data: 1, name: 'late', location: 'l', context: 'c' })
           .catch((error: unknown) => error);
@@ -168,9 +165,13 @@ describe('@MetaTask schedules through @nestjs/schedule', () => {
     const logger = new CapturingLogger();
     app = await boot([StuckTask], { schedule: { shutdownTimeoutMs: 50 } }, logger);
     await until(() => app!.get(MetaTaskScheduler).counters.stuck.runs >= 1);
-    await app.close();
+    const closing = app.close();
+    const letGo = setTimeout(release, hangBound(1_000));
+    await closing;
     app = undefined;
     expect(logger.lines.some((l) => /Tasks still running 50 ms .*: stuck\./.test(l))).toBe(true);
+    clearTimeout(letGo);
+    release();
     await until(() => outcome !== undefined);
     expect(outcome).toBeInstanceOf(EngineClosedError);
   });

@@ -13,6 +13,7 @@ import {
   type MetadataEngine,
 } from '../../src/lib/index.js';
 import { requirement } from '../support/requirement.js';
+import { until } from '../support/until.js';
 
 const withPrometheus = requirement(
   'a Prometheus server binary',
@@ -60,11 +61,12 @@ withPrometheus.describe('a real Prometheus server', () => {
         const body = (await response.json()) as { data: { result: { value: [number, string] }[] } };
         return body.data.result.map((r) => Number(r.value[1]));
       };
+      // Prometheus starts, then scrapes every second.
       let published: number[] = [];
-      for (let attempt = 0; attempt < 100 && published.length === 0; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        published = await query('metaqueue_published_total{topic="jobs"}');
-      }
+      await until(
+        async () => (published = await query('metaqueue_published_total{topic="jobs"}')).length > 0,
+        20_000,
+      );
       expect(published).toEqual([7]);
       expect(await query('up{job="metaqueue"}')).toEqual([1]);
       expect(await query('metaqueue_queue_capacity{topic="jobs"}')).toEqual([10_000]);
@@ -74,7 +76,7 @@ withPrometheus.describe('a real Prometheus server', () => {
       await app.close();
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });
 
 function freePort(): Promise<number> {

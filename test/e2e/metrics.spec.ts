@@ -22,6 +22,7 @@ import {
 import { samples, valueOf, type Sample } from '../support/exposition.js';
 import { hasParser } from '../support/openmetrics-tools.js';
 import { requirement } from '../support/requirement.js';
+import { until } from '../support/until.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 
 const backend = serverUrl ? 'PostgreSQL' : 'PGlite';
@@ -200,7 +201,7 @@ describe(`GET /metrics, store on ${backend}`, () => {
     connector.failing = true;
     await s.engine<number>('jobs').publish({ data: 9, name: 'n', location: 'l', context: 'c' });
     await s.broker.flush({ timeoutMs: 50 }).catch(() => undefined);
-    await waitFor(() => s.broker.counters.sinks.memory.failedWrites >= 2);
+    await until(() => s.broker.counters.sinks.memory.failedWrites >= 2);
     // Retries go on during the scrape: the count lies between the counters before and after it.
     const failedBefore = s.broker.counters.sinks.memory.failedWrites;
     const failing = samples((await s.scrape()).text);
@@ -301,11 +302,3 @@ describe(`GET /metrics, store on ${backend}`, () => {
     }
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -3,11 +3,21 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGliteThread } from '../../src/lib/store/pglite/pglite-thread.js';
+import { pgliteDataDirOfOwn } from '../harness/test-database.js';
+import { hangBound } from '../support/hang-bound.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 let dir: string;
-beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'metaqueue-pglite-thread-'))));
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+// A database that exists already, where a new one is not what the test is about: initdb takes seconds.
+let existing: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'metaqueue-pglite-thread-'));
+  existing = pgliteDataDirOfOwn();
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(existing, { recursive: true, force: true });
+});
 
 describe('PGliteThread: the embedded database on a thread of its own', () => {
   it('queries, copies from bytes, and keeps what it stored in its directory', async () => {
@@ -25,7 +35,7 @@ describe('PGliteThread: the embedded database on a thread of its own', () => {
   });
 
   it('gives a database error back with its SQLSTATE and detail, as node-postgres would', async () => {
-    const db = await PGliteThread.open();
+    const db = await PGliteThread.open(existing);
     try {
       await db.exec('CREATE TABLE t (id int PRIMARY KEY)');
       await db.query('INSERT INTO t VALUES ($1)', [1]);
@@ -44,7 +54,7 @@ describe('PGliteThread: the embedded database on a thread of its own', () => {
   });
 
   it('fails every request after close, saying the database stopped', async () => {
-    const db = await PGliteThread.open();
+    const db = await PGliteThread.open(existing);
     await db.close();
     await expect(db.query('SELECT 1', [])).rejects.toThrow(/embedded PGlite database stopped/);
   });
@@ -52,17 +62,17 @@ describe('PGliteThread: the embedded database on a thread of its own', () => {
   it('does not hold the process open while idle: an app that forgets to close it still exits', () => {
     const script = [
       `import { PGliteThread } from './src/lib/store/pglite/pglite-thread.ts';`,
-      `const db = await PGliteThread.open();`,
+      `const db = await PGliteThread.open(${JSON.stringify(existing)});`,
       `const { rows } = await db.query('SELECT 1 AS one', []);`,
       `console.log(JSON.stringify(rows));`,
     ].join('\n');
     const child = spawnSync(
       process.execPath,
       ['--import', '@swc-node/register/esm-register', '--input-type=module', '-e', script],
-      { cwd: root, encoding: 'utf8', timeout: 60_000 },
+      { cwd: root, encoding: 'utf8', timeout: hangBound(60_000) },
     );
     expect(child.error).toBeUndefined();
     expect(child.stdout.trim()).toBe('[{"one":1}]');
     expect(child.status).toBe(0);
-  }, 70_000);
+  });
 });

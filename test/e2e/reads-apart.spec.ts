@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,15 @@ import {
   runningHeavyReadsSql,
   type ReadsApp,
 } from '../harness/heavy-reads.js';
-import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
+import {
+  createTestDatabase,
+  pgliteDataDirOfOwn,
+  type TestDatabase,
+} from '../harness/test-database.js';
+import { hangBound } from '../support/hang-bound.js';
+
+// Charts over many rows on PGlite take a minute or more: longer than the default bound.
+jest.setTimeout(hangBound(180_000));
 
 /** Starts a request and returns how to abandon it, as a client that goes away does. */
 function abandonable(url: string) {
@@ -46,7 +55,7 @@ describeOnServer('reads apart from writes, on PostgreSQL', () => {
     quick = await bootReadsApp(db.store, { reads: { statementTimeoutMs: 300 } });
     // Tens of seconds of containment checks for each chart over them.
     await db.query(heavyRowsSql(600));
-  }, 60_000);
+  });
   afterAll(async () => {
     await reads?.app.close();
     await quick?.app.close();
@@ -136,13 +145,14 @@ describeOnServer('reads apart from writes, on PostgreSQL', () => {
       await stalling.app.close();
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 30_000);
+  });
 });
 
 describe('reads apart from writes, on PGlite', () => {
   it('bounds a read by the read timeout, refusing it with a 503, and keeps writing', async () => {
+    const dataDir = pgliteDataDirOfOwn();
     const app = await bootReadsApp(
-      { pglite: { inMemory: true } },
+      { pglite: { dataDir } },
       { reads: { statementTimeoutMs: 1_000 } },
     );
     try {
@@ -166,6 +176,7 @@ describe('reads apart from writes, on PGlite', () => {
       }
     } finally {
       await app.app.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 180_000);
+  });
 });

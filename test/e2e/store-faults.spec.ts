@@ -11,6 +11,7 @@ import {
 import { bootMetaqueue } from '../support/boot.js';
 import { describeOnServer } from '../support/describe-on-server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { until } from '../support/until.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 
 /** Faults only a real server can show: a network between app and database, other sessions. */
@@ -98,15 +99,29 @@ describeOnServer('store faults on PostgreSQL', () => {
         { overflow, bufferSize: 500 },
       );
       proxy.refuse(true);
+      // While down: at most the queue plus storeConcurrency batches in flight are held.
+      let most = { queued: 0, backlog: 0 };
+      const watcher = setInterval(() => {
+        most = {
+          queued: Math.max(most.queued, engine.size),
+          backlog: Math.max(most.backlog, broker.counters.sinks.store.backlog),
+        };
+      }, 1);
       const publishing = Promise.allSettled(
         Array.from({ length: 3_000 }, (_, i) =>
           engine.publish({ data: i, name: 'n', location: 'l', context: 'c' }),
         ),
       );
-      await new Promise((r) => setTimeout(r, 1_500));
-      // While down: at most the queue plus storeConcurrency batches in flight are held.
-      expect(engine.size).toBeLessThanOrEqual(500);
-      expect(broker.counters.sinks.store.backlog).toBeLessThanOrEqual(2 * 100);
+      // Down until the store's window is full of failing writes, and every publish has
+      // met the policy: settled, or (block) waiting behind a full queue.
+      const pressed = () => {
+        const { failedWrites, backlog } = broker.counters.sinks.store;
+        const { waiting } = engine.counters;
+        return failedWrites > 0 && backlog === 2 * 100 && (waiting === 0 || engine.size === 500);
+      };
+      await until(pressed).finally(() => clearInterval(watcher));
+      expect(most.queued).toBeLessThanOrEqual(500);
+      expect(most.backlog).toBeLessThanOrEqual(2 * 100);
       proxy.refuse(false);
       const outcomes = await publishing;
       await broker.flush();

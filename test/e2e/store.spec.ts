@@ -9,6 +9,7 @@ import {
   type MetadataRecord,
 } from '../../src/lib/index.js';
 import { bootMetaqueue } from '../support/boot.js';
+import { until } from '../support/until.js';
 import {
   createTestDatabase,
   serverUrl,
@@ -127,7 +128,7 @@ describe(`store on ${backend}`, () => {
   it('flushes on its own every flushIntervalMs', async () => {
     const { jobs, broker, store } = await boot({ flushIntervalMs: 50 });
     await jobs.publish({ data: 1, name: 'n', location: 'l', context: 'timer' });
-    await waitFor(async () => (await countRows(store)) === 1);
+    await until(async () => (await countRows(store)) === 1);
     expect(broker.counters.lastFlushAt).toBeInstanceOf(Date);
   });
 
@@ -138,7 +139,7 @@ describe(`store on ${backend}`, () => {
         checks.publish({ data: i, name: 'n', location: 'l', context: 'batch' }),
       ),
     );
-    await waitFor(async () => (await countRows(store)) === 100);
+    await until(async () => (await countRows(store)) === 100);
   });
 
   it('sends refused rows to the dead-letter table with the reason; the others are stored', async () => {
@@ -300,12 +301,4 @@ function text(values: string[]): string {
 async function countRows(store: MetadataStore): Promise<number> {
   const [{ count }] = await store.dataSource.query('SELECT count(*)::int AS count FROM metadata');
   return count as number;
-}
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

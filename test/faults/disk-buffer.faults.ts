@@ -192,7 +192,7 @@ describe('faults: the disk buffer', () => {
         checks: { reported: report !== undefined, replayedAtStart: replayed > 0 },
       }),
     ).toBe(true);
-  }, 60_000);
+  });
 });
 
 /** Mounting a small tmpfs needs root (or CAP_SYS_ADMIN); it is tried once, here. */
@@ -269,7 +269,6 @@ requirement('a tmpfs mount (root)', tmpfs.met, tmpfs.why, { optionalInCi: true }
           }),
         ).toBe(true);
       },
-      60_000,
     );
 
     it('full disk, then space freed: the sinks catch up and the log frees its own space', async () => {
@@ -319,6 +318,6 @@ requirement('a tmpfs mount (root)', tmpfs.met, tmpfs.why, { optionalInCi: true }
           },
         }),
       ).toBe(true);
-    }, 60_000);
+    });
   },
 );

@@ -21,6 +21,7 @@ import {
 import { bootMetaqueue } from '../support/boot.js';
 import { parseOpenMetrics } from '../support/openmetrics-tools.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { hangBound } from '../support/hang-bound.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 import type { Tally } from './scorecard.js';
 
@@ -200,9 +201,9 @@ export function acceptedIdsOf(outcomes: PromiseSettledResult<unknown>[]): string
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits for a condition of the scenario; fails the scenario after `timeoutMs`. */
+/** Waits for a condition of the scenario; fails the scenario after `timeoutMs`, scaled by the load. */
 export async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + hangBound(timeoutMs);
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('timed out waiting for the scenario');
     await sleep(20);

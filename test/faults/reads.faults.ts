@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { join } from 'node:path';
 import { OpenMetricsFileConnector } from '../../src/lib/index.js';
 import {
@@ -9,6 +10,10 @@ import {
 } from '../harness/heavy-reads.js';
 import { FaultWorld, sleep } from './harness.js';
 import { score } from './scorecard.js';
+import { hangBound } from '../support/hang-bound.js';
+
+// Heavy abandoned reads during a flush: minutes, longer than the default bound.
+jest.setTimeout(hangBound(180_000));
 
 describe('read faults', () => {
   let world: FaultWorld;
@@ -78,5 +83,5 @@ describe('read faults', () => {
     await world.db.query('DELETE FROM metadata WHERE name = $1', [heavyName]);
     const tally = await world.tally(ids);
     expect(score('heavy-abandoned-reads', tally, { checks })).toBe(true);
-  }, 180_000);
+  });
 });

@@ -96,9 +96,9 @@ describe('damage with the Redis buffer', () => {
 
   it('redis-foreign-entry: another program appends entries that are no records, under load', async () => {
     expect(await scenario('redis-foreign-entry', foreignEntries)).toBe(true);
-  }, 120_000);
+  });
 
   it('redis-bad-id-entry: another program appends records with a bad id or time, under load', async () => {
     expect(await scenario('redis-bad-id-entry', badRecordEntries)).toBe(true);
-  }, 120_000);
+  });
 });

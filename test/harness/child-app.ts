@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { hangBound } from '../support/hang-bound.js';
 
 /** The package root: child apps run from it, and their entry paths are relative to it. */
 const root = new URL('../..', import.meta.url).pathname;
@@ -90,7 +91,8 @@ export class ChildApp {
   /**
    * Resolves once the child printed `line` as a line of its own, at index
    * `from` or later; with the index after it, to wait for the next one.
-   * Fails if the child exits first, or after `timeoutMs`.
+   * Fails if the child exits first, or after `timeoutMs` (scaled by the
+   * machine's load: a bound for hangs).
    */
   waitForLine(line: string, { from = 0, timeoutMs = 30_000 } = {}): Promise<number> {
     const at = this.lines.indexOf(line, from);
@@ -100,7 +102,8 @@ export class ChildApp {
         done();
         reject(new Error(`${this.entry} ${why} before it said ${line}: ${this.stderr}`));
       };
-      const timer = setTimeout(() => fail(`took ${timeoutMs} ms`), timeoutMs);
+      const bound = hangBound(timeoutMs);
+      const timer = setTimeout(() => fail(`took ${bound} ms`), bound);
       const listener = (said: string) => {
         if (said !== line || this.lines.length - 1 < from) return;
         done();
@@ -127,15 +130,17 @@ export class ChildApp {
 
   /**
    * Waits for the child to exit and its output to arrive. After `timeoutMs`
-   * it is SIGKILLed, so no test or benchmark leaves it behind, and this fails.
+   * (scaled by the machine's load: a bound for hangs) it is SIGKILLed, so no
+   * test or benchmark leaves it behind, and this fails.
    */
   async exit(timeoutMs = 60_000): Promise<ChildExit> {
     let timer: NodeJS.Timeout | undefined;
+    const bound = hangBound(timeoutMs);
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         this.signal('SIGKILL');
-        reject(new Error(`${this.entry} did not exit within ${timeoutMs} ms: ${this.stderr}`));
-      }, timeoutMs);
+        reject(new Error(`${this.entry} did not exit within ${bound} ms: ${this.stderr}`));
+      }, bound);
     });
     try {
       return await Promise.race([this.closed, timedOut]);

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hangBound } from '../support/hang-bound.js';
 import { requirement } from '../support/requirement.js';
 
 /**
@@ -65,7 +66,7 @@ export async function freePort(): Promise<number> {
 }
 
 async function waitForPort(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+  for (const deadline = Date.now() + hangBound(10_000); Date.now() < deadline;) {
     const ready = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
       socket.once('data', (chunk) => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -12,6 +12,9 @@ import { createDataSource } from '../../src/lib/store/data-source.factory.js';
  * else on PGlite. The benchmarks need one.
  */
 export const serverUrl = process.env.DATABASE_URL;
+
+/** The empty PGlite directory test/support/pglite-template.mjs made for this Jest run, if any. */
+const pgliteTemplateVariable = 'METAQUEUE_TEST_PGLITE_TEMPLATE';
 
 /** A row of table `metadata`, as SQL returns it. */
 export interface MetadataRow {
@@ -29,7 +32,14 @@ export interface MetadataRow {
  * A database of the test's (or the benchmark's) own: a new database on the
  * server, or on PGlite one in memory, or with `{ reopen: true }` a data
  * directory, so the test can read it after the app has closed (or from
- * another process). Nothing is left behind once it is dropped.
+ * another process). Nothing is left behind once it is dropped. With
+ * `{ embedded: true }` it is on PGlite even when DATABASE_URL names a server.
+ *
+ * Under Jest, a PGlite database is always a data directory: a copy of the
+ * empty one made once per run (test/support/pglite-template.mjs), since
+ * PGlite's initdb costs seconds per database and a copy a fraction of one
+ * (see `pgliteDataDirOfOwn`). The store opens it as a user's existing
+ * directory; tests of a new one (store-config.spec.ts) make it themselves.
  */
 export interface TestDatabase {
   store: StoreOptions;
@@ -39,9 +49,9 @@ export interface TestDatabase {
 }
 
 export async function createTestDatabase(
-  options: { reopen?: boolean } = {},
+  options: { reopen?: boolean; embedded?: boolean } = {},
 ): Promise<TestDatabase> {
-  if (serverUrl) {
+  if (serverUrl && !options.embedded) {
     const name = `metaqueue_test_${randomUUID().replaceAll('-', '')}`;
     await withClient(serverUrl, async (c) => void (await c.query(`CREATE DATABASE ${name}`)));
     const url = new URL(serverUrl);
@@ -57,7 +67,8 @@ export async function createTestDatabase(
         ),
     };
   }
-  if (!options.reopen) {
+  const template = process.env[pgliteTemplateVariable];
+  if (!options.reopen && !template) {
     return {
       store: { pglite: { inMemory: true } },
       query: () =>
@@ -67,7 +78,7 @@ export async function createTestDatabase(
       drop: () => Promise.resolve(),
     };
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'metaqueue-pglite-'));
+  const dataDir = pgliteDataDirOfOwn();
   const store: StoreOptions = { pglite: { dataDir } };
   let open: DataSource | undefined;
   return {
@@ -82,6 +93,18 @@ export async function createTestDatabase(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A PGlite data directory of the caller's own, which it removes: under Jest a
+ * copy of the run's empty template, opened as an existing database is;
+ * elsewhere an empty directory, which PGlite initializes when it opens it.
+ */
+export function pgliteDataDirOfOwn(): string {
+  const dataDir = mkdtempSync(join(tmpdir(), 'metaqueue-pglite-'));
+  const template = process.env[pgliteTemplateVariable];
+  if (template) cpSync(template, dataDir, { recursive: true });
+  return dataDir;
 }
 
 async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

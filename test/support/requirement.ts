@@ -15,16 +15,23 @@ export function requirement(
   if (!met && process.env.CI && !optionalInCi) throw new Error(`CI needs ${what}: ${why}`);
   if (met) return { describe, it };
   const reason = skipReason(`needs ${what} (${why})`);
+  // Every way to name a test, `.each` too, puts the reason in the title: Jest's own
+  // describe.skip.each would skip it under the bare title.
+  const marked = <F extends (name: string, ...rest: never[]) => unknown>(skip: F) =>
+    ((name: string, ...rest: never[]) => skip(`${name} ${reason}`, ...rest)) as F;
+  const each =
+    (skip: jest.Describe | jest.It) =>
+    (...table: unknown[]) =>
+    (name: string, ...rest: unknown[]) =>
+      (skip.each as (...table: unknown[]) => (...args: unknown[]) => void)(...table)(
+        `${name} ${reason}`,
+        ...rest,
+      );
   return {
-    describe: Object.assign(
-      (name: string, fn: () => void) => describe.skip(`${name} ${reason}`, fn),
-      describe.skip,
-    ),
-    it: Object.assign(
-      (name: string, fn?: jest.ProvidesCallback, timeout?: number) =>
-        it.skip(`${name} ${reason}`, fn, timeout),
-      it.skip,
-    ),
+    describe: Object.assign(marked(describe.skip), describe.skip, {
+      each: each(describe.skip),
+    }),
+    it: Object.assign(marked(it.skip), it.skip, { each: each(it.skip) }) as jest.It,
   };
 }
 

@@ -8,6 +8,7 @@ import type {
   StoreOptions,
 } from '../../src/lib/index.js';
 import { ChildApp, type ChildExit } from '../harness/child-app.js';
+import { hangBound } from './hang-bound.js';
 
 export interface LoadAppRun {
   /** The child's counters, if it lived to report them (not after SIGKILL). */
@@ -77,7 +78,8 @@ export async function runLoadApp(options: {
     signalled = true;
     child.signal(options.signal);
   };
-  const giveUp = setTimeout(signal, 20_000);
+  // Signalled anyway if it never says ready: a bound for hangs, scaled by the load.
+  const giveUp = setTimeout(signal, hangBound(20_000));
   child.onLine((line) => {
     if (signalled) return;
     if (readyAt === Infinity && line === 'ready') {

@@ -10,9 +10,14 @@ import {
   releasePidLock,
   takePidLock,
 } from '../../../src/lib/utils/pid-lock.js';
+import { requirement } from '../../support/requirement.js';
 
 const onLinux = existsSync('/proc/self/stat');
-const linuxIt = onLinux ? it : it.skip;
+const linuxIt = requirement(
+  '/proc (Linux)',
+  onLinux,
+  'it tells a process start from an earlier one',
+).it;
 
 let dir: string;
 let lock: string;

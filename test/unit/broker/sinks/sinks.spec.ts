@@ -104,9 +104,6 @@ const storeAndTwoConnectors = () => ({
 
 const idsOf = (batches: SourceBatch[]) => batches.flatMap((b) => b.records.map((r) => r.id));
 
-/** Lets the writes under way take a few turns (and a few retries). */
-const aWhile = () => new Promise((resolve) => setTimeout(resolve, 30));
-
 describe('Sinks', () => {
   it('lists the store first, then the connectors in order', () => {
     const { sinks } = sinksOver(new MemoryStore(), [
@@ -121,7 +118,9 @@ describe('Sinks', () => {
     const { source, deliver, settled } = sinksOver(store, [file, http]);
     store.silent = true;
     const [batch] = deliver(1);
-    await aWhile();
+    await until(() => store.writes === 1);
+    // The store's write hangs: the connectors are not given the batch meanwhile, however long.
+    await new Promise((resolve) => setTimeout(resolve, 30));
     expect(store.writes).toBe(1);
     expect(file.writes + http.writes).toBe(0);
     store.answer();

@@ -5,6 +5,7 @@ import { LogDirectory } from '../../../../src/lib/buffer/disk/log-directory.js';
 import { MetaqueueConfigError } from '../../../../src/lib/errors/metaqueue.errors.js';
 import { logDir, segmentFile } from '../../../support/disk-log.js';
 import { fillDisk, mountTmpfs, onSmallDisk, unmount } from '../../../support/small-disk.js';
+import { requirement } from '../../../support/requirement.js';
 
 let dir: string;
 beforeEach(() => (dir = logDir()));
@@ -35,7 +36,11 @@ describe('LogDirectory', () => {
   });
 
   // Where /proc tells this start from an earlier one.
-  const linuxIt = existsSync('/proc/self/stat') ? it : it.skip;
+  const linuxIt = requirement(
+    '/proc (Linux)',
+    existsSync('/proc/self/stat'),
+    'it tells a process start from an earlier one',
+  ).it;
   linuxIt(
     'takes over a LOCK a crash left with this PID alone (a restarted container)',
     async () => {

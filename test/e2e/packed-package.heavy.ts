@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import {
   mkdtempSync,
@@ -9,6 +10,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hangBound } from '../support/hang-bound.js';
+
+// npm pack, then npm install into a consumer app: minutes, longer than the default bound.
+jest.setTimeout(hangBound(240_000));
 
 const root = new URL('../..', import.meta.url).pathname;
 const run = (cmd: string, args: string[], cwd: string) =>
@@ -135,7 +140,7 @@ describe('the packed package', () => {
       expect.arrayContaining(['MetaqueueModule', 'MetadataEngine', 'TaskRunner', 'BrokerService']),
     );
     expect(exported).not.toMatch(/Deque|EngineRegistryProvider|SinkChannel|RetryLoop|renderSample/);
-  }, 240_000);
+  });
 
   // The same install, now with the TypeScript a user writes, checked against the shipped .d.ts.
   const tsc = (project: string) => {
@@ -155,7 +160,7 @@ describe('the packed package', () => {
     expect(status).toBe(0);
     const result = run(process.execPath, ['out/typed.js'], dir).trim().split('\n').at(-1)!;
     expect(JSON.parse(result)).toEqual({ value: 3, sinks: ['store', expect.any(String)] });
-  }, 60_000);
+  });
 
   it('compiles a CommonJS TypeScript consumer to require() calls, which run', () => {
     writeTsconfig(dir, 'tsconfig.cjs.json', ['typed-cjs.cts'], { outDir: 'out-cjs' });
@@ -167,7 +172,7 @@ describe('the packed package', () => {
     );
     const result = run(process.execPath, ['out-cjs/typed-cjs.cjs'], dir).trim().split('\n').at(-1)!;
     expect(JSON.parse(result)).toEqual({ task: 'CountTask', status: 'fulfilled', value: 1 });
-  }, 60_000);
+  });
 
   it('refuses wrong data types and wrong TaskRunner arguments, each for its stated reason', () => {
     writeTsconfig(dir, 'tsconfig.errors.json', ['type-errors.ts'], { noEmit: true });
@@ -183,7 +188,7 @@ describe('the packed package', () => {
     expect(status).not.toBe(0);
     expect(expected.length).toBeGreaterThanOrEqual(5);
     expect(reported).toEqual(expected);
-  }, 60_000);
+  });
 });
 
 /** A consumer's tsconfig: strict, decorators as Nest uses them, Node's own ESM resolution. */

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
+import { until } from '../support/until.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -53,13 +54,19 @@ describe('npm run serve, then SIGTERM to npm', () => {
     const exited = new Promise<number | string | null>((resolve) =>
       npm.on('exit', (code, signal) => resolve(signal ?? code)),
     );
-    for (let waited = 0; !output.includes('metaqueue example on'); waited += 100) {
-      if (waited > 90_000) throw new Error(`the server did not start:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    // The tasks' first scheduled runs (every 5 s) publish before the signal.
-    await new Promise((resolve) => setTimeout(resolve, 5_500));
+    // npm run serve builds first (preserve), then starts.
+    await until(() => output.includes('metaqueue example on'), 90_000).catch(() => {
+      throw new Error(`the server did not start:\n${output}`);
+    });
     expect(await listening(port)).toBe(true);
+    // The tasks' first scheduled runs (every 5 s) publish before the signal: /metrics counts them.
+    await until(async () => {
+      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+        (response) => response.text(),
+        () => '',
+      );
+      return /^metaqueue_published_total\{topic="metaqueue_task_runs"\} [1-9]/m.test(metrics);
+    }, 30_000);
     // Where records go, said at startup; DATABASE_URL is empty: embedded PGlite, kept on disk.
     expect(output).toContain(
       `Storing metadata in embedded PGlite at ${join(root, '.metaqueue/pglite')}`,
@@ -84,5 +91,5 @@ describe('npm run serve, then SIGTERM to npm', () => {
     const log = readFileSync(logFile, 'utf8');
     expect(log).toMatch(/^# TYPE [\s\S]*\n# EOF\n$/);
     expect(log).toMatch(/^metaqueue_task_run\{/m);
-  }, 120_000);
+  });
 });
