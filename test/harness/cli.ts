@@ -9,7 +9,7 @@ export interface CliRun {
 
 /**
  * Runs `metaqueue <args>` as a process of its own, from the sources (the
- * compiled bin is the same file, built: test/e2e/example-main.spec.ts and the
+ * compiled bin is the same file, built: test/e2e/example-main.heavy.ts and the
  * packed-package test run that one). No DATABASE_URL unless `env` gives one.
  */
 export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
