@@ -3,7 +3,8 @@
 // resolved to METAQUEUE_TEST_IDS (a write() survives a SIGKILL); with
 // METAQUEUE_TEST_BUFFER (JSON) it uses that buffer, and METAQUEUE_TEST_RUN
 // tags its records' locations, so runs after restarts tell apart. It prints
-// `ready` once records flow, `in-flight` while the store writes a batch, and
+// `ready` once records flow, `stored` once the store holds some, `in-flight`
+// while the store writes a batch, and
 // at the end one JSON line with its engine's counters and the buffer's figures.
 // With METAQUEUE_TEST_TYPEORM, the store is the app's own TypeOrmModule DataSource
 // over the same database. METAQUEUE_TEST_ADOPT_LOCKS (JSON) lists lock files whose
@@ -90,9 +91,16 @@ const engine = app.get<MetadataEngine<number>>('metaqueue:engine:load');
 const broker = app.get(BrokerService);
 const ids = openSync(process.env.METAQUEUE_TEST_IDS!, 'a');
 
-// Tells the parent, every 20 ms at most, that a batch is being stored: a signal can land mid-write.
+// Tells the parent once the store holds records, and every 20 ms at most that a
+// batch is being stored: a signal can land mid-write, with earlier batches stored.
+let saidStored = false;
 setInterval(() => {
-  if (broker.counters.sinks.store.backlog > 0) writeSync(1, 'in-flight\n');
+  const { written, backlog } = broker.counters.sinks.store;
+  if (!saidStored && written > 0) {
+    saidStored = true;
+    writeSync(1, 'stored\n');
+  }
+  if (backlog > 0) writeSync(1, 'in-flight\n');
 }, 20).unref();
 
 let announced = false;

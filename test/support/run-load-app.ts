@@ -32,8 +32,8 @@ export interface LoadAppRun {
 /**
  * Runs test/support/load-app.ts and signals it once records flow: with
  * `whileWriting`, only when the child says its store is writing a batch,
- * after records have flowed for 300 ms. A child that never says so is
- * signalled after 20 s anyway, and `killedInFlight` is false.
+ * once it has stored some. A child that never says so is signalled after
+ * 20 s anyway (scaled by the load), and `killedInFlight` is false.
  */
 export async function runLoadApp(options: {
   store: StoreOptions;
@@ -71,23 +71,25 @@ export async function runLoadApp(options: {
       METAQUEUE_TEST_ADOPT_LOCKS: JSON.stringify(options.adoptLocks ?? []),
     },
   });
-  let readyAt = Infinity;
+  let ready = false;
   let signalled = false;
   let killedInFlight = false;
+  let stored = false;
   const signal = () => {
     signalled = true;
     child.signal(options.signal);
   };
-  // Signalled anyway if it never says ready: a bound for hangs, scaled by the load.
   const giveUp = setTimeout(signal, hangBound(20_000));
   child.onLine((line) => {
     if (signalled) return;
-    if (readyAt === Infinity && line === 'ready') {
-      readyAt = Date.now();
+    if (!ready && line === 'ready') {
+      ready = true;
       if (options.beforeSignal) void options.beforeSignal().then(signal);
       else if (!options.whileWriting) signal();
     }
-    if (options.whileWriting && line === 'in-flight' && Date.now() - readyAt > 300) {
+    if (line === 'stored') stored = true;
+    // A batch under way after others were stored, however long they took on a loaded machine.
+    if (options.whileWriting && line === 'in-flight' && stored && ready) {
       killedInFlight = true;
       signal();
     }
