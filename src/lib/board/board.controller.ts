@@ -14,7 +14,7 @@ import {
 } from '@nestjs/common';
 import { httpMessages } from '../metaqueue.messages.js';
 import { ClientGone } from '../query/client-gone.decorator.js';
-import { recordId } from '../query/metadata-cursor.js';
+import { isRecordId } from '../record/record-fields.js';
 import type { MetadataPreviewPage } from '../query/metadata-query.interface.js';
 import type { StoredMetadata } from '../query/metadata-query.interface.js';
 import { BoardAssets } from './board-assets.js';
@@ -85,7 +85,7 @@ export function createBoardController(
       @Param('id') id: string,
       @ClientGone() clientGone: AbortSignal,
     ): Promise<StoredMetadata> {
-      if (!recordId.test(id)) throw new BadRequestException(httpMessages.invalidRecordId(id));
+      if (!isRecordId(id)) throw new BadRequestException(httpMessages.invalidRecordId(id));
       this.sources.requireStore();
       const record = await this.sources.query.findOne(id, clientGone);
       if (!record) throw new NotFoundException(httpMessages.recordNotFound(id));

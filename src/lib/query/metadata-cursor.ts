@@ -1,3 +1,4 @@
+import { isRecordId } from '../record/record-fields.js';
 import { isCalendarDate } from './calendar-date.js';
 
 /** Where a page ended: the last record's exact publish time and id (keyset pagination). */
@@ -8,8 +9,6 @@ export interface MetadataCursor {
 }
 
 const exactInstant = /^(\d{4})-(\d{2})-(\d{2})T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z$/;
-/** A record id as PostgreSQL prints a uuid. */
-export const recordId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Opaque to clients: they pass it back as it is. */
 export function encodeCursor(cursor: MetadataCursor): string {
@@ -35,6 +34,6 @@ export function decodeCursor(text: string): MetadataCursor | undefined {
   const instant = typeof publishedAt === 'string' ? exactInstant.exec(publishedAt) : null;
   // A forged cursor could name a day PostgreSQL refuses (February 31, year 0): a 400, not a 500.
   if (!instant || !isCalendarDate(instant[1], instant[2], instant[3])) return undefined;
-  if (typeof id !== 'string' || !recordId.test(id)) return undefined;
+  if (typeof id !== 'string' || !isRecordId(id)) return undefined;
   return { publishedAt: publishedAt as string, id };
 }
