@@ -160,6 +160,31 @@ export class FaultWorld {
     };
   }
 
+  /**
+   * Ends a database outage: lets connections through again, waits for the
+   * publishes, flushes, and tallies. The checks say whether the engine counted
+   * every publish and every rejection a publisher saw.
+   */
+  async endOutage(
+    publishing: Promise<PromiseSettledResult<unknown>[]>,
+    engine: MetadataEngine,
+    broker: BrokerService,
+  ): Promise<{ tally: Tally; checks: Record<string, boolean> }> {
+    this.proxy.refuse(false);
+    const outcomes = await publishing;
+    await broker.flush();
+    const c = engine.counters;
+    const rejected = outcomes.filter((o) => o.status === 'rejected').length;
+    const tally = await this.tally(acceptedIdsOf(outcomes), [c]);
+    return {
+      tally,
+      checks: {
+        everyPublishCounted: c.accepted + sumOf(c.dropped) + sumOf(c.rejected) === c.published,
+        rejectionsCounted: rejected === sumOf(c.rejected),
+      },
+    };
+  }
+
   async stop(): Promise<void> {
     await this.closeApps();
     await this.proxy.stop();
@@ -191,6 +216,10 @@ export async function publishers(
   );
   return all.flat();
 }
+
+/** The total of a counter kept by reason (dropped, rejected). */
+export const sumOf = (byReason: Record<string, number>): number =>
+  Object.values(byReason).reduce((n, v) => n + v, 0);
 
 /** The ids of the records that publish() resolved with. */
 export function acceptedIdsOf(outcomes: PromiseSettledResult<unknown>[]): string[] {

@@ -18,13 +18,11 @@ import {
 import { parseOpenMetrics } from '../support/openmetrics-tools.js';
 import type { MetadataRow } from '../harness/test-database.js';
 import { runLoadApp } from '../support/run-load-app.js';
-import { acceptedIdsOf, FaultWorld, publishers, sleep } from './harness.js';
+import { acceptedIdsOf, FaultWorld, publishers, sleep, sumOf } from './harness.js';
 import { publishCase } from './publish-cases.js';
 import { score } from './scorecard.js';
 import { CapturingLogger } from '../support/capturing-logger.js';
 
-const sum = (byReason: Record<string, number>) =>
-  Object.values(byReason).reduce((a, b) => a + b, 0);
 const policies: OverflowPolicy[] = ['block', 'drop-oldest', 'drop-newest', 'error'];
 
 describe('faults', () => {
@@ -76,18 +74,12 @@ describe('faults', () => {
       await sleep(100);
       boundHeld &&= engine('jobs').size <= 500 && broker.counters.sinks.store.backlog <= 2 * 100;
     }
-    world.proxy.refuse(false);
-    const outcomes = await publishing;
-    await broker.flush();
-    const c = engine('jobs').counters;
-    const rejected = outcomes.filter((o) => o.status === 'rejected').length;
-    const tally = await world.tally(acceptedIdsOf(outcomes), [c]);
-    const checks = {
-      boundHeldWhileDown: boundHeld,
-      everyPublishCounted: c.accepted + sum(c.dropped) + sum(c.rejected) === c.published,
-      rejectionsCounted: rejected === sum(c.rejected),
-    };
-    expect(score(`database-down-${overflow}`, tally, { checks })).toBe(true);
+    const { tally, checks } = await world.endOutage(publishing, engine('jobs'), broker);
+    expect(
+      score(`database-down-${overflow}`, tally, {
+        checks: { boundHeldWhileDown: boundHeld, ...checks },
+      }),
+    ).toBe(true);
   });
 
   for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
@@ -221,8 +213,8 @@ describe('faults', () => {
     const tally = await world.tally(acceptedIdsOf(outcomes), [c]);
     const checks = {
       exactBalance:
-        c.published === 5_000 && c.accepted + sum(c.dropped) + sum(c.rejected) === 5_000,
-      rejectionsCounted: rejected === sum(c.rejected),
+        c.published === 5_000 && c.accepted + sumOf(c.dropped) + sumOf(c.rejected) === 5_000,
+      rejectionsCounted: rejected === sumOf(c.rejected),
     };
     expect(score(`small-queue-${overflow}`, tally, { checks })).toBe(true);
   });
