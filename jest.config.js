@@ -15,6 +15,9 @@ export default {
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
+  // Jest's default is one worker per core less one: a single worker on this 2-core machine.
+  // Most suites wait on PostgreSQL, PGlite's thread or a child process, so two overlap well.
+  maxWorkers: 2,
   // Each test's time bound, set per file by the load: see test/support/jest-setup.ts.
   setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
   // One empty PGlite database made per run, which every PGlite database of a test copies.

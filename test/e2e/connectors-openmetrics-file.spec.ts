@@ -393,6 +393,12 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
       );
       await broker.flush({ timeoutMs: 50 }).catch(() => undefined);
     }
+    // A flush stops waiting after its 50 ms, not writing: wait for the last batch to be handed out.
+    const handedOut = () => {
+      const { store, broken } = broker.counters.sinks;
+      return store.written === 1_000 && broken.dropped + broken.backlog === 1_000;
+    };
+    await until(handedOut).catch(() => undefined);
     expect(broker.counters.sinks.store.written).toBe(1_000);
     const { dropped, backlog } = broker.counters.sinks.broken;
     expect(backlog).toBeLessThanOrEqual(300 + 100);

@@ -299,7 +299,7 @@ describe(`@willsoto/nestjs-prometheus's /metrics, store on ${backend}`, () => {
     expect(left).toContain('app_orders_total');
     expect(left).toContain('process_cpu_user_seconds_total');
     expect(left.filter((name) => name.startsWith('metaqueue_'))).toEqual([]);
-  }, 60_000);
+  });
 });
 
 function openMetricsRegistry(): Registry<OpenMetricsContentType> {

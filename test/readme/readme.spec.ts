@@ -94,25 +94,21 @@ describe('the examples of README.md and docs/*.md', () => {
     await expect(
       run(process.execPath, [tsc, '-p', join(here, 'tsconfig.examples.json')], { cwd: root }),
     ).resolves.toMatchObject({ stdout: '' });
-  }, 120_000);
+  });
 
-  it.each(programs)(
-    'runs the %s example',
-    async (name) => {
-      const { stdout } = await run(
-        process.execPath,
-        ['--import', swcRegister, join(generated, `${name}.ts`)],
-        {
-          cwd,
-          env: {
-            ...process.env,
-            SWC_NODE_PROJECT: join(root, 'tsconfig.json'),
-            DATABASE_URL: db?.store.url ?? '',
-          },
+  it.each(programs)('runs the %s example', async (name) => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', swcRegister, join(generated, `${name}.ts`)],
+      {
+        cwd,
+        env: {
+          ...process.env,
+          SWC_NODE_PROJECT: join(root, 'tsconfig.json'),
+          DATABASE_URL: db?.store.url ?? '',
         },
-      );
-      expect(stdout.trim().split('\n').at(-1)).toBe('ok');
-    },
-    60_000,
-  );
+      },
+    );
+    expect(stdout.trim().split('\n').at(-1)).toBe('ok');
+  });
 });
