@@ -48,7 +48,7 @@ export async function fileConnector(scale: number, runs: number): Promise<Figure
       const path = join(dir, 'raw.txt');
       const file = await open(path, 'a');
       const started = performance.now();
-      for (const batch of batches) await file.write(batch.map(renderSample).join(''));
+      for (const batch of batches) await file.write(batch.map((r) => renderSample(r)).join(''));
       await file.close();
       const rate = total / ((performance.now() - started) / 1000);
       rmSync(path);

@@ -66,5 +66,8 @@ export const defaults = {
   openMetricsFile: {
     maxFileBytes: 64 * 1024 * 1024,
     fsync: false,
+    samples: 'series',
+    labels: ['topic', 'location'],
+    merge: 'last',
   },
 } as const;

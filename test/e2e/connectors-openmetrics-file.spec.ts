@@ -130,7 +130,9 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
 
   it('writes every stored record exactly, in a file the strict parser and promtool read whole', async () => {
     const path = join(dir, 'log.txt');
-    const { jobs, checks, broker, store } = await boot([new OpenMetricsFileConnector({ path })]);
+    const { jobs, checks, broker, store } = await boot([
+      new OpenMetricsFileConnector({ samples: 'per-record', path }),
+    ]);
     await store.dataSource.query(
       `ALTER TABLE metadata ADD CONSTRAINT no_poison CHECK (location <> 'poison')`,
     );
@@ -198,7 +200,9 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
 
   it('takes a record at every limit publish allows: the table and the file, nothing dead-lettered', async () => {
     const path = join(dir, 'log.txt');
-    const { jobs, broker } = await boot([new OpenMetricsFileConnector({ path })]);
+    const { jobs, broker } = await boot([
+      new OpenMetricsFileConnector({ samples: 'per-record', path }),
+    ]);
     let deep: unknown = 'bottom';
     for (let i = 0; i < 63; i++) deep = { level: deep };
     const label = 'é'.repeat(2_048);
@@ -218,7 +222,7 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
 
   it('names no file after user data: a metric name too long for a file name is written', async () => {
     const path = join(dir, 'log.txt');
-    const connector = new OpenMetricsFileConnector({ path });
+    const connector = new OpenMetricsFileConnector({ samples: 'per-record', path });
     await connector.open();
     const long = records(3).map((r) => ({ ...r, name: `m${'x'.repeat(300)}` }));
     const batch = [...long, ...records(2)];
@@ -231,7 +235,7 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
 
   it('keeps spool files open between batches, but never more than 64, whatever the families', async () => {
     const path = join(dir, 'log.txt');
-    const connector = new OpenMetricsFileConnector({ path });
+    const connector = new OpenMetricsFileConnector({ samples: 'per-record', path });
     await connector.open();
     const openSpoolFiles = () =>
       readdirSync('/proc/self/fd').filter((fd) => {
@@ -263,7 +267,7 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
   it('rotates by size; every rotated file is a complete exposition, together holding every record', async () => {
     const path = join(dir, 'log.txt');
     const { jobs, broker } = await boot([
-      new OpenMetricsFileConnector({ path, maxFileBytes: 30_000 }),
+      new OpenMetricsFileConnector({ samples: 'per-record', path, maxFileBytes: 30_000 }),
     ]);
     for (let batch = 0; batch < 10; batch++) {
       await Promise.all(
@@ -294,7 +298,9 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
   it('keeps what an earlier run wrote: the old file is rotated, not overwritten', async () => {
     const path = join(dir, 'log.txt');
     for (let run = 0; run < 2; run++) {
-      const { jobs, broker } = await boot([new OpenMetricsFileConnector({ path })]);
+      const { jobs, broker } = await boot([
+        new OpenMetricsFileConnector({ samples: 'per-record', path }),
+      ]);
       await jobs.publish({ data: run, name: 'run', location: 'l', context: 'c' });
       await broker.flush();
       await closeApp();
@@ -306,7 +312,7 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
 
   it('after a crash, the spool left behind becomes a complete rotated file at the next start', async () => {
     const path = join(dir, 'log.txt');
-    const crashed = new OpenMetricsFileConnector({ path });
+    const crashed = new OpenMetricsFileConnector({ samples: 'per-record', path });
     await crashed.open();
     const records = Array.from({ length: 50 }, (_, i) => ({
       id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
@@ -322,7 +328,7 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     await crashed.write(records.slice(30));
     // No close(): the process died, and its lock names a process that is gone.
     writeFileSync(`${path}.lock`, String(spawnSync(process.execPath, ['-e', '']).pid));
-    const next = new OpenMetricsFileConnector({ path });
+    const next = new OpenMetricsFileConnector({ samples: 'per-record', path });
     await next.open();
     await next.close();
     // Until a replay shows it has passed them, the spool's ids are kept: they must not come twice.
@@ -340,12 +346,12 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
 
   it('a connector failing for a while loses nothing and holds back neither the database nor the others', async () => {
     const flaky = new FlakyConnector(
-      new OpenMetricsFileConnector({ path: join(dir, 'flaky.txt') }),
+      new OpenMetricsFileConnector({ samples: 'per-record', path: join(dir, 'flaky.txt') }),
       6,
     );
     const steady = join(dir, 'steady.txt');
     const { jobs, broker, store } = await boot(
-      [flaky, new OpenMetricsFileConnector({ path: steady })],
+      [flaky, new OpenMetricsFileConnector({ samples: 'per-record', path: steady })],
       // Ten batches: the store takes each while the connector still fails the first.
       { flushIntervalMs: 20, maxBatchSize: 100, retryInitialDelayMs: 50, retryMaxDelayMs: 100 },
     );
@@ -430,7 +436,9 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, '');
     for (const path of [join(dir, 'missing', 'log.txt'), join(file, 'log.txt')]) {
-      const error = await boot([new OpenMetricsFileConnector({ path })]).catch((e: unknown) => e);
+      const error = await boot([
+        new OpenMetricsFileConnector({ samples: 'per-record', path }),
+      ]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MetaqueueConfigError);
       expect((error as Error).message).toContain(`Cannot write the OpenMetrics file ${path}`);
     }
@@ -439,9 +447,9 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
 
   it('a second writer of the same path fails at startup; the first keeps its file', async () => {
     const path = join(dir, 'log.txt');
-    const first = new OpenMetricsFileConnector({ path });
+    const first = new OpenMetricsFileConnector({ samples: 'per-record', path });
     await first.open();
-    const second = new OpenMetricsFileConnector({ path });
+    const second = new OpenMetricsFileConnector({ samples: 'per-record', path });
     await expect(second.open()).rejects.toThrow(
       new RegExp(`file ${path} is already written by process ${process.pid}`),
     );
@@ -459,7 +467,7 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     Logger.overrideLogger(logger);
     try {
       const path = join(dir, 'log.txt');
-      const connector = new OpenMetricsFileConnector({ path });
+      const connector = new OpenMetricsFileConnector({ samples: 'per-record', path });
       await connector.open();
       await connector.write(records(10));
       rmSync(`${path}.spool`, { recursive: true });
@@ -478,7 +486,7 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
 
   it('when log.txt has become a directory, close says so and the next start writes the records', async () => {
     const path = join(dir, 'log.txt');
-    const connector = new OpenMetricsFileConnector({ path });
+    const connector = new OpenMetricsFileConnector({ samples: 'per-record', path });
     await connector.open();
     const batch = records(10);
     await connector.write(batch);
@@ -486,7 +494,7 @@ describeWithOpenMetricsTools('OpenMetrics file connector', () => {
     await expect(connector.close()).rejects.toThrow(
       `Could not finish the OpenMetrics file ${path}`,
     );
-    const next = new OpenMetricsFileConnector({ path });
+    const next = new OpenMetricsFileConnector({ samples: 'per-record', path });
     await expect(next.open()).rejects.toThrow(/exists and is not a file/);
     rmSync(path, { recursive: true });
     await next.open();
@@ -503,7 +511,7 @@ describeWithOpenMetricsTools('OpenMetrics file on a disk that fills up', () => {
       const dir = mountTmpfs('1m')!;
       try {
         const path = join(dir, 'log.txt');
-        const connector = new OpenMetricsFileConnector({ path });
+        const connector = new OpenMetricsFileConnector({ samples: 'per-record', path });
         await connector.open();
         const first = records(200);
         await connector.write(first);

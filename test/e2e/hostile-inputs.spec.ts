@@ -205,7 +205,7 @@ describeWithOpenMetricsTools(
           MetaqueueModule.forRoot({
             topics,
             store: db.store,
-            connectors: [new OpenMetricsFileConnector({ path })],
+            connectors: [new OpenMetricsFileConnector({ samples: 'per-record', path })],
             broker: { flushIntervalMs: 3_600_000 },
           }),
         ],

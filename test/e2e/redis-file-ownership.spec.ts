@@ -61,7 +61,7 @@ withRedisServer().describe('Redis buffer: a batch in a dead worker spool and cla
   });
 
   const fileOf = (worker: string, File = OpenMetricsFileConnector) =>
-    new File({ name: 'file', path: join(dir, `${worker}.txt`) });
+    new File({ samples: 'per-record', name: 'file', path: join(dir, `${worker}.txt`) });
 
   /** A worker, as the module wires one, on its own file and consumer name. */
   const worker = (

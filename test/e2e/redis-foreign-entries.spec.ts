@@ -115,7 +115,7 @@ withRedisServer().describe('Redis buffer: foreign entries', () => {
       {
         buffer,
         store: db.store,
-        connectors: [new OpenMetricsFileConnector({ name: 'file', path })],
+        connectors: [new OpenMetricsFileConnector({ samples: 'per-record', name: 'file', path })],
         broker: { role: 'worker', flushIntervalMs: 20 },
       },
       logger,

@@ -55,7 +55,9 @@ describe(`task run records (${serverUrl ? 'PostgreSQL' : 'PGlite'})`, () => {
         MetaqueueModule.forRoot({
           topics: ['app'],
           store: db.store,
-          connectors: [new OpenMetricsFileConnector({ path: join(dir, 'log.txt') })],
+          connectors: [
+            new OpenMetricsFileConnector({ samples: 'per-record', path: join(dir, 'log.txt') }),
+          ],
           ...options,
         }),
       ],

@@ -135,7 +135,7 @@ describe('file faults', () => {
       l.includes('Could not finish the OpenMetrics file'),
     );
     rmSync(path, { recursive: true });
-    const next = new OpenMetricsFileConnector({ path });
+    const next = new OpenMetricsFileConnector({ samples: 'per-record', path });
     await next.open();
     await next.close();
     const tally = await world.tally(acceptedIdsOf(outcomes));

@@ -70,7 +70,10 @@ export class FaultWorld {
   }) {
     const fileDir = options.fileDir ?? this.dir;
     this.fileDirs.add(fileDir);
-    const file = new OpenMetricsFileConnector({ path: join(fileDir, options.file ?? 'log.txt') });
+    const file = new OpenMetricsFileConnector({
+      samples: 'per-record',
+      path: join(fileDir, options.file ?? 'log.txt'),
+    });
     const url = new URL(this.proxiedUrl);
     if (options.user) url.username = options.user;
     const app = await bootMetaqueue({

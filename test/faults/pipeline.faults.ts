@@ -95,7 +95,7 @@ describe('faults', () => {
       const killed = signal === 'SIGKILL';
       if (killed) {
         // A restart finishes the file the killed process left as a spool.
-        const restarted = new OpenMetricsFileConnector({ path: file });
+        const restarted = new OpenMetricsFileConnector({ samples: 'per-record', path: file });
         await restarted.open();
         await restarted.close();
       }
@@ -339,7 +339,12 @@ describe('faults', () => {
           topics: ['jobs'],
           store: { url: url.toString() },
           broker: { flushIntervalMs: 10, retryInitialDelayMs: 10, retryMaxDelayMs: 50 },
-          connectors: [new OpenMetricsFileConnector({ path: join(world.dir, 'log.txt') })],
+          connectors: [
+            new OpenMetricsFileConnector({
+              samples: 'per-record',
+              path: join(world.dir, 'log.txt'),
+            }),
+          ],
         }),
       ],
     })

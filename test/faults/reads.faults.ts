@@ -37,7 +37,9 @@ describe('read faults', () => {
       { url: world.db.store.url!, poolSize: 2 },
       {
         reads: { poolSize: 2 },
-        connectors: [new OpenMetricsFileConnector({ path: join(world.dir, 'log.txt') })],
+        connectors: [
+          new OpenMetricsFileConnector({ samples: 'per-record', path: join(world.dir, 'log.txt') }),
+        ],
       },
     );
     world.watchDrops(reads.app);

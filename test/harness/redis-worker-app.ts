@@ -40,7 +40,11 @@ class Report implements OnApplicationShutdown {
       broker: { role: 'worker', flushIntervalMs: 50, maxBatchSize: 500, ...broker },
       // One name on every worker: one consumer group, each worker writing its share to its own file.
       connectors: [
-        new OpenMetricsFileConnector({ name: 'file', path: process.env.METAQUEUE_TEST_FILE! }),
+        new OpenMetricsFileConnector({
+          samples: 'per-record',
+          name: 'file',
+          path: process.env.METAQUEUE_TEST_FILE!,
+        }),
       ],
     }),
   ],

@@ -69,7 +69,12 @@ class Report implements OnApplicationShutdown {
         ...(JSON.parse(process.env.METAQUEUE_TEST_BROKER ?? '{}') as BrokerOptions),
       },
       connectors: process.env.METAQUEUE_TEST_FILE
-        ? [new OpenMetricsFileConnector({ path: process.env.METAQUEUE_TEST_FILE })]
+        ? [
+            new OpenMetricsFileConnector({
+              samples: 'per-record',
+              path: process.env.METAQUEUE_TEST_FILE,
+            }),
+          ]
         : [],
     }),
   ],

@@ -81,7 +81,11 @@ async function writeFile(pages: RecordPages, filters: MetadataQuery, out: string
   const { OpenMetricsFileConnector } =
     await import('../../lib/connectors/openmetrics/openmetrics-file.connector.js');
   // One file, never rotated: a backfill is read whole.
-  const file = new OpenMetricsFileConnector({ path: out, maxFileBytes: Number.MAX_SAFE_INTEGER });
+  const file = new OpenMetricsFileConnector({
+    path: out,
+    maxFileBytes: Number.MAX_SAFE_INTEGER,
+    samples: 'per-record',
+  });
   await file.open();
   let written = 0;
   try {

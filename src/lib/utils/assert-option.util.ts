@@ -38,6 +38,23 @@ export const optionRules = {
   },
 } satisfies Record<string, OptionRule>;
 
+/** One of `values`. */
+export function oneOf(values: readonly unknown[]): OptionRule {
+  return {
+    test: (v) => values.includes(v),
+    expected: `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`,
+  };
+}
+
+/** An array of distinct items from `values`. */
+export function distinctOf(values: readonly unknown[]): OptionRule {
+  return {
+    test: (v) =>
+      Array.isArray(v) && new Set(v).size === v.length && v.every((x) => values.includes(x)),
+    expected: `an array of distinct items from ${values.map((v) => JSON.stringify(v)).join(', ')}`,
+  };
+}
+
 /**
  * Throws a `MetaqueueConfigError` naming the option, its value and what it
  * should be, unless `rule` accepts the value. `owner` says whose option it is

@@ -1,7 +1,8 @@
-import { open, readdir, rename, rm } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { endOfExposition } from './openmetrics-format.js';
 import { familyFiles, type OpenMetricsSpool } from './openmetrics-spool.js';
+import { mergeSeries, type SeriesMerge } from './series-merge.js';
 
 /** A rotated file, `<path>.<n>`, and the spool it is joined from while it is made. */
 export interface Rotation {
@@ -16,13 +17,18 @@ export interface Rotation {
  * exposition, `# EOF` last, written to a temporary file and renamed into
  * place, so a reader never sees half of one. Rotated files sit beside the
  * path as `<path>.1`, `<path>.2`, … (oldest first); this numbers them.
+ * With `series`, each family file is merged into its series as it is
+ * joined (see `mergeSeries`); without, it is copied as it is.
  */
 export class ExpositionAssembler {
   private nextIndex = 1;
+  /** Samples merged into another of their series and millisecond, since startup. */
+  merged = 0;
 
   constructor(
     private readonly path: string,
     private readonly fsync: boolean,
+    private readonly series?: SeriesMerge,
   ) {}
 
   /**
@@ -58,20 +64,9 @@ export class ExpositionAssembler {
     const tmp = `${target}.tmp`;
     const out = await open(tmp, 'w');
     let complete = false;
+    let merged = 0;
     try {
-      for (const file of files) {
-        const source = await open(join(spool, file), 'r');
-        try {
-          for await (const chunk of source.createReadStream({
-            autoClose: false,
-            highWaterMark: 1 << 20,
-          })) {
-            await out.write(chunk as Buffer);
-          }
-        } finally {
-          await source.close();
-        }
-      }
+      for (const file of files) merged += await this.copyFamily(join(spool, file), out);
       await out.write(endOfExposition);
       // Durable on disk only when asked for, as the spool is.
       if (this.fsync) await out.sync();
@@ -86,6 +81,29 @@ export class ExpositionAssembler {
       throw error;
     });
     await rm(spool, { recursive: true, force: true });
+    // Counted once the file is in place: a join that failed is tried again whole.
+    this.merged += merged;
+  }
+
+  /** One family file into `out`: merged into its series, or as it is. Returns how many samples merged. */
+  private async copyFamily(file: string, out: FileHandle): Promise<number> {
+    if (this.series) {
+      const { text, merged } = mergeSeries(await readFile(file, 'utf8'), this.series);
+      await out.write(text);
+      return merged;
+    }
+    const source = await open(file, 'r');
+    try {
+      for await (const chunk of source.createReadStream({
+        autoClose: false,
+        highWaterMark: 1 << 20,
+      })) {
+        await out.write(chunk as Buffer);
+      }
+    } finally {
+      await source.close();
+    }
+    return 0;
   }
 
   private rotation(n: number): Rotation {

@@ -1,7 +1,16 @@
+/** What a sample of the file stands for: a bounded series, or one record. */
+export type OpenMetricsSampleMode = 'series' | 'per-record';
+
+/** A record field that may label a series, beside its name (the family). */
+export type OpenMetricsSeriesLabel = 'topic' | 'location' | 'context' | 'id';
+
+/** How samples that meet in one series and one millisecond become one. */
+export type OpenMetricsMergeRule = 'last' | 'sum' | 'max';
+
 export interface OpenMetricsFileOptions {
   /** The file; rotated files sit beside it as `<path>.1`, `<path>.2`, … (oldest first). */
   path: string;
-  /** Rotate once this many bytes are written. Default 64 MiB. */
+  /** Rotate once this many bytes are written to the spool. Default 64 MiB. */
   maxFileBytes?: number;
   /** fsync the spool after every batch, and each file as it is closed. Default `false`. */
   fsync?: boolean;
@@ -11,4 +20,16 @@ export interface OpenMetricsFileOptions {
    * stream's entries. Default `OpenMetricsFileConnector(<path>)`.
    */
   name?: string;
+  /**
+   * `'series'` (default): a sample's series is the record's name and `labels`;
+   * samples that meet in one series and one millisecond are merged by `merge`,
+   * and records whose data is not a number are not written (counted).
+   * `'per-record'`: every record a series of its own, labelled `id`, `topic`,
+   * `location`, `context` (and non-numeric data as its JSON in `data`).
+   */
+  samples?: OpenMetricsSampleMode;
+  /** With `samples: 'series'`: the labels of a series. Default `['topic', 'location']`. */
+  labels?: readonly OpenMetricsSeriesLabel[];
+  /** With `samples: 'series'`: `'last'` (default, the last record written wins), `'sum'` or `'max'`. */
+  merge?: OpenMetricsMergeRule;
 }

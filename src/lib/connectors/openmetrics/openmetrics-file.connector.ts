@@ -6,12 +6,16 @@ import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { MetaqueueConfigError, MetaqueueError } from '../../errors/metaqueue.errors.js';
 import { defaults } from '../../metaqueue.defaults.js';
 import { errorMessages, logMessages } from '../../metaqueue.messages.js';
-import { assertOption, optionRules } from '../../utils/assert-option.util.js';
+import { assertOption, distinctOf, oneOf, optionRules } from '../../utils/assert-option.util.js';
 import { describeError } from '../../errors/describe-error.util.js';
 import type { ConnectorContext, MetadataConnector } from '../metadata-connector.interface.js';
 import type { ReplayGuard } from '../../buffer/replay-guard.interface.js';
 import { SkipFileGuard } from '../../buffer/skip-file-guard.js';
-import type { OpenMetricsFileOptions } from './openmetrics-file-options.interface.js';
+import type {
+  OpenMetricsFileOptions,
+  OpenMetricsSeriesLabel,
+} from './openmetrics-file-options.interface.js';
+import type { SampleShape } from './openmetrics-format.js';
 import { releasePidLock, takePidLock } from '../../utils/pid-lock.js';
 import { OpenMetricsSpool } from './openmetrics-spool.js';
 import { ExpositionAssembler } from './exposition-assembler.js';
@@ -26,6 +30,8 @@ import { CrashedSpoolRecovery } from './crashed-spool-recovery.js';
  * into place (`ExpositionAssembler`). What a crash left is finished at the
  * next open, settled with the buffer's replay guard (`CrashedSpoolRecovery`).
  * The path has one writer: `<path>.lock` holds its PID from open to close.
+ * By default a sample's series is bounded (its name, topic and location):
+ * see `OpenMetricsFileOptions.samples`.
  */
 export class OpenMetricsFileConnector implements MetadataConnector {
   private static readonly logger = new Logger('OpenMetricsFileConnector');
@@ -49,9 +55,25 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     const fsync = options.fsync ?? defaults.openMetricsFile.fsync;
     assertOption(owner, 'maxFileBytes', this.maxFileBytes, optionRules.positiveInteger);
     this.name = options.name ?? `OpenMetricsFileConnector(${options.path})`;
+    const shape = sampleShape(options);
     const logger = OpenMetricsFileConnector.logger;
-    this.spool = new OpenMetricsSpool(`${this.path}.spool`, fsync, logger);
-    this.assembler = new ExpositionAssembler(this.path, fsync);
+    this.spool = new OpenMetricsSpool(`${this.path}.spool`, fsync, logger, shape);
+    const merge = options.merge ?? defaults.openMetricsFile.merge;
+    assertOption(owner, 'merge', merge, oneOf(mergeRules));
+    this.assembler = new ExpositionAssembler(
+      this.path,
+      fsync,
+      shape.samples === 'series' ? { rule: merge, keepId: shape.labels.includes('id') } : undefined,
+    );
+  }
+
+  /**
+   * What the file did to records besides writing them, since startup:
+   * samples merged into another of their series and millisecond, and records
+   * not written (non-numeric data, in series). Also in `/metrics`.
+   */
+  stats(): OpenMetricsFileStats {
+    return { samplesMerged: this.assembler.merged, recordsNotWritten: this.spool.notWritten };
   }
 
   /** Checks the path is writable, keeps what an earlier run left, and starts a spool. */
@@ -138,3 +160,20 @@ export class OpenMetricsFileConnector implements MetadataConnector {
 }
 
 const owner = 'OpenMetricsFileConnector';
+const seriesLabels: readonly OpenMetricsSeriesLabel[] = ['topic', 'location', 'context', 'id'];
+const mergeRules = ['last', 'sum', 'max'] as const;
+
+/** What the options say a sample stands for; checked here, once. */
+function sampleShape(options: OpenMetricsFileOptions): SampleShape {
+  const samples = options.samples ?? defaults.openMetricsFile.samples;
+  assertOption(owner, 'samples', samples, oneOf(['series', 'per-record']));
+  const labels = options.labels ?? defaults.openMetricsFile.labels;
+  assertOption(owner, 'labels', labels, distinctOf(seriesLabels));
+  return { samples, labels };
+}
+
+/** See `OpenMetricsFileConnector.stats()`. */
+export interface OpenMetricsFileStats {
+  samplesMerged: number;
+  recordsNotWritten: number;
+}

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { logMessages } from '../../metaqueue.messages.js';
 import { pathExists } from '../../utils/path-exists.util.js';
-import { familyHeader, renderByFamily } from './openmetrics-format.js';
+import { familyHeader, renderByFamily, type SampleShape } from './openmetrics-format.js';
 
 /** The file in a spool that names its writer; the family files are numbered. */
 export const WRITER_FILE = 'writer';
@@ -43,11 +43,14 @@ export class OpenMetricsSpool {
   private dirty = false;
   /** This run's writer name, kept in each spool it starts: set with a fleet's buffer. */
   private writer?: string;
+  /** Records of whole batches that were not written (non-numeric data, in series), since startup. */
+  notWritten = 0;
 
   constructor(
     readonly dir: string,
     private readonly fsync: boolean,
     private readonly logger: LoggerService,
+    private readonly shape?: SampleShape,
   ) {}
 
   /** Bytes of whole batches in the spool: what rotation is measured by. */
@@ -63,7 +66,7 @@ export class OpenMetricsSpool {
 
   /** Appends a batch, each record to its family's file; resolves once all of it is written. */
   async append(records: readonly MetadataRecord[]): Promise<void> {
-    const samples = await renderByFamily(records);
+    const { families: samples, notWritten } = await renderByFamily(records, this.shape);
     // The files stay open, so writing would go on into deleted ones: look first.
     if (!(await pathExists(this.dir))) await this.restartDeleted();
     await this.cutBack();
@@ -87,7 +90,8 @@ export class OpenMetricsSpool {
       this.spoolBytes += size - file.bytes;
       file.bytes = size;
     }
-    this.spooledRecords += records.length;
+    this.spooledRecords += records.length - notWritten;
+    this.notWritten += notWritten;
   }
 
   /** If a write failed, cuts what it may have appended, leaving whole batches only. */

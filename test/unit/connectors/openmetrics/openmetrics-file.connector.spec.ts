@@ -16,11 +16,11 @@ const ids = (...batches: { id: string }[][]) => batches.flat().map((r) => r.id);
 describe('OpenMetricsFileConnector', () => {
   it('holds <path>.lock from open to close, and never releases a lock it did not take', async () => {
     const path = join(dir(), 'log.txt');
-    const connector = new OpenMetricsFileConnector({ path });
+    const connector = new OpenMetricsFileConnector({ samples: 'per-record', path });
     await connector.open();
     expect(readFileSync(`${path}.lock`, 'utf8').split(' ')[0]).toBe(String(process.pid));
 
-    const second = new OpenMetricsFileConnector({ path });
+    const second = new OpenMetricsFileConnector({ samples: 'per-record', path });
     await expect(second.open()).rejects.toThrow(/log\.txt/);
     await second.close();
     expect(existsSync(`${path}.lock`)).toBe(true);
@@ -35,7 +35,7 @@ describe('OpenMetricsFileConnector', () => {
     writeFileSync(`${path}.lock`, `${process.pid} 1 -\n`);
     const logger = new CapturingLogger();
     Logger.overrideLogger(logger);
-    const connector = new OpenMetricsFileConnector({ path });
+    const connector = new OpenMetricsFileConnector({ samples: 'per-record', path });
     await connector.open();
     Logger.overrideLogger(false);
     expect(logger.lines.filter((line) => line.includes(`${path}.lock`))).toHaveLength(1);
@@ -47,7 +47,7 @@ describe('OpenMetricsFileConnector', () => {
   it('writes through the guard it is given, naming its writer in the spool', async () => {
     const path = join(dir(), 'log.txt');
     const guard = new FakeReplayGuard(undefined, 'worker-1');
-    const connector = new OpenMetricsFileConnector({ path });
+    const connector = new OpenMetricsFileConnector({ samples: 'per-record', path });
     await connector.open({ replayGuard: (copy) => (copy === path ? guard : fail(copy)) });
     const batch = records(3);
     await connector.write(batch);
@@ -62,7 +62,11 @@ describe('OpenMetricsFileConnector', () => {
 
   it('rotates once maxFileBytes are spooled; together the files hold every batch in order', async () => {
     const path = join(dir(), 'log.txt');
-    const connector = new OpenMetricsFileConnector({ path, maxFileBytes: 1 });
+    const connector = new OpenMetricsFileConnector({
+      samples: 'per-record',
+      path,
+      maxFileBytes: 1,
+    });
     await connector.open();
     const batches = [records(2), records(2), records(2)];
     for (const batch of batches) await connector.write(batch);
@@ -82,7 +86,7 @@ describe('OpenMetricsFileConnector', () => {
 
     const guard = new FakeReplayGuard();
     guard.unreachable = new Error('Redis is down');
-    const connector = new OpenMetricsFileConnector({ path });
+    const connector = new OpenMetricsFileConnector({ samples: 'per-record', path });
     await connector.open({ replayGuard: () => guard });
     expect(existsSync(`${path}.1.spool`)).toBe(true);
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  renderByFamily,
   renderSample,
   SampleRenderer,
 } from '../../../../src/lib/connectors/openmetrics/openmetrics-format.js';
@@ -27,7 +28,7 @@ describe('SampleRenderer', () => {
     fc.assert(
       fc.property(fc.array(record, { maxLength: 30 }), (batch) => {
         const renderer = new SampleRenderer();
-        expect(batch.map((r) => renderer.render(r))).toEqual(batch.map(renderSample));
+        expect(batch.map((r) => renderer.render(r))).toEqual(batch.map((r) => renderSample(r)));
       }),
     );
   });
@@ -37,5 +38,30 @@ describe('SampleRenderer', () => {
     const sample = renderSample({ ...r, location: 'a\\b"c\nd', publishedAt: new Date(-1) });
     expect(sample).toContain('location="a\\\\b\\"c\\nd"');
     expect(sample.trimEnd().endsWith(' -0.001')).toBe(true);
+  });
+});
+
+describe('samples in series', () => {
+  const [r] = fc.sample(record, 1);
+  const numeric = { ...r, data: 7, json: '7', topic: 't', location: 'l', context: 'c' };
+
+  it('labels a sample with its id first, then only the chosen labels', () => {
+    expect(renderSample(numeric, { samples: 'series', labels: ['location', 'topic'] })).toBe(
+      `m{id="${r.id}",topic="t",location="l"} 7 ${renderSample(numeric).split(' ').pop()}`,
+    );
+    expect(renderSample(numeric, { samples: 'series', labels: ['context'] })).toMatch(
+      /^m\{id="[^"]+",context="c"\} 7 /,
+    );
+  });
+
+  it('renders no sample for non-numeric data, and counts the record as not written', async () => {
+    const text = { ...numeric, data: 'ok', json: '"ok"' };
+    expect(renderSample(text, { samples: 'series', labels: ['topic'] })).toBe('');
+    const { families, notWritten } = await renderByFamily([numeric, text, text], {
+      samples: 'series',
+      labels: ['topic'],
+    });
+    expect(notWritten).toBe(2);
+    expect(families.get('m')).toHaveLength(2);
   });
 });
