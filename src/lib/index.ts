@@ -64,7 +64,13 @@ export type {
 } from './connectors/metadata-connector.interface.js';
 export type { ReplayGuard } from './buffer/replay-guard.interface.js';
 export { OpenMetricsFileConnector } from './connectors/openmetrics/openmetrics-file.connector.js';
-export type { OpenMetricsFileOptions } from './connectors/openmetrics/openmetrics-file-options.interface.js';
+export type { OpenMetricsFileStats } from './connectors/openmetrics/openmetrics-file.connector.js';
+export type {
+  OpenMetricsFileOptions,
+  OpenMetricsMergeRule,
+  OpenMetricsSampleMode,
+  OpenMetricsSeriesLabel,
+} from './connectors/openmetrics/openmetrics-file-options.interface.js';
 
 export { MetadataStore } from './store/metadata-store.js';
 export type { StoreWriteResult } from './store/store-write-result.interface.js';

@@ -9,6 +9,8 @@ import { BrokerService } from '../broker/broker.service.js';
 import type { FlushObservation } from '../broker/flush-observation.interface.js';
 import type { RecordSource } from '../buffer/record-source.interface.js';
 import { EngineRegistry } from '../engine/engine.registry.js';
+import { ConnectorRegistry } from '../connectors/connector.registry.js';
+import { OpenMetricsFileConnector } from '../connectors/openmetrics/openmetrics-file.connector.js';
 import { METAQUEUE_MODULE_OPTIONS, RECORD_SOURCE } from '../metaqueue.tokens.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { MetaTaskScheduler } from '../tasks/meta-task.scheduler.js';
@@ -50,6 +52,7 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
     scheduler: MetaTaskScheduler,
     @Inject(RECORD_SOURCE) source: RecordSource,
     @Inject(METAQUEUE_MODULE_OPTIONS) options: MetricsModuleOptions,
+    connectors: ConnectorRegistry,
   ) {
     const appRegistry = resolveMetricsOptions(options.metrics).registry;
     const sources = {
@@ -58,6 +61,14 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
       store: () => store ?? undefined,
       scheduledTasks: () => scheduler.counters,
       source: () => source.report(),
+      files: () =>
+        Object.fromEntries(
+          connectors
+            .getAll()
+            .flatMap(({ name, connector }) =>
+              connector instanceof OpenMetricsFileConnector ? [[name, connector.stats()]] : [],
+            ),
+        ),
     };
     this.families = [this.registry, this.openMetricsRegistry].map((registry) => {
       const families = createMetricFamilies(sources);

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, type Metric } from 'prom-client';
 import type { BrokerStats, SinkStats } from '../broker/broker-stats.interface.js';
 import type { BufferStats, SourceReport, StreamStats } from '../buffer/source-report.interface.js';
+import type { OpenMetricsFileStats } from '../connectors/openmetrics/openmetrics-file.connector.js';
 import type { MetadataEngine } from '../engine/metadata-engine.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { ScheduledTaskCounters } from '../tasks/meta-task.interface.js';
@@ -16,6 +17,8 @@ export interface MetricSources {
   scheduledTasks(): Record<string, ScheduledTaskCounters>;
   /** What the buffer's source reports: with Redis, its streams and whether it answers. */
   source(): SourceReport;
+  /** Each OpenMetrics file connector's own counts, by its sink name. */
+  files(): Record<string, OpenMetricsFileStats>;
 }
 
 type Sample<L extends string> = readonly [labels: Record<L, string>, value: number];
@@ -99,6 +102,8 @@ export function createMetricFamilies(sources: MetricSources): MetricFamilies {
   };
   const perSink = (read: (sink: SinkStats) => number) => () =>
     Object.entries(sources.broker().sinks).map(([sink, s]): Sample<'sink'> => [{ sink }, read(s)]);
+  const perFile = (read: (file: OpenMetricsFileStats) => number) => () =>
+    Object.entries(sources.files()).map(([sink, s]): Sample<'sink'> => [{ sink }, read(s)]);
 
   gauge(
     'metaqueue_queue_depth',
@@ -190,6 +195,18 @@ export function createMetricFamilies(sources: MetricSources): MetricFamilies {
     'Records a sink refused for good, kept in metadata_dead_letter (or logged, with no store), by sink.',
     ['sink'],
     perSink((s) => s.deadLettered),
+  );
+  counter(
+    'metaqueue_file_samples_merged_total',
+    'Samples an OpenMetrics file merged into another of the same series and millisecond (its merge rule), by sink.',
+    ['sink'],
+    perFile((f) => f.samplesMerged),
+  );
+  counter(
+    'metaqueue_file_records_not_written_total',
+    'Records an OpenMetrics file in series left out, their data not being a number, by sink.',
+    ['sink'],
+    perFile((f) => f.recordsNotWritten),
   );
   counter(
     'metaqueue_store_copy_fallbacks_total',
