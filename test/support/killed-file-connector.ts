@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { OpenMetricsSpool } from '../../src/lib/connectors/openmetrics/openmetrics-spool.js';
+import type { SampleShape } from '../../src/lib/connectors/openmetrics/openmetrics-format.js';
 import { OpenMetricsFileConnector, type MetadataRecord } from '../../src/lib/index.js';
 
 /** A file connector whose process is killed before it closes: its spool and lock stay on disk. */
@@ -9,13 +10,14 @@ export class KilledFileConnector extends OpenMetricsFileConnector {
   }
 }
 
-/** Leaves at `spoolDir` what a killed connector leaves: a spool holding `batch`, never joined into a file. */
+/** Leaves at `spoolDir` what a killed connector leaves: a spool holding `batch` (per record unless `shape` says), never joined into a file. */
 export async function leaveCrashedSpool(
   spoolDir: string,
   batch: readonly MetadataRecord[],
   writer?: string,
+  shape?: SampleShape,
 ): Promise<void> {
-  const spool = new OpenMetricsSpool(spoolDir, false, new Logger('KilledFileConnector'));
+  const spool = new OpenMetricsSpool(spoolDir, false, new Logger('KilledFileConnector'), shape);
   await spool.start(writer);
   await spool.append(batch);
   await spool.close();

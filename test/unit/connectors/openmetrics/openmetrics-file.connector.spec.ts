@@ -96,6 +96,40 @@ describe('OpenMetricsFileConnector', () => {
     expect(sampleIdsIn(`${path}.1`)).toEqual(ids(lost));
     await connector.close();
   });
+
+  it('in series, settles a crashed spool by the ids it holds, then joins it into merged series', async () => {
+    const path = join(dir(), 'log.txt');
+    // Five records of one series in one millisecond, values 0 to 4.
+    const lost = records(5);
+    await leaveCrashedSpool(`${path}.spool`, lost, undefined, {
+      samples: 'series',
+      labels: ['topic', 'location'],
+    });
+    writeFileSync(`${path}.lock`, '999999999');
+    const guard = new FakeReplayGuard();
+    const connector = new OpenMetricsFileConnector({ path, merge: 'sum' });
+    await connector.open({ replayGuard: () => guard });
+    await connector.close();
+    expect(guard.settled.map((s) => s.ids)).toEqual([ids(lost)]);
+    expect(readFileSync(`${path}.1`, 'utf8')).toBe(
+      '# TYPE m gauge\nm{topic="t",location="l"} 10 0.000\n# EOF\n',
+    );
+    expect(connector.stats()).toEqual({ samplesMerged: 4, recordsNotWritten: 0 });
+  });
+
+  it('refuses unknown sample modes, labels and merge rules at construction', () => {
+    const path = join(dir(), 'log.txt');
+    expect(() => new OpenMetricsFileConnector({ path, samples: 'all' as never })).toThrow(
+      /samples="all"/,
+    );
+    expect(() => new OpenMetricsFileConnector({ path, labels: ['data' as never] })).toThrow(
+      /labels/,
+    );
+    expect(() => new OpenMetricsFileConnector({ path, labels: ['topic', 'topic'] })).toThrow(
+      /distinct/,
+    );
+    expect(() => new OpenMetricsFileConnector({ path, merge: 'avg' as never })).toThrow(/last/);
+  });
 });
 
 function fail(copy: string): never {
