@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderSample } from '../src/lib/connectors/openmetrics/openmetrics-format.js';
-import { OpenMetricsFileConnector, type MetadataRecord } from '../src/lib/index.js';
+import {
+  OpenMetricsFileConnector,
+  type MetadataRecord,
+  type OpenMetricsSampleMode,
+} from '../src/lib/index.js';
+import { exampleWorkload } from './example-workload.js';
 import { figure, interleave, type Figure } from './report.js';
 
 /** Records/s through the OpenMetrics file connector, against one fs write per batch of the same bytes. */
@@ -59,6 +64,51 @@ export async function fileConnector(scale: number, runs: number): Promise<Figure
       figure('OpenMetrics file connector vs one write per batch', 'records/s', ours, baseline, {
         atLeast: 0.8,
       }),
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Series in the file for the example app's workload of 1,000,000 records
+ * (scaled): in series (the default) against per record. Counted from the
+ * closed files (every rotation), as the distinct label sets of their samples.
+ */
+export async function fileSeries(scale: number): Promise<Figure[]> {
+  const total = Math.max(20_000, Math.round(1_000_000 * scale));
+  const records = exampleWorkload(total);
+  const dir = mkdtempSync(join(tmpdir(), 'metaqueue-bench-series-'));
+  try {
+    const seriesIn = async (samples: OpenMetricsSampleMode) => {
+      const path = join(dir, `${samples}.txt`);
+      const connector = new OpenMetricsFileConnector({ path, samples });
+      await connector.open();
+      for (let i = 0; i < records.length; i += 5_000) {
+        await connector.write(records.slice(i, i + 5_000));
+      }
+      await connector.close();
+      const series = new Set<string>();
+      for (const file of readdirSync(dir).filter((f) => f.startsWith(`${samples}.txt`))) {
+        for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+          if (line === '' || line.startsWith('#')) continue;
+          // A sample's series: all but its value and timestamp.
+          series.add(line.slice(0, line.lastIndexOf(' ', line.lastIndexOf(' ') - 1)));
+        }
+        rmSync(join(dir, file));
+      }
+      return series.size;
+    };
+    const bounded = await seriesIn('series');
+    const perRecord = await seriesIn('per-record');
+    return [
+      figure(
+        `series in the file, the example's ${total} records: in series vs per record`,
+        'series',
+        [bounded],
+        [perRecord],
+        { atMost: 0.001 },
+      ),
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { createTestDatabase, serverUrl } from '../test/harness/test-database.js'
 import { diskBuffer } from './disk-buffer.bench.js';
 import { diskRecovery } from './disk-recovery.bench.js';
 import { endToEndFigures } from './end-to-end.bench.js';
-import { fileConnector } from './file-connector.bench.js';
+import { fileConnector, fileSeries } from './file-connector.bench.js';
 import { memoryWhileStalled } from './memory.bench.js';
 import { publishCost } from './publish.bench.js';
 import { queueDepth } from './queue-depth.bench.js';
@@ -42,6 +42,7 @@ try {
   if (wanted('publish')) figures.push(...(await publishCost(url, scale, runs)));
   if (wanted('memory')) figures.push(...(await memoryWhileStalled(url, scale, runs)));
   if (wanted('file')) figures.push(...(await fileConnector(scale, runs)));
+  if (wanted('file-series')) figures.push(...(await fileSeries(scale)));
   if (wanted('rss')) figures.push(...(await rssFigures(url, scale, runs)));
   if (wanted('shutdown')) figures.push(...(await shutdownTime(url, scale, runs)));
   if (wanted('disk-buffer')) figures.push(...(await diskBuffer(url, scale)));
