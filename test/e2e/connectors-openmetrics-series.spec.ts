@@ -1,6 +1,5 @@
 import { Test, type TestingModule } from '@nestjs/testing';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BrokerService,
@@ -19,6 +18,7 @@ import {
   promtoolImport,
 } from '../support/openmetrics-tools.js';
 import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
+import { tempDirPerTest } from '../support/temp-dir.js';
 
 /** The rule, on the values of one series and millisecond in the order they were published. */
 const byRule: Record<OpenMetricsMergeRule, (values: number[]) => number> = {
@@ -34,26 +34,20 @@ const sampleLines = (path: string) =>
     .filter((line) => line !== '' && !line.startsWith('#'));
 
 describeWithOpenMetricsTools('OpenMetrics file in series (the default)', () => {
+  const tempDir = tempDirPerTest('om-series');
   let dir: string;
   let db: TestDatabase;
-  let app: TestingModule | undefined;
-
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'metaqueue-om-series-'));
+    dir = tempDir();
     db = await createTestDatabase();
   });
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    await db.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => db.drop());
 
   /** Boots an app with the file, publishes `count` records one after another (many share a millisecond). */
   const run = async (options: Omit<OpenMetricsFileOptions, 'path'>, count = 1_200) => {
     const path = join(dir, 'log.txt');
     const file = new OpenMetricsFileConnector({ path, ...options });
-    app = await Test.createTestingModule({
+    const app = await Test.createTestingModule({
       imports: [
         MetaqueueModule.forRoot({
           topics: ['jobs', 'checks'],
@@ -64,7 +58,15 @@ describeWithOpenMetricsTools('OpenMetrics file in series (the default)', () => {
     }).compile();
     app.useLogger(false);
     await app.init();
-    const engines = ['jobs', 'checks'].map((t) => app!.get<MetadataEngine>(getEngineToken(t)));
+    try {
+      return { path, file, ...(await publishAndRead(app, count)) };
+    } finally {
+      await app.close();
+    }
+  };
+
+  const publishAndRead = async (app: TestingModule, count: number) => {
+    const engines = ['jobs', 'checks'].map((t) => app.get<MetadataEngine>(getEngineToken(t)));
     const order: string[] = [];
     for (let i = 0; i < count; i++) {
       // Quarters add up exactly in any order; every 13th record is not a number.
@@ -86,9 +88,7 @@ describeWithOpenMetricsTools('OpenMetrics file in series (the default)', () => {
       .dataSource.query<
         { id: string; name: string; topic: string; location: string; data: unknown; at: Date }[]
       >('SELECT id, name, topic, location, data, published_at AS at FROM metadata');
-    await app.close();
-    app = undefined;
-    return { path, file, order, rows, metrics };
+    return { order, rows, metrics };
   };
 
   /** What the table says each series holds, by rule: series and millisecond to value. */
