@@ -319,7 +319,7 @@ describe('DiskRecordSource', () => {
         startPipeline({
           topics: [{ topic: 'a' }],
           store: new MemorySink('store'),
-          connectors: [new File({ path })],
+          connectors: [new File({ samples: 'per-record', path })],
           broker: fast,
           buffer: () => diskBuffer(bufferDir),
         });
@@ -341,7 +341,7 @@ describe('DiskRecordSource', () => {
       lockOfTheKilled();
       if (crashes === 'twice in a row') {
         // Killed again once the file was recovered, before the replay reached it.
-        await new OpenMetricsFileConnector({ path }).open();
+        await new OpenMetricsFileConnector({ samples: 'per-record', path }).open();
         lockOfTheKilled();
       }
       const second = await boot();
