@@ -11,7 +11,7 @@ export interface MetricSources {
   engines(): readonly MetadataEngine[];
   broker(): BrokerStats;
   /** The store's own counts; absent with `store: false`. */
-  store(): Pick<MetadataStore, 'copyFallbacks' | 'statementTimeouts'> | undefined;
+  store(): Pick<MetadataStore, 'copyFallbacks' | 'statementTimeouts' | 'maintenance'> | undefined;
   /** Runs and skipped ticks of the scheduled tasks, by task. */
   scheduledTasks(): Record<string, ScheduledTaskCounters>;
   /** What the buffer's source reports: with Redis, its streams and whether it answers. */
@@ -202,6 +202,30 @@ export function createMetricFamilies(sources: MetricSources): MetricFamilies {
     "Statements that outlasted the server's statement_timeout; their batches were then written in smaller statements.",
     [],
     storeCount((store) => store.statementTimeouts),
+  );
+  counter(
+    'metaqueue_store_partitions_created_total',
+    'Partitions of table metadata the store made ahead of their records (store.partition).',
+    [],
+    storeCount((store) => store.maintenance.counters.partitionsCreated),
+  );
+  counter(
+    'metaqueue_store_partitions_dropped_total',
+    'Partitions of table metadata dropped whole, their records past the retention horizon (store.retention).',
+    [],
+    storeCount((store) => store.maintenance.counters.partitionsDropped),
+  );
+  counter(
+    'metaqueue_store_dead_letters_expired_total',
+    'Dead letters deleted past their horizon (store.deadLetterRetention).',
+    [],
+    storeCount((store) => store.maintenance.counters.deadLettersExpired),
+  );
+  counter(
+    'metaqueue_store_maintenance_failures_total',
+    'Maintenance steps (partitions ahead, retention, indexes) that failed; each is tried again at the next run.',
+    [],
+    storeCount((store) => store.maintenance.counters.failedSteps),
   );
   const perTask = (read: (task: ScheduledTaskCounters) => number) => () =>
     Object.entries(sources.scheduledTasks()).map(([task, c]): Sample<'task'> => [
