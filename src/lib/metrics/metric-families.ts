@@ -3,6 +3,7 @@ import type { BrokerStats, SinkStats } from '../broker/broker-stats.interface.js
 import type { BufferStats, SourceReport, StreamStats } from '../buffer/source-report.interface.js';
 import type { MetadataEngine } from '../engine/metadata-engine.js';
 import type { MetadataStore } from '../store/metadata-store.js';
+import type { MaintenanceCounters } from '../store/partitions/partition-maintenance.js';
 import type { ScheduledTaskCounters } from '../tasks/meta-task.interface.js';
 import { flushBuckets } from './metrics.constants.js';
 
@@ -203,30 +204,36 @@ export function createMetricFamilies(sources: MetricSources): MetricFamilies {
     [],
     storeCount((store) => store.statementTimeouts),
   );
-  counter(
-    'metaqueue_store_partitions_created_total',
-    'Partitions of table metadata the store made ahead of their records (store.partition).',
-    [],
-    storeCount((store) => store.maintenance.counters.partitionsCreated),
-  );
-  counter(
-    'metaqueue_store_partitions_dropped_total',
-    'Partitions of table metadata dropped whole, their records past the retention horizon (store.retention).',
-    [],
-    storeCount((store) => store.maintenance.counters.partitionsDropped),
-  );
-  counter(
-    'metaqueue_store_dead_letters_expired_total',
-    'Dead letters deleted past their horizon (store.deadLetterRetention).',
-    [],
-    storeCount((store) => store.maintenance.counters.deadLettersExpired),
-  );
-  counter(
-    'metaqueue_store_maintenance_failures_total',
-    'Maintenance steps (partitions ahead, retention, indexes) that failed; each is tried again at the next run.',
-    [],
-    storeCount((store) => store.maintenance.counters.failedSteps),
-  );
+  const maintenance: [string, string, (c: MaintenanceCounters) => number][] = [
+    [
+      'metaqueue_store_partitions_created_total',
+      'Partitions of table metadata the store made ahead of their records (store.partition).',
+      (c) => c.partitionsCreated,
+    ],
+    [
+      'metaqueue_store_partitions_dropped_total',
+      'Partitions of table metadata dropped whole, their records past the retention horizon (store.retention).',
+      (c) => c.partitionsDropped,
+    ],
+    [
+      'metaqueue_store_dead_letters_expired_total',
+      'Dead letters deleted past their horizon (store.deadLetterRetention).',
+      (c) => c.deadLettersExpired,
+    ],
+    [
+      'metaqueue_store_maintenance_failures_total',
+      'Maintenance steps (partitions ahead, retention, indexes) that failed; each is tried again at the next run.',
+      (c) => c.failedSteps,
+    ],
+  ];
+  for (const [name, help, read] of maintenance) {
+    counter(
+      name,
+      help,
+      [],
+      storeCount((store) => read(store.maintenance.counters)),
+    );
+  }
   const perTask = (read: (task: ScheduledTaskCounters) => number) => () =>
     Object.entries(sources.scheduledTasks()).map(([task, c]): Sample<'task'> => [
       { task },

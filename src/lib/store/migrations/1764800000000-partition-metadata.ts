@@ -2,6 +2,12 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 const columns = `"id", "topic", "name", "location", "context", "data", "published_at", "stored_at"`;
 
+/** The columns as the first migration made them, for the table either way round. */
+const columnDefinitions = `"id" uuid NOT NULL, "topic" text NOT NULL, "name" text NOT NULL,
+  "location" text NOT NULL, "context" text NOT NULL, "data" jsonb NOT NULL,
+  "published_at" TIMESTAMP WITH TIME ZONE NOT NULL,
+  "stored_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now()`;
+
 /** The indexes the board and GET /metadata use (docs/store.md says which query each serves). */
 const indexes = [
   `CREATE INDEX IF NOT EXISTS "metadata_published_at_id_idx" ON "metadata" ("published_at", "id")`,
@@ -41,14 +47,7 @@ export class PartitionMetadata1764800000000 implements MigrationInterface {
       END $$`);
     await queryRunner.query(`
       CREATE TABLE IF NOT EXISTS "metadata" (
-        "id" uuid NOT NULL,
-        "topic" text NOT NULL,
-        "name" text NOT NULL,
-        "location" text NOT NULL,
-        "context" text NOT NULL,
-        "data" jsonb NOT NULL,
-        "published_at" TIMESTAMP WITH TIME ZONE NOT NULL,
-        "stored_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
+        ${columnDefinitions},
         CONSTRAINT "PK_metadata_id_published_at" PRIMARY KEY ("id", "published_at")
       ) PARTITION BY RANGE ("published_at")`);
     await queryRunner.query(
@@ -76,14 +75,7 @@ export class PartitionMetadata1764800000000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "metadata" RENAME TO "metadata_partitioned"`);
     await queryRunner.query(`
       CREATE TABLE "metadata" (
-        "id" uuid NOT NULL,
-        "topic" text NOT NULL,
-        "name" text NOT NULL,
-        "location" text NOT NULL,
-        "context" text NOT NULL,
-        "data" jsonb NOT NULL,
-        "published_at" TIMESTAMP WITH TIME ZONE NOT NULL,
-        "stored_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
+        ${columnDefinitions},
         CONSTRAINT "PK_metadata_id" PRIMARY KEY ("id")
       )`);
     await queryRunner.query(

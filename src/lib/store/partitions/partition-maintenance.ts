@@ -168,17 +168,27 @@ export class PartitionMaintenance {
     );
   }
 
-  /** Drops every partition whose records are all past their topics' horizon. */
+  /**
+   * Drops every partition whose records are all past their topics' horizon,
+   * in one transaction: one lock on `metadata`, one commit, however many.
+   */
   async dropExpired(now: Date): Promise<void> {
     const { retention } = this.layout;
     if (retention === undefined) return;
+    const expired: { partition: PartitionSpan; horizonMs: number }[] = [];
     for (const partition of await this.partitions()) {
       const horizonMs = await this.horizonOf(partition.name);
       if (horizonMs === undefined || partition.end.getTime() > now.getTime() - horizonMs) continue;
-      await this.dataSource.transaction(async (tx: EntityManager) => {
-        await tx.query(lockTimeout);
-        await tx.query(`DROP TABLE "${partition.name}"`);
-      });
+      expired.push({ partition, horizonMs });
+    }
+    if (expired.length === 0) return;
+    await this.dataSource.transaction(async (tx: EntityManager) => {
+      await tx.query(lockTimeout);
+      await tx.query(
+        `DROP TABLE ${expired.map(({ partition }) => `"${partition.name}"`).join(', ')}`,
+      );
+    });
+    for (const { partition, horizonMs } of expired) {
       this.counters.partitionsDropped++;
       PartitionMaintenance.logger.log(
         logMessages.partitionDropped(
