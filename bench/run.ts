@@ -11,6 +11,7 @@ import { diskRecovery } from './disk-recovery.bench.js';
 import { endToEndFigures } from './end-to-end.bench.js';
 import { fileConnector, fileSeries } from './file-connector.bench.js';
 import { memoryWhileStalled } from './memory.bench.js';
+import { partitionFigures } from './partitions.bench.js';
 import { publishCost } from './publish.bench.js';
 import { queueDepth } from './queue-depth.bench.js';
 import { flushWithAbandonedReads } from './reads.bench.js';
@@ -49,6 +50,7 @@ try {
   if (wanted('disk-recovery')) figures.push(...(await diskRecovery(scale, runs)));
   if (wanted('redis')) figures.push(...(await redisTransport(url, scale)));
   if (wanted('reads')) figures.push(...(await flushWithAbandonedReads(url, scale, runs)));
+  if (wanted('partitions')) figures.push(...(await partitionFigures(scale, runs)));
 } finally {
   await db.drop();
 }

@@ -74,7 +74,15 @@ export type {
 
 export { MetadataStore } from './store/metadata-store.js';
 export type { StoreWriteResult } from './store/store-write-result.interface.js';
-export type { PGliteStoreOptions, StoreOptions } from './store/store-options.interface.js';
+export type {
+  OptionalStoreIndex,
+  PartitionPeriod,
+  PGliteStoreOptions,
+  RetentionPeriod,
+  StoreLayoutOptions,
+  StoreOptions,
+} from './store/store-options.interface.js';
+export type { MaintenanceCounters } from './store/partitions/partition-maintenance.js';
 export type { ReadOptions } from './store/reads/read-options.interface.js';
 export { MetadataEntity } from './store/metadata.entity.js';
 export { DeadLetterEntity } from './store/dead-letter.entity.js';

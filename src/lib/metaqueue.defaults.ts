@@ -19,6 +19,13 @@ export const defaults = {
     retryAttempts: 5,
     retryDelayMs: 1_000,
     pgliteDataDir: '.metaqueue/pglite',
+    partition: 'day',
+    partitionsAhead: 2,
+    /** Unset: records and dead letters are kept for ever. */
+    retention: undefined,
+    deadLetterRetention: undefined,
+    indexes: [],
+    maintenanceIntervalMs: 3_600_000,
   },
   broker: {
     flushIntervalMs: 1_000,

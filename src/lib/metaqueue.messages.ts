@@ -200,6 +200,21 @@ export const logMessages = {
   stalledClient: (timeoutMs: number) =>
     `A client read nothing of its response for ${timeoutMs} ms (reads.stalledClientTimeoutMs): the response was cut and its query released.`,
   storeConnected: (target: string) => `Storing metadata in ${target}`,
+  partitionCreated: (name: string, from: string, to: string, moved: number) =>
+    `Made partition ${name} of table metadata for records published from ${from} to ${to}` +
+    (moved > 0
+      ? `, and moved into it the ${moved} records the default partition held for that span.`
+      : '.'),
+  partitionDropped: (name: string, to: string, horizon: string) =>
+    `Dropped partition ${name} of table metadata: its records, all published before ${to}, are past the retention horizon (${horizon}). Counted in metaqueue_store_partitions_dropped_total.`,
+  deadLettersExpired: (count: number, horizon: string) =>
+    `Deleted ${count} dead letters that failed before ${horizon} (store.deadLetterRetention).`,
+  storeIndexChanged: (index: string, made: boolean) =>
+    made
+      ? `Made index ${index} on table metadata (store.indexes); on a large table this took a while, once.`
+      : `Dropped index ${index} on table metadata: store.indexes no longer asks for it.`,
+  storeMaintenanceFailed: (step: string, reason: string) =>
+    `Store maintenance could not ${step}: ${reason}. It tries again at its next run (store.maintenanceIntervalMs); records keep flowing, into the default partition if theirs is missing.`,
   connectorOpened: (name: string) => `Also writing every stored record to ${name}`,
   storeInMemory: () =>
     'The store is embedded PGlite in memory (pglite.inMemory): its records are gone when the app stops. Set store.url (e.g. from DATABASE_URL) for a server, or leave out pglite.inMemory to keep them on disk.',

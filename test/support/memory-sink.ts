@@ -14,6 +14,8 @@ export class MemorySink {
   silent = false;
   /** Records with these ids are dead-lettered (as the store does with poison rows). */
   readonly refuse = new Set<string>();
+  /** As the store's: nothing to keep in shape in memory. */
+  readonly maintenance = { start: async () => {}, stop: async () => {} };
   writes = 0;
   writing = 0;
   mostAtOnce = 0;

@@ -49,10 +49,14 @@ export class BoardChartService {
 
   async series(input: unknown, signal?: AbortSignal): Promise<BoardSeries> {
     const { query, name, field: asked } = resolveSeriesQuery(input);
-    // The newest record of the name tells which keys of data hold numbers.
+    // The newest record of the name in the window tells which keys of data hold numbers;
+    // naming the window lets PostgreSQL read only its partitions.
+    const window = bindParameters();
     const [latest] = await this.read<{ data: unknown }>(
-      `SELECT "data" FROM "metadata" WHERE "name" = $1::text ORDER BY "published_at" DESC LIMIT 1`,
-      [name],
+      `SELECT "data" FROM "metadata"
+       ${whereClause(metadataConditions({ filters: { name }, from: query.from, to: query.to, limit: 1 }, window.param))}
+       ORDER BY "published_at" DESC LIMIT 1`,
+      window.params,
       signal,
     );
     const fields = numericFields(latest?.data);

@@ -48,7 +48,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
 
   constructor(
     @Inject(RECORD_BUFFER) buffer: RecordBuffer,
-    @Inject(MetadataStore) store: MetadataStore | null,
+    @Inject(MetadataStore) private readonly store: MetadataStore | null,
     private readonly connectorRegistry: ConnectorRegistry,
     @Inject(METAQUEUE_MODULE_OPTIONS) moduleOptions: BrokerModuleOptions,
   ) {
@@ -81,6 +81,8 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     if (this.loop.running || this.shutdown) return;
     // A publisher hands its records to the workers through the shared buffer.
     if (this.role === 'publisher') return;
+    // Partitions ahead before the first flush; then on the store's own schedule.
+    await this.store?.maintenance.start();
     this.sinks.open(this.connectorRegistry.getAll());
     // Started even without sinks: the disk buffer's publishes wait for its log to open.
     await this.source.start(this.sinks.all.map((c) => c.name));
@@ -124,6 +126,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       if (wasRunning)
         await this.sinks.drainWithin(() => this.loop.run(), this.options.shutdownTimeoutMs);
     } finally {
+      await this.store?.maintenance.stop();
       await this.connectorRegistry.closeAll();
       await this.source.release();
     }

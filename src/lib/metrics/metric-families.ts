@@ -4,6 +4,7 @@ import type { BufferStats, SourceReport, StreamStats } from '../buffer/source-re
 import type { OpenMetricsFileStats } from '../connectors/openmetrics/openmetrics-file.connector.js';
 import type { MetadataEngine } from '../engine/metadata-engine.js';
 import type { MetadataStore } from '../store/metadata-store.js';
+import type { MaintenanceCounters } from '../store/partitions/partition-maintenance.js';
 import type { ScheduledTaskCounters } from '../tasks/meta-task.interface.js';
 import { flushBuckets } from './metrics.constants.js';
 
@@ -12,7 +13,7 @@ export interface MetricSources {
   engines(): readonly MetadataEngine[];
   broker(): BrokerStats;
   /** The store's own counts; absent with `store: false`. */
-  store(): Pick<MetadataStore, 'copyFallbacks' | 'statementTimeouts'> | undefined;
+  store(): Pick<MetadataStore, 'copyFallbacks' | 'statementTimeouts' | 'maintenance'> | undefined;
   /** Runs and skipped ticks of the scheduled tasks, by task. */
   scheduledTasks(): Record<string, ScheduledTaskCounters>;
   /** What the buffer's source reports: with Redis, its streams and whether it answers. */
@@ -220,6 +221,36 @@ export function createMetricFamilies(sources: MetricSources): MetricFamilies {
     [],
     storeCount((store) => store.statementTimeouts),
   );
+  const maintenance: [string, string, (c: MaintenanceCounters) => number][] = [
+    [
+      'metaqueue_store_partitions_created_total',
+      'Partitions of table metadata the store made ahead of their records (store.partition).',
+      (c) => c.partitionsCreated,
+    ],
+    [
+      'metaqueue_store_partitions_dropped_total',
+      'Partitions of table metadata dropped whole, their records past the retention horizon (store.retention).',
+      (c) => c.partitionsDropped,
+    ],
+    [
+      'metaqueue_store_dead_letters_expired_total',
+      'Dead letters deleted past their horizon (store.deadLetterRetention).',
+      (c) => c.deadLettersExpired,
+    ],
+    [
+      'metaqueue_store_maintenance_failures_total',
+      'Maintenance steps (partitions ahead, retention, indexes) that failed; each is tried again at the next run.',
+      (c) => c.failedSteps,
+    ],
+  ];
+  for (const [name, help, read] of maintenance) {
+    counter(
+      name,
+      help,
+      [],
+      storeCount((store) => read(store.maintenance.counters)),
+    );
+  }
   const perTask = (read: (task: ScheduledTaskCounters) => number) => () =>
     Object.entries(sources.scheduledTasks()).map(([task, c]): Sample<'task'> => [
       { task },

@@ -17,6 +17,8 @@ import { describeError } from '../errors/describe-error.util.js';
 import { isRowRefusal, isSchemaMismatch, isStatementTimeout } from './database-errors.js';
 import { StoreSchemaError } from '../errors/metaqueue.errors.js';
 import type { StoreOptions } from './store-options.interface.js';
+import { PartitionMaintenance } from './partitions/partition-maintenance.js';
+import { resolveStoreLayout, type StoreLayout } from './partitions/store-layout.js';
 import type { StoreWriteResult } from './store-write-result.interface.js';
 
 // unnest() takes one array per column: seven bind parameters whatever the batch
@@ -26,7 +28,7 @@ const insertRecords = `
   WITH inserted AS (
     INSERT INTO "metadata" ("id", "topic", "name", "location", "context", "data", "published_at")
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])
-    ON CONFLICT ("id") DO NOTHING
+    ON CONFLICT ("id", "published_at") DO NOTHING
     RETURNING 1
   )
   SELECT count(*)::int AS "inserted" FROM inserted`;
@@ -52,6 +54,8 @@ export class MetadataStore implements OnApplicationShutdown {
   statementTimeouts = 0;
   /** Lowered each time a statement outlasts the server's `statement_timeout`. */
   private rowsPerStatement = Infinity;
+  /** Partitions ahead, retention, optional indexes: run on the broker's schedule. */
+  readonly maintenance: PartitionMaintenance;
 
   constructor(
     readonly dataSource: DataSource,
@@ -60,12 +64,16 @@ export class MetadataStore implements OnApplicationShutdown {
     private readonly copySupported = true,
     /** Whether metaqueue created the DataSource, and so closes it: never the application's. */
     private readonly ownsDataSource = true,
-  ) {}
+    layout: StoreLayout = resolveStoreLayout(),
+  ) {
+    this.maintenance = new PartitionMaintenance(dataSource, layout);
+  }
 
   /** Connects (retrying), runs pending migrations if asked, and returns the store. */
   static async open(options: StoreOptions): Promise<MetadataStore> {
     const attempts = options.retryAttempts ?? defaults.store.retryAttempts;
     const delayMs = options.retryDelayMs ?? defaults.store.retryDelayMs;
+    const layout = resolveStoreLayout(options);
     for (let attempt = 1; ; attempt++) {
       const { dataSource, target, embedded } = await createDataSource(options);
       try {
@@ -80,7 +88,7 @@ export class MetadataStore implements OnApplicationShutdown {
           if (dataDir === undefined) MetadataStore.logger.warn(logMessages.storeInMemory());
           else MetadataStore.logger.log(logMessages.embeddedStoreKept(dataDir));
         }
-        return new MetadataStore(dataSource, target);
+        return new MetadataStore(dataSource, target, true, true, layout);
       } catch (error) {
         if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
         if (attempt >= attempts) throw error;

@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
  * is an embedded PGlite database in `pglite.dataDir` (default `.metaqueue/pglite`
  * under the working directory), or in memory with `pglite: { inMemory: true }`.
  */
-export interface StoreOptions {
+export interface StoreOptions extends StoreLayoutOptions {
   /** `postgres://user:password@host:port/database`. */
   url?: string;
   host?: string;
@@ -28,6 +28,38 @@ export interface StoreOptions {
   retryDelayMs?: number;
 }
 
+/** The span of one partition of table `metadata`, in UTC: a day, an ISO week (from Monday), a month. */
+export type PartitionPeriod = 'day' | 'week' | 'month';
+
+/** How long records are kept: `'90d'`, `'12w'`, `'36h'`. */
+export type RetentionPeriod = `${number}${'h' | 'd' | 'w'}`;
+
+/** Indexes of table `metadata` that are made only when asked for. */
+export type OptionalStoreIndex = 'data';
+
+/**
+ * How table `metadata` is laid out and how long it keeps records: the same
+ * for metaqueue's own DataSource and the application's.
+ */
+export interface StoreLayoutOptions {
+  /** What one partition of `metadata` holds, by `published_at`. Default `'day'`. */
+  partition?: PartitionPeriod;
+  /** Partitions made ahead of the current one. Default 2. */
+  partitionsAhead?: number;
+  /**
+   * Partitions whose records are all older than this are dropped, whole; with
+   * a function, a partition goes once every topic in it is past its horizon
+   * (`undefined`: that topic is kept for ever). Default: kept for ever.
+   */
+  retention?: RetentionPeriod | ((topic: string) => RetentionPeriod | undefined);
+  /** Dead letters older than this (by `failed_at`) are deleted. Default: kept for ever. */
+  deadLetterRetention?: RetentionPeriod;
+  /** Optional indexes to keep: `'data'`, the GIN index `GET /metadata?data=` uses. Default none. */
+  indexes?: OptionalStoreIndex[];
+  /** How often partitions are made ahead and retention applied. Default 3,600,000 ms (an hour). */
+  maintenanceIntervalMs?: number;
+}
+
 export interface PGliteStoreOptions {
   /** Where the database lives; created if missing, reopened as it is. Default `.metaqueue/pglite`. */
   dataDir?: string;
@@ -39,18 +71,20 @@ export interface PGliteStoreOptions {
  * The store in a DataSource the application already has: its pool, its
  * migrations, its lifecycle. metaqueue never destroys it.
  */
-export type AppDataSourceStoreOptions =
-  | {
-      /** An initialized PostgreSQL DataSource, e.g. injected with `getDataSourceToken()`. */
-      dataSource: DataSource;
-    }
-  | {
-      /**
-       * The name of a `TypeOrmModule.forRoot()` connection (`'default'` for the
-       * unnamed one); `MetaqueueModule.forRoot()` injects its DataSource.
-       */
-      typeormDataSource: string;
-    };
+export type AppDataSourceStoreOptions = StoreLayoutOptions &
+  (
+    | {
+        /** An initialized PostgreSQL DataSource, e.g. injected with `getDataSourceToken()`. */
+        dataSource: DataSource;
+      }
+    | {
+        /**
+         * The name of a `TypeOrmModule.forRoot()` connection (`'default'` for the
+         * unnamed one); `MetaqueueModule.forRoot()` injects its DataSource.
+         */
+        typeormDataSource: string;
+      }
+  );
 
 /** The module options the store is opened from. */
 export interface StoreModuleOptions {

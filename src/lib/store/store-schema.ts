@@ -4,6 +4,7 @@ import { CreateMetadataTables1764400000000 } from './migrations/1764400000000-cr
 import { DeadLetterSink1764500000000 } from './migrations/1764500000000-dead-letter-sink.js';
 import { AddBoardIndexes1764600000000 } from './migrations/1764600000000-add-board-indexes.js';
 import { DeadLetterAnyRecord1764700000000 } from './migrations/1764700000000-dead-letter-any-record.js';
+import { PartitionMetadata1764800000000 } from './migrations/1764800000000-partition-metadata.js';
 
 /** The store's entities: for `TypeOrmModule.forFeature()`, or a DataSource's `entities`. */
 export const metaqueueEntities = [MetadataEntity, DeadLetterEntity];
@@ -14,4 +15,5 @@ export const metaqueueMigrations = [
   DeadLetterSink1764500000000,
   AddBoardIndexes1764600000000,
   DeadLetterAnyRecord1764700000000,
+  PartitionMetadata1764800000000,
 ];

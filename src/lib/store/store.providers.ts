@@ -16,8 +16,8 @@ export const metadataStoreProvider: FactoryProvider<MetadataStore | null> = {
   useFactory: (options: StoreModuleOptions, buffer: RecordBuffer, appDataSource?: DataSource) => {
     const store = options.store ?? {};
     if (store === false || buffer.role === 'publisher') return null;
-    if ('dataSource' in store) return openAppStore(store.dataSource);
-    if ('typeormDataSource' in store) return openAppStore(appDataSource);
+    if ('dataSource' in store) return openAppStore(store.dataSource, store);
+    if ('typeormDataSource' in store) return openAppStore(appDataSource, store);
     return MetadataStore.open(store);
   },
   inject: [METAQUEUE_MODULE_OPTIONS, RECORD_BUFFER, { token: APP_DATA_SOURCE, optional: true }],

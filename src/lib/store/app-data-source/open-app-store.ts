@@ -3,13 +3,19 @@ import type { DataSource, DataSourceOptions } from 'typeorm';
 import { MetaqueueConfigError } from '../../errors/metaqueue.errors.js';
 import { errorMessages, logMessages } from '../../metaqueue.messages.js';
 import { MetadataStore } from '../metadata-store.js';
+import { resolveStoreLayout } from '../partitions/store-layout.js';
+import type { StoreLayoutOptions } from '../store-options.interface.js';
 
 /**
  * The store over the application's DataSource. COPY goes through that
  * DataSource's own `pg` pool; metaqueue opens no connection of its own and
  * leaves closing it to whoever created it.
  */
-export async function openAppStore(dataSource: DataSource | undefined): Promise<MetadataStore> {
+export async function openAppStore(
+  dataSource: DataSource | undefined,
+  layoutOptions: StoreLayoutOptions = {},
+): Promise<MetadataStore> {
+  const layout = resolveStoreLayout(layoutOptions);
   if (!dataSource) throw new MetaqueueConfigError(errorMessages.appDataSourceNotInjected());
   const { type } = dataSource.options;
   if (type !== 'postgres')
@@ -26,7 +32,7 @@ export async function openAppStore(dataSource: DataSource | undefined): Promise<
   const target = describeAppDataSource(dataSource);
   // As metaqueue's own store does: the app's startup log says where the records go.
   new Logger(MetadataStore.name).log(logMessages.storeConnected(target));
-  return new MetadataStore(dataSource, target, copySupported, false);
+  return new MetadataStore(dataSource, target, copySupported, false, layout);
 }
 
 /** Where the application's DataSource points, for logs: never the credentials. */

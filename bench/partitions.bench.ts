@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { metaqueueMigrations, MetadataStore, type MetadataRecord } from '../src/lib/index.js';
+import { MetadataReads, type ReadCursor } from '../src/lib/store/reads/metadata-reads.js';
+import { createDataSource } from '../src/lib/store/data-source.factory.js';
+import { resolveStoreLayout } from '../src/lib/store/partitions/store-layout.js';
+import { bootReadsApp } from '../test/harness/heavy-reads.js';
+import { createTestDatabase, type TestDatabase } from '../test/harness/test-database.js';
+import { figure, interleave, type Figure } from './report.js';
+
+const day = 86_400_000;
+const batchSize = 5_000;
+const ginIndex = `CREATE INDEX IF NOT EXISTS "metadata_data_idx" ON "metadata" USING gin ("data" jsonb_path_ops)`;
+
+/** A database with metaqueue's schema: today's unpartitioned table, or the partitioned one. */
+async function openDatabase(partitioned: boolean, retention?: '10d') {
+  const db = await createTestDatabase();
+  const { dataSource } = await createDataSource(db.store);
+  // Today's table: every migration but the one that partitions it.
+  if (!partitioned) dataSource.setOptions({ migrations: metaqueueMigrations.slice(0, -1) });
+  await dataSource.initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  const store = new MetadataStore(
+    dataSource,
+    'bench',
+    true,
+    true,
+    resolveStoreLayout({ retention, partitionsAhead: 1 }),
+  );
+  return { db, dataSource, store };
+}
+
+/** Partitions for every day from `days` days ago to tomorrow. */
+async function partitionsFor(store: MetadataStore, days: number, now: number): Promise<void> {
+  for (let d = days; d >= 0; d--) await store.maintenance.createAhead(new Date(now - d * day));
+}
+
+/** `rows` rows over the `days` days before `now`, with SQL, in one statement. */
+const loadSql = (rows: number, days: number, now: number) =>
+  `INSERT INTO "metadata" ("id", "topic", "name", "location", "context", "data", "published_at")
+   SELECT gen_random_uuid(), 'topic_' || (i % 3), 'name_' || (i % 20), 'table_' || (i % 50), 'c',
+     jsonb_build_object('rows', i, 'ok', true), to_timestamp(${now / 1000}) - (i * (interval '${days} days' / ${rows}))
+   FROM generate_series(1, ${rows}) AS i`;
+
+/** The table's size on disk, indexes included: of every partition, if partitioned. */
+async function sizeMb(dataSource: DataSource): Promise<number> {
+  const [{ bytes }] = await dataSource.query<[{ bytes: string }]>(
+    `SELECT (pg_total_relation_size('metadata') +
+       coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('metadata') WHERE isleaf), 0))::text AS "bytes"`,
+  );
+  return Number(bytes) / 1024 / 1024;
+}
+
+/**
+ * Table metadata partitioned, against today's unpartitioned table, in the
+ * same run: ingest through the store (COPY) with the same indexes, and the
+ * partitioned table without the GIN index against with it; dropping 30 days
+ * of partitions against DELETE of the same rows (time, and table size
+ * after); a one-day window of GET /metadata and of the board's series query,
+ * p95, with partition pruning against without it. 10M rows at BENCH_SCALE=1.
+ */
+export async function partitionFigures(scale: number, runs: number): Promise<Figure[]> {
+  const now = Date.now();
+  const today = await openDatabase(false);
+  const parted = await openDatabase(true, '10d');
+  const dbs: TestDatabase[] = [today.db, parted.db];
+  try {
+    await partitionsFor(parted.store, 41, now);
+    const figures: Figure[] = [];
+
+    // Ingest: the same records, in batches as the broker writes them, into an empty table.
+    const n = Math.max(20_000, Math.round(2_000_000 * scale));
+    const records: MetadataRecord[] = Array.from({ length: n }, (_, i) => {
+      const data = { rows: i, table: `table_${i % 50}`, ok: true };
+      return {
+        id: randomUUID(),
+        topic: 'bench',
+        name: `name_${i % 20}`,
+        location: `db://warehouse/table_${i % 50}`,
+        context: 'nightly import',
+        data,
+        json: JSON.stringify(data),
+        publishedAt: new Date(now - day + (i * day) / n),
+      };
+    });
+    const ingest =
+      (target: { dataSource: DataSource; store: MetadataStore }, gin: boolean) => async () => {
+        await target.dataSource.query(`TRUNCATE "metadata"`);
+        await target.dataSource.query(gin ? ginIndex : `DROP INDEX IF EXISTS "metadata_data_idx"`);
+        const started = performance.now();
+        for (let i = 0; i < n; i += batchSize)
+          await target.store.write(records.slice(i, i + batchSize));
+        return n / ((performance.now() - started) / 1000);
+      };
+    const [intoToday, intoParted, intoPartedNoGin] = await interleave(
+      runs,
+      ingest(today, true),
+      ingest(parted, true),
+      ingest(parted, false),
+    );
+    figures.push(
+      figure(
+        "ingest into the partitioned table vs today's table (same indexes, GIN included)",
+        'rows/s',
+        intoParted,
+        intoToday,
+        { atLeast: 0.95 },
+      ),
+      figure(
+        'ingest into the partitioned table without the GIN index (the default) vs with it',
+        'rows/s',
+        intoPartedNoGin,
+        intoParted,
+      ),
+    );
+
+    // Retention: 40 days of rows; the 30 oldest days go, by partition or by DELETE.
+    const m = Math.max(50_000, Math.round(10_000_000 * scale));
+    const horizon = new Date(Math.floor(now / day) * day - 10 * day);
+    const sizes = { dropped: [] as number[], deleted: [] as number[] };
+    const retention = (target: typeof today, partitioned: boolean) => async () => {
+      await target.dataSource.query(`TRUNCATE "metadata"`);
+      await target.dataSource.query(ginIndex);
+      if (partitioned) await partitionsFor(target.store, 41, now);
+      await target.dataSource.query(loadSql(m, 40, now));
+      await target.dataSource.query(`ANALYZE "metadata"`);
+      const started = performance.now();
+      if (partitioned) await target.store.maintenance.dropExpired(new Date(now));
+      else
+        await target.dataSource.query(`DELETE FROM "metadata" WHERE "published_at" < $1`, [
+          horizon,
+        ]);
+      const ms = performance.now() - started;
+      (partitioned ? sizes.dropped : sizes.deleted).push(await sizeMb(target.dataSource));
+      return ms;
+    };
+    const [dropMs, deleteMs] = await interleave(
+      runs,
+      retention(parted, true),
+      retention(today, false),
+    );
+    figures.push(
+      figure(
+        `dropping 30 days of partitions vs DELETE of the same rows (${m} rows over 40 days)`,
+        'ms',
+        dropMs,
+        deleteMs,
+      ),
+      figure(
+        'table size after dropping the partitions vs after the DELETE',
+        'MB',
+        sizes.dropped,
+        sizes.deleted,
+      ),
+    );
+
+    // A one-day window over m rows: the SQL the app sends, with pruning and without.
+    await parted.dataSource.query(`TRUNCATE "metadata"`);
+    await partitionsFor(parted.store, 41, now);
+    await parted.dataSource.query(loadSql(m, 40, now));
+    await parted.dataSource.query(`ANALYZE "metadata"`);
+    const from = new Date(Math.floor(now / day) * day - 5 * day).toISOString();
+    const to = new Date(Math.floor(now / day) * day - 4 * day).toISOString();
+    const reads = await bootReadsApp(parted.db.store);
+    const recorded = async (path: string) => {
+      const sent: [string, unknown[]][] = [];
+      const metadataReads = reads.app.get(MetadataReads);
+      const { query, cursor } = metadataReads;
+      // GET /metadata reads through a cursor, the board with plain queries: both are recorded.
+      metadataReads.query = <T>(sql: string, params: unknown[], signal?: AbortSignal) => {
+        sent.push([sql, params]);
+        return query.call(metadataReads, sql, params, signal) as Promise<T[]>;
+      };
+      metadataReads.cursor = <T>(
+        sql: string,
+        params: unknown[],
+        size: number,
+        signal?: AbortSignal,
+      ) => {
+        sent.push([sql, params]);
+        return cursor.call(metadataReads, sql, params, size, signal) as Promise<ReadCursor<T>>;
+      };
+      try {
+        const response = await fetch(`${reads.url}${path}`);
+        if (!response.ok) throw new Error(`${path}: ${response.status}`);
+        await response.arrayBuffer();
+      } finally {
+        Object.assign(metadataReads, { query, cursor });
+      }
+      return sent;
+    };
+    const page = await recorded(`/metadata?from=${from}&to=${to}&limit=100`);
+    const series = await recorded(`/board/api/series?name=name_3&from=${from}&to=${to}`);
+    await reads.app.close();
+    const client = new pg.Client({ connectionString: parted.db.store.url });
+    await client.connect();
+    try {
+      const p95 = (queries: [string, unknown[]][], pruning: boolean) => async () => {
+        await client.query(`SET enable_partition_pruning = ${pruning ? 'on' : 'off'}`);
+        const times: number[] = [];
+        for (let k = 0; k < 20; k++) {
+          const started = performance.now();
+          for (const [sql, params] of queries) await client.query(sql, params);
+          times.push(performance.now() - started);
+        }
+        times.sort((a, b) => a - b);
+        return times[Math.ceil(times.length * 0.95) - 1];
+      };
+      const [pagePruned, pageAll, seriesPruned, seriesAll] = await interleave(
+        runs,
+        p95(page, true),
+        p95(page, false),
+        p95(series, true),
+        p95(series, false),
+      );
+      figures.push(
+        figure(
+          `GET /metadata, one day of ${m} rows over 40 days, p95: partitions pruned vs not`,
+          'ms',
+          pagePruned,
+          pageAll,
+        ),
+        figure(
+          `the board's series query, one day of ${m} rows, p95: partitions pruned vs not`,
+          'ms',
+          seriesPruned,
+          seriesAll,
+        ),
+      );
+    } finally {
+      await client.end();
+    }
+    return figures;
+  } finally {
+    await today.dataSource.destroy();
+    await parted.dataSource.destroy();
+    for (const db of dbs) await db.drop();
+  }
+}
