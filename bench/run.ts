@@ -19,6 +19,7 @@ import { rssFigures } from './rss.bench.js';
 import { redisTransport } from './redis.bench.js';
 import { shutdownTime } from './shutdown.bench.js';
 import { startupFigures } from './startup.bench.js';
+import { claimCost } from './tasks.bench.js';
 import { writeResults, type Figure } from './report.js';
 
 if (!serverUrl) {
@@ -51,6 +52,7 @@ try {
   if (wanted('redis')) figures.push(...(await redisTransport(url, scale)));
   if (wanted('reads')) figures.push(...(await flushWithAbandonedReads(url, scale, runs)));
   if (wanted('partitions')) figures.push(...(await partitionFigures(scale, runs)));
+  if (wanted('tasks')) figures.push(...(await claimCost(url, scale, runs)));
 } finally {
   await db.drop();
 }

@@ -10,7 +10,7 @@ export type { ScheduleOptions } from './tasks/schedule-options.interface.js';
 export { getEngineToken } from './metaqueue.tokens.js';
 
 export { MetadataEngine } from './engine/metadata-engine.js';
-export type { Metadata, MetadataRecord } from './record/metadata.interface.js';
+export type { Metadata, MetadataRecord, PublishedMetadata } from './record/metadata.interface.js';
 export type {
   DropListener,
   DropReason,
@@ -38,6 +38,13 @@ export type {
 } from './tasks/meta-task.interface.js';
 export { TaskRunner } from './tasks/task-runner.service.js';
 export { MetaTaskScheduler } from './tasks/meta-task.scheduler.js';
+export type { RunListener } from './tasks/meta-task.scheduler.js';
+export type {
+  RunOutcome,
+  TaskRunRow,
+  TaskRunStatus,
+} from './tasks/claims/task-run-row.interface.js';
+export type { TaskAlarm, TaskWatchState } from './tasks/task-watch.js';
 export { TASK_RUNS_TOPIC } from './engine/task-runs-topic.js';
 export { TASK_RUN_RECORD_NAME } from './tasks/task-run.interface.js';
 export type { TaskRunData } from './tasks/task-run.interface.js';
@@ -86,6 +93,7 @@ export type { MaintenanceCounters } from './store/partitions/partition-maintenan
 export type { ReadOptions } from './store/reads/read-options.interface.js';
 export { MetadataEntity } from './store/metadata.entity.js';
 export { DeadLetterEntity } from './store/dead-letter.entity.js';
+export { TaskRunEntity } from './store/task-run.entity.js';
 export { storeDataSourceOptions } from './store/data-source.factory.js';
 export { metaqueueEntities, metaqueueMigrations } from './store/store-schema.js';
 export type { AppDataSourceStoreOptions } from './store/store-options.interface.js';

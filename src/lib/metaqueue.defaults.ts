@@ -38,6 +38,14 @@ export const defaults = {
   },
   schedule: {
     shutdownTimeoutMs: 10_000,
+    /** Unset: a quarter of the task's interval, and at least `minGraceMs`. */
+    graceMs: undefined,
+    minGraceMs: 5_000,
+    maxRuntimeMs: 10 * 60 * 1000,
+    checkIntervalMs: 1_000,
+    failingAfter: 3,
+    /** Unset: `<hostname>:<pid>`. */
+    replica: undefined,
   },
   redisBuffer: {
     url: 'redis://127.0.0.1:6379',

@@ -284,6 +284,7 @@ export const logMessages = {
   flushFailed: (reason: string) =>
     `Flush failed: ${reason}. The records are kept for the next flush.`,
   flushObserverFailed: (reason: string) => `A flush observer failed: ${reason}.`,
+  runObserverFailed: (reason: string) => `A run observer failed: ${reason}.`,
   dropListenerFailed: (topic: string, reason: string) =>
     `An onDropped listener of topic '${topic}' failed: ${reason}.`,
   taskFailed: (task: string) => `Task ${task} failed`,
@@ -291,6 +292,21 @@ export const logMessages = {
     `The run record of task ${task} (run ${runId}) could not be published: ${reason}.`,
   tickSkipped: (task: string) =>
     `Task ${task} was still running at its next tick: the tick is skipped (and so are later ones while it runs; see MetaTaskScheduler.counters). Set overlap: true to allow overlapping runs.`,
+  taskMissed: (task: string, scheduledAt: number, graceMs: number) =>
+    `Task ${task} missed its tick at ${new Date(scheduledAt).toISOString()}: no replica claimed it within ${graceMs} ms (graceMs). Counted in metaqueue_task_missed_runs_total.`,
+  taskLate: (task: string, scheduledAt: Date, lateMs: number, replica: string, graceMs: number) =>
+    `Task ${task} started its tick of ${scheduledAt.toISOString()} ${lateMs} ms late on ${replica} (graceMs ${graceMs}).`,
+  taskOverrunning: (task: string, scheduledAt: Date, runningMs: number, replica: string) =>
+    `Task ${task} has run its tick of ${scheduledAt.toISOString()} for ${runningMs} ms on ${replica}, longer than its maxRuntimeMs.`,
+  taskFailing: (task: string, runs: number, error: string) =>
+    `Task ${task} failed its last ${runs} runs; the latest: ${error}.`,
+  taskRecovered: (task: string, alarm: string) => `Task ${task} is no longer ${alarm}.`,
+  taskRunLost: (task: string, scheduledAt: Date, replica: string) =>
+    `Task ${task}: the run of its tick of ${scheduledAt.toISOString()} on ${replica} is lost: its claim was not renewed for maxRuntimeMs (the replica died or hangs).`,
+  tickClaimFailed: (task: string, step: string, reason: string) =>
+    `Task ${task}: cannot ${step === 'claim' ? 'claim a tick, which is not run' : step === 'renew' ? 'renew the claim of its run' : 'write the end of its run'} (${reason}). Logged again only after a success.`,
+  taskWatchFailed: (reason: string) =>
+    `The watch of the scheduled tasks cannot read their runs: ${reason}. It tries again at the next check.`,
   tasksStillRunning: (tasks: string[], timeoutMs: number) =>
     `Tasks still running ${timeoutMs} ms after shutdown began (schedule.shutdownTimeoutMs): ${tasks.join(', ')}. What they publish from now on is refused.`,
   bufferReplay: (path: string, records: number) =>
@@ -364,6 +380,7 @@ export const httpMessages = {
     fullQueues: string[],
     bufferUnreachable = false,
     bufferRefused: string[] = [],
+    tasksDown: Record<string, string> = {},
   ) =>
     [
       Object.keys(failures).length > 0 &&
@@ -373,6 +390,10 @@ export const httpMessages = {
       fullQueues.length > 0 && `queues full: ${fullQueues.join(', ')}`,
       bufferUnreachable && 'Redis (the buffer) cannot be reached',
       bufferRefused.length > 0 && `Redis (the buffer) refuses: ${bufferRefused.join(', ')}`,
+      Object.keys(tasksDown).length > 0 &&
+        `tasks down: ${Object.entries(tasksDown)
+          .map(([task, reason]) => `${task} (${reason})`)
+          .join(', ')}`,
     ]
       .filter(Boolean)
       .join('; '),

@@ -23,6 +23,7 @@ import { MetaTaskExplorer } from './tasks/meta-task.explorer.js';
 import { MetaTaskScheduler } from './tasks/meta-task.scheduler.js';
 import { TaskRunner } from './tasks/task-runner.service.js';
 import { TaskRunRecorder } from './tasks/task-run.recorder.js';
+import { tickClaimsProvider } from './tasks/claims/tick-claims.provider.js';
 
 /**
  * `MetaqueueModule.forRoot({ topics })` registers one `MetadataEngine` per
@@ -39,6 +40,7 @@ import { TaskRunRecorder } from './tasks/task-run.recorder.js';
     MetaTaskScheduler,
     ...recordBufferProviders,
     metadataStoreProvider,
+    tickClaimsProvider,
     metadataReadsProvider,
     ConnectorRegistry,
     BrokerService,

@@ -19,3 +19,6 @@ export const RECORD_SOURCE = Symbol('metaqueue:record-source');
 
 /** The application's DataSource, with `store: { typeormDataSource }`. */
 export const APP_DATA_SOURCE = Symbol('metaqueue:app-data-source');
+
+/** Where the ticks of scheduled tasks are claimed: the store, Redis, or this process. */
+export const TICK_CLAIMS = Symbol('metaqueue:tick-claims');

@@ -40,6 +40,8 @@ describe('the packed package', () => {
     for (const asset of ['index.html', 'board.js', 'board.css']) {
       expect(files).toContain(`package/dist/lib/board/assets/${asset}`);
     }
+    // The alerting rules of the scheduled tasks.
+    expect(files).toContain('package/dist/lib/tasks/alerts/metaqueue-tasks.rules.yml');
     expect(files).toContain('package/LICENSE');
     // The CLI: its launcher and what it runs.
     expect(files).toContain('package/bin/metaqueue.js');

@@ -16,7 +16,8 @@ import { Listeners } from '../utils/listeners.util.js';
 import { createCounters } from './engine-counters.js';
 import type { DropListener, EngineCounters } from './engine-counters.interface.js';
 import { assertMetadataFields, encodeData } from './metadata-encoder.js';
-import type { Metadata, MetadataRecord } from '../record/metadata.interface.js';
+import type { Metadata, MetadataRecord, PublishedMetadata } from '../record/metadata.interface.js';
+import { runScope } from './run-scope.js';
 import type { IntakeOutcome, RecordIntake } from '../buffer/record-intake.interface.js';
 import { assertTopic } from './topic.js';
 
@@ -63,13 +64,16 @@ export class MetadataEngine<T = unknown> {
    * Validates, stamps and offers a record to its intake; the seed's
    * `publish_to_topic`. Resolves to the stamped record once the buffer has
    * it, or to `undefined` when the overflow policy dropped it before that;
-   * rejects with a `PublishError` saying why.
+   * rejects with a `PublishError` saying why. In a scheduled task's run,
+   * `context` may be left out: it is then the run's id.
    */
-  async publish(metadata: Metadata<T>): Promise<MetadataRecord<T> | undefined> {
+  async publish(
+    metadata: Metadata<T> | PublishedMetadata<T>,
+  ): Promise<MetadataRecord<T> | undefined> {
     this.stats.published++;
     let record: MetadataRecord<T>;
     try {
-      record = this.stamp(metadata);
+      record = this.stamp(inRun(metadata));
     } catch (error) {
       this.stats.rejected.invalid++;
       throw error;
@@ -91,9 +95,11 @@ export class MetadataEngine<T = unknown> {
     switch (outcome) {
       case 'accepted':
         this.stats.accepted++;
+        countInRun();
         return record;
       case 'dropped-oldest':
         // The new record is in and an accepted one is out (counted by onEvicted): accepted stays level.
+        countInRun();
         return record;
       case 'evicted':
         // Pushed out by drop-oldest before it was written: this publish counts it.
@@ -164,4 +170,20 @@ export class MetadataEngine<T = unknown> {
       publishedAt: new Date(),
     };
   }
+}
+
+/** The metadata, with the run's id as `context` if a run left it out. */
+function inRun<T>(metadata: Metadata<T> | PublishedMetadata<T>): Metadata<T> {
+  const run = runScope.getStore();
+  if (run === undefined) return metadata as Metadata<T>;
+  if (typeof metadata !== 'object' || metadata === null || metadata.context !== undefined) {
+    return metadata as Metadata<T>;
+  }
+  return { ...metadata, context: run.runId };
+}
+
+/** Counts an accepted record toward the run under way, if any. */
+function countInRun(): void {
+  const run = runScope.getStore();
+  if (run !== undefined) run.published++;
 }

@@ -6,6 +6,7 @@ import { EngineRegistry } from '../engine/engine.registry.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { httpMessages } from '../metaqueue.messages.js';
 import { RECORD_SOURCE } from '../metaqueue.tokens.js';
+import { MetaTaskScheduler } from '../tasks/meta-task.scheduler.js';
 import { assertOption, optionRules } from '../utils/assert-option.util.js';
 import type {
   MetaqueueHealth,
@@ -29,7 +30,9 @@ interface SinkProgress {
  * than `failingForMs`: it has records waiting, a write failed, and nothing
  * was written since; or when a queue has stayed full for longer than
  * `fullForMs`; and at once while Redis, where records wait, cannot be
- * reached, or refuses a stream's appends or groups (`buffer: { type: 'redis' }`). The first two are judged at checks: a state counts from the first check
+ * reached, or refuses a stream's appends or groups (`buffer: { type: 'redis' }`); and
+ * while the watch holds a scheduled task `missed`, `late`, `overrunning` or
+ * `failing` (`tasksDown` names each, and why). The first two are judged at checks: a state counts from the first check
  * that saw it, so it is down from the first check more than the threshold
  * later. Needs no import of @nestjs/terminus, which stays optional.
  */
@@ -42,6 +45,7 @@ export class MetaqueueHealthIndicator {
     private readonly engines: EngineRegistry,
     private readonly broker: BrokerService,
     @Inject(RECORD_SOURCE) private readonly source: RecordSource,
+    private readonly scheduler: MetaTaskScheduler,
   ) {}
 
   isHealthy<const Key extends string = 'metaqueue'>(
@@ -74,22 +78,41 @@ export class MetaqueueHealthIndicator {
     const report = this.source.report();
     const bufferUnreachable = !report.reachable;
     const bufferRefused = (report.refused ?? []).map(httpMessages.refusedStream);
+    const tasksDown = this.tasksDown();
     const health: MetaqueueHealth =
       failingSinks.length === 0 &&
       fullQueues.length === 0 &&
       !bufferUnreachable &&
-      bufferRefused.length === 0
+      bufferRefused.length === 0 &&
+      Object.keys(tasksDown).length === 0
         ? { status: 'up' }
         : {
             status: 'down',
-            message: httpMessages.unhealthy(failures, fullQueues, bufferUnreachable, bufferRefused),
+            message: httpMessages.unhealthy(
+              failures,
+              fullQueues,
+              bufferUnreachable,
+              bufferRefused,
+              tasksDown,
+            ),
             failingSinks,
             failures,
             fullQueues,
             ...(bufferUnreachable && { bufferUnreachable }),
             ...(bufferRefused.length > 0 && { bufferRefused }),
+            ...(Object.keys(tasksDown).length > 0 && { tasksDown }),
           };
     return { [key]: health } as MetaqueueHealthResult<Key>;
+  }
+
+  /** The scheduled tasks the watch holds in an alarm now, each with its alarms and why. */
+  private tasksDown(): Record<string, string> {
+    const down: Record<string, string> = {};
+    for (const [task, { alarms }] of Object.entries(this.scheduler.watchStates())) {
+      const reasons = Object.entries(alarms).map(([alarm, why]) => `${alarm}: ${why}`);
+      if (reasons.length > 0) down[task] = reasons.join('; ');
+    }
+    return down;
   }
 
   /** Updates a sink's progress; returns since when it has been failing, if it is. */

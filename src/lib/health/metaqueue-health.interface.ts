@@ -26,4 +26,9 @@ export interface MetaqueueHealth {
    * its groups: each as stream, command and Redis's reason.
    */
   bufferRefused?: string[];
+  /**
+   * Scheduled tasks the watch holds `missed`, `late`, `overrunning` or
+   * `failing` now, each with its alarms and why.
+   */
+  tasksDown?: Record<string, string>;
 }

@@ -43,13 +43,14 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
   /** With `metrics.registry`: that registry, and the families registered in it. */
   private readonly inApp: { registry: AppMetricsRegistry; families: MetricFamilies } | undefined;
   private unobserve = (): void => undefined;
+  private unobserveRuns = (): void => undefined;
   private unregister = (): void => undefined;
 
   constructor(
     engines: EngineRegistry,
     private readonly broker: BrokerService,
     @Inject(MetadataStore) store: MetadataStore | null,
-    scheduler: MetaTaskScheduler,
+    private readonly scheduler: MetaTaskScheduler,
     @Inject(RECORD_SOURCE) source: RecordSource,
     @Inject(METAQUEUE_MODULE_OPTIONS) options: MetricsModuleOptions,
     connectors: ConnectorRegistry,
@@ -60,6 +61,7 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
       broker: () => broker.counters,
       store: () => store ?? undefined,
       scheduledTasks: () => scheduler.counters,
+      taskWatch: () => scheduler.watchStates(),
       source: () => source.report(),
       files: () =>
         Object.fromEntries(
@@ -92,10 +94,16 @@ export class MetaqueueMetrics implements OnApplicationBootstrap, OnApplicationSh
       this.unregister = registerInAppRegistry(this.inApp.registry, this.inApp.families.all);
     }
     this.unobserve = this.broker.observeFlushes((flush) => this.observeFlush(flush));
+    this.unobserveRuns = this.scheduler.observeRuns((task, _run, outcome) => {
+      const labels = { task, status: outcome.status };
+      for (const { runDuration } of this.families)
+        runDuration.observe(labels, outcome.durationSeconds);
+    });
   }
 
   onApplicationShutdown(): void {
     this.unobserve();
+    this.unobserveRuns();
     this.unregister();
   }
 

@@ -6,7 +6,8 @@ import type { MetadataEngine } from '../engine/metadata-engine.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { MaintenanceCounters } from '../store/partitions/partition-maintenance.js';
 import type { ScheduledTaskCounters } from '../tasks/meta-task.interface.js';
-import { flushBuckets } from './metrics.constants.js';
+import type { TaskWatchState } from '../tasks/task-watch.js';
+import { flushBuckets, runBuckets } from './metrics.constants.js';
 
 /** What the metrics are read from, at collect time. */
 export interface MetricSources {
@@ -16,6 +17,8 @@ export interface MetricSources {
   store(): Pick<MetadataStore, 'copyFallbacks' | 'statementTimeouts' | 'maintenance'> | undefined;
   /** Runs and skipped ticks of the scheduled tasks, by task. */
   scheduledTasks(): Record<string, ScheduledTaskCounters>;
+  /** What the watch judged of each scheduled task, by task. */
+  taskWatch(): Record<string, TaskWatchState>;
   /** What the buffer's source reports: with Redis, its streams and whether it answers. */
   source(): SourceReport;
   /** Each OpenMetrics file connector's own counts, by its sink name. */
@@ -29,6 +32,7 @@ export interface MetricFamilies {
   /** Every family by its name, the flush histogram included. */
   all: Map<string, Metric>;
   flushDuration: Histogram;
+  runDuration: Histogram<'task' | 'status'>;
 }
 
 /**
@@ -269,6 +273,66 @@ export function createMetricFamilies(sources: MetricSources): MetricFamilies {
     perTask((c) => c.skipped),
   );
   counter(
+    'metaqueue_task_ticks_claimed_elsewhere_total',
+    'Ticks of a scheduled task another replica claimed first (and ran), by task.',
+    ['task'],
+    perTask((c) => c.claimedElsewhere),
+  );
+  const perWatched =
+    <L extends string>(read: (task: string, state: TaskWatchState) => Sample<L>[]) =>
+    () =>
+      Object.entries(sources.taskWatch()).flatMap(([task, state]) => read(task, state));
+  const seconds = (ms: number) => ms / 1000;
+  gauge(
+    'metaqueue_task_last_success_timestamp_seconds',
+    'When a run of the task last succeeded (it ended), anywhere in the fleet, in Unix seconds; absent before the first.',
+    ['task'],
+    perWatched((task, s) =>
+      s.lastSuccessAt === undefined ? [] : [[{ task }, seconds(s.lastSuccessAt)]],
+    ),
+  );
+  gauge(
+    'metaqueue_task_last_run_timestamp_seconds',
+    'When a run of the task last ended, anywhere in the fleet, by how (succeeded, failed, lost), in Unix seconds.',
+    ['task', 'status'],
+    perWatched((task, s) =>
+      Object.entries(s.lastRunAt).map(([status, at]): Sample<'task' | 'status'> => [
+        { task, status },
+        seconds(at),
+      ]),
+    ),
+  );
+  gauge(
+    'metaqueue_task_next_run_timestamp_seconds',
+    'When the next tick of the task is due, from its schedule, in Unix seconds.',
+    ['task'],
+    perWatched((task, s) => [[{ task }, seconds(s.nextTickAt)]]),
+  );
+  counter(
+    'metaqueue_task_missed_runs_total',
+    "Ticks of the task no replica claimed within the grace, as this replica's watch saw them, by task.",
+    ['task'],
+    perWatched((task, s) => [[{ task }, s.missedTotal]]),
+  );
+  counter(
+    'metaqueue_task_late_runs_total',
+    'Runs of the task that started more than the grace after their tick, as this replica saw them, by task.',
+    ['task'],
+    perWatched((task, s) => [[{ task }, s.lateTotal]]),
+  );
+  gauge(
+    'metaqueue_task_overrunning_runs',
+    'Runs of the task going on longer than its maxRuntimeMs now, by task.',
+    ['task'],
+    perWatched((task, s) => [[{ task }, s.overrunning]]),
+  );
+  gauge(
+    'metaqueue_task_failing',
+    'Whether the last failingAfter runs of the task all failed: 1 or 0, by task.',
+    ['task'],
+    perWatched((task, s) => [[{ task }, s.alarms.failing === undefined ? 0 : 1]]),
+  );
+  counter(
     'metaqueue_buffer_corrupt_records_total',
     'Records the disk buffer found corrupt and skipped, or torn by a crash and cut, and ledger positions found damaged or past the end of the log.',
     [],
@@ -380,5 +444,14 @@ export function createMetricFamilies(sources: MetricSources): MetricFamilies {
     registers: [],
   });
   all.set(flushName, flushDuration);
-  return { all, flushDuration };
+  const runName = 'metaqueue_task_run_duration_seconds';
+  const runDuration = new Histogram<'task' | 'status'>({
+    name: runName,
+    help: 'How long each scheduled run this replica claimed took, by task and status.',
+    labelNames: ['task', 'status'],
+    buckets: runBuckets,
+    registers: [],
+  });
+  all.set(runName, runDuration);
+  return { all, flushDuration, runDuration };
 }

@@ -9,6 +9,12 @@ export interface Metadata<T = unknown> {
   context: string;
 }
 
+/**
+ * What `publish()` takes: the metadata, whose `context` may be left out by a
+ * scheduled task's run, which then stamps the run's id there.
+ */
+export type PublishedMetadata<T = unknown> = Omit<Metadata<T>, 'context'> & { context?: string };
+
 /** A published record: the metadata as accepted, stamped by its engine. */
 export interface MetadataRecord<T = unknown> extends Readonly<Metadata<T>> {
   /** A UUID given at publish; the store's idempotency key. */

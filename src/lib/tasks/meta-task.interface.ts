@@ -18,6 +18,19 @@ export interface MetaTaskOptions {
    * such a tick is skipped, and counted.
    */
   overlap?: boolean;
+  /**
+   * How long after its scheduled time a tick may start and still be on time;
+   * past it, the watch reports the tick `missed` (no replica claimed it) or
+   * the run `late`. Default `schedule.graceMs`, else a quarter of the
+   * interval, and at least 5000 ms.
+   */
+  graceMs?: number;
+  /**
+   * A run going on longer than this is `overrunning`; a claim its replica
+   * stopped renewing (it died) lapses this long after its last renewal, and
+   * the run becomes `lost`. Default `schedule.maxRuntimeMs` (10 minutes).
+   */
+  maxRuntimeMs?: number;
 }
 
 /** What a `@MetaTask()` class implements. */
@@ -39,6 +52,8 @@ export interface ScheduledTaskCounters {
   runs: number;
   /** Ticks that came while the previous run went on, and did not start one. */
   skipped: number;
+  /** Ticks another replica of the fleet claimed first, and ran. */
+  claimedElsewhere: number;
 }
 
 /** One task's outcome, shaped like `Promise.allSettled()`'s, plus the task's name. */

@@ -6,6 +6,8 @@ import { describeError } from '../errors/describe-error.util.js';
 import { describeType } from '../utils/describe-type.util.js';
 import { MetaTaskExplorer } from './meta-task.explorer.js';
 import { TaskRunRecorder } from './task-run.recorder.js';
+import { runScope, type RunScope } from '../engine/run-scope.js';
+import type { RunOutcome } from './claims/task-run-row.interface.js';
 import type {
   DiscoveredTask,
   TaskArgs,
@@ -76,21 +78,42 @@ export class TaskRunner {
     const worker = async (): Promise<void> => {
       while (next < jobs.length) {
         const i = next++;
-        results[i] = await this.runOne(jobs[i].task, jobs[i].args);
+        results[i] = withoutDuration(await this.runOne(jobs[i].task, jobs[i].args));
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
     return results;
   }
 
-  private async runOne(task: DiscoveredTask, args: unknown[]): Promise<TaskResult> {
-    const runId = randomUUID();
+  /**
+   * Runs a scheduled task's claimed tick as the run `runId`: what it publishes
+   * without `context` carries the run's id, and is counted.
+   */
+  async runScheduled(task: DiscoveredTask, runId: string): Promise<RunOutcome> {
+    const scope: RunScope = { runId, published: 0 };
+    const result = await this.runOne(task, [], scope);
+    return {
+      status: result.status === 'fulfilled' ? 'succeeded' : 'failed',
+      finishedAt: new Date(),
+      durationSeconds: result.durationSeconds,
+      ...(result.status === 'rejected' && { error: describeError(result.reason) }),
+      recordsPublished: scope.published,
+    };
+  }
+
+  private async runOne(
+    task: DiscoveredTask,
+    args: unknown[],
+    scope: RunScope = { runId: randomUUID(), published: 0 },
+  ): Promise<TaskResult & { durationSeconds: number }> {
+    const { runId } = scope;
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     try {
-      const value: unknown = await task.instance.run(...args);
-      await this.runs.record(task.name, runId, { status: 'succeeded', durationSeconds: seconds() });
-      return { task: task.name, status: 'fulfilled', value };
+      const value: unknown = await runScope.run(scope, () => task.instance.run(...args));
+      const durationSeconds = seconds();
+      await this.runs.record(task.name, runId, { status: 'succeeded', durationSeconds });
+      return { task: task.name, status: 'fulfilled', value, durationSeconds };
     } catch (reason) {
       const durationSeconds = seconds();
       this.logger.error(
@@ -99,7 +122,14 @@ export class TaskRunner {
       );
       const error = describeError(reason);
       await this.runs.record(task.name, runId, { status: 'failed', durationSeconds, error });
-      return { task: task.name, status: 'rejected', reason };
+      return { task: task.name, status: 'rejected', reason, durationSeconds };
     }
   }
+}
+
+/** The result as `run()` returns it: the duration is for scheduled runs' rows. */
+function withoutDuration(result: TaskResult & { durationSeconds: number }): TaskResult {
+  const copy: Partial<typeof result> = { ...result };
+  delete copy.durationSeconds;
+  return copy as TaskResult;
 }

@@ -18,8 +18,8 @@ const registry = app.get(SchedulerRegistry);
 assert.deepEqual([...registry.getCronJobs().keys()], ['nightly-import']);
 assert.deepEqual(registry.getIntervals(), ['StatusCheckTask']);
 assert.deepEqual(app.get(MetaTaskScheduler).counters, {
-  'nightly-import': { runs: 0, skipped: 0 },
-  StatusCheckTask: { runs: 0, skipped: 0 },
+  'nightly-import': { runs: 0, skipped: 0, claimedElsewhere: 0 },
+  StatusCheckTask: { runs: 0, skipped: 0, claimedElsewhere: 0 },
 });
 await app.close();
 console.log('ok');

@@ -10,7 +10,8 @@ export class RedisBuffer implements RecordBuffer {
   readonly source: RedisRecordSource;
 
   constructor(
-    options: ResolvedRedisBufferOptions,
+    /** Resolved once, here; the tasks' tick claims connect with them too. */
+    readonly options: ResolvedRedisBufferOptions,
     readonly role: BrokerRole,
   ) {
     this.source = new RedisRecordSource(options);
