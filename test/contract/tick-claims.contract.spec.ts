@@ -58,7 +58,9 @@ const kinds: Kind[] = [
     : []),
 ];
 
-const t0 = Date.UTC(2026, 11, 6, 12, 0, 0);
+// An hour ahead of the real clock, on a whole minute: Redis keeps real TTLs, which a renewal
+// computes from these times, so a fixed date would make them lapse at once once it has passed.
+const t0 = Math.floor(Date.now() / 60_000) * 60_000 + 3_600_000;
 const tick = (more: Partial<TickRequest> = {}): TickRequest => ({
   task: 'report',
   scheduledAt: new Date(t0),

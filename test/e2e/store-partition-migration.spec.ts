@@ -25,7 +25,12 @@ describe(`the migration to a partitioned table, on ${backend}`, () => {
     db = await createTestDatabase({ reopen: true });
     ({ dataSource } = await createDataSource(db.store));
     // The schema before partitions: every migration up to the one under test.
-    dataSource.setOptions({ migrations: metaqueueMigrations.slice(0, -1) });
+    dataSource.setOptions({
+      migrations: metaqueueMigrations.slice(
+        0,
+        metaqueueMigrations.indexOf(PartitionMetadata1764800000000),
+      ),
+    });
     await dataSource.initialize();
     await dataSource.runMigrations({ transaction: 'each' });
     // 30 days of records, and two with odd times.
