@@ -10,6 +10,7 @@ import { diskBuffer } from './disk-buffer.bench.js';
 import { diskRecovery } from './disk-recovery.bench.js';
 import { endToEndFigures } from './end-to-end.bench.js';
 import { fileConnector, fileSeries } from './file-connector.bench.js';
+import { hostLatency } from './host-latency.bench.js';
 import { mainThreadFigures } from './main-thread.bench.js';
 import { memoryWhileStalled } from './memory.bench.js';
 import { partitionFigures } from './partitions.bench.js';
@@ -41,6 +42,7 @@ try {
   // The queue first: its deep case is the most sensitive to a heap left busy by the others.
   if (wanted('queue')) figures.push(...(await queueDepth(scale, runs)));
   if (wanted('end-to-end')) figures.push(...(await endToEndFigures(url, scale, runs)));
+  if (wanted('host-latency')) figures.push(...(await hostLatency(url, scale, runs)));
   if (wanted('main-thread')) figures.push(...(await mainThreadFigures(url, scale, runs)));
   if (wanted('startup')) figures.push(...(await startupFigures(runs)));
   if (wanted('publish')) figures.push(...(await publishCost(url, scale, runs)));

@@ -1,0 +1,88 @@
+// The host-latency benchmark's child: a Nest HTTP app (Express or Fastify)
+// answering GET /ping, whose code publishes `rate` records/s for `ms`
+// milliseconds through metaqueue, flushing to the server and the file, or with
+// flushing off (store: false, the records taken and dropped at the broker's
+// pace). It prints `port=N`, then `ready` as publishing starts, then one JSON
+// report: the event loop's p99 delay over the window, and what became of the records.
+import 'reflect-metadata';
+import { Controller, Get, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import {
+  BrokerService,
+  getEngineToken,
+  MetadataStore,
+  MetaqueueModule,
+  OpenMetricsFileConnector,
+  type MetadataEngine,
+} from '../src/lib/index.js';
+
+const [adapter, mode, rate, ms, file, url] = process.argv.slice(2);
+const flushing = mode === 'flush';
+
+@Controller()
+class PingController {
+  @Get('ping')
+  ping(): string {
+    return 'pong';
+  }
+}
+
+@Module({
+  imports: [
+    MetaqueueModule.forRoot({
+      topics: [{ topic: 'import', bufferSize: 1_000_000, overflow: 'drop-oldest' }],
+      store: flushing ? { url } : false,
+      connectors: flushing ? [new OpenMetricsFileConnector({ path: file })] : [],
+      recordRuns: false,
+    }),
+  ],
+  controllers: [PingController],
+})
+class HostModule {}
+
+const app =
+  adapter === 'fastify'
+    ? await NestFactory.create(HostModule, new FastifyAdapter(), { logger: ['error'] })
+    : await NestFactory.create(HostModule, { logger: ['error'] });
+await app.listen(0, '127.0.0.1');
+if (flushing) await app.get(MetadataStore).dataSource.query('TRUNCATE metadata');
+const engine = app.get<MetadataEngine>(getEngineToken('import'));
+console.log(`port=${(app.getHttpServer().address() as { port: number }).port}`);
+console.log('ready');
+
+const histogram = monitorEventLoopDelay({ resolution: 1 });
+histogram.enable();
+// A steady pace: every 10 ms, the records due by then, as a nightly import's tasks would.
+const started = performance.now();
+let published = 0;
+let n = 0;
+const metadata = () => ({
+  data: { rows: n++, table: 'customers', ok: true },
+  name: 'rows_imported',
+  location: 'db://warehouse/customers',
+  context: 'nightly import',
+});
+const publisher = setInterval(() => {
+  const due = Math.round(((performance.now() - started) / 1000) * Number(rate));
+  for (; published < due; published++) void engine.publish(metadata());
+}, 10);
+// Without a store, the records are taken and dropped at the pace a broker would take them.
+const dropper = flushing ? undefined : setInterval(() => engine.take(), 100);
+await new Promise((resolve) => setTimeout(resolve, Number(ms)));
+clearInterval(publisher);
+histogram.disable();
+clearInterval(dropper);
+const loopP99Ms = histogram.percentile(99) / 1e6;
+const { dropped } = engine.counters;
+let stored: number | undefined;
+if (flushing) {
+  await app.get(BrokerService).flush();
+  const [{ count }] = await app
+    .get(MetadataStore)
+    .dataSource.query<{ count: number }[]>('SELECT count(*)::int AS count FROM metadata');
+  stored = count;
+}
+await app.close();
+console.log(JSON.stringify({ loopP99Ms, published, dropped: dropped['drop-oldest'], stored }));
