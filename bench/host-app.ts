@@ -8,6 +8,8 @@ import 'reflect-metadata';
 import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   BrokerService,
@@ -17,6 +19,7 @@ import {
   OpenMetricsFileConnector,
   type MetadataEngine,
 } from '../src/lib/index.js';
+import { importMetadata } from './import-metadata.js';
 
 const [adapter, mode, rate, ms, file, url] = process.argv.slice(2);
 const flushing = mode === 'flush';
@@ -49,7 +52,8 @@ const app =
 await app.listen(0, '127.0.0.1');
 if (flushing) await app.get(MetadataStore).dataSource.query('TRUNCATE metadata');
 const engine = app.get<MetadataEngine>(getEngineToken('import'));
-console.log(`port=${(app.getHttpServer().address() as { port: number }).port}`);
+const server = app.getHttpServer() as Server;
+console.log(`port=${(server.address() as AddressInfo).port}`);
 console.log('ready');
 
 const histogram = monitorEventLoopDelay({ resolution: 1 });
@@ -57,16 +61,9 @@ histogram.enable();
 // A steady pace: every 10 ms, the records due by then, as a nightly import's tasks would.
 const started = performance.now();
 let published = 0;
-let n = 0;
-const metadata = () => ({
-  data: { rows: n++, table: 'customers', ok: true },
-  name: 'rows_imported',
-  location: 'db://warehouse/customers',
-  context: 'nightly import',
-});
 const publisher = setInterval(() => {
   const due = Math.round(((performance.now() - started) / 1000) * Number(rate));
-  for (; published < due; published++) void engine.publish(metadata());
+  for (; published < due; published++) void engine.publish(importMetadata(published));
 }, 10);
 // Without a store, the records are taken and dropped at the pace a broker would take them.
 const dropper = flushing ? undefined : setInterval(() => engine.take(), 100);

@@ -12,14 +12,8 @@ import {
   type MetadataEngine,
 } from '../src/lib/index.js';
 import { mainThreadCost } from './main-thread.js';
+import { importMetadata as metadata } from './import-metadata.js';
 import { figure, interleave, type Figure } from './report.js';
-
-const metadata = (i: number) => ({
-  data: { rows: i, table: 'customers', ok: true },
-  name: 'rows_imported',
-  location: 'db://warehouse/customers',
-  context: 'nightly import',
-});
 
 /**
  * What the app's own thread pays per record: CPU µs and bytes allocated on its

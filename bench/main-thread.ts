@@ -35,7 +35,7 @@ export async function mainThreadCost(
   await work();
   const cpuMicros = mainThreadCpuMicros() - cpuBefore;
   const heapAtEnd = heapNow();
-  const { statistics } = profiler.stop()!;
+  const { statistics } = profiler.stop();
   let allocatedBytes = 0;
   for (const gc of statistics) {
     allocatedBytes += gc.beforeGC.heapStatistics.usedHeapSize - heapAfterLast;

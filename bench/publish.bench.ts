@@ -10,14 +10,8 @@ import {
   MetaqueueModule,
   type MetaqueueModuleOptions,
 } from '../src/lib/index.js';
+import { importMetadata as metadata } from './import-metadata.js';
 import { figure, interleave, type Figure } from './report.js';
-
-const metadata = (i: number) => ({
-  data: { rows: i, table: 'customers', ok: true },
-  name: 'rows_imported',
-  location: 'db://warehouse/customers',
-  context: 'nightly import',
-});
 
 /**
  * ns per publish() with default options, against pushing the same record,
