@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BufferSync, DiskBufferOptions, OverflowPolicy } from '../../src/lib/index.js';
 import { framesIn, segmentsIn } from '../support/disk-log.js';
+import { hangBound } from '../support/hang-bound.js';
 import { requirement } from '../support/requirement.js';
 import { runLoadApp } from '../support/run-load-app.js';
 import { acceptedIdsOf, FaultWorld, publishers, sumOf } from './harness.js';
@@ -90,7 +91,8 @@ describe('faults: the disk buffer', () => {
           }),
         ).toBe(true);
       },
-      60_000 + kills * 8_000,
+      // Each kill and restart takes seconds when idle, several times that on a loaded machine.
+      hangBound(60_000 + kills * 8_000),
     );
   }
 
