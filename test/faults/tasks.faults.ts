@@ -296,7 +296,12 @@ describe('scheduled task faults', () => {
   it(
     'the scheduler job removed at runtime: missed raised, by every replica, once no replica runs it',
     async () => {
-      fleet = new TaskFleet(world, { everyMs: 250, graceMs: 1_000, onSigusr2: 'delete-job' });
+      fleet = new TaskFleet(world, {
+        everyMs: 250,
+        runMs: 20,
+        graceMs: 1_000,
+        onSigusr2: 'delete-job',
+      });
       await fleet.start('a', 'b');
       await until(async () => new Set((await fleet!.rows()).map((r) => r.replica)).size === 2);
       // a's job removed: b runs every tick, nothing is missed.
@@ -321,7 +326,7 @@ describe('scheduled task faults', () => {
           missesOnlyOnceNoJobRemained:
             missedTicks.length > 0 && missedTicks.every((t) => t > bDeletedAt - 250),
           bothWatchesRaisedMissed: watches.every((w) => w.missed >= 1),
-          everyClaimedTickSucceeded: tally.succeeded === tally.ticks,
+          noneLostOrFailed: tally.succeeded + tally.skipped === tally.ticks,
         },
       });
       expect(ok).toBe(true);
