@@ -310,7 +310,7 @@ describe('scheduled task faults', () => {
         async () =>
           (await fleet!.rows()).filter((r) => r.scheduled_at.getTime() > aDeletedAt).length >= 8,
       );
-      const whileBRan = fleet.watch('a');
+      const whileBRan = fleet.watchSinceUp('a');
       // b's too: no replica runs it, and both judge its ticks missed.
       const bDeletedAt = await fleet.fault('b');
       await until(() => ['a', 'b'].every((name) => fleet!.watch(name).alarms.includes('missed')));
