@@ -57,12 +57,61 @@ export function score(name: string, t: Tally, terms: ScenarioTerms = {}): boolea
     ...t.checks,
     ...terms.checks,
   };
+  return verdict(
+    `scenario: ${name} published=${t.published} accepted=${t.accepted} stored=${t.stored} ` +
+      `file=${t.file} dropped=${t.dropped} duplicated=${t.duplicated} lost=${t.lost}`,
+    conditions,
+  );
+}
+
+/**
+ * What one scheduling scenario did to a task's ticks, counted from the
+ * `metaqueue_task_runs` table and from the runs the replicas said they started.
+ */
+export interface TickTally {
+  /** Rows in the table: ticks claimed. */
+  ticks: number;
+  /** Runs the replicas started (`started <run id>` lines). */
+  runs: number;
+  succeeded: number;
+  lost: number;
+  skipped: number;
+  /** Ticks due (up to the scenario's end less the grace) with no row. */
+  missed: number;
+  /** Runs started more than once, and rows beyond one per tick. */
+  duplicated: number;
+  /** Conditions the tally itself checked, each with whether it held. */
+  checks: Record<string, boolean>;
+}
+
+/**
+ * Prints a scheduling scenario's line, exactly
+ * `scenario: NAME ticks=N runs=N succeeded=N lost=N skipped=N missed=N duplicated=N verdict=ok|FAIL`.
+ * `missed` must be 0 unless the scenario misses ticks on purpose (`misses`), and
+ * then its own checks judge them.
+ */
+export function scoreTicks(
+  name: string,
+  t: TickTally,
+  terms: { checks?: Record<string, boolean>; misses?: boolean } = {},
+): boolean {
+  return verdict(
+    `scenario: ${name} ticks=${t.ticks} runs=${t.runs} succeeded=${t.succeeded} lost=${t.lost} ` +
+      `skipped=${t.skipped} missed=${t.missed} duplicated=${t.duplicated}`,
+    {
+      noDuplicates: t.duplicated === 0,
+      ...(terms.misses ? {} : { noneMissed: t.missed === 0 }),
+      ...t.checks,
+      ...terms.checks,
+    },
+  );
+}
+
+/** Prints `line` with its verdict; a failed one says which conditions failed on the next line. */
+function verdict(line: string, conditions: Record<string, boolean>): boolean {
   const failed = Object.entries(conditions).filter(([, held]) => !held);
   const ok = failed.length === 0;
-  const line =
-    `scenario: ${name} published=${t.published} accepted=${t.accepted} stored=${t.stored} ` +
-    `file=${t.file} dropped=${t.dropped} duplicated=${t.duplicated} lost=${t.lost} verdict=${ok ? 'ok' : 'FAIL'}`;
-  writeSync(1, `${line}\n`);
+  writeSync(1, `${line} verdict=${ok ? 'ok' : 'FAIL'}\n`);
   if (!ok) writeSync(1, `  failed: ${failed.map(([condition]) => condition).join(', ')}\n`);
   return ok;
 }

@@ -4,12 +4,18 @@
 // METAQUEUE_TEST_REPLICA. It prints `ready`, then `started <run id>` as each
 // run it claimed starts (after publishing a record without context, which
 // carries the run's id) and `ended <run id>` as it ends, and exits once
-// closed after SIGTERM.
+// closed after SIGTERM. For the fault scenarios: it prints
+// `watch {"alarms":[...],"missed":N,"late":N}` whenever its watch of `tick`
+// changes; METAQUEUE_TEST_LOG (default `error,warn`) are the Nest log levels
+// it prints (the watch logs a cleared alarm at `log`); on SIGUSR2 it does
+// METAQUEUE_TEST_ON_SIGUSR2: `delete-job` removes `tick` from
+// SchedulerRegistry, `block:<period>:<phase>` blocks the event loop past two
+// ticks, until <phase> ms after a multiple of <period>; then it prints `done`.
 import 'reflect-metadata';
 import { writeSync } from 'node:fs';
-import { Module } from '@nestjs/common';
+import { Module, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ScheduleModule } from '@nestjs/schedule';
+import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import {
   InjectEngine,
   MetaqueueModule,
@@ -54,8 +60,30 @@ class TickTask {
 class ReplicaModule {}
 
 const app = await NestFactory.createApplicationContext(ReplicaModule, {
-  logger: ['error', 'warn'],
+  logger: (process.env.METAQUEUE_TEST_LOG ?? 'error,warn').split(',') as LogLevel[],
 });
-app.enableShutdownHooks();
-app.get(MetaTaskScheduler);
+// Not every signal, as Nest's default: SIGUSR2 is the scenarios' fault.
+app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+const scheduler = app.get(MetaTaskScheduler);
+let watched = '';
+setInterval(() => {
+  const state = scheduler.watchStates().tick;
+  if (!state) return;
+  const line = JSON.stringify({
+    alarms: Object.keys(state.alarms).sort(),
+    missed: state.missedTotal,
+    late: state.lateTotal,
+  });
+  if (line !== watched) say(`watch ${(watched = line)}`);
+}, 10).unref();
+process.on('SIGUSR2', () => {
+  const [fault, period, phase] = (process.env.METAQUEUE_TEST_ON_SIGUSR2 ?? '').split(':');
+  if (fault === 'delete-job') app.get(SchedulerRegistry).deleteInterval('tick');
+  if (fault === 'block') {
+    // Past two whole ticks, to `phase` after the third: a busy loop, no timer runs.
+    const end = (Math.floor(Date.now() / Number(period)) + 3) * Number(period) + Number(phase);
+    while (Date.now() < end);
+  }
+  say('done');
+});
 say('ready');
