@@ -1,62 +1,14 @@
-import { Module, type INestApplication } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
-import { Test } from '@nestjs/testing';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
 import {
   BrokerService,
-  InjectEngine,
-  MetaqueueBoardModule,
-  MetaqueueModule,
-  MetaTask,
   MetaTaskScheduler,
   type BoardTaskRuns,
   type BoardTasks,
-  type MetadataEngine,
   type MetadataPreviewPage,
-  type StoreOptions,
 } from '../../src/lib/index.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 import { until } from '../support/until.js';
-
-@MetaTask({ name: 'publishing', every: 100 })
-class PublishingTask {
-  constructor(@InjectEngine('jobs') private readonly engine: MetadataEngine<number>) {}
-  async run(): Promise<void> {
-    // Its context is the run's id: the board links a run to these.
-    await this.engine.publish({ data: 7, name: 'job', location: 'l' });
-    await this.engine.publish({ data: 8, name: 'job', location: 'l' });
-  }
-}
-
-@MetaTask({ name: 'broken', cron: '*/1 * * * * *', timeZone: 'Europe/Paris' })
-class BrokenTask {
-  run(): void {
-    throw new Error('always broken');
-  }
-}
-
-async function bootTasksBoard(store: StoreOptions | false) {
-  @Module({
-    imports: [
-      ScheduleModule.forRoot(),
-      MetaqueueModule.forRoot({
-        topics: ['jobs'],
-        store,
-        broker: { flushIntervalMs: 3_600_000 },
-        schedule: { graceMs: 5_000, checkIntervalMs: 50, replica: 'board-r1' },
-      }),
-      MetaqueueBoardModule.forRoot({ path: '/board' }),
-    ],
-    providers: [PublishingTask, BrokenTask],
-  })
-  class AppModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
-  await app.listen(0, '127.0.0.1');
-  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
-  return { app, url: `http://127.0.0.1:${port}/board` };
-}
+import { bootTasksBoard } from '../support/board-tasks-app.js';
 
 const backend = serverUrl ? 'PostgreSQL' : 'PGlite';
 
@@ -77,7 +29,8 @@ describe.each([backend, 'store: false'])("the board's Tasks JSON, %s", (kind) =>
     const scheduler = app.get(MetaTaskScheduler);
     // Real runs from the schedules: a dozen of the one, two of the failing other.
     await until(
-      () => scheduler.counters.publishing.runs >= 12 && scheduler.counters.broken.runs >= 2,
+      () =>
+        scheduler.counters['import-orders'].runs >= 12 && scheduler.counters['sync-crm'].runs >= 2,
       20_000,
     );
     await app.get(BrokerService).flush();
@@ -91,40 +44,41 @@ describe.each([backend, 'store: false'])("the board's Tasks JSON, %s", (kind) =>
     const before = Date.now();
     const { runsFrom, tasks } = await json<BoardTasks>('/api/tasks');
     expect(runsFrom).toBe(kind === 'store: false' ? 'local' : 'store');
-    expect(tasks.map((t) => t.task).sort()).toEqual(['broken', 'publishing']);
-    const publishing = tasks.find((t) => t.task === 'publishing')!;
-    const broken = tasks.find((t) => t.task === 'broken')!;
-    expect(publishing).toMatchObject({
+    expect(tasks.map((t) => t.task).sort()).toEqual(['import-orders', 'sync-crm']);
+    const imports = tasks.find((t) => t.task === 'import-orders')!;
+    const crm = tasks.find((t) => t.task === 'sync-crm')!;
+    expect(imports).toMatchObject({
       schedule: 'every 100 milliseconds',
       every: 100,
       cron: null,
       missed: 0,
       late: 0,
     });
-    expect(broken).toMatchObject({
+    expect(crm).toMatchObject({
       schedule: 'every second (Europe/Paris)',
       cron: '*/1 * * * * *',
       timeZone: 'Europe/Paris',
     });
     // The next tick is the schedule's: a whole second for the cron, a multiple of 100 ms.
-    const next = Date.parse(broken.nextTickAt);
+    const next = Date.parse(crm.nextTickAt);
     expect(next % 1_000).toBe(0);
     expect(next).toBeGreaterThan(before - 1_000);
     expect(next).toBeLessThanOrEqual(Date.now() + 1_000);
-    expect(Date.parse(publishing.nextTickAt) % 100).toBe(0);
+    expect(Date.parse(imports.nextTickAt) % 100).toBe(0);
     // The last run of each is its latest tick, with its status and duration.
-    const latest = await json<BoardTaskRuns>('/api/tasks/broken/runs?limit=1');
-    expect(broken.lastRun?.scheduledAt).toBe(latest.items[0].scheduledAt);
-    const lastBroken = (await json<BoardTaskRuns>('/api/tasks/broken/runs')).items.find(
+    // (A tick may come between the two requests.)
+    const latest = await json<BoardTaskRuns>('/api/tasks/sync-crm/runs?limit=2');
+    expect(latest.items.map((r) => r.id)).toContain(crm.lastRun?.id);
+    const lastCrm = (await json<BoardTaskRuns>('/api/tasks/sync-crm/runs')).items.find(
       (r) => r.status === 'failed',
     )!;
-    expect(lastBroken).toMatchObject({ error: 'always broken', replica: 'board-r1' });
-    expect(lastBroken.durationSeconds).toBeGreaterThanOrEqual(0);
-    expect(publishing.lastRun?.replica).toBe('board-r1');
+    expect(lastCrm).toMatchObject({ error: 'the CRM answered 503', replica: 'board-r1' });
+    expect(lastCrm.durationSeconds).toBeGreaterThanOrEqual(0);
+    expect(imports.lastRun?.replica).toBe('board-r1');
   });
 
   it('lists runs newest first, in bounded pages, and each run opens the records it published', async () => {
-    const first = await json<BoardTaskRuns>('/api/tasks/publishing/runs?limit=5');
+    const first = await json<BoardTaskRuns>('/api/tasks/import-orders/runs?limit=5');
     expect(first.runsFrom).toBe(kind === 'store: false' ? 'local' : 'store');
     expect(first.items).toHaveLength(5);
     const ticks = first.items.map((r) => Date.parse(r.scheduledAt));
@@ -132,7 +86,7 @@ describe.each([backend, 'store: false'])("the board's Tasks JSON, %s", (kind) =>
     expect(new Set(ticks).size).toBe(5);
     expect(first.nextCursor).toBe(first.items[4].scheduledAt);
     const second = await json<BoardTaskRuns>(
-      `/api/tasks/publishing/runs?limit=5&cursor=${encodeURIComponent(first.nextCursor!)}`,
+      `/api/tasks/import-orders/runs?limit=5&cursor=${encodeURIComponent(first.nextCursor!)}`,
     );
     expect(second.items).toHaveLength(5);
     expect(Date.parse(second.items[0].scheduledAt)).toBeLessThan(ticks[4]);
@@ -142,7 +96,7 @@ describe.each([backend, 'store: false'])("the board's Tasks JSON, %s", (kind) =>
     let cursor: string | null = null;
     do {
       const page: BoardTaskRuns = await json<BoardTaskRuns>(
-        `/api/tasks/publishing/runs?limit=7${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        `/api/tasks/import-orders/runs?limit=7${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
       );
       seen.push(...page.items.map((r) => r.id));
       cursor = page.nextCursor;
@@ -174,7 +128,7 @@ describe.each([backend, 'store: false'])("the board's Tasks JSON, %s", (kind) =>
       ['cursor=2026-11-29', /'cursor' is not a cursor/],
       ['order=oldest', /Unknown query parameter 'order'/],
     ] as const) {
-      const response = await get(`/api/tasks/publishing/runs?${query}`);
+      const response = await get(`/api/tasks/import-orders/runs?${query}`);
       expect(response.status).toBe(400);
       expect(((await response.json()) as { message: string }).message).toMatch(message);
     }
