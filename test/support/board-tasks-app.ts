@@ -12,16 +12,21 @@ import {
   type StoreOptions,
 } from '../../src/lib/index.js';
 
-/** Publishes two records a run (7 and 8), taking from 0 to 19 ms: the board's duration chart. */
+/**
+ * Publishes two records a run (7 and 8), taking from 0 to 19 ms, and fails every ninth run
+ * after publishing: the board's duration chart, with failures marked.
+ */
 @MetaTask({ name: 'import-orders', every: 100 })
 export class ImportOrdersTask {
   private runs = 0;
   constructor(@InjectEngine('jobs') private readonly engine: MetadataEngine<number>) {}
   async run(): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, (this.runs++ * 7) % 20));
+    const run = this.runs++;
+    await new Promise((resolve) => setTimeout(resolve, (run * 7) % 20));
     // Their context is the run's id: the board links a run to these.
     await this.engine.publish({ data: 7, name: 'orders_imported', location: 'orders' });
     await this.engine.publish({ data: 8, name: 'orders_imported', location: 'refunds' });
+    if (run % 9 === 8) throw new Error('the orders API timed out');
   }
 }
 

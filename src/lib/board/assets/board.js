@@ -271,13 +271,14 @@
     }
   }
 
-  // Oldest first; a failed or lost run is a red point at its duration (0 if none).
+  // Oldest first: succeeded runs as a line of durations, a failed or lost run as a red point
+  // at its duration (0 if none); skipped ticks and runs under way have none.
   function drawRuns(runs) {
     const ordered = [...runs].reverse();
     const failed = (r) => r.status === 'failed' || r.status === 'lost';
     const data = [
       ordered.map((r) => Date.parse(r.scheduledAt) / 1000),
-      ordered.map((r) => (failed(r) ? null : r.durationSeconds)),
+      ordered.map((r) => (r.status === 'succeeded' ? r.durationSeconds : null)),
       ordered.map((r) => (failed(r) ? (r.durationSeconds ?? 0) : null)),
     ];
     taskPlot?.destroy();
