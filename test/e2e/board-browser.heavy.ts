@@ -321,7 +321,7 @@ describeWithChromium.each(stores)('the Tasks view in chromium, on %s', (store) =
 
   it("charts the first task's run durations and lists its runs, newest first", async () => {
     expect(await page.$eval('#task-runs-name', (e) => e.textContent)).toBe('import-orders');
-    const ticks = (await column('#runs', 0)).map((t) => Date.parse(t!));
+    const ticks = (await column('#runs', 0)).map((t) => Date.parse(t));
     expect(ticks.length).toBeGreaterThanOrEqual(20);
     expect(ticks).toEqual([...ticks].sort((a, b) => b - a));
     const legend = await page.$$eval('#task-chart .u-legend .u-series .u-label', (labels) =>
