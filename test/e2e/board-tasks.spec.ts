@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import {
   BrokerService,
@@ -7,6 +8,7 @@ import {
   type MetadataPreviewPage,
 } from '../../src/lib/index.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
+import { MetadataReads } from '../../src/lib/store/reads/metadata-reads.js';
 import { until } from '../support/until.js';
 import { bootTasksBoard } from '../support/board-tasks-app.js';
 
@@ -117,6 +119,21 @@ describe.each([backend, 'store: false'])("the board's Tasks JSON, %s", (kind) =>
     expect(published.map((r) => r.dataPreview).sort()).toEqual(['7', '8']);
     // And the run's own run record, on the built-in topic.
     expect(records.items.filter((r) => r.topic === 'metaqueue_task_runs')).toHaveLength(1);
+  });
+
+  it("reads the runs table through the board's read path, apart from the writes", async () => {
+    if (kind === 'store: false') return;
+    const reads = app.get(MetadataReads, { strict: false });
+    const query = jest.spyOn(reads, 'query');
+    try {
+      await json<BoardTasks>('/api/tasks');
+      await json<BoardTaskRuns>('/api/tasks/import-orders/runs');
+      const statements = query.mock.calls.map(([sql]) => sql);
+      expect(statements).toHaveLength(2);
+      for (const sql of statements) expect(sql).toContain('FROM "metaqueue_task_runs"');
+    } finally {
+      query.mockRestore();
+    }
   });
 
   it('answers 400 for a bad limit, cursor or parameter, and 404 for a task it does not schedule', async () => {
