@@ -20,6 +20,21 @@ const { describe: describeWithChromium } = requirement(
 );
 const artifacts = new URL('../artifacts/', import.meta.url).pathname;
 
+/** Debian's chromium, headless, with a page of 1280 × 1000. */
+async function openChromium(): Promise<{ browser: Browser; page: Page }> {
+  const browser = await puppeteer.launch({
+    executablePath: chromium,
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    headless: true,
+    timeout: hangBound(30_000),
+  });
+  const page = await browser.newPage();
+  // Puppeteer's waits fail after 30 s; a loaded machine gets longer (hang-bound.ts).
+  page.setDefaultTimeout(hangBound(30_000));
+  await page.setViewport({ width: 1280, height: 1000 });
+  return { browser, page };
+}
+
 // Each adapter on each store: PGlite, and DATABASE_URL's server when one is set.
 const stores = serverUrl ? ['PGlite', 'PostgreSQL'] : ['PGlite'];
 const cases = (['express', 'fastify'] as Adapter[]).flatMap((adapter) =>
@@ -39,16 +54,7 @@ describeWithChromium.each(cases)('the board in chromium, %s adapter, on %s', (ad
   beforeAll(async () => {
     db = await createTestDatabase({ embedded: store === 'PGlite' });
     board = await bootBoardApp(db.store, { adapter });
-    browser = await puppeteer.launch({
-      executablePath: chromium,
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-      headless: true,
-      timeout: hangBound(30_000),
-    });
-    page = await browser.newPage();
-    // Puppeteer's waits fail after 30 s; a loaded machine gets longer (hang-bound.ts).
-    page.setDefaultTimeout(hangBound(30_000));
-    await page.setViewport({ width: 1280, height: 1000 });
+    ({ browser, page } = await openChromium());
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
@@ -284,15 +290,7 @@ describeWithChromium.each(stores)('the Tasks view in chromium, on %s', (store) =
       30_000,
     );
     await board.app.get(BrokerService).flush();
-    browser = await puppeteer.launch({
-      executablePath: chromium,
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-      headless: true,
-      timeout: hangBound(30_000),
-    });
-    page = await browser.newPage();
-    page.setDefaultTimeout(hangBound(30_000));
-    await page.setViewport({ width: 1280, height: 1000 });
+    ({ browser, page } = await openChromium());
     page.on('pageerror', (error) => pageErrors.push(String(error)));
     await page.goto(board.url, { waitUntil: 'load' });
     await page.waitForSelector('body[data-ready="true"]');
@@ -375,11 +373,15 @@ describeWithChromium.each(stores)('the Tasks view in chromium, on %s', (store) =
   });
 
   it('opens the records a run published: the records view filtered by its id as context', async () => {
-    const run = await page.$eval('#runs tbody tr', (r) => (r as HTMLElement).dataset.run!);
+    // A run that ended and published (the newest may still run, or be a skipped tick).
+    const run = await page.$$eval(
+      '#runs tbody tr',
+      (rows) => rows.find((r) => r.cells[1].textContent === 'succeeded')!.dataset.run!,
+    );
     // The runs go on; the broker here flushes only when asked: store what they published.
     await board.app.get(BrokerService).flush();
     const before = await page.$eval('#records tbody', (body) => body.textContent);
-    await page.click('#runs tbody tr');
+    await page.click(`#runs tbody tr[data-run="${run}"]`);
     await page.waitForFunction(
       (text) => document.querySelector('#records tbody')!.textContent !== text,
       {},

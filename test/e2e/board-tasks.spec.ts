@@ -53,9 +53,11 @@ describe.each([backend, 'store: false'])("the board's Tasks JSON, %s", (kind) =>
       schedule: 'every 100 milliseconds',
       every: 100,
       cron: null,
-      missed: 0,
-      late: 0,
     });
+    // The watch's counts (a loaded machine may sleep through a tick of 100 ms: missed).
+    const state = app.get(MetaTaskScheduler).watchStates()['import-orders'];
+    expect(imports.missed).toBeLessThanOrEqual(state.missedTotal);
+    expect(imports.late).toBeLessThanOrEqual(state.lateTotal);
     expect(crm).toMatchObject({
       schedule: 'every second (Europe/Paris)',
       cron: '*/1 * * * * *',
