@@ -147,3 +147,10 @@ export type {
   BoardSeries,
   BoardSeriesQuery,
 } from './board/board-chart.interface.js';
+export type {
+  BoardRunsSource,
+  BoardTask,
+  BoardTaskRun,
+  BoardTaskRuns,
+  BoardTasks,
+} from './board/board-tasks.interface.js';

@@ -429,5 +429,7 @@ export const httpMessages = {
   invalidRecordId: (id: string) =>
     `${JSON.stringify(id)} is not a record id: ids are UUIDs, such as 5a86e118-f55a-4b86-b8c3-33b2a28624fa.`,
   recordNotFound: (id: string) => `There is no stored record with id ${id}.`,
+  unknownTask: (task: string) =>
+    `There is no scheduled task named ${JSON.stringify(task)} in this app: GET <board>/api/tasks lists them.`,
   unknownAsset: (name: string) => `The board has no asset named ${JSON.stringify(name)}.`,
 } as const;

@@ -6,6 +6,10 @@ import { bootBoardApp, hostile, type Adapter, type BoardApp } from '../support/b
 import { requirement } from '../support/requirement.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
 import { hangBound } from '../support/hang-bound.js';
+import type { INestApplication } from '@nestjs/common';
+import { BrokerService, MetaTaskScheduler } from '../../src/lib/index.js';
+import { bootTasksBoard } from '../support/board-tasks-app.js';
+import { until } from '../support/until.js';
 
 // Debian's chromium, never a downloaded browser: .ci/run installs the package.
 const chromium = '/usr/bin/chromium';
@@ -15,6 +19,21 @@ const { describe: describeWithChromium } = requirement(
   'install the Debian package: apt-get install -y chromium',
 );
 const artifacts = new URL('../artifacts/', import.meta.url).pathname;
+
+/** Debian's chromium, headless, with a page of 1280 × 1000. */
+async function openChromium(): Promise<{ browser: Browser; page: Page }> {
+  const browser = await puppeteer.launch({
+    executablePath: chromium,
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    headless: true,
+    timeout: hangBound(30_000),
+  });
+  const page = await browser.newPage();
+  // Puppeteer's waits fail after 30 s; a loaded machine gets longer (hang-bound.ts).
+  page.setDefaultTimeout(hangBound(30_000));
+  await page.setViewport({ width: 1280, height: 1000 });
+  return { browser, page };
+}
 
 // Each adapter on each store: PGlite, and DATABASE_URL's server when one is set.
 const stores = serverUrl ? ['PGlite', 'PostgreSQL'] : ['PGlite'];
@@ -35,16 +54,7 @@ describeWithChromium.each(cases)('the board in chromium, %s adapter, on %s', (ad
   beforeAll(async () => {
     db = await createTestDatabase({ embedded: store === 'PGlite' });
     board = await bootBoardApp(db.store, { adapter });
-    browser = await puppeteer.launch({
-      executablePath: chromium,
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-      headless: true,
-      timeout: hangBound(30_000),
-    });
-    page = await browser.newPage();
-    // Puppeteer's waits fail after 30 s; a loaded machine gets longer (hang-bound.ts).
-    page.setDefaultTimeout(hangBound(30_000));
-    await page.setViewport({ width: 1280, height: 1000 });
+    ({ browser, page } = await openChromium());
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
@@ -256,5 +266,133 @@ describeWithChromium.each(cases)('the board in chromium, %s adapter, on %s', (ad
     expect(current).toEqual([]);
     expect(pageErrors).toEqual([]);
     expect(violations).toEqual([]);
+  });
+});
+
+// The Tasks view over real scheduled runs. BOARD_DOCS_SCREENSHOT=1 also writes the README's
+// docs/board-tasks.png from it.
+const docsScreenshot = process.env.BOARD_DOCS_SCREENSHOT === '1';
+
+describeWithChromium.each(stores)('the Tasks view in chromium, on %s', (store) => {
+  let db: TestDatabase;
+  let board: { app: INestApplication; url: string };
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ embedded: store === 'PGlite' });
+    board = await bootTasksBoard(db.store);
+    const scheduler = board.app.get(MetaTaskScheduler);
+    await until(
+      () =>
+        scheduler.counters['import-orders'].runs >= 20 && scheduler.counters['sync-crm'].runs >= 3,
+      30_000,
+    );
+    await board.app.get(BrokerService).flush();
+    ({ browser, page } = await openChromium());
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    await page.goto(board.url, { waitUntil: 'load' });
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.waitForSelector('#runs tbody tr');
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await board?.app.close();
+    await db?.drop();
+  });
+
+  const column = (table: string, i: number) =>
+    page.$$eval(`${table} tbody tr`, (rows, c) => rows.map((r) => r.cells[c].textContent), i);
+
+  it('lists each task with its schedule in words, next tick, last run and watch', async () => {
+    expect(await page.$eval('#tasks-section', (s) => (s as HTMLElement).hidden)).toBe(false);
+    expect(await column('#tasks', 0)).toEqual(['import-orders', 'sync-crm']);
+    expect(await column('#tasks', 1)).toEqual([
+      'every 100 milliseconds',
+      'every second (Europe/Paris)',
+    ]);
+    expect((await column('#tasks', 3))[1]).toMatch(/^failed at \d{4}-/);
+    expect(await page.$eval('#tasks-note', (e) => e.textContent)).toMatch(/^Runs from the store/);
+  });
+
+  it("charts the first task's run durations and lists its runs, newest first", async () => {
+    expect(await page.$eval('#task-runs-name', (e) => e.textContent)).toBe('import-orders');
+    const ticks = (await column('#runs', 0)).map((t) => Date.parse(t));
+    expect(ticks.length).toBeGreaterThanOrEqual(20);
+    expect(ticks).toEqual([...ticks].sort((a, b) => b - a));
+    const legend = await page.$$eval('#task-chart .u-legend .u-series .u-label', (labels) =>
+      labels.map((l) => l.textContent),
+    );
+    expect(legend).toEqual(expect.arrayContaining(['duration', 'failed or lost']));
+  });
+
+  it('marks failures in red on the chart of a failing task', async () => {
+    await page.click('#tasks tbody tr[data-task="sync-crm"]');
+    await page.waitForFunction(
+      () => document.querySelector('#task-runs-name')!.textContent === 'sync-crm',
+    );
+    expect(new Set(await column('#runs', 1))).toEqual(new Set(['failed']));
+    // Pixels in the failures' colour (#dc2626): the points are drawn.
+    await page.waitForFunction(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('#task-chart canvas')!;
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const red = Math.abs(data[i] - 0xdc) < 40 && data[i + 1] < 80 && data[i + 2] < 80;
+        if (red && data[i + 3] > 200) n++;
+      }
+      return n > 30;
+    });
+    await page.click('#tasks tbody tr[data-task="import-orders"]');
+    await page.waitForFunction(
+      () => document.querySelector('#task-runs-name')!.textContent === 'import-orders',
+    );
+    await page.waitForSelector('#runs tbody tr');
+    mkdirSync(artifacts, { recursive: true });
+    const section = (await page.$('#tasks-section'))!;
+    await section.screenshot({ path: join(artifacts, `board-tasks-${store}.png`) });
+    if (docsScreenshot && store === stores[0]) {
+      // The tasks, the chart and the newest runs: the README's picture.
+      const box = await section.evaluate((e) => {
+        const rect = e.getBoundingClientRect();
+        return {
+          x: rect.left,
+          y: rect.top + window.scrollY,
+          width: rect.width,
+          height: rect.height,
+        };
+      });
+      await page.screenshot({
+        path: new URL('../../docs/board-tasks.png', import.meta.url).pathname,
+        clip: { ...box, height: Math.min(box.height, 760) },
+        captureBeyondViewport: true,
+      });
+    }
+  });
+
+  it('opens the records a run published: the records view filtered by its id as context', async () => {
+    // A run that ended and published (the newest may still run, or be a skipped tick).
+    const run = await page.$$eval(
+      '#runs tbody tr',
+      (rows) => rows.find((r) => r.cells[1].textContent === 'succeeded')!.dataset.run!,
+    );
+    // The runs go on; the broker here flushes only when asked: store what they published.
+    await board.app.get(BrokerService).flush();
+    const before = await page.$eval('#records tbody', (body) => body.textContent);
+    await page.click(`#runs tbody tr[data-run="${run}"]`);
+    await page.waitForFunction(
+      (text) => document.querySelector('#records tbody')!.textContent !== text,
+      {},
+      before,
+    );
+    expect(
+      await page.$eval('#records-form [name="context"]', (i) => (i as HTMLInputElement).value),
+    ).toBe(run);
+    expect(new Set(await column('#records', 4))).toEqual(new Set([run]));
+    // Its two records on jobs, and its run record.
+    expect((await column('#records', 1)).sort()).toEqual(['jobs', 'jobs', 'metaqueue_task_runs']);
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { errorMessages, httpMessages } from '../metaqueue.messages.js';
 import { MetadataQueryService } from '../query/metadata-query.service.js';
 import { MetadataStore } from '../store/metadata-store.js';
 import { MetadataReads } from '../store/reads/metadata-reads.js';
+import { MetaTaskScheduler } from '../tasks/meta-task.scheduler.js';
 
 /**
  * What the board reads, found in the application wherever MetaqueueModule is
@@ -21,6 +22,7 @@ export class BoardSources implements OnModuleInit {
   query!: MetadataQueryService;
   store!: MetadataStore | null;
   reads!: MetadataReads | null;
+  scheduler!: MetaTaskScheduler;
 
   constructor(private readonly moduleRef: ModuleRef) {}
 
@@ -38,6 +40,7 @@ export class BoardSources implements OnModuleInit {
     this.query = find(MetadataQueryService);
     this.store = find(MetadataStore);
     this.reads = find(MetadataReads);
+    this.scheduler = find(MetaTaskScheduler);
   }
 
   /** The store, or a 404 saying there is none (`store: false`): there are no records to show. */

@@ -14,6 +14,10 @@ export const boardLimits = {
   maxNames: 200,
   /** Numeric keys of `data` offered for a chart. */
   maxFields: 50,
+  /** Runs per page of a task's run list, unless asked for fewer or more. */
+  runsPageSize: 50,
+  /** The most runs per page. */
+  maxRunsPageSize: 200,
 } as const;
 
 /** The board's controller class, made per mount: the module applies its middleware to it. */

@@ -23,6 +23,8 @@ import { BoardChartService } from './board-chart.service.js';
 import type { BoardOverview } from './board-overview.interface.js';
 import { boardOverview } from './board-overview.js';
 import { BoardSources } from './board-sources.js';
+import type { BoardTaskRuns, BoardTasks } from './board-tasks.interface.js';
+import { BoardTasksService } from './board-tasks.service.js';
 import { boardLimits } from './board.constants.js';
 
 /**
@@ -41,6 +43,7 @@ export function createBoardController(
       private readonly assets: BoardAssets,
       private readonly sources: BoardSources,
       private readonly chart: BoardChartService,
+      private readonly tasks: BoardTasksService,
     ) {}
 
     @Get()
@@ -103,6 +106,20 @@ export function createBoardController(
       @ClientGone() clientGone: AbortSignal,
     ): Promise<BoardSeries> {
       return this.chart.series(query, clientGone);
+    }
+
+    @Get('api/tasks')
+    taskList(@ClientGone() clientGone: AbortSignal): Promise<BoardTasks> {
+      return this.tasks.tasks(clientGone);
+    }
+
+    @Get('api/tasks/:task/runs')
+    taskRuns(
+      @Param('task') task: string,
+      @Query() query: Record<string, unknown>,
+      @ClientGone() clientGone: AbortSignal,
+    ): Promise<BoardTaskRuns> {
+      return this.tasks.runs(task, query, clientGone);
     }
   }
   return BoardController;

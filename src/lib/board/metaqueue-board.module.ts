@@ -13,6 +13,7 @@ import { BoardChartService } from './board-chart.service.js';
 import { BoardHeadersMiddleware } from './board-headers.middleware.js';
 import { createBoardController } from './board.controller.js';
 import { BoardSources } from './board-sources.js';
+import { BoardTasksService } from './board-tasks.service.js';
 import { BOARD_CONTROLLER } from './board.constants.js';
 import type { MetaqueueBoardOptions } from './metaqueue-board-options.interface.js';
 
@@ -49,6 +50,7 @@ export class MetaqueueBoardModule implements NestModule {
       providers: [
         BoardSources,
         BoardChartService,
+        BoardTasksService,
         BoardAssets,
         { provide: BOARD_CONTROLLER, useValue: controller },
       ],

@@ -70,6 +70,14 @@ export class MetaTaskScheduler
     );
   }
 
+  /** The scheduled tasks, in the order they started: each one's options and ticks. */
+  schedules(): { task: DiscoveredTask; schedule: TickSchedule }[] {
+    return this.scheduled.map(({ task }) => ({
+      task: task.task,
+      schedule: task.settings.schedule,
+    }));
+  }
+
   /** What the watch judged of each scheduled task, by task: alarms and times. */
   watchStates(): Record<string, TaskWatchState> {
     return this.watcher?.states() ?? {};

@@ -173,6 +173,161 @@
     void loadRecords();
   });
 
+  // Tasks: each scheduled task, its watch and last run; a task's runs, charted and listed.
+  const runSources = {
+    store: 'Runs from the store (table metaqueue_task_runs), shared by every replica.',
+    redis: "Runs from Redis (the fleet's claims, kept 24 hours).",
+    local:
+      "Runs from this process only (store: false and no Redis): the last 1000 of each task run here, not the fleet's.",
+  };
+  const seconds = (s) =>
+    s === null ? '' : s < 1 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`;
+  const time = (iso) => new Date(iso).toISOString();
+  let storeOn = false;
+  let taskShown = null;
+  let runsCursor;
+  let runsNext = null;
+  let taskPlot = null;
+
+  async function refreshTasks() {
+    try {
+      const { runsFrom, tasks } = await api('tasks');
+      $('tasks-section').hidden = tasks.length === 0;
+      $('tasks-note').textContent = runSources[runsFrom];
+      $('tasks').tBodies[0].replaceChildren(
+        ...tasks.map((t) => {
+          const last = t.lastRun;
+          const alarms = Object.entries(t.alarms);
+          const row = el(
+            'tr',
+            { className: t.task === taskShown ? 'selected' : '' },
+            el('td', {}, t.task),
+            el('td', { title: t.cron ?? `${t.every} ms` }, t.schedule),
+            el('td', {}, time(t.nextTickAt)),
+            el(
+              'td',
+              { className: last ? `status-${last.status}` : '' },
+              last ? `${last.status} at ${time(last.scheduledAt)}` : 'no run yet',
+            ),
+            el('td', { className: 'num' }, last ? seconds(last.durationSeconds) : ''),
+            num(t.missed),
+            num(t.late),
+            el(
+              'td',
+              { className: 'alarm', title: alarms.map(([a, why]) => `${a}: ${why}`).join('\n') },
+              alarms.map(([a]) => a).join(', '),
+            ),
+          );
+          row.dataset.task = t.task;
+          row.addEventListener('click', () => showTask(t.task));
+          return row;
+        }),
+      );
+      return tasks;
+    } catch (error) {
+      $('tasks-error').textContent = error.message;
+      return [];
+    }
+  }
+
+  function showTask(task) {
+    taskShown = task;
+    runsCursor = undefined;
+    for (const row of $('tasks').tBodies[0].rows) {
+      row.classList.toggle('selected', row.dataset.task === task);
+    }
+    void loadRuns();
+  }
+
+  async function loadRuns() {
+    $('tasks-error').textContent = '';
+    try {
+      const page = await api(`tasks/${encodeURIComponent(taskShown)}/runs`, { cursor: runsCursor });
+      runsNext = page.nextCursor;
+      $('runs-older').disabled = !runsNext;
+      $('task-runs-name').textContent = page.task;
+      $('runs').classList.toggle('linked', storeOn);
+      $('runs').tBodies[0].replaceChildren(
+        ...page.items.map((r) => {
+          const row = el(
+            'tr',
+            { title: storeOn ? `records with context ${r.id}` : r.id },
+            el('td', {}, time(r.scheduledAt)),
+            el('td', { className: `status-${r.status}` }, r.status),
+            el('td', { className: 'num' }, seconds(r.durationSeconds)),
+            el('td', {}, r.replica),
+            num(r.recordsPublished),
+            el('td', { title: r.error ?? '' }, r.error ?? ''),
+          );
+          row.dataset.run = r.id;
+          if (storeOn) row.addEventListener('click', () => openRunRecords(r.id));
+          return row;
+        }),
+      );
+      $('task-runs').hidden = false;
+      drawRuns(page.items);
+    } catch (error) {
+      $('tasks-error').textContent = error.message;
+    }
+  }
+
+  // Oldest first: succeeded runs as a line of durations, a failed or lost run as a red point
+  // at its duration (0 if none); skipped ticks and runs under way have none.
+  function drawRuns(runs) {
+    const ordered = [...runs].reverse();
+    const failed = (r) => r.status === 'failed' || r.status === 'lost';
+    const data = [
+      ordered.map((r) => Date.parse(r.scheduledAt) / 1000),
+      ordered.map((r) => (r.status === 'succeeded' ? r.durationSeconds : null)),
+      ordered.map((r) => (failed(r) ? (r.durationSeconds ?? 0) : null)),
+    ];
+    taskPlot?.destroy();
+    const container = $('task-chart');
+    taskPlot = new uPlot(
+      {
+        width: Math.max(320, container.clientWidth),
+        height: 220,
+        scales: { y: { range: (u, min, max) => [0, Math.max(max, 0.001)] } },
+        axes: [{}, { label: 'seconds' }],
+        series: [
+          {},
+          {
+            label: 'duration',
+            stroke: colors[0],
+            width: 2,
+            spanGaps: true,
+            points: { show: ordered.length < 60 },
+          },
+          {
+            label: 'failed or lost',
+            stroke: colors[1],
+            fill: colors[1],
+            paths: () => null,
+            points: { show: true, size: 9, fill: colors[1] },
+          },
+        ],
+      },
+      data,
+      container,
+    );
+  }
+
+  /** The records view, filtered by the run's id as context: what the run published. */
+  function openRunRecords(runId) {
+    const form = $('records-form');
+    form.reset();
+    form.elements.context.value = runId;
+    form.requestSubmit();
+    $('records-section').scrollIntoView();
+  }
+
+  $('runs-newest').addEventListener('click', () => taskShown && showTask(taskShown));
+  $('runs-older').addEventListener('click', () => {
+    if (!runsNext) return;
+    runsCursor = runsNext;
+    void loadRuns();
+  });
+
   // Chart: one line per location, aggregated by the server; dragging zooms.
   let plot = null;
   let range = {};
@@ -277,7 +432,13 @@
 
   async function start() {
     const store = await refreshOverview();
-    setInterval(() => void refreshOverview(), refreshMs);
+    storeOn = store === true;
+    const tasks = await refreshTasks();
+    if (tasks.length > 0) showTask(tasks[0].task);
+    setInterval(() => {
+      void refreshOverview();
+      void refreshTasks();
+    }, refreshMs);
     // With store: false there are no records to list or chart.
     if (store === false) {
       $('chart-section').hidden = true;

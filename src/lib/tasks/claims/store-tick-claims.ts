@@ -8,12 +8,13 @@ import type {
   TickRequest,
 } from './task-run-row.interface.js';
 
-const columns = `"id", "task", "scheduled_at", "started_at", "finished_at", "expires_at", "status", "duration_seconds", "error", "replica", "records_published"`;
+/** The columns of a run's row, in the order `toRun` reads them. */
+export const runColumns = `"id", "task", "scheduled_at", "started_at", "finished_at", "expires_at", "status", "duration_seconds", "error", "replica", "records_published"`;
 
 // One statement: the unique key on (task, scheduled_at) lets one replica in; the
 // status says whether an earlier run still goes on anywhere in the fleet.
 const claimTick = `
-  INSERT INTO "metaqueue_task_runs" (${columns})
+  INSERT INTO "metaqueue_task_runs" (${runColumns})
   SELECT $1, $2, $3, $4, CASE WHEN overlapping THEN $4::timestamptz END, $5,
     CASE WHEN overlapping THEN 'skipped-overlap' ELSE 'running' END,
     CASE WHEN overlapping THEN 0 END, NULL, $6, 0
@@ -22,7 +23,7 @@ const claimTick = `
     WHERE "task" = $2 AND "status" = 'running' AND "expires_at" > $4
   )) AS overlapping) AS tick
   ON CONFLICT ("task", "scheduled_at") DO NOTHING
-  RETURNING ${columns}`;
+  RETURNING ${runColumns}`;
 
 // A run that outlived its claim and was marked lost still gets its real outcome.
 const finishRun = `
@@ -33,9 +34,10 @@ const finishRun = `
 const expireRuns = `
   UPDATE "metaqueue_task_runs" SET "status" = 'lost', "finished_at" = $1
   WHERE "status" = 'running' AND "expires_at" <= $1 AND "task" = ANY($2::text[])
-  RETURNING ${columns}`;
+  RETURNING ${runColumns}`;
 
-interface Row {
+/** A row of `metaqueue_task_runs` as the driver gives it. */
+export interface TaskRunDbRow {
   id: string;
   task: string;
   scheduled_at: Date | string;
@@ -59,7 +61,7 @@ export class StoreTickClaims implements TickClaims {
   constructor(private readonly dataSource: DataSource) {}
 
   async claim(tick: TickRequest): Promise<TaskRunRow | undefined> {
-    const rows = await this.dataSource.query<Row[]>(claimTick, [
+    const rows = await this.dataSource.query<TaskRunDbRow[]>(claimTick, [
       randomUUID(),
       tick.task,
       tick.scheduledAt,
@@ -91,38 +93,42 @@ export class StoreTickClaims implements TickClaims {
   }
 
   async expire(tasks: readonly string[], now: Date): Promise<TaskRunRow[]> {
-    const result = await this.dataSource.query<Row[] | [Row[], number]>(expireRuns, [now, tasks]);
+    const result = await this.dataSource.query<TaskRunDbRow[] | [TaskRunDbRow[], number]>(
+      expireRuns,
+      [now, tasks],
+    );
     // TypeORM's postgres driver answers an UPDATE … RETURNING with [rows, count].
-    const rows = (Array.isArray(result[0]) ? result[0] : result) as Row[];
+    const rows = (Array.isArray(result[0]) ? result[0] : result) as TaskRunDbRow[];
     return rows.map(toRun);
   }
 
   async runs(task: string, from: Date, to: Date): Promise<TaskRunRow[]> {
-    const rows = await this.dataSource.query<Row[]>(
-      `SELECT ${columns} FROM "metaqueue_task_runs" WHERE "task" = $1 AND "scheduled_at" BETWEEN $2 AND $3 ORDER BY "scheduled_at"`,
+    const rows = await this.dataSource.query<TaskRunDbRow[]>(
+      `SELECT ${runColumns} FROM "metaqueue_task_runs" WHERE "task" = $1 AND "scheduled_at" BETWEEN $2 AND $3 ORDER BY "scheduled_at"`,
       [task, from, to],
     );
     return rows.map(toRun);
   }
 
   async running(task: string): Promise<TaskRunRow[]> {
-    const rows = await this.dataSource.query<Row[]>(
-      `SELECT ${columns} FROM "metaqueue_task_runs" WHERE "status" = 'running' AND "task" = $1 ORDER BY "scheduled_at"`,
+    const rows = await this.dataSource.query<TaskRunDbRow[]>(
+      `SELECT ${runColumns} FROM "metaqueue_task_runs" WHERE "status" = 'running' AND "task" = $1 ORDER BY "scheduled_at"`,
       [task],
     );
     return rows.map(toRun);
   }
 
   async latest(task: string, count: number): Promise<TaskRunRow[]> {
-    const rows = await this.dataSource.query<Row[]>(
-      `SELECT ${columns} FROM "metaqueue_task_runs" WHERE "task" = $1 ORDER BY "scheduled_at" DESC LIMIT $2`,
+    const rows = await this.dataSource.query<TaskRunDbRow[]>(
+      `SELECT ${runColumns} FROM "metaqueue_task_runs" WHERE "task" = $1 ORDER BY "scheduled_at" DESC LIMIT $2`,
       [task, count],
     );
     return rows.map(toRun);
   }
 }
 
-function toRun(row: Row): TaskRunRow {
+/** A row of `metaqueue_task_runs` as a `TaskRunRow`. */
+export function toRun(row: TaskRunDbRow): TaskRunRow {
   return {
     id: row.id,
     task: row.task,
