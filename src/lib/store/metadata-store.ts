@@ -19,6 +19,7 @@ import { StoreSchemaError } from '../errors/metaqueue.errors.js';
 import type { StoreOptions } from './store-options.interface.js';
 import { PartitionMaintenance } from './partitions/partition-maintenance.js';
 import { resolveStoreLayout, type StoreLayout } from './partitions/store-layout.js';
+import { runPendingMigrations } from './run-migrations.js';
 import type { StoreWriteResult } from './store-write-result.interface.js';
 
 // unnest() takes one array per column: seven bind parameters whatever the batch
@@ -79,7 +80,7 @@ export class MetadataStore implements OnApplicationShutdown {
       try {
         await dataSource.initialize();
         if (options.runMigrations ?? defaults.store.runMigrations) {
-          await dataSource.runMigrations({ transaction: 'each' });
+          await runPendingMigrations(dataSource);
         }
         MetadataStore.logger.log(logMessages.storeConnected(target));
         if (embedded) {
