@@ -90,6 +90,7 @@ describe('npm run serve, then SIGTERM to npm', () => {
     );
     const log = readFileSync(logFile, 'utf8');
     expect(log).toMatch(/^# TYPE [\s\S]*\n# EOF\n$/);
-    expect(log).toMatch(/^metaqueue_task_run\{/m);
+    // In series (the default): the numeric records by name, topic and location; the JSON run records stay in the table.
+    expect(log).toMatch(/^import_rows\{topic="imports",location="customers"\} /m);
   });
 });
