@@ -17,7 +17,7 @@ import { createCounters } from './engine-counters.js';
 import type { DropListener, EngineCounters } from './engine-counters.interface.js';
 import { assertMetadataFields, encodeData } from './metadata-encoder.js';
 import type { Metadata, MetadataRecord, PublishedMetadata } from '../record/metadata.interface.js';
-import { runScope } from './run-scope.js';
+import { runScope, type RunScope } from './run-scope.js';
 import type { IntakeOutcome, RecordIntake } from '../buffer/record-intake.interface.js';
 import { assertTopic } from './topic.js';
 
@@ -71,9 +71,11 @@ export class MetadataEngine<T = unknown> {
     metadata: Metadata<T> | PublishedMetadata<T>,
   ): Promise<MetadataRecord<T> | undefined> {
     this.stats.published++;
+    // One lookup of the scheduled run under way, if any, for the whole publish.
+    const run = runScope.getStore();
     let record: MetadataRecord<T>;
     try {
-      record = this.stamp(inRun(metadata));
+      record = this.stamp(inRun(metadata, run));
     } catch (error) {
       this.stats.rejected.invalid++;
       throw error;
@@ -95,11 +97,11 @@ export class MetadataEngine<T = unknown> {
     switch (outcome) {
       case 'accepted':
         this.stats.accepted++;
-        countInRun();
+        if (run !== undefined) run.published++;
         return record;
       case 'dropped-oldest':
         // The new record is in and an accepted one is out (counted by onEvicted): accepted stays level.
-        countInRun();
+        if (run !== undefined) run.published++;
         return record;
       case 'evicted':
         // Pushed out by drop-oldest before it was written: this publish counts it.
@@ -173,17 +175,13 @@ export class MetadataEngine<T = unknown> {
 }
 
 /** The metadata, with the run's id as `context` if a run left it out. */
-function inRun<T>(metadata: Metadata<T> | PublishedMetadata<T>): Metadata<T> {
-  const run = runScope.getStore();
+function inRun<T>(
+  metadata: Metadata<T> | PublishedMetadata<T>,
+  run: RunScope | undefined,
+): Metadata<T> {
   if (run === undefined) return metadata as Metadata<T>;
   if (typeof metadata !== 'object' || metadata === null || metadata.context !== undefined) {
     return metadata as Metadata<T>;
   }
   return { ...metadata, context: run.runId };
-}
-
-/** Counts an accepted record toward the run under way, if any. */
-function countInRun(): void {
-  const run = runScope.getStore();
-  if (run !== undefined) run.published++;
 }
