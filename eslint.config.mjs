@@ -18,6 +18,8 @@ export default tseslint.config(
       'test/support/pglite-template.mjs',
       'test/support/global-setup.mjs',
       'test/support/global-teardown.mjs',
+      'test/support/test-build.mjs',
+      '.test-build/',
       'test/fixtures/',
       'test/readme/harnesses/',
       'test/readme/.generated/',

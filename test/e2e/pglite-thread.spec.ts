@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PGliteThread } from '../../src/lib/store/pglite/pglite-thread.js';
 import { pgliteDataDirOfOwn } from '../harness/test-database.js';
 import { hangBound } from '../support/hang-bound.js';
+import { builtPath } from '../support/test-build.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 let dir: string;
@@ -61,16 +62,16 @@ describe('PGliteThread: the embedded database on a thread of its own', () => {
 
   it('does not hold the process open while idle: an app that forgets to close it still exits', () => {
     const script = [
-      `import { PGliteThread } from './src/lib/store/pglite/pglite-thread.ts';`,
+      `import { PGliteThread } from ${JSON.stringify(builtPath('src/lib/store/pglite/pglite-thread.ts'))};`,
       `const db = await PGliteThread.open(${JSON.stringify(existing)});`,
       `const { rows } = await db.query('SELECT 1 AS one', []);`,
       `console.log(JSON.stringify(rows));`,
     ].join('\n');
-    const child = spawnSync(
-      process.execPath,
-      ['--import', '@swc-node/register/esm-register', '--input-type=module', '-e', script],
-      { cwd: root, encoding: 'utf8', timeout: hangBound(60_000) },
-    );
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: hangBound(60_000),
+    });
     expect(child.error).toBeUndefined();
     expect(child.stdout.trim()).toBe('[{"one":1}]');
     expect(child.status).toBe(0);

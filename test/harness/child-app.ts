@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { hangBound } from '../support/hang-bound.js';
+import { builtPath, testBuild } from '../support/test-build.mjs';
 
 /** The package root: child apps run from it, and their entry paths are relative to it. */
 const root = new URL('../..', import.meta.url).pathname;
@@ -9,12 +10,22 @@ export interface ChildAppOptions {
   env?: Record<string, string>;
   /** The app's arguments, after its entry file. */
   args?: string[];
-  /** Node flags before the TypeScript loader, e.g. `--expose-gc`. */
+  /** Node flags before the entry, e.g. `--expose-gc`. */
   nodeFlags?: string[];
   /** Run as this user and group id (to test file permissions as root). */
   uid?: number;
   /** `inherit` passes the child's stderr through instead of keeping it in `stderr`. */
   stderr?: 'pipe' | 'inherit';
+}
+
+/**
+ * Node's arguments to run a TypeScript entry: under Jest its build of this
+ * run (test/support/test-build.mjs), elsewhere (the benchmarks) the loader.
+ */
+function program(entry: string): string[] {
+  return testBuild()
+    ? ['--enable-source-maps', builtPath(entry)]
+    : ['--import', '@swc-node/register/esm-register', entry];
 }
 
 export interface ChildExit {
@@ -42,13 +53,7 @@ export class ChildApp {
   ) {
     this.child = spawn(
       process.execPath,
-      [
-        ...(options.nodeFlags ?? []),
-        '--import',
-        '@swc-node/register/esm-register',
-        entry,
-        ...(options.args ?? []),
-      ],
+      [...(options.nodeFlags ?? []), ...program(entry), ...(options.args ?? [])],
       {
         cwd: root,
         env: { ...process.env, ...options.env },
@@ -78,7 +83,7 @@ export class ChildApp {
     for (const listener of [...this.lineListeners]) listener(line);
   }
 
-  /** Starts `entry` (a path from the package root) under the TypeScript loader. */
+  /** Starts `entry` (a TypeScript file, its path from the package root). */
   static start(entry: string, options: ChildAppOptions = {}): ChildApp {
     return new ChildApp(entry, options);
   }

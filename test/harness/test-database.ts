@@ -13,7 +13,7 @@ import { createDataSource } from '../../src/lib/store/data-source.factory.js';
  */
 export const serverUrl = process.env.DATABASE_URL;
 
-/** The empty PGlite directory test/support/pglite-template.mjs made for this Jest run, if any. */
+/** The empty PGlite directory test/support/pglite-template.mjs keeps for Jest runs, if any. */
 const pgliteTemplateVariable = 'METAQUEUE_TEST_PGLITE_TEMPLATE';
 
 /** A row of table `metadata`, as SQL returns it. */
@@ -36,7 +36,7 @@ export interface MetadataRow {
  * `{ embedded: true }` it is on PGlite even when DATABASE_URL names a server.
  *
  * Under Jest, a PGlite database is always a data directory: a copy of the
- * empty one made once per run (test/support/pglite-template.mjs), since
+ * empty one made once per PGlite version (test/support/pglite-template.mjs), since
  * PGlite's initdb costs seconds per database and a copy a fraction of one
  * (see `pgliteDataDirOfOwn`). The store opens it as a user's existing
  * directory; tests of a new one (store-config.spec.ts) make it themselves.

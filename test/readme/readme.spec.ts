@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../harness/test-database.js';
+import { builtPath, compile } from '../support/test-build.mjs';
 import { pages, readPage, root } from './pages.js';
 
 /**
@@ -18,10 +18,6 @@ import { pages, readPage, root } from './pages.js';
 const here = new URL('.', import.meta.url).pathname;
 const generated = join(here, '.generated');
 const run = promisify(execFile);
-// The programs run in a directory of their own (they write log.txt), where
-// @swc-node/register/esm-register would look for SWC: register it by path.
-const swcLoader = pathToFileURL(join(root, 'node_modules/@swc-node/register/esm/esm.mjs')).href;
-const swcRegister = `data:text/javascript,import { register } from 'node:module'; register('${swcLoader}');`;
 
 interface Example {
   page: string;
@@ -73,6 +69,8 @@ describe('the examples of README.md and docs/*.md', () => {
   let cwd: string;
 
   beforeAll(async () => {
+    // Compiled beside the run's build of src/, which they import.
+    await compile(programs.map((name) => relative(root, join(generated, `${name}.ts`))));
     db = serverUrl ? await createTestDatabase() : undefined;
     cwd = mkdtempSync(join(tmpdir(), 'metaqueue-readme-'));
   });
@@ -92,22 +90,28 @@ describe('the examples of README.md and docs/*.md', () => {
   it('type-checks every example in its program', async () => {
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     await expect(
-      run(process.execPath, [tsc, '-p', join(here, 'tsconfig.examples.json')], { cwd: root }),
+      run(
+        process.execPath,
+        // Incremental, as npm run typecheck: only what changed is checked again.
+        [
+          tsc,
+          '-p',
+          join(here, 'tsconfig.examples.json'),
+          '--incremental',
+          '--tsBuildInfoFile',
+          join(root, 'node_modules/.cache/metaqueue/examples.tsbuildinfo'),
+        ],
+        { cwd: root },
+      ),
     ).resolves.toMatchObject({ stdout: '' });
   });
 
   it.each(programs)('runs the %s example', async (name) => {
     const { stdout } = await run(
       process.execPath,
-      ['--import', swcRegister, join(generated, `${name}.ts`)],
-      {
-        cwd,
-        env: {
-          ...process.env,
-          SWC_NODE_PROJECT: join(root, 'tsconfig.json'),
-          DATABASE_URL: db?.store.url ?? '',
-        },
-      },
+      ['--enable-source-maps', builtPath(relative(root, join(generated, `${name}.ts`)))],
+      // In a directory of their own: they write log.txt and the PGlite directory.
+      { cwd, env: { ...process.env, DATABASE_URL: db?.store.url ?? '' } },
     );
     expect(stdout.trim().split('\n').at(-1)).toBe('ok');
   });

@@ -1,1 +1,1 @@
-export { teardown as default } from './pglite-template.mjs';
+export { teardown as default } from './test-build.mjs';
