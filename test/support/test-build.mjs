@@ -6,7 +6,15 @@
 // .test-build/run-<pid>-*/ inside the package, so that node_modules and
 // package.json resolve as from the sources; the children run plain node.
 import { transformFile } from '@swc/core';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
 /** SWC for Jest and for the build: TypeScript with decorator metadata, ES modules. */
@@ -83,6 +91,8 @@ export async function setup() {
     if (pid && !alive(pid)) rmSync(join(builds, old), { recursive: true, force: true });
   }
   const build = mkdtempSync(join(builds, `run-${process.pid}-`));
+  // mkdtemp makes it the owner's only; children run as another user too (file permission tests).
+  chmodSync(build, 0o755);
   process.env[variable] = build;
   const { ts, other } = sources('src');
   const tests = sources('test');
