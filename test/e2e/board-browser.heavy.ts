@@ -305,6 +305,10 @@ describeWithChromium.each(stores)('the Tasks view in chromium, on %s', (store) =
 
   const column = (table: string, i: number) =>
     page.$$eval(`${table} tbody tr`, (rows, c) => rows.map((r) => r.cells[c].textContent), i);
+  // The task and run tables are redrawn every refresh: found and clicked in one task of the page,
+  // as a user's click is (page.click finds the row, scrolls, then clicks: a redraw between detaches it).
+  const clickRow = (selector: string) =>
+    page.$eval(selector, (row) => (row as HTMLElement).click());
 
   it('lists each task with its schedule in words, next tick, last run and watch', async () => {
     expect(await page.$eval('#tasks-section', (s) => (s as HTMLElement).hidden)).toBe(false);
@@ -329,7 +333,7 @@ describeWithChromium.each(stores)('the Tasks view in chromium, on %s', (store) =
   });
 
   it('marks failures in red on the chart of a failing task', async () => {
-    await page.click('#tasks tbody tr[data-task="sync-crm"]');
+    await clickRow('#tasks tbody tr[data-task="sync-crm"]');
     await page.waitForFunction(
       () => document.querySelector('#task-runs-name')!.textContent === 'sync-crm',
     );
@@ -345,7 +349,7 @@ describeWithChromium.each(stores)('the Tasks view in chromium, on %s', (store) =
       }
       return n > 30;
     });
-    await page.click('#tasks tbody tr[data-task="import-orders"]');
+    await clickRow('#tasks tbody tr[data-task="import-orders"]');
     await page.waitForFunction(
       () => document.querySelector('#task-runs-name')!.textContent === 'import-orders',
     );
@@ -381,7 +385,7 @@ describeWithChromium.each(stores)('the Tasks view in chromium, on %s', (store) =
     // The runs go on; the broker here flushes only when asked: store what they published.
     await board.app.get(BrokerService).flush();
     const before = await page.$eval('#records tbody', (body) => body.textContent);
-    await page.click(`#runs tbody tr[data-run="${run}"]`);
+    await clickRow(`#runs tbody tr[data-run="${run}"]`);
     await page.waitForFunction(
       (text) => document.querySelector('#records tbody')!.textContent !== text,
       {},
