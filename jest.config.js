@@ -7,6 +7,8 @@ export default {
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
+  // The compiled sources of the tests' child processes (test/support/test-build.mjs) are not Jest's.
+  modulePathIgnorePatterns: ['<rootDir>/.test-build/'],
   // Jest's default is one worker per core less one: a single worker on this 2-core machine.
   // Suites wait on PostgreSQL, PGlite's thread, a child process or a timer: on 2 cores three
   // workers kept both busy (99%) and finished a tenth sooner than two.
