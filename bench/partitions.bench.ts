@@ -122,9 +122,11 @@ export async function partitionFigures(scale: number, runs: number): Promise<Fig
     const sizes = { dropped: [] as number[], deleted: [] as number[] };
     const retention = (target: typeof today, partitioned: boolean) => async () => {
       await target.dataSource.query(`TRUNCATE "metadata"`);
-      await target.dataSource.query(ginIndex);
+      await target.dataSource.query(`DROP INDEX IF EXISTS "metadata_data_idx"`);
       if (partitioned) await partitionsFor(target.store, 41, now);
       await target.dataSource.query(loadSql(m, 40, now));
+      // Built over the loaded rows, not row by row: 10M rows took over 20 minutes the other way.
+      await target.dataSource.query(ginIndex);
       await target.dataSource.query(`ANALYZE "metadata"`);
       const started = performance.now();
       if (partitioned) await target.store.maintenance.dropExpired(new Date(now));
