@@ -1,14 +1,11 @@
 import { Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   getEngineToken,
   MetaqueueModule,
   MetricsController,
   type MetadataEngine,
 } from '../../src/lib/index.js';
-import { PrometheusServer, withPrometheus } from '../support/prometheus-server.js';
+import { PrometheusServer, scrapedApp, withPrometheus } from '../support/prometheus-server.js';
 import { until } from '../support/until.js';
 
 /** A real Prometheus server scrapes GET /metrics, and its query API sees the values. */
@@ -19,15 +16,12 @@ withPrometheus.describe('a real Prometheus server', () => {
       controllers: [MetricsController],
     })
     class ScrapedModule {}
-    const moduleRef = await Test.createTestingModule({ imports: [ScrapedModule] }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
-    const appPort = ((app.getHttpServer() as Server).address() as AddressInfo).port;
+    const { app, target } = await scrapedApp(ScrapedModule);
     const jobs = app.get<MetadataEngine<number>>(getEngineToken('jobs'));
     for (let i = 0; i < 7; i++)
       await jobs.publish({ data: i, name: 'n', location: 'l', context: 'c' });
 
-    const prometheus = await PrometheusServer.start({ targets: [`127.0.0.1:${appPort}`] });
+    const prometheus = await PrometheusServer.start({ targets: [target] });
     try {
       // Prometheus starts, then scrapes every second.
       let published: number[] = [];

@@ -1,12 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
-import { Test } from '@nestjs/testing';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { MetaqueueModule, MetaTask, MetricsController } from '../../src/lib/index.js';
-import { PrometheusServer, withPrometheus } from '../support/prometheus-server.js';
+import { PrometheusServer, scrapedApp, withPrometheus } from '../support/prometheus-server.js';
 import { tempDirPerTest } from '../support/temp-dir.js';
 import { until } from '../support/until.js';
 
@@ -50,14 +47,11 @@ withPrometheus.describe('the shipped task alert rules in a real Prometheus', () 
       providers: [BeatTask],
     })
     class ScrapedModule {}
-    const moduleRef = await Test.createTestingModule({ imports: [ScrapedModule] }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
-    const appPort = ((app.getHttpServer() as Server).address() as AddressInfo).port;
+    const { app, target } = await scrapedApp(ScrapedModule);
     const rules = join(tempDir(), 'metaqueue-tasks.rules.yml');
     writeFileSync(rules, shortenedRules(readFileSync(shippedRules, 'utf8')));
     const prometheus = await PrometheusServer.start({
-      targets: [`127.0.0.1:${appPort}`],
+      targets: [target],
       ruleFiles: [rules],
     });
     let closed = false;

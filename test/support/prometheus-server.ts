@@ -1,5 +1,9 @@
+import type { INestApplication, Type } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../harness/redis-server.js';
@@ -12,6 +16,15 @@ export const withPrometheus = requirement(
 );
 
 /** One sample of an instant query: its labels and its value. */
+/** An app of `module` listening on a free loopback port, for Prometheus to scrape: its scrape target. */
+export async function scrapedApp(module: Type): Promise<{ app: INestApplication; target: string }> {
+  const moduleRef = await Test.createTestingModule({ imports: [module] }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.listen(0, '127.0.0.1');
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  return { app, target: `127.0.0.1:${port}` };
+}
+
 export interface PrometheusSample {
   metric: Record<string, string>;
   value: number;
