@@ -207,6 +207,8 @@ export const logMessages = {
       : '.'),
   partitionDropped: (name: string, to: string, horizon: string) =>
     `Dropped partition ${name} of table metadata: its records, all published before ${to}, are past the retention horizon (${horizon}). Counted in metaqueue_store_partitions_dropped_total.`,
+  defaultRowsExpired: (count: number, topic: string | undefined, horizon: string) =>
+    `Deleted ${count} records${topic === undefined ? '' : ` of topic ${topic}`} published before ${horizon} from the default partition of table metadata (store.retention): no partition covered their time. Counted in metaqueue_store_default_rows_expired_total.`,
   deadLettersExpired: (count: number, horizon: string) =>
     `Deleted ${count} dead letters that failed before ${horizon} (store.deadLetterRetention).`,
   storeIndexChanged: (index: string, made: boolean) =>

@@ -138,9 +138,12 @@ describe(`partitions and retention of table metadata, on ${backend}`, () => {
     // Partitions of the ten days before today, as the maintenance of those days made them.
     for (let d = 10; d >= 1; d--) await store.maintenance.createAhead(new Date(now - d * day));
     const old = await recordsAt(jobs, 100, (i) => new Date(now - (1 + (i % 10)) * day));
+    // Times no partition covers, in the default partition: past the horizon, and ahead of it.
     const odd = await recordsAt(jobs, 2, () => new Date(Date.UTC(1999, 0, 1)));
-    await store.write([...old, ...odd]);
+    const ahead = await recordsAt(jobs, 1, () => new Date(Date.UTC(2100, 0, 1)));
+    await store.write([...old, ...odd, ...ahead]);
     const dropped = store.maintenance.counters.partitionsDropped;
+    const expired = store.maintenance.counters.defaultRowsExpired;
 
     await store.maintenance.run(new Date(now));
     const names = await partitions(store);
@@ -149,9 +152,11 @@ describe(`partitions and retention of table metadata, on ${backend}`, () => {
     for (let d = 3; d >= 1; d--) expect(names).toContain(`metadata_d${ymd(now - d * day)}`);
     expect(names).toContain('metadata_default');
     expect(store.maintenance.counters.partitionsDropped - dropped).toBe(7);
-    // The records of the days kept, and the odd ones in the default partition, and no others.
+    // The default partition's records past the horizon are deleted, the one ahead kept.
+    expect(store.maintenance.counters.defaultRowsExpired - expired).toBe(2);
+    // The records of the days kept, and the one ahead in the default partition, and no others.
     const keptDays = new Set([1, 2, 3].map((d) => ymd(now - d * day)));
-    const expected = [...odd, ...old.filter((r) => keptDays.has(ymd(r.publishedAt.getTime())))];
+    const expected = [...ahead, ...old.filter((r) => keptDays.has(ymd(r.publishedAt.getTime())))];
     expect(sorted((await placed(store)).keys())).toEqual(sorted(expected.map((r) => r.id)));
   });
 
@@ -175,6 +180,22 @@ describe(`partitions and retention of table metadata, on ${backend}`, () => {
     expect(names).not.toContain(`metadata_d${ymd(now - 4 * day)}`);
     expect(names).toContain(`metadata_d${ymd(now - 3 * day)}`);
     expect(sorted((await placed(store)).keys())).toEqual(sorted(both.map((r) => r.id)));
+  });
+
+  it("the default partition's records go by their own topic's horizon", async () => {
+    const horizons: Record<string, '2d' | '5d'> = { jobs: '2d', audit: '5d' };
+    const { jobs, audit, store } = await boot({
+      retention: (topic) => horizons[topic],
+      partitionsAhead: 0,
+    });
+    const now = Date.now();
+    // No partition covers three days ago: these wait in the default partition.
+    const jobsOld = await recordsAt(jobs, 4, () => new Date(now - 3 * day));
+    const auditOld = await recordsAt(audit, 4, () => new Date(now - 3 * day));
+    await store.write([...jobsOld, ...auditOld]);
+    await store.maintenance.run(new Date(now));
+    expect(sorted((await placed(store)).keys())).toEqual(sorted(auditOld.map((r) => r.id)));
+    expect(store.maintenance.counters.defaultRowsExpired).toBe(4);
   });
 
   it('dead letters have their own horizon: older ones are deleted, newer ones kept', async () => {

@@ -237,6 +237,11 @@ export function createMetricFamilies(sources: MetricSources): MetricFamilies {
       (c) => c.partitionsDropped,
     ],
     [
+      'metaqueue_store_default_rows_expired_total',
+      'Records of the default partition of table metadata (a time no partition covered) deleted past the retention horizon (store.retention).',
+      (c) => c.defaultRowsExpired,
+    ],
+    [
       'metaqueue_store_dead_letters_expired_total',
       'Dead letters deleted past their horizon (store.deadLetterRetention).',
       (c) => c.deadLettersExpired,

@@ -16,6 +16,7 @@ import type { StoreLayout } from './store-layout.js';
 export interface MaintenanceCounters {
   partitionsCreated: number;
   partitionsDropped: number;
+  defaultRowsExpired: number;
   deadLettersExpired: number;
   failedSteps: number;
 }
@@ -50,6 +51,7 @@ export class PartitionMaintenance {
   readonly counters: MaintenanceCounters = {
     partitionsCreated: 0,
     partitionsDropped: 0,
+    defaultRowsExpired: 0,
     deadLettersExpired: 0,
     failedSteps: 0,
   };
@@ -85,6 +87,9 @@ export class PartitionMaintenance {
       try {
         await this.step('make partitions ahead', () => this.createAhead(now));
         await this.step('apply store.retention', () => this.dropExpired(now));
+        await this.step('apply store.retention to the default partition', () =>
+          this.expireDefaultRows(now),
+        );
         await this.step('apply store.deadLetterRetention', () => this.expireDeadLetters(now));
       } finally {
         this.running = undefined;
@@ -198,6 +203,38 @@ export class PartitionMaintenance {
             ? retention
             : `${horizonMs / 86_400_000} days for its topics`,
         ),
+      );
+    }
+  }
+
+  /**
+   * Records of the default partition past their topic's horizon are deleted:
+   * it holds only records no partition covered (a clock far off), so they
+   * are few, and writes go to the partitions made ahead, not to it.
+   */
+  async expireDefaultRows(now: Date): Promise<void> {
+    const { retention } = this.layout;
+    if (retention === undefined) return;
+    const topics =
+      typeof retention === 'string'
+        ? [{ topic: undefined, horizonMs: retentionMs(retention) }]
+        : (await this.dataSource.query<{ topic: string }[]>(topicsOf('metadata_default'))).map(
+            ({ topic }) => ({ topic, horizonMs: retentionMs(retention(topic)) }),
+          );
+    for (const { topic, horizonMs } of topics) {
+      if (horizonMs === undefined) continue;
+      const horizon = new Date(now.getTime() - horizonMs);
+      const [{ count }] = await this.dataSource.query<[{ count: number }]>(
+        `WITH expired AS (
+           DELETE FROM "metadata_default" WHERE "published_at" < $1 AND ($2::text IS NULL OR "topic" = $2)
+           RETURNING 1
+         ) SELECT count(*)::int AS "count" FROM expired`,
+        [horizon, topic ?? null],
+      );
+      if (count === 0) continue;
+      this.counters.defaultRowsExpired += count;
+      PartitionMaintenance.logger.log(
+        logMessages.defaultRowsExpired(count, topic, horizon.toISOString()),
       );
     }
   }
