@@ -7,6 +7,10 @@
  * the query parser's, which name query parameters where the CLI has options.
  */
 import type { LogPosition } from '../lib/buffer/disk/log-position.js';
+import type { OpenMetricsFileStats, OpenMetricsMergeRule } from '../lib/index.js';
+
+/** What an export in series did besides writing, and by which rule it merged. */
+type SeriesStats = OpenMetricsFileStats & { merge: OpenMetricsMergeRule };
 
 export const cliMessages = {
   // Arguments
@@ -46,8 +50,13 @@ export const cliMessages = {
   // export openmetrics
   cannotWrite: (out: string, reason: string) =>
     `Cannot write ${out}: ${reason}. Give --out a file in a directory that exists and that this user may write.`,
-  exported: (records: number, from: string, to: string, out: string) =>
-    `Wrote ${records} record${records === 1 ? '' : 's'} published from ${from} to ${to} to ${out}.`,
+  exported: (records: number, from: string, to: string, out: string, inSeries?: SeriesStats) =>
+    `${inSeries ? 'Exported' : 'Wrote'} ${records} record${records === 1 ? '' : 's'} published from ${from} to ${to} to ${out}` +
+    (inSeries
+      ? ` in series: ${inSeries.samplesMerged} merged into a sample of their series and millisecond (--merge ${inSeries.merge}), ${inSeries.recordsNotWritten} not written (data not a number; it stays in the store).`
+      : '.'),
+  badLabels: (given: string, allowed: readonly string[]) =>
+    `${JSON.stringify(given)} is not a list of labels: give distinct ones of ${allowed.join(', ')}, separated by commas.`,
 
   // buffer inspect, buffer verify
   noSuchDirectory: (path: string) =>

@@ -1,10 +1,23 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { MetadataQuery, MetadataRecord, StoredMetadata } from '../../lib/index.js';
+import type {
+  MetadataQuery,
+  MetadataRecord,
+  OpenMetricsFileStats,
+  OpenMetricsMergeRule,
+  OpenMetricsSampleMode,
+  OpenMetricsSeriesLabel,
+  StoredMetadata,
+} from '../../lib/index.js';
+import {
+  openMetricsMergeRules,
+  openMetricsSampleModes,
+  openMetricsSeriesLabels,
+} from '../../lib/connectors/openmetrics/openmetrics-file-options.interface.js';
 import { describeError } from '../../lib/errors/describe-error.util.js';
 import { defaults } from '../../lib/metaqueue.defaults.js';
 import { definedOnly } from '../../lib/utils/defined-only.util.js';
@@ -24,6 +37,9 @@ interface ExportOptions extends SourceOptions {
   location?: string;
   context?: string;
   data?: string;
+  samples: OpenMetricsSampleMode;
+  labels: OpenMetricsSeriesLabel[];
+  merge: OpenMetricsMergeRule;
 }
 
 /**
@@ -34,11 +50,41 @@ export function exportOpenMetricsCommand(): Command {
   const command = new Command('openmetrics').description(
     'Write the records published in [--from, --to) as an OpenMetrics file, as OpenMetricsFileConnector writes them: a backfill for promtool tsdb create-blocks-from openmetrics.',
   );
-  addRangeOptions(command, true).option(
-    '--out <file>',
-    'the file to write (replaced if it exists); stdout without it',
-  );
+  const { samples, labels, merge } = defaults.openMetricsFile;
+  addRangeOptions(command, true)
+    .option('--out <file>', 'the file to write (replaced if it exists); stdout without it')
+    .addOption(
+      new Option(
+        '--samples <mode>',
+        'series: a series per name and --labels, bounded; per-record: a series per record, with its id',
+      )
+        .choices(openMetricsSampleModes)
+        .default(samples),
+    )
+    .addOption(
+      new Option('--labels <labels>', "in series, a series' labels beside its name, by commas")
+        .argParser(parseLabels)
+        .default([...labels], labels.join(',')),
+    )
+    .addOption(
+      new Option(
+        '--merge <rule>',
+        'in series, the sample kept where samples meet in one series and millisecond',
+      )
+        .choices(openMetricsMergeRules)
+        .default(merge),
+    );
   return addSourceOptions(addFilterOptions(command)).action(exportOpenMetrics);
+}
+
+/** `topic,location` as labels: distinct ones of the file's series labels. */
+function parseLabels(given: string): OpenMetricsSeriesLabel[] {
+  const labels = given.split(',').map((l) => l.trim());
+  const known = (l: string): l is OpenMetricsSeriesLabel =>
+    (openMetricsSeriesLabels as readonly string[]).includes(l);
+  if (!labels.every(known) || new Set(labels).size !== labels.length)
+    throw new InvalidArgumentError(cliMessages.badLabels(given, openMetricsSeriesLabels));
+  return labels;
 }
 
 async function exportOpenMetrics(options: ExportOptions): Promise<void> {
@@ -52,10 +98,13 @@ async function exportOpenMetrics(options: ExportOptions): Promise<void> {
   const pages = await openQueryPages(filters, options);
   try {
     const made = join(aside, 'export.om');
-    const written = await writeFile(pages, filters, made);
+    const { written, stats } = await writeFile(pages, filters, options, made);
     if (out === undefined) await pipeline(createReadStream(made), process.stdout, { end: false });
     else await rename(made, out);
-    process.stderr.write(`${cliMessages.exported(written, from, to, options.out ?? 'stdout')}\n`);
+    const inSeries = options.samples === 'series' ? { ...stats, merge: options.merge } : undefined;
+    process.stderr.write(
+      `${cliMessages.exported(written, from, to, options.out ?? 'stdout', inSeries)}\n`,
+    );
   } finally {
     await pages.close();
     await rm(aside, { recursive: true, force: true });
@@ -75,16 +124,24 @@ async function makeAside(out: string | undefined): Promise<string> {
 /**
  * Writes every record the filters match to `out`, oldest first, a page at a
  * time, through the file connector itself: the same samples, families and
- * `# EOF` as the file an app writes. Returns how many it wrote.
+ * `# EOF` as the file an app writes with the same `samples`, `labels` and
+ * `merge`. Returns how many records it read, and what the file did besides.
  */
-async function writeFile(pages: RecordPages, filters: MetadataQuery, out: string): Promise<number> {
+async function writeFile(
+  pages: RecordPages,
+  filters: MetadataQuery,
+  { samples, labels, merge }: ExportOptions,
+  out: string,
+): Promise<{ written: number; stats: OpenMetricsFileStats }> {
   const { OpenMetricsFileConnector } =
     await import('../../lib/connectors/openmetrics/openmetrics-file.connector.js');
   // One file, never rotated: a backfill is read whole.
   const file = new OpenMetricsFileConnector({
     path: out,
     maxFileBytes: Number.MAX_SAFE_INTEGER,
-    samples: 'per-record',
+    samples,
+    labels,
+    merge,
   });
   await file.open();
   let written = 0;
@@ -104,7 +161,7 @@ async function writeFile(pages: RecordPages, filters: MetadataQuery, out: string
   } finally {
     await file.close();
   }
-  return written;
+  return { written, stats: file.stats() };
 }
 
 /** A stored record as the connector takes it: with `data` as JSON text again. */

@@ -1,11 +1,16 @@
+// The values the options below take; the connector and the CLI check against these.
+export const openMetricsSampleModes = ['series', 'per-record'] as const;
+export const openMetricsSeriesLabels = ['topic', 'location', 'context', 'id'] as const;
+export const openMetricsMergeRules = ['last', 'sum', 'max'] as const;
+
 /** What a sample of the file stands for: a bounded series, or one record. */
-export type OpenMetricsSampleMode = 'series' | 'per-record';
+export type OpenMetricsSampleMode = (typeof openMetricsSampleModes)[number];
 
 /** A record field that may label a series, beside its name (the family). */
-export type OpenMetricsSeriesLabel = 'topic' | 'location' | 'context' | 'id';
+export type OpenMetricsSeriesLabel = (typeof openMetricsSeriesLabels)[number];
 
 /** How samples that meet in one series and one millisecond become one. */
-export type OpenMetricsMergeRule = 'last' | 'sum' | 'max';
+export type OpenMetricsMergeRule = (typeof openMetricsMergeRules)[number];
 
 export interface OpenMetricsFileOptions {
   /** The file; rotated files sit beside it as `<path>.1`, `<path>.2`, … (oldest first). */

@@ -11,9 +11,11 @@ import { describeError } from '../../errors/describe-error.util.js';
 import type { ConnectorContext, MetadataConnector } from '../metadata-connector.interface.js';
 import type { ReplayGuard } from '../../buffer/replay-guard.interface.js';
 import { SkipFileGuard } from '../../buffer/skip-file-guard.js';
-import type {
-  OpenMetricsFileOptions,
-  OpenMetricsSeriesLabel,
+import {
+  openMetricsMergeRules,
+  openMetricsSampleModes,
+  openMetricsSeriesLabels,
+  type OpenMetricsFileOptions,
 } from './openmetrics-file-options.interface.js';
 import type { SampleShape } from './openmetrics-format.js';
 import { releasePidLock, takePidLock } from '../../utils/pid-lock.js';
@@ -59,7 +61,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     const logger = OpenMetricsFileConnector.logger;
     this.spool = new OpenMetricsSpool(`${this.path}.spool`, fsync, logger, shape);
     const merge = options.merge ?? defaults.openMetricsFile.merge;
-    assertOption(owner, 'merge', merge, oneOf(mergeRules));
+    assertOption(owner, 'merge', merge, oneOf(openMetricsMergeRules));
     this.assembler = new ExpositionAssembler(
       this.path,
       fsync,
@@ -160,15 +162,13 @@ export class OpenMetricsFileConnector implements MetadataConnector {
 }
 
 const owner = 'OpenMetricsFileConnector';
-const seriesLabels: readonly OpenMetricsSeriesLabel[] = ['topic', 'location', 'context', 'id'];
-const mergeRules = ['last', 'sum', 'max'] as const;
 
 /** What the options say a sample stands for; checked here, once. */
 function sampleShape(options: OpenMetricsFileOptions): SampleShape {
   const samples = options.samples ?? defaults.openMetricsFile.samples;
-  assertOption(owner, 'samples', samples, oneOf(['series', 'per-record']));
+  assertOption(owner, 'samples', samples, oneOf(openMetricsSampleModes));
   const labels = options.labels ?? defaults.openMetricsFile.labels;
-  assertOption(owner, 'labels', labels, distinctOf(seriesLabels));
+  assertOption(owner, 'labels', labels, distinctOf(openMetricsSeriesLabels));
   return { samples, labels };
 }
 
