@@ -43,7 +43,11 @@ export async function interleave(
   return values;
 }
 
-/** A workload's runs against its baseline's, run for run. */
+/**
+ * A workload's runs against its baseline's, run for run. A run whose
+ * baseline measured 0 (below the measure's resolution, as a 0 ms latency)
+ * has no ratio; with none left, the figure has none and decides no target.
+ */
 export function figure(
   name: string,
   unit: string,
@@ -51,8 +55,8 @@ export function figure(
   baselines: number[],
   target: Target = {},
 ): Figure {
-  const ratios = values.map((v, i) => v / baselines[i]);
-  const ratio = median(ratios);
+  const ratios = values.flatMap((v, i) => (baselines[i] > 0 ? [v / baselines[i]] : []));
+  const ratio = ratios.length > 0 ? median(ratios) : NaN;
   const parts: string[] = [];
   let met: boolean | undefined;
   if (target.atLeast !== undefined) {
@@ -63,21 +67,31 @@ export function figure(
     parts.push(`ratio <= ${target.atMost}`);
     met = (met ?? true) && ratio <= target.atMost;
   }
+  if (ratios.length === 0) met = undefined;
   const result: Figure = {
     name,
     value: median(values),
     unit,
     baseline: median(baselines),
     ratio,
-    ratioSpread: [Math.min(...ratios), Math.max(...ratios)],
+    ratioSpread: ratios.length > 0 ? [Math.min(...ratios), Math.max(...ratios)] : [NaN, NaN],
     runs: ratios.length,
     target: parts.join(' and ') || 'report',
     met,
   };
+  const ratioText =
+    ratios.length > 0
+      ? `${ratio.toFixed(2)} (${result.ratioSpread.map((r) => r.toFixed(2)).join('–')} over ${result.runs} runs)`
+      : `none (the baseline measured 0 in every run: below the measure's resolution)`;
   console.log(
-    `${name}: ${fmt(result.value)} ${unit} | baseline ${fmt(result.baseline)} ${unit} | ratio ${ratio.toFixed(2)} (${result.ratioSpread.map((r) => r.toFixed(2)).join('–')} over ${result.runs} runs) | target ${result.target}${met === undefined ? '' : met ? ' | met' : ' | MISSED'}`,
+    `${name}: ${fmt(result.value)} ${unit} | baseline ${fmt(result.baseline)} ${unit} | ratio ${ratioText} | target ${result.target}${verdict(met, parts.length > 0)}`,
   );
   return result;
+}
+
+function verdict(met: boolean | undefined, hasTarget: boolean): string {
+  if (met !== undefined) return met ? ' | met' : ' | MISSED';
+  return hasTarget ? ' | not decided' : '';
 }
 
 export function median(values: number[]): number {
