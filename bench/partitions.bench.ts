@@ -219,6 +219,19 @@ export async function partitionFigures(scale: number, runs: number): Promise<Fig
     };
     const page = await recorded(`/metadata?from=${from}&to=${to}&limit=100`);
     const series = await recorded(`/board/api/series?name=name_3&from=${from}&to=${to}`);
+    const [{ id }] = await parted.dataSource.query<[{ id: string }]>(
+      `SELECT "id" FROM "metadata" WHERE "published_at" >= $1 AND "published_at" < $2 LIMIT 1`,
+      [from, to],
+    );
+    const byId = await recorded(`/board/api/records/${id}`);
+    const [{ partitions }] = await parted.dataSource.query<[{ partitions: number }]>(
+      `SELECT count(*)::int AS "partitions" FROM pg_inherits WHERE inhparent = 'metadata'::regclass`,
+    );
+    // The same lookup had it the record's day: what a time in the key would let it prune to.
+    const byIdInDay = byId.map(([sql, params]): [string, unknown[]] => [
+      `${sql} AND "published_at" >= $2 AND "published_at" < $3`,
+      [...params, from, to],
+    ]);
     await reads.app.close();
     const client = new pg.Client({ connectionString: parted.db.store.url });
     await client.connect();
@@ -234,12 +247,14 @@ export async function partitionFigures(scale: number, runs: number): Promise<Fig
         times.sort((a, b) => a - b);
         return times[Math.ceil(times.length * 0.95) - 1];
       };
-      const [pagePruned, pageAll, seriesPruned, seriesAll] = await interleave(
+      const [pagePruned, pageAll, seriesPruned, seriesAll, idAlone, idInDay] = await interleave(
         runs,
         p95(page, true),
         p95(page, false),
         p95(series, true),
         p95(series, false),
+        p95(byId, true),
+        p95(byIdInDay, true),
       );
       figures.push(
         figure(
@@ -253,6 +268,12 @@ export async function partitionFigures(scale: number, runs: number): Promise<Fig
           'ms',
           seriesPruned,
           seriesAll,
+        ),
+        figure(
+          `a record by id (findOne, the board's GET /board/api/records/:id), ${m} rows in ${partitions} partitions, p95: by id alone (a probe per partition) vs with its day named`,
+          'ms',
+          idAlone,
+          idInDay,
         ),
       );
     } finally {
