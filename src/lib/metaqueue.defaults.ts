@@ -21,9 +21,10 @@ export const defaults = {
     pgliteDataDir: '.metaqueue/pglite',
     partition: 'day',
     partitionsAhead: 2,
-    /** Unset: records and dead letters are kept for ever. */
+    /** Unset: records, dead letters and task runs are kept for ever. */
     retention: undefined,
     deadLetterRetention: undefined,
+    taskRunRetention: undefined,
     indexes: [],
     maintenanceIntervalMs: 3_600_000,
   },

@@ -211,6 +211,8 @@ export const logMessages = {
     `Deleted ${count} records${topic === undefined ? '' : ` of topic ${topic}`} published before ${horizon} from the default partition of table metadata (store.retention): no partition covered their time. Counted in metaqueue_store_default_rows_expired_total.`,
   deadLettersExpired: (count: number, horizon: string) =>
     `Deleted ${count} dead letters that failed before ${horizon} (store.deadLetterRetention).`,
+  taskRunsExpired: (count: number, horizon: string) =>
+    `Deleted ${count} runs of scheduled tasks scheduled before ${horizon} from table metaqueue_task_runs (store.taskRunRetention).`,
   storeIndexChanged: (index: string, made: boolean) =>
     made
       ? `Made index ${index} on table metadata (store.indexes); on a large table this took a while, once.`

@@ -215,6 +215,33 @@ describe(`partitions and retention of table metadata, on ${backend}`, () => {
     expect(store.maintenance.counters.deadLettersExpired).toBe(1);
   });
 
+  it('task runs have their own horizon: older ones are deleted, never one still running', async () => {
+    const { store } = await boot({ taskRunRetention: '30d' });
+    /** A run's row, scheduled `daysAgo` days ago, as the tick claims leave it; its id. */
+    const run = async (status: string, daysAgo: number) => {
+      const at = new Date(Date.now() - daysAgo * day);
+      const [{ id }] = await store.dataSource.query<[{ id: string }]>(
+        `INSERT INTO "metaqueue_task_runs" ("id", "task", "scheduled_at", "started_at", "expires_at", "status", "replica")
+         VALUES ($1, 'nightly', $2, $2, $2, $3, 'replica-1') RETURNING "id"`,
+        [randomUUID(), at, status],
+      );
+      return id;
+    };
+    const ids = async () =>
+      sorted(
+        (
+          await store.dataSource.query<{ id: string }[]>(`SELECT "id" FROM "metaqueue_task_runs"`)
+        ).map((r) => r.id),
+      );
+    await run('succeeded', 40);
+    await run('failed', 31);
+    const stuck = await run('running', 45);
+    const recent = await run('succeeded', 29);
+    await store.maintenance.run();
+    expect(await ids()).toEqual(sorted([stuck, recent]));
+    expect(store.maintenance.counters.taskRunsExpired).toBe(2);
+  });
+
   it('the GIN index on data is made only when store.indexes asks for it, and dropped when it no longer does', async () => {
     const index = async (store: MetadataStore) =>
       (

@@ -247,6 +247,11 @@ export function createMetricFamilies(sources: MetricSources): MetricFamilies {
       (c) => c.deadLettersExpired,
     ],
     [
+      'metaqueue_store_task_runs_expired_total',
+      'Runs of scheduled tasks deleted past their horizon (store.taskRunRetention).',
+      (c) => c.taskRunsExpired,
+    ],
+    [
       'metaqueue_store_maintenance_failures_total',
       'Maintenance steps (partitions ahead, retention, indexes) that failed; each is tried again at the next run.',
       (c) => c.failedSteps,

@@ -38,8 +38,9 @@ export type RetentionPeriod = `${number}${'h' | 'd' | 'w'}`;
 export type OptionalStoreIndex = 'data';
 
 /**
- * How table `metadata` is laid out and how long it keeps records: the same
- * for metaqueue's own DataSource and the application's.
+ * How table `metadata` is laid out and how long the store keeps records,
+ * dead letters and task runs: the same for metaqueue's own DataSource and
+ * the application's.
  */
 export interface StoreLayoutOptions {
   /** What one partition of `metadata` holds, by `published_at`. Default `'day'`. */
@@ -54,6 +55,11 @@ export interface StoreLayoutOptions {
   retention?: RetentionPeriod | ((topic: string) => RetentionPeriod | undefined);
   /** Dead letters older than this (by `failed_at`) are deleted. Default: kept for ever. */
   deadLetterRetention?: RetentionPeriod;
+  /**
+   * Runs of scheduled tasks (table `metaqueue_task_runs`) scheduled before
+   * this are deleted; a run still `running` never is. Default: kept for ever.
+   */
+  taskRunRetention?: RetentionPeriod;
   /** Optional indexes to keep: `'data'`, the GIN index `GET /metadata?data=` uses. Default none. */
   indexes?: OptionalStoreIndex[];
   /** How often partitions are made ahead and retention applied. Default 3,600,000 ms (an hour). */

@@ -18,6 +18,7 @@ export interface MaintenanceCounters {
   partitionsDropped: number;
   defaultRowsExpired: number;
   deadLettersExpired: number;
+  taskRunsExpired: number;
   failedSteps: number;
 }
 
@@ -53,6 +54,7 @@ export class PartitionMaintenance {
     partitionsDropped: 0,
     defaultRowsExpired: 0,
     deadLettersExpired: 0,
+    taskRunsExpired: 0,
     failedSteps: 0,
   };
   private timer?: NodeJS.Timeout;
@@ -91,6 +93,7 @@ export class PartitionMaintenance {
           this.expireDefaultRows(now),
         );
         await this.step('apply store.deadLetterRetention', () => this.expireDeadLetters(now));
+        await this.step('apply store.taskRunRetention', () => this.expireTaskRuns(now));
       } finally {
         this.running = undefined;
       }
@@ -271,6 +274,22 @@ export class PartitionMaintenance {
     if (count === 0) return;
     this.counters.deadLettersExpired += count;
     PartitionMaintenance.logger.log(logMessages.deadLettersExpired(count, horizon.toISOString()));
+  }
+
+  /** Task runs are a row per tick, off the write path: deleted by `scheduled_at`, never a running one. */
+  async expireTaskRuns(now: Date): Promise<void> {
+    const horizonMs = retentionMs(this.layout.taskRunRetention);
+    if (horizonMs === undefined) return;
+    const horizon = new Date(now.getTime() - horizonMs);
+    const [{ count }] = await this.dataSource.query<[{ count: number }]>(
+      `WITH expired AS (
+         DELETE FROM "metaqueue_task_runs" WHERE "scheduled_at" < $1 AND "status" <> 'running' RETURNING 1
+       ) SELECT count(*)::int AS "count" FROM expired`,
+      [horizon],
+    );
+    if (count === 0) return;
+    this.counters.taskRunsExpired += count;
+    PartitionMaintenance.logger.log(logMessages.taskRunsExpired(count, horizon.toISOString()));
   }
 
   /** The GIN index on `data` exists exactly when `store.indexes` asks for it. */

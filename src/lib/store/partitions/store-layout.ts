@@ -15,6 +15,7 @@ export interface StoreLayout {
   partitionsAhead: number;
   retention: RetentionPeriod | ((topic: string) => RetentionPeriod | undefined) | undefined;
   deadLetterRetention: RetentionPeriod | undefined;
+  taskRunRetention: RetentionPeriod | undefined;
   indexes: readonly OptionalStoreIndex[];
   maintenanceIntervalMs: number;
 }
@@ -38,6 +39,7 @@ const rules: Record<keyof StoreLayout, OptionRule> = {
     expected: `${period.expected}, or a function of the topic that returns one`,
   },
   deadLetterRetention: period,
+  taskRunRetention: period,
   indexes: {
     test: (v) => Array.isArray(v) && v.every((index) => index === 'data'),
     expected: "a list of optional indexes: [] or ['data']",
@@ -53,6 +55,7 @@ export function resolveStoreLayout(options: StoreLayoutOptions = {}): StoreLayou
     partitionsAhead: given.partitionsAhead ?? defaults.store.partitionsAhead,
     retention: given.retention ?? defaults.store.retention,
     deadLetterRetention: given.deadLetterRetention ?? defaults.store.deadLetterRetention,
+    taskRunRetention: given.taskRunRetention ?? defaults.store.taskRunRetention,
     indexes: given.indexes ?? defaults.store.indexes,
     maintenanceIntervalMs: given.maintenanceIntervalMs ?? defaults.store.maintenanceIntervalMs,
   };

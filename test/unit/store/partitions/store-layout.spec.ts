@@ -5,7 +5,11 @@ describe('the store layout options', () => {
   it('defaults: daily partitions, two ahead, kept for ever, no optional index, hourly', () => {
     const layout = resolveStoreLayout();
     expect([layout.partition, layout.partitionsAhead, layout.indexes]).toEqual(['day', 2, []]);
-    expect([layout.retention, layout.deadLetterRetention]).toEqual([undefined, undefined]);
+    expect([layout.retention, layout.deadLetterRetention, layout.taskRunRetention]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
     expect(layout.maintenanceIntervalMs).toBe(3_600_000);
   });
 
@@ -20,6 +24,7 @@ describe('the store layout options', () => {
     [{ partitionsAhead: -1 }, /partitionsAhead=-1/],
     [{ retention: '90 days' }, /retention="90 days": expected a period such as '90d'/],
     [{ deadLetterRetention: 7 }, /deadLetterRetention=7/],
+    [{ taskRunRetention: '1 month' }, /taskRunRetention="1 month"/],
     [{ indexes: ['location'] }, /indexes=\["location"\]/],
     [{ maintenanceIntervalMs: 0 }, /maintenanceIntervalMs=0/],
   ])('refuses %p, saying what it must be', (options, message) => {
