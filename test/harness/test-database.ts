@@ -9,9 +9,10 @@ import { createDataSource } from '../../src/lib/store/data-source.factory.js';
 
 /**
  * The real server named by DATABASE_URL, if any: tests then run against it,
- * else on PGlite. The benchmarks need one.
+ * else on PGlite. The benchmarks need one. An empty one names none, as the
+ * CLI reads it: a `DATABASE_URL= npm test` runs on PGlite throughout.
  */
-export const serverUrl = process.env.DATABASE_URL;
+export const serverUrl = process.env.DATABASE_URL || undefined;
 
 /** The empty PGlite directory test/support/pglite-template.mjs keeps for Jest runs, if any. */
 const pgliteTemplateVariable = 'METAQUEUE_TEST_PGLITE_TEMPLATE';
