@@ -53,8 +53,8 @@ export default tseslint.config(
     },
   },
   {
-    // The embedded database's worker thread loads its file as it is: plain JavaScript.
-    files: ['src/lib/store/pglite/*.mjs'],
+    // Worker threads load their files as they are: plain JavaScript.
+    files: ['src/lib/store/pglite/*.mjs', 'src/lib/connectors/openmetrics/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
   {

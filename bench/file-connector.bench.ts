@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { renderSample } from '../src/lib/connectors/openmetrics/openmetrics-format.js';
 import {
   OpenMetricsFileConnector,
@@ -76,6 +77,52 @@ export async function fileConnector(scale: number, runs: number): Promise<Figure
         perRecord,
         baseline,
         { atLeast: 0.8 },
+      ),
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The event loop's longest delay while a full spool (64 MiB at scale 1, the
+ * rotation size) is joined into the file: in series, merged on the merge
+ * thread, against per record, a streamed copy. What an app's requests wait
+ * at each rotation.
+ */
+export async function fileJoinStall(scale: number, runs: number): Promise<Figure[]> {
+  const total = Math.max(20_000, Math.round(450_000 * scale));
+  const records = Array.from({ length: total }, (_, i): MetadataRecord => ({
+    id: randomUUID(),
+    topic: `topic_${i % 8}`,
+    name: 'rows_imported',
+    location: `task_${i % 1_000}`,
+    context: 'join stall',
+    data: i,
+    json: String(i),
+    publishedAt: new Date(1_764_412_345_000 + i),
+  }));
+  const dir = mkdtempSync(join(tmpdir(), 'metaqueue-bench-join-'));
+  try {
+    const joined = (samples: OpenMetricsSampleMode) => async () => {
+      const path = join(dir, `${samples}.txt`);
+      const connector = new OpenMetricsFileConnector({ path, samples });
+      await connector.open();
+      for (let i = 0; i < total; i += 5_000) await connector.write(records.slice(i, i + 5_000));
+      const delay = monitorEventLoopDelay({ resolution: 1 });
+      delay.enable();
+      await connector.close();
+      delay.disable();
+      rmSync(path);
+      return delay.max / 1e6;
+    };
+    const [inSeries, perRecord] = await interleave(runs, joined('series'), joined('per-record'));
+    return [
+      figure(
+        `event loop's longest delay while a spool of ${total} records is joined: in series vs per record`,
+        'ms',
+        inSeries,
+        perRecord,
       ),
     ];
   } finally {

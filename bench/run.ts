@@ -9,7 +9,7 @@ import { createTestDatabase, serverUrl } from '../test/harness/test-database.js'
 import { diskBuffer } from './disk-buffer.bench.js';
 import { diskRecovery } from './disk-recovery.bench.js';
 import { endToEndFigures } from './end-to-end.bench.js';
-import { fileConnector, fileSeries } from './file-connector.bench.js';
+import { fileConnector, fileJoinStall, fileSeries } from './file-connector.bench.js';
 import { hostLatency } from './host-latency.bench.js';
 import { mainThreadFigures } from './main-thread.bench.js';
 import { memoryWhileStalled } from './memory.bench.js';
@@ -47,7 +47,9 @@ try {
   if (wanted('startup')) figures.push(...(await startupFigures(runs)));
   if (wanted('publish')) figures.push(...(await publishCost(url, scale, runs)));
   if (wanted('memory')) figures.push(...(await memoryWhileStalled(url, scale, runs)));
-  if (wanted('file')) figures.push(...(await fileConnector(scale, runs)));
+  if (wanted('file')) {
+    figures.push(...(await fileConnector(scale, runs)), ...(await fileJoinStall(scale, runs)));
+  }
   if (wanted('file-series')) figures.push(...(await fileSeries(scale)));
   if (wanted('rss')) figures.push(...(await rssFigures(url, scale, runs)));
   if (wanted('shutdown')) figures.push(...(await shutdownTime(url, scale, runs)));

@@ -135,6 +135,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
         errorMessages.fileNotFinished(this.path, this.spool.dir, describeError(error)),
       );
     } finally {
+      await this.assembler.close();
       await this.unlock();
     }
   }

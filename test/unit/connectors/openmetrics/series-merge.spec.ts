@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { renderByFamily } from '../../../../src/lib/connectors/openmetrics/openmetrics-format.js';
-import { mergeSeries } from '../../../../src/lib/connectors/openmetrics/series-merge.js';
+import { mergeSeries } from '../../../../src/lib/connectors/openmetrics/series-merge.mjs';
 import type { OpenMetricsMergeRule } from '../../../../src/lib/connectors/openmetrics/openmetrics-file-options.interface.js';
 import type { MetadataRecord } from '../../../../src/lib/index.js';
 

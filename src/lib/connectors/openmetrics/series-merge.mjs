@@ -1,17 +1,7 @@
-import type { OpenMetricsMergeRule } from './openmetrics-file-options.interface.js';
-
-/** How one family's spooled samples become the file's series. */
-export interface SeriesMerge {
-  rule: OpenMetricsMergeRule;
-  /** Keep the `id` label the spool puts first (it is one of the series' labels). */
-  keepId: boolean;
-}
-
-/** A family's samples as the file holds them, and how many were merged into another. */
-export interface MergedFamily {
-  text: string;
-  merged: number;
-}
+// How a family's spooled samples become the file's series: a pure function of
+// its input, in plain JavaScript, because it runs on the series-merge worker
+// thread (series-merge.worker.mjs), which loads its files as they are, from the
+// sources in tests as from the built package. Types: series-merge.d.mts.
 
 /**
  * Turns one family's spooled lines (its `# TYPE` line, then samples in the
@@ -25,9 +15,9 @@ export interface MergedFamily {
  * - `max`: the largest value.
  * A pure function of its input: no I/O, no clock.
  */
-export function mergeSeries(spooled: string, { rule, keepId }: SeriesMerge): MergedFamily {
-  const header: string[] = [];
-  const series = new Map<string, Sample[]>();
+export function mergeSeries(spooled, { rule, keepId }) {
+  const header = [];
+  const series = new Map();
   let merged = 0;
   for (const line of spooled.split('\n')) {
     if (line === '') continue;
@@ -40,7 +30,7 @@ export function mergeSeries(spooled: string, { rule, keepId }: SeriesMerge): Mer
     const v = line.lastIndexOf(' ', t - 1);
     const key = keepId ? line.slice(0, v) : withoutId(line.slice(0, v));
     const seconds = line.slice(t + 1);
-    const sample: Sample = {
+    const sample = {
       ms: Math.round(Number(seconds) * 1000),
       seconds,
       value: line.slice(v + 1, t),
@@ -66,41 +56,36 @@ export function mergeSeries(spooled: string, { rule, keepId }: SeriesMerge): Mer
   return { text: out.join(''), merged };
 }
 
-interface Sample {
-  ms: number;
-  /** The timestamp as written: equal milliseconds are equal text. */
-  seconds: string;
-  value: string;
-}
+// A sample: { ms, seconds (the timestamp as written: equal milliseconds are equal text), value }.
 
 /** Each rule on two values as written; a value is kept as written whenever it is chosen whole. */
-const mergeValues: Record<OpenMetricsMergeRule, (kept: string, next: string) => string> = {
+const mergeValues = {
   last: (_, next) => next,
   sum: (kept, next) => formatValue(parseValue(kept) + parseValue(next)),
   max: (kept, next) => (parseValue(next) > parseValue(kept) ? next : kept),
 };
 
 /** A value as written: a record's JSON number, or a sum's infinity. */
-function parseValue(text: string): number {
+function parseValue(text) {
   if (text === '+Inf') return Infinity;
   if (text === '-Inf') return -Infinity;
   return Number(text);
 }
 
 /** A number as OpenMetrics writes it: a sum may overflow to infinity. */
-function formatValue(value: number): string {
+function formatValue(value) {
   if (Number.isFinite(value)) return String(value);
   if (Number.isNaN(value)) return 'NaN';
   return value > 0 ? '+Inf' : '-Inf';
 }
 
-function inTimeOrder(samples: readonly Sample[]): boolean {
+function inTimeOrder(samples) {
   for (let i = 1; i < samples.length; i++) if (samples[i].ms < samples[i - 1].ms) return false;
   return true;
 }
 
 /** `name{id="…",a="x"}` as `name{a="x"}`, and `name{id="…"}` as `name`. */
-function withoutId(series: string): string {
+function withoutId(series) {
   const open = series.indexOf('{id="');
   // An id is a UUID: no quote inside it.
   const after = series.indexOf('"', open + 5) + 1;
