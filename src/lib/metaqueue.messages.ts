@@ -83,7 +83,7 @@ export const errorMessages = {
   pgliteInUse: (dataDir: string, pid: number, lockPath: string) =>
     `The embedded PGlite directory ${dataDir} is open in process ${pid} (lock ${lockPath}): PGlite gives a directory to one process at a time. Read the records through that process (GET /metadata, or npx metaqueue records --url), stop it first, or give this process a pglite.dataDir of its own.`,
   seriesMergeThreadStopped: () =>
-    "The OpenMetrics file's series-merge thread stopped while joining a spool into a file; the spool is kept whole, and the join is tried again on a new thread.",
+    "The OpenMetrics file's series-merge thread stopped while it joined a spool into a file: the spool is kept whole, and a later join (the next start takes up a spool left aside) starts a new thread.",
   pgliteThreadStopped: () =>
     'The embedded PGlite database stopped: its thread ended (see the error logged before this one, if any). Restart the app to open it again.',
   invalidRedisUrl: () =>
