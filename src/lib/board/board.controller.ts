@@ -14,7 +14,7 @@ import {
 } from '@nestjs/common';
 import { httpMessages } from '../metaqueue.messages.js';
 import { ClientGone } from '../query/client-gone.decorator.js';
-import { isRecordId } from '../record/record-fields.js';
+import { isRecordId } from '../record/record-id.js';
 import type { MetadataPreviewPage } from '../query/metadata-query.interface.js';
 import type { StoredMetadata } from '../query/metadata-query.interface.js';
 import { BoardAssets } from './board-assets.js';

@@ -1,5 +1,6 @@
 import type { MetadataRecord } from '../record/metadata.interface.js';
-import { isRecordId, isStorableTime } from '../record/record-fields.js';
+import { isStorableTime } from '../record/record-fields.js';
+import { isRecordId } from '../record/record-id.js';
 
 /** id, topic, name, location, context, json, and the time in milliseconds. */
 export type RecordTuple = [string, string, string, string, string, string, number];

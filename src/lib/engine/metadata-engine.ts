@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import {
   BufferRefusedError,
   BufferUnavailableError,
@@ -20,6 +19,7 @@ import type { Metadata, MetadataRecord, PublishedMetadata } from '../record/meta
 import { runScope, type RunScope } from './run-scope.js';
 import type { IntakeOutcome, RecordIntake } from '../buffer/record-intake.interface.js';
 import { assertTopic } from './topic.js';
+import { newRecordId } from '../record/record-id.js';
 
 /**
  * Publishes one topic's metadata into its queue: the seed's
@@ -162,7 +162,7 @@ export class MetadataEngine<T = unknown> {
       throw new DataTypeError(this.topic, dtype.description, describeType(data));
     }
     return {
-      id: randomUUID(),
+      id: newRecordId(),
       topic: this.topic,
       name,
       location,

@@ -1,4 +1,4 @@
-import { isRecordId } from '../record/record-fields.js';
+import { isRecordId } from '../record/record-id.js';
 import { isCalendarDate } from './calendar-date.js';
 
 /** Where a page ended: the last record's exact publish time and id (keyset pagination). */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { METAQUEUE_MODULE_OPTIONS } from '../metaqueue.tokens.js';
-import { isRecordId } from '../record/record-fields.js';
+import { isRecordId } from '../record/record-id.js';
 import { MetadataReads } from '../store/reads/metadata-reads.js';
 import type { ReadModuleOptions } from '../store/reads/read-options.interface.js';
 import { resolveReadOptions } from '../store/reads/metadata-reads.provider.js';

@@ -1,0 +1,40 @@
+import { randomFillSync } from 'node:crypto';
+
+/** A UUID as `newRecordId()` stamps it (PostgreSQL's `uuid` takes it in either case). */
+const recordIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `id` is one an engine stamps: the store's key. */
+export function isRecordId(id: string): boolean {
+  return recordIdPattern.test(id);
+}
+
+// Random bytes for 128 ids at a time, from the same CSPRNG as randomUUID().
+const random = Buffer.alloc(16 * 128);
+let next = random.length;
+// The id's text, dashes in place: each id writes its 32 digits over the last one's.
+const text = Buffer.alloc(36, '-');
+const digits = Buffer.from('0123456789abcdef');
+
+/**
+ * A random (version 4) UUID, as `crypto.randomUUID()` makes one, for the
+ * record an engine stamps. Written into one buffer and read out as one
+ * string: `randomUUID()` allocates about 585 bytes an id (the pieces of its
+ * text), this 57, a third of what a publish allocates.
+ */
+export function newRecordId(): string {
+  if (next === random.length) {
+    randomFillSync(random);
+    next = 0;
+  }
+  random[next + 6] = (random[next + 6] & 0x0f) | 0x40; // version 4
+  random[next + 8] = (random[next + 8] & 0x3f) | 0x80; // variant 10
+  let at = 0;
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) at++;
+    const byte = random[next + i];
+    text[at++] = digits[byte >> 4];
+    text[at++] = digits[byte & 15];
+  }
+  next += 16;
+  return text.toString('latin1');
+}
