@@ -227,11 +227,8 @@ export class PartitionMaintenance {
     for (const { topic, horizonMs } of topics) {
       if (horizonMs === undefined) continue;
       const horizon = new Date(now.getTime() - horizonMs);
-      const [{ count }] = await this.dataSource.query<[{ count: number }]>(
-        `WITH expired AS (
-           DELETE FROM "metadata_default" WHERE "published_at" < $1 AND ($2::text IS NULL OR "topic" = $2)
-           RETURNING 1
-         ) SELECT count(*)::int AS "count" FROM expired`,
+      const count = await this.deleted(
+        `DELETE FROM "metadata_default" WHERE "published_at" < $1 AND ($2::text IS NULL OR "topic" = $2)`,
         [horizon, topic ?? null],
       );
       if (count === 0) continue;
@@ -266,11 +263,9 @@ export class PartitionMaintenance {
     const horizonMs = retentionMs(this.layout.deadLetterRetention);
     if (horizonMs === undefined) return;
     const horizon = new Date(now.getTime() - horizonMs);
-    const [{ count }] = await this.dataSource.query<[{ count: number }]>(
-      `WITH expired AS (DELETE FROM "metadata_dead_letter" WHERE "failed_at" < $1 RETURNING 1)
-       SELECT count(*)::int AS "count" FROM expired`,
-      [horizon],
-    );
+    const count = await this.deleted(`DELETE FROM "metadata_dead_letter" WHERE "failed_at" < $1`, [
+      horizon,
+    ]);
     if (count === 0) return;
     this.counters.deadLettersExpired += count;
     PartitionMaintenance.logger.log(logMessages.deadLettersExpired(count, horizon.toISOString()));
@@ -281,10 +276,8 @@ export class PartitionMaintenance {
     const horizonMs = retentionMs(this.layout.taskRunRetention);
     if (horizonMs === undefined) return;
     const horizon = new Date(now.getTime() - horizonMs);
-    const [{ count }] = await this.dataSource.query<[{ count: number }]>(
-      `WITH expired AS (
-         DELETE FROM "metaqueue_task_runs" WHERE "scheduled_at" < $1 AND "status" <> 'running' RETURNING 1
-       ) SELECT count(*)::int AS "count" FROM expired`,
+    const count = await this.deleted(
+      `DELETE FROM "metaqueue_task_runs" WHERE "scheduled_at" < $1 AND "status" <> 'running'`,
       [horizon],
     );
     if (count === 0) return;
@@ -305,6 +298,15 @@ export class PartitionMaintenance {
         : `DROP INDEX IF EXISTS "metadata_data_idx"`,
     );
     PartitionMaintenance.logger.log(logMessages.storeIndexChanged('metadata_data_idx', wanted));
+  }
+
+  /** Runs `deleteSql`, a DELETE, and says how many rows it deleted. */
+  private async deleted(deleteSql: string, params: unknown[]): Promise<number> {
+    const [{ count }] = await this.dataSource.query<[{ count: number }]>(
+      `WITH deleted AS (${deleteSql} RETURNING 1) SELECT count(*)::int AS "count" FROM deleted`,
+      params,
+    );
+    return count;
   }
 
   /** The partitions metaqueue named, with their spans. */
