@@ -104,6 +104,8 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       await this.recovery.recover();
       await this.spool.start(writer);
     } catch (error) {
+      // Recovery may have started the merge thread for a crashed spool.
+      await this.assembler.close();
       await this.unlock();
       throw error;
     }

@@ -1,6 +1,5 @@
-// How a family's spooled samples become the file's series: a pure function of
-// its input, in plain JavaScript, because it runs on the series-merge worker
-// thread (series-merge.worker.mjs), which loads its files as they are, from the
+// Plain JavaScript: it runs on the series-merge worker thread
+// (series-merge.worker.mjs), which loads its files as they are, from the
 // sources in tests as from the built package. Types: series-merge.d.mts.
 
 /**

@@ -12,7 +12,7 @@ parentPort.on('message', async ({ id, file, merge }) => {
     const { text, merged } = mergeSeries(await readFile(file, 'utf8'), merge);
     // Bytes of their own, handed over whole: no copy back to the app's thread.
     const bytes = new TextEncoder().encode(text);
-    parentPort.postMessage({ id, bytes, merged }, [bytes.buffer]);
+    parentPort.postMessage({ id, result: { bytes, merged } }, [bytes.buffer]);
   } catch (error) {
     // A file system error's code and path are its own: they cross the thread as they are.
     parentPort.postMessage({ id, error: { ...error, message: error.message } });

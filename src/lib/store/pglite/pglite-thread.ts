@@ -1,6 +1,7 @@
 import type { Results } from '@electric-sql/pglite';
 import { Worker } from 'node:worker_threads';
 import { errorMessages } from '../../metaqueue.messages.js';
+import { ThreadCalls } from '../../utils/thread-calls.util.js';
 
 /** What the store asks of its embedded database. */
 export interface EmbeddedDatabase {
@@ -22,13 +23,6 @@ type Request =
   | { kind: 'copy'; sql: string; bytes: Uint8Array }
   | { kind: 'close' };
 
-interface Reply {
-  id: number;
-  result?: unknown;
-  /** The error's own fields: a DatabaseError's code, detail, and so on. */
-  error?: { message: string } & Record<string, unknown>;
-}
-
 const workerFile = new URL('./pglite-thread.worker.mjs', import.meta.url);
 
 /**
@@ -39,19 +33,13 @@ const workerFile = new URL('./pglite-thread.worker.mjs', import.meta.url);
  * way, as a socket to a server would.
  */
 export class PGliteThread implements EmbeddedDatabase {
-  private readonly calls = new Map<
-    number,
-    { resolve(result: unknown): void; reject(error: Error): void }
-  >();
-  private nextId = 0;
-  private stopped?: Error;
+  private readonly calls: ThreadCalls;
   private readonly idleListeners: (() => void)[] = [];
 
   private constructor(private readonly worker: Worker) {
-    worker.on('message', (reply: Reply) => this.settle(reply));
-    worker.on('error', (error) => this.stop(error));
-    worker.on('exit', () => this.stop(new Error(errorMessages.pgliteThreadStopped())));
-    worker.unref();
+    this.calls = new ThreadCalls(worker, errorMessages.pgliteThreadStopped, () => {
+      for (const listener of this.idleListeners) listener();
+    });
   }
 
   /** Opens the database in `dataDir` (created if missing), or in memory without one. */
@@ -87,14 +75,14 @@ export class PGliteThread implements EmbeddedDatabase {
   }
 
   async close(): Promise<void> {
-    if (this.stopped) return;
+    if (this.calls.ended) return;
     await this.call({ kind: 'close' });
     await this.worker.terminate();
   }
 
   /** Whether a request is under way. */
   get busy(): boolean {
-    return this.calls.size > 0;
+    return this.calls.busy;
   }
 
   /** Runs `listener` each time the last request under way settles (reads wait for it). */
@@ -103,27 +91,6 @@ export class PGliteThread implements EmbeddedDatabase {
   }
 
   private call(request: Request): Promise<unknown> {
-    if (this.stopped) return Promise.reject(this.stopped);
-    const id = this.nextId++;
-    if (this.calls.size === 0) this.worker.ref();
-    this.worker.postMessage({ id, ...request });
-    return new Promise((resolve, reject) => this.calls.set(id, { resolve, reject }));
-  }
-
-  private settle({ id, result, error }: Reply): void {
-    const call = this.calls.get(id);
-    if (!call) return;
-    this.calls.delete(id);
-    if (this.calls.size === 0) this.worker.unref();
-    if (error) call.reject(Object.assign(new Error(error.message), error));
-    else call.resolve(result);
-    if (this.calls.size === 0) for (const listener of this.idleListeners) listener();
-  }
-
-  /** The thread ended: every request under way, and every later one, fails with why. */
-  private stop(error: Error): void {
-    this.stopped ??= error;
-    for (const call of this.calls.values()) call.reject(this.stopped);
-    this.calls.clear();
+    return this.calls.call(request);
   }
 }
