@@ -57,17 +57,11 @@ export function figure(
 ): Figure {
   const ratios = values.flatMap((v, i) => (baselines[i] > 0 ? [v / baselines[i]] : []));
   const ratio = ratios.length > 0 ? median(ratios) : NaN;
-  const parts: string[] = [];
-  let met: boolean | undefined;
-  if (target.atLeast !== undefined) {
-    parts.push(`ratio >= ${target.atLeast}`);
-    met = ratio >= target.atLeast;
-  }
-  if (target.atMost !== undefined) {
-    parts.push(`ratio <= ${target.atMost}`);
-    met = (met ?? true) && ratio <= target.atMost;
-  }
-  if (ratios.length === 0) met = undefined;
+  const { atLeast, atMost } = target;
+  const checks: [string, boolean][] = [];
+  if (atLeast !== undefined) checks.push([`ratio >= ${atLeast}`, ratio >= atLeast]);
+  if (atMost !== undefined) checks.push([`ratio <= ${atMost}`, ratio <= atMost]);
+  const met = checks.length === 0 || ratios.length === 0 ? undefined : checks.every(([, ok]) => ok);
   const result: Figure = {
     name,
     value: median(values),
@@ -76,7 +70,7 @@ export function figure(
     ratio,
     ratioSpread: ratios.length > 0 ? [Math.min(...ratios), Math.max(...ratios)] : [NaN, NaN],
     runs: ratios.length,
-    target: parts.join(' and ') || 'report',
+    target: checks.map(([text]) => text).join(' and ') || 'report',
     met,
   };
   const ratioText =
@@ -84,7 +78,7 @@ export function figure(
       ? `${ratio.toFixed(2)} (${result.ratioSpread.map((r) => r.toFixed(2)).join('–')} over ${result.runs} runs)`
       : `none (the baseline measured 0 in every run: below the measure's resolution)`;
   console.log(
-    `${name}: ${fmt(result.value)} ${unit} | baseline ${fmt(result.baseline)} ${unit} | ratio ${ratioText} | target ${result.target}${verdict(met, parts.length > 0)}`,
+    `${name}: ${fmt(result.value)} ${unit} | baseline ${fmt(result.baseline)} ${unit} | ratio ${ratioText} | target ${result.target}${verdict(met, checks.length > 0)}`,
   );
   return result;
 }
