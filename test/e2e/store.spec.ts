@@ -209,20 +209,26 @@ describe(`store on ${backend}`, () => {
     expect(byId.get(bad[3].id)!.name).toBe('nul\\u0000name');
   });
 
-  it('a batch written again after a lost reply is stored once: COPY refuses it, the exact path counts it', async () => {
-    const { jobs, store } = await boot({ flushIntervalMs: 3_600_000 });
-    const records = await Promise.all(
-      Array.from({ length: 1_200 }, (_, i) =>
-        jobs.publish({ data: i, name: 'n', location: 'l', context: 'again' }),
-      ),
-    );
-    const batch = records.map((r) => r!);
-    expect(await store.write(batch)).toEqual({ deadLettered: [], alreadyWritten: 0 });
-    expect(store.copyFallbacks).toBe(0);
-    expect(await store.write(batch)).toEqual({ deadLettered: [], alreadyWritten: 1_200 });
-    expect(store.copyFallbacks).toBe(1);
-    expect(await countRows(store)).toBe(1_200);
-  });
+  // 30,000 rows: the server refuses the first one while the rest are still being sent.
+  it.each([1_200, 30_000])(
+    'a batch of %i written again after a lost reply is stored once: COPY refuses it, the exact path counts it',
+    async (n) => {
+      const { jobs, store } = await boot({ flushIntervalMs: 3_600_000 });
+      // Made from one published record: 30,000 publishes would fill the queue and be flushed.
+      const like = (await jobs.publish({ data: 0, name: 'n', location: 'l', context: 'again' }))!;
+      const batch = Array.from({ length: n }, (_, i) => ({
+        ...like,
+        id: randomUUID(),
+        data: i,
+        json: String(i),
+      }));
+      expect(await store.write(batch)).toEqual({ deadLettered: [], alreadyWritten: 0 });
+      expect(store.copyFallbacks).toBe(0);
+      expect(await store.write(batch)).toEqual({ deadLettered: [], alreadyWritten: n });
+      expect(store.copyFallbacks).toBe(1);
+      expect(await countRows(store)).toBe(n);
+    },
+  );
 
   it('a record a connector cannot take is dead-lettered under its name; the rest reach it', async () => {
     const poison = new Set<string>();

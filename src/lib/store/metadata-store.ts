@@ -1,6 +1,4 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
@@ -9,6 +7,7 @@ import { STORE_SINK } from './store-sink.constants.js';
 import { defaults } from '../metaqueue.defaults.js';
 import { logMessages } from '../metaqueue.messages.js';
 import { copyBytes, copyMetadata, copyMetadataFromBlob, copyRows } from './copy-rows.js';
+import { sendCopy } from './send-copy.js';
 import { createDataSource, pgliteDataDir } from './data-source.factory.js';
 import { deadLetterRow } from './dead-letter-row.js';
 import { sentTime } from './record-time.js';
@@ -193,7 +192,7 @@ export class MetadataStore implements OnApplicationShutdown {
       if (isPGliteClient(client)) {
         await client.copyFromBlob(copyMetadataFromBlob, await copyBytes(records));
       } else {
-        await pipeline(Readable.from(copyRows(records)), client.query(copyFrom(copyMetadata)));
+        await sendCopy(client.query(copyFrom(copyMetadata)), copyRows(records));
       }
     } finally {
       await queryRunner.release();
