@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
+import { LastResult } from '../../utils/last-result.util.js';
 import type {
   OpenMetricsSampleMode,
   OpenMetricsSeriesLabel,
@@ -33,22 +34,24 @@ export function renderSample(record: MetadataRecord, shape: SampleShape = perRec
 }
 
 /**
- * Renders the samples of one batch. A batch repeats its topics, locations,
- * contexts and often its millisecond: each is escaped or formatted once per
- * run of equal values, not once per record.
+ * Renders the samples of one batch; its labels and times are escaped or
+ * formatted once per run of equal values (`LastResult`).
  */
 export class SampleRenderer {
-  private readonly labels: [name: string, field: RecordLabel, last: LastLabel][];
+  private readonly labels: [
+    name: string,
+    field: RecordLabel,
+    escaped: LastResult<string, string>,
+  ][];
   private readonly perRecord: boolean;
-  private lastMs = NaN;
-  private lastSeconds = '';
+  private readonly seconds = new LastResult(unixSeconds);
 
   constructor(shape: SampleShape = perRecordShape) {
     this.perRecord = shape.samples === 'per-record';
     const names = this.perRecord
       ? recordLabels
       : recordLabels.filter((l) => shape.labels.includes(l));
-    this.labels = names.map((name) => [`,${name}="`, name, new LastLabel()]);
+    this.labels = names.map((name) => [`,${name}="`, name, new LastResult(escapeLabelValue)]);
   }
 
   /** The record's sample line; empty for non-numeric data in series. */
@@ -56,20 +59,11 @@ export class SampleRenderer {
     const numeric = typeof record.data === 'number';
     if (!numeric && !this.perRecord) return '';
     let labels = '';
-    for (const [prefix, field, last] of this.labels) {
-      labels += `${prefix}${last.escape(record[field])}"`;
+    for (const [prefix, field, escaped] of this.labels) {
+      labels += `${prefix}${escaped.of(record[field])}"`;
     }
     const data = numeric ? '' : `,data="${escapeLabelValue(record.json)}"`;
-    return `${record.name}{id="${record.id}"${labels}${data}} ${numeric ? record.json : '1'} ${this.seconds(record.publishedAt)}\n`;
-  }
-
-  private seconds(date: Date): string {
-    const ms = date.getTime();
-    if (ms !== this.lastMs) {
-      this.lastMs = ms;
-      this.lastSeconds = unixSeconds(ms);
-    }
-    return this.lastSeconds;
+    return `${record.name}{id="${record.id}"${labels}${data}} ${numeric ? record.json : '1'} ${this.seconds.of(record.publishedAt.getTime())}\n`;
   }
 }
 
@@ -109,20 +103,6 @@ export async function renderByFamily(
     pieces.push(sample);
   }
   return { families, notWritten };
-}
-
-/** The escaped form of the last value a label had. */
-class LastLabel {
-  private value = '';
-  private escaped = '';
-
-  escape(value: string): string {
-    if (value !== this.value) {
-      this.value = value;
-      this.escaped = escapeLabelValue(value);
-    }
-    return this.escaped;
-  }
 }
 
 /** OpenMetrics escapes exactly these three in label values. */
