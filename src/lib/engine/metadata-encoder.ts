@@ -60,7 +60,10 @@ function assertLabel(topic: string, field: string, value: unknown): void {
  * stored as its own enumerable fields.
  */
 export function encodeData(topic: string, data: unknown, classInstance = false): string {
-  const problem = jsonProblem(data, classInstance, []);
+  // The usual walk counts levels only; a cycle then shows as too deep, and the
+  // walk that keeps every ancestor says which it is (a publish allocated one list per record).
+  let problem = jsonProblem(data, classInstance, 0);
+  if (problem?.text === tooDeep) problem = jsonProblem(data, classInstance, 0, []);
   if (problem) throw new InvalidMetadataError(topic, `data${problem.path}`, problem.text);
   const json = JSON.stringify(data);
   const bytes = utf8BytesOver(json, metadataLimits.dataBytes);
@@ -87,10 +90,12 @@ interface Problem {
   text: string;
 }
 
+/** The first problem of `value`, `depth` levels down, with its `ancestors` if they are kept. */
 function jsonProblem(
   value: unknown,
   classInstance: boolean,
-  ancestors: object[],
+  depth: number,
+  ancestors?: object[],
 ): Problem | undefined {
   switch (typeof value) {
     case 'string': {
@@ -104,7 +109,7 @@ function jsonProblem(
     case 'boolean':
       return undefined;
     case 'object':
-      return value === null ? undefined : objectProblem(value, classInstance, ancestors);
+      return value === null ? undefined : objectProblem(value, classInstance, depth, ancestors);
     default:
       return { path: '', text: `is ${describeType(value)}, which JSON cannot hold` };
   }
@@ -113,22 +118,21 @@ function jsonProblem(
 function objectProblem(
   value: object,
   classInstance: boolean,
-  ancestors: object[],
+  depth: number,
+  ancestors: object[] | undefined,
 ): Problem | undefined {
-  if (ancestors.includes(value)) return { path: '', text: 'contains a cycle' };
+  if (ancestors?.includes(value)) return { path: '', text: 'contains a cycle' };
   // Bounded here, the walk can never exhaust the stack, however deep the value.
-  if (ancestors.length >= metadataLimits.depth) {
-    return { path: '', text: `nests deeper than ${metadataLimits.depth} levels, the limit` };
-  }
+  if (depth >= metadataLimits.depth) return { path: '', text: tooDeep };
   if (Array.isArray(value)) {
-    ancestors.push(value);
+    ancestors?.push(value);
     for (let i = 0; i < value.length; i++) {
       if (!(i in value))
         return { path: `[${i}]`, text: 'is a hole in a sparse array, which JSON stores as null' };
-      const inner = jsonProblem(value[i], false, ancestors);
+      const inner = jsonProblem(value[i], false, depth + 1, ancestors);
       if (inner) return { path: `[${i}]${inner.path}`, text: inner.text };
     }
-    ancestors.pop();
+    ancestors?.pop();
     return undefined;
   }
   const proto = Object.getPrototypeOf(value) as unknown;
@@ -144,16 +148,20 @@ function objectProblem(
   if (Object.getOwnPropertySymbols(value).length > 0) {
     return { path: '', text: 'has symbol keys, which JSON drops' };
   }
-  ancestors.push(value);
-  for (const key of Object.keys(value)) {
+  ancestors?.push(value);
+  // for…in and hasOwn: the own enumerable keys, in Object.keys' order, without its array.
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     const keyText = stringProblem(key);
     if (keyText) return { path: '', text: `has a key ${JSON.stringify(key)} that ${keyText}` };
-    const inner = jsonProblem((value as Record<string, unknown>)[key], false, ancestors);
+    const inner = jsonProblem((value as Record<string, unknown>)[key], false, depth + 1, ancestors);
     if (inner) return { path: `.${key}${inner.path}`, text: inner.text };
   }
-  ancestors.pop();
+  ancestors?.pop();
   return undefined;
 }
+
+const tooDeep = `nests deeper than ${metadataLimits.depth} levels, the limit`;
 
 /** PostgreSQL text and jsonb hold neither NUL nor lone UTF-16 surrogates. */
 function stringProblem(value: string): string | undefined {

@@ -123,6 +123,10 @@ describe('MetadataEngine', () => {
   describe('data must read back exactly', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;
+    // The cycle comes first in the walk; the NaN after it must not be what is reported.
+    const cycleThenNaN: Record<string, unknown> = { list: [{ n: 1 }] };
+    (cycleThenNaN.list as object[]).push({ back: cycleThenNaN });
+    cycleThenNaN.later = NaN;
     const sparse = [1, , 3]; // eslint-disable-line no-sparse-arrays
     it.each([
       ['undefined', undefined, 'data is undefined'],
@@ -134,6 +138,7 @@ describe('MetadataEngine', () => {
       ['Infinity', { x: Infinity }, 'data.x is Infinity'],
       ['-0', -0, 'data is -0'],
       ['a cycle', cyclic, 'data.self contains a cycle'],
+      ['a cycle through an array', cycleThenNaN, 'data.list[1].back contains a cycle'],
       ['a sparse array', sparse, 'data[1] is a hole'],
       ['a Map', { m: new Map() }, 'data.m is a Map'],
       ['a Date', new Date(0), 'data is a Date'],
