@@ -19,7 +19,7 @@ import {
   OpenMetricsFileConnector,
   type MetadataEngine,
 } from '../src/lib/index.js';
-import { importMetadata } from './import-metadata.js';
+import { importRowCount } from './import-metadata.js';
 
 const [adapter, mode, rate, ms, file, url] = process.argv.slice(2);
 const flushing = mode === 'flush';
@@ -63,7 +63,7 @@ const started = performance.now();
 let published = 0;
 const publisher = setInterval(() => {
   const due = Math.round(((performance.now() - started) / 1000) * Number(rate));
-  for (; published < due; published++) void engine.publish(importMetadata(published));
+  for (; published < due; published++) void engine.publish(importRowCount(published));
 }, 10);
 // Without a store, the records are taken and dropped at the pace a broker would take them.
 const dropper = flushing ? undefined : setInterval(() => engine.take(), 100);

@@ -13,7 +13,7 @@ import {
   type MetadataEngine,
 } from '../src/lib/index.js';
 import { mainThreadCost } from './main-thread.js';
-import { importMetadata as metadata } from './import-metadata.js';
+import { importRowCount as metadata } from './import-metadata.js';
 import { figure, interleave, type Figure } from './report.js';
 
 /**
