@@ -2,8 +2,7 @@ import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { endOfExposition } from './openmetrics-format.js';
 import { familyFiles, type OpenMetricsSpool } from './openmetrics-spool.js';
-import type { SeriesMerge } from './series-merge.interface.js';
-import { SeriesMergeThread } from './series-merge-thread.js';
+import type { SeriesMergeThread } from './series-merge-thread.js';
 
 /** A rotated file, `<path>.<n>`, and the spool it is joined from while it is made. */
 export interface Rotation {
@@ -18,28 +17,20 @@ export interface Rotation {
  * exposition, `# EOF` last, written to a temporary file and renamed into
  * place, so a reader never sees half of one. Rotated files sit beside the
  * path as `<path>.1`, `<path>.2`, … (oldest first); this numbers them.
- * With `series`, each family file is merged into its series as it is
- * joined, on a thread of its own (see `SeriesMergeThread`); without, it is
+ * Given a merge thread (in series), each family file is merged into its
+ * series as it is joined, there (see `SeriesMergeThread`); without, it is
  * copied as it is.
  */
 export class ExpositionAssembler {
   private nextIndex = 1;
   /** Samples merged into another of their series and millisecond, since startup. */
   merged = 0;
-  private readonly mergeThread?: SeriesMergeThread;
 
   constructor(
     private readonly path: string,
     private readonly fsync: boolean,
-    series?: SeriesMerge,
-  ) {
-    if (series) this.mergeThread = new SeriesMergeThread(series);
-  }
-
-  /** Stops the merge thread, if one runs; the next join starts another. */
-  close(): Promise<void> {
-    return this.mergeThread?.close() ?? Promise.resolve();
-  }
+    private readonly mergeThread?: SeriesMergeThread,
+  ) {}
 
   /**
    * The rotations an earlier run left (a file, or a spool a crash left
@@ -97,11 +88,8 @@ export class ExpositionAssembler {
 
   /** One family file into `out`: merged into its series, or as it is. Returns how many samples merged. */
   private async copyFamily(file: string, out: FileHandle): Promise<number> {
-    if (this.mergeThread) {
-      const { bytes, merged } = await this.mergeThread.mergeFile(file);
-      await out.write(bytes);
-      return merged;
-    }
+    // The thread writes to the same open file, so its bytes land where this join stands.
+    if (this.mergeThread) return this.mergeThread.mergeInto(file, out.fd);
     const source = await open(file, 'r');
     try {
       for await (const chunk of source.createReadStream({

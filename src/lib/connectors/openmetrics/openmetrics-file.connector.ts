@@ -22,6 +22,7 @@ import { releasePidLock, takePidLock } from '../../utils/pid-lock.js';
 import { OpenMetricsSpool } from './openmetrics-spool.js';
 import { ExpositionAssembler } from './exposition-assembler.js';
 import { CrashedSpoolRecovery } from './crashed-spool-recovery.js';
+import { SeriesMergeThread } from './series-merge-thread.js';
 
 /**
  * Writes every record to a file in OpenMetrics text: the seed's
@@ -45,6 +46,8 @@ export class OpenMetricsFileConnector implements MetadataConnector {
   private readonly maxFileBytes: number;
   private readonly spool: OpenMetricsSpool;
   private readonly assembler: ExpositionAssembler;
+  /** In series: where the spool's batches are merged into their series as they are written. */
+  private readonly mergeThread?: SeriesMergeThread;
   /** Keeps a record a crashed spool already has from being written again (see `ReplayGuard`). */
   private guard!: ReplayGuard;
   private recovery!: CrashedSpoolRecovery;
@@ -58,15 +61,17 @@ export class OpenMetricsFileConnector implements MetadataConnector {
     assertOption(owner, 'maxFileBytes', this.maxFileBytes, optionRules.positiveInteger);
     this.name = options.name ?? `OpenMetricsFileConnector(${options.path})`;
     const shape = sampleShape(options);
-    const logger = OpenMetricsFileConnector.logger;
-    this.spool = new OpenMetricsSpool(`${this.path}.spool`, fsync, logger, shape);
     const merge = options.merge ?? defaults.openMetricsFile.merge;
     assertOption(owner, 'merge', merge, oneOf(openMetricsMergeRules));
-    this.assembler = new ExpositionAssembler(
-      this.path,
-      fsync,
-      shape.samples === 'series' ? { rule: merge, keepId: shape.labels.includes('id') } : undefined,
-    );
+    if (shape.samples === 'series') {
+      this.mergeThread = new SeriesMergeThread({
+        rule: merge,
+        keepId: shape.labels.includes('id'),
+      });
+    }
+    const logger = OpenMetricsFileConnector.logger;
+    this.spool = new OpenMetricsSpool(`${this.path}.spool`, fsync, logger, shape, this.mergeThread);
+    this.assembler = new ExpositionAssembler(this.path, fsync, this.mergeThread);
   }
 
   /**
@@ -105,7 +110,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
       await this.spool.start(writer);
     } catch (error) {
       // Recovery may have started the merge thread for a crashed spool.
-      await this.assembler.close();
+      await this.mergeThread?.close();
       await this.unlock();
       throw error;
     }
@@ -137,7 +142,7 @@ export class OpenMetricsFileConnector implements MetadataConnector {
         errorMessages.fileNotFinished(this.path, this.spool.dir, describeError(error)),
       );
     } finally {
-      await this.assembler.close();
+      await this.mergeThread?.close();
       await this.unlock();
     }
   }

@@ -13,6 +13,7 @@ import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { logMessages } from '../../metaqueue.messages.js';
 import { pathExists } from '../../utils/path-exists.util.js';
 import { familyHeader, renderByFamily, type SampleShape } from './openmetrics-format.js';
+import type { SeriesMergeThread } from './series-merge-thread.js';
 
 /** The file in a spool that names its writer; the family files are numbered. */
 export const WRITER_FILE = 'writer';
@@ -29,7 +30,9 @@ export async function familyFiles(spool: string): Promise<string[]> {
  * Family files are numbered, never named after a metric (user data makes no
  * file name), and each stays open between batches. A write that fails may
  * leave part of its batch: the spool is cut back to its last whole batch
- * before anything else touches it, so the retry cannot duplicate.
+ * before anything else touches it, so the retry cannot duplicate. In
+ * series, the merge thread is told of every batch once it is written, and
+ * of every move, so it holds the live spool merged (see `SeriesMergeThread`).
  */
 export class OpenMetricsSpool {
   /** Each family's file, and its bytes of whole batches: a failed write is cut back to these. */
@@ -51,6 +54,7 @@ export class OpenMetricsSpool {
     private readonly fsync: boolean,
     private readonly logger: LoggerService,
     private readonly shape?: SampleShape,
+    private readonly mergeThread?: SeriesMergeThread,
   ) {}
 
   /** Bytes of whole batches in the spool: what rotation is measured by. */
@@ -70,25 +74,28 @@ export class OpenMetricsSpool {
     // The files stay open, so writing would go on into deleted ones: look first.
     if (!(await pathExists(this.dir))) await this.restartDeleted();
     await this.cutBack();
-    const written = new Map<FamilyFile, number>();
+    const written = new Map<FamilyFile, { text: string; bytes: number }>();
     try {
       for (const [family, pieces] of samples) {
         const file = this.fileOf(family);
         // A family's file starts with its TYPE line, so joining the files makes the exposition.
         if (file.bytes === 0) pieces[0] = familyHeader(family);
-        const bytes = Buffer.from(pieces.join(''));
+        const text = pieces.join('');
+        const bytes = Buffer.from(text);
         const handle = await this.handleOf(file);
         await handle.appendFile(bytes);
         if (this.fsync) await handle.sync();
-        written.set(file, file.bytes + bytes.length);
+        written.set(file, { text, bytes: bytes.length });
       }
     } catch (error) {
       this.dirty = true;
       throw error;
     }
-    for (const [file, size] of written) {
-      this.spoolBytes += size - file.bytes;
-      file.bytes = size;
+    // The whole batch is written: only now may the merge thread count it as the spool's.
+    for (const [file, { text, bytes }] of written) {
+      this.spoolBytes += bytes;
+      file.bytes += bytes;
+      this.mergeThread?.appended(join(this.dir, file.name), text, bytes);
     }
     this.spooledRecords += records.length - notWritten;
     this.notWritten += notWritten;
@@ -121,6 +128,7 @@ export class OpenMetricsSpool {
     await this.cutBack();
     await this.close();
     await rename(this.dir, target);
+    this.mergeThread?.moved(this.dir, target);
     await this.makeDir();
   }
 
@@ -134,6 +142,7 @@ export class OpenMetricsSpool {
     this.logger.error(logMessages.spoolDeleted(this.dir, this.spooledRecords));
     await this.close();
     this.dirty = false;
+    this.mergeThread?.dropped(this.dir);
     await this.makeDir();
   }
 

@@ -6,23 +6,38 @@ import type { SeriesMerge } from './series-merge.interface.js';
 const workerFile = new URL('./series-merge.worker.mjs', import.meta.url);
 
 /**
- * Merges spooled family files into their series (see `mergeSeries`) on a
- * worker thread, so a rotation's join never holds the app's event loop. The
- * thread starts with the first join, holds the process open only while one
- * is under way, and a thread that stopped is replaced at the next join.
+ * Merges spooled family files into their series (see `FamilySeries`) on a
+ * worker thread, so neither a batch nor a join holds the app's event loop.
+ * The live spool tells it each batch it appends, which it takes in at once:
+ * a join of the live spool then only writes its output. A join of any
+ * other spool (a crash's) reads the file. The thread starts with the first
+ * batch or join, holds the process open only while a join is under way, and
+ * a thread that stopped is replaced by the next call: it reads the files
+ * whose batches it missed.
  */
 export class SeriesMergeThread {
   private thread?: { worker: Worker; calls: ThreadCalls };
 
   constructor(private readonly merge: SeriesMerge) {}
 
-  /** The family file `file` merged into its series: the bytes to write, and how many samples merged. */
-  mergeFile(file: string): Promise<{ bytes: Uint8Array; merged: number }> {
-    if (!this.thread || this.thread.calls.ended) this.thread = start();
-    return this.thread.calls.call({ file, merge: this.merge }) as Promise<{
-      bytes: Uint8Array;
-      merged: number;
-    }>;
+  /** `text` (`bytes` long) was appended to the family file `file` of the live spool. */
+  appended(file: string, text: string, bytes: number): void {
+    this.post({ kind: 'appended', file, text, bytes });
+  }
+
+  /** The spool `from` was renamed to `to`. */
+  moved(from: string, to: string): void {
+    this.post({ kind: 'moved', from, to });
+  }
+
+  /** The spool `dir` was deleted or started afresh. */
+  dropped(dir: string): void {
+    this.post({ kind: 'dropped', dir });
+  }
+
+  /** Writes the family file `file` merged into its series to the open file `fd`; resolves to how many samples merged. */
+  mergeInto(file: string, fd: number): Promise<number> {
+    return this.running().calls.call({ file, fd }) as Promise<number>;
   }
 
   /** Stops the thread; a join under way fails. Idempotent. */
@@ -31,10 +46,20 @@ export class SeriesMergeThread {
     this.thread = undefined;
     await thread?.worker.terminate();
   }
-}
 
-function start(): { worker: Worker; calls: ThreadCalls } {
-  // Plain JavaScript: none of the app's loaders (a TypeScript one would slow every import).
-  const worker = new Worker(workerFile, { execArgv: [] });
-  return { worker, calls: new ThreadCalls(worker, errorMessages.seriesMergeThreadStopped) };
+  private post(message: object): void {
+    this.running().worker.postMessage(message);
+  }
+
+  private running(): { worker: Worker; calls: ThreadCalls } {
+    if (!this.thread || this.thread.calls.ended) {
+      // Plain JavaScript: none of the app's loaders (a TypeScript one would slow every import).
+      const worker = new Worker(workerFile, { execArgv: [], workerData: this.merge });
+      this.thread = {
+        worker,
+        calls: new ThreadCalls(worker, errorMessages.seriesMergeThreadStopped),
+      };
+    }
+    return this.thread;
+  }
 }

@@ -1,4 +1,8 @@
-import type { MergedFamily, SeriesMerge } from './series-merge.interface.js';
+import type { SeriesMerge } from './series-merge.interface.js';
 
 /** See series-merge.mjs. */
-export function mergeSeries(spooled: string, merge: SeriesMerge): MergedFamily;
+export class FamilySeries {
+  constructor(merge: SeriesMerge);
+  add(spooled: string): this;
+  render(write: (chunk: Uint8Array) => void): number;
+}

@@ -6,9 +6,3 @@ export interface SeriesMerge {
   /** Keep the `id` label the spool puts first (it is one of the series' labels). */
   keepId: boolean;
 }
-
-/** A family's samples as the file holds them, and how many were merged into another. */
-export interface MergedFamily {
-  text: string;
-  merged: number;
-}

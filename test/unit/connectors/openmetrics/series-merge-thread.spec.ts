@@ -1,7 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mergeSeries } from '../../../../src/lib/connectors/openmetrics/series-merge.mjs';
+import { FamilySeries } from '../../../../src/lib/connectors/openmetrics/series-merge.mjs';
 import { SeriesMergeThread } from '../../../../src/lib/connectors/openmetrics/series-merge-thread.js';
 
 describe('SeriesMergeThread', () => {
@@ -18,34 +28,94 @@ describe('SeriesMergeThread', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A family file of `count` samples over 3 series, two to a millisecond. */
-  const familyFile = (name: string, count: number) => {
-    const lines = ['# TYPE rows gauge'];
-    for (let i = 0; i < count; i++) {
+  /** Spooled lines `from` to `to` over 3 series, two to a millisecond; the TYPE line with the first. */
+  const lines = (from: number, to: number) => {
+    const out = from === 0 ? ['# TYPE rows gauge\n'] : [];
+    for (let i = from; i < to; i++) {
       const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-      lines.push(`rows{id="${id}",topic="t${i % 3}"} ${i} ${1764412345 + Math.floor(i / 6)}.000`);
+      out.push(`rows{id="${id}",topic="t${i % 3}"} ${i} ${1764412345 + Math.floor(i / 6)}.000\n`);
     }
-    const file = join(dir, name);
-    writeFileSync(file, `${lines.join('\n')}\n`);
-    return file;
+    return out.join('');
   };
 
-  it('gives the bytes and count mergeSeries gives on this thread', async () => {
-    const file = familyFile('1', 1_200);
-    const { text, merged } = mergeSeries(readFileSync(file, 'utf8'), merge);
-    const joined = await thread.mergeFile(file);
-    expect(Buffer.from(joined.bytes).toString('utf8')).toBe(text);
-    expect(joined.merged).toBe(merged);
+  /** The same lines, each value's digits all 9s: other values, the same size. */
+  const sameSizeOther = (text: string) =>
+    text.replace(/ (\d+) 17/g, (_, digits: string) => ` ${'9'.repeat(digits.length)} 17`);
+
+  /** What FamilySeries gives on this thread for the file's text. */
+  const mergedHere = (text: string) => {
+    const chunks: Buffer[] = [];
+    const merged = new FamilySeries(merge).add(text).render((c) => chunks.push(Buffer.from(c)));
+    return { text: Buffer.concat(chunks).toString('utf8'), merged };
+  };
+
+  /** Joins `file` through the thread into a file of its own, after `before`, and reads it back. */
+  const mergedThere = async (file: string) => {
+    const out = join(dir, 'out');
+    writeFileSync(out, 'before\n');
+    const fd = openSync(out, 'a');
+    try {
+      const merged = await thread.mergeInto(file, fd);
+      return { text: readFileSync(out, 'utf8'), merged };
+    } finally {
+      closeSync(fd);
+    }
+  };
+
+  it('writes a file it was told nothing of (as a crash left it) where the open file stands', async () => {
+    const file = join(dir, '1');
+    writeFileSync(file, lines(0, 1_200));
+    const { text, merged } = mergedHere(lines(0, 1_200));
+    expect(await mergedThere(file)).toEqual({ text: `before\n${text}`, merged });
     expect(merged).toBe(600);
   });
 
-  it("rejects with the file system's error, and joins again after it and after close", async () => {
-    await expect(thread.mergeFile(join(dir, 'missing'))).rejects.toMatchObject({
-      code: 'ENOENT',
+  it('joins a live spool from the batches it was told of, under the name the spool moved to', async () => {
+    const spool = join(dir, 'log.txt.spool');
+    mkdirSync(spool);
+    const file = join(spool, '0');
+    for (const [from, to] of [
+      [0, 500],
+      [500, 501],
+      [501, 1_200],
+    ]) {
+      const text = lines(from, to);
+      appendFileSync(file, text);
+      thread.appended(file, text, Buffer.byteLength(text));
+    }
+    const rotated = join(dir, 'log.txt.1.spool');
+    renameSync(spool, rotated);
+    thread.moved(spool, rotated);
+    // The file changed behind the thread's back, its size kept: had the thread read it, the join would say so.
+    writeFileSync(join(rotated, '0'), sameSizeOther(lines(0, 1_200)));
+    const expected = mergedHere(lines(0, 1_200));
+    expect(await mergedThere(join(rotated, '0'))).toEqual({
+      text: `before\n${expected.text}`,
+      merged: expected.merged,
     });
-    const file = familyFile('2', 12);
-    expect((await thread.mergeFile(file)).merged).toBe(6);
+  });
+
+  it('reads the file when the batches it was told of are not all of it, or were dropped', async () => {
+    const file = join(dir, '0');
+    const told = lines(0, 600);
+    writeFileSync(file, lines(0, 1_200));
+    thread.appended(file, told, Buffer.byteLength(told));
+    expect((await mergedThere(file)).merged).toBe(600);
+
+    // A spool started afresh at the same path, with as many bytes as before.
+    thread.appended(file, told, Buffer.byteLength(told));
+    thread.dropped(dir);
+    writeFileSync(file, sameSizeOther(told));
+    const { text } = await mergedThere(file);
+    expect(text).toBe(`before\n${mergedHere(sameSizeOther(told)).text}`);
+  });
+
+  it("rejects with the file system's error, and joins again after it and after close", async () => {
+    await expect(mergedThere(join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+    const file = join(dir, '2');
+    writeFileSync(file, lines(0, 12));
+    expect((await mergedThere(file)).merged).toBe(6);
     await thread.close();
-    expect((await thread.mergeFile(file)).merged).toBe(6);
+    expect((await mergedThere(file)).merged).toBe(6);
   });
 });

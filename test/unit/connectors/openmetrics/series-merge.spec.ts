@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { renderByFamily } from '../../../../src/lib/connectors/openmetrics/openmetrics-format.js';
-import { mergeSeries } from '../../../../src/lib/connectors/openmetrics/series-merge.mjs';
+import { FamilySeries } from '../../../../src/lib/connectors/openmetrics/series-merge.mjs';
 import type { OpenMetricsMergeRule } from '../../../../src/lib/connectors/openmetrics/openmetrics-file-options.interface.js';
+import type { SeriesMerge } from '../../../../src/lib/connectors/openmetrics/series-merge.interface.js';
 import type { MetadataRecord } from '../../../../src/lib/index.js';
 
 const record = fc
@@ -42,50 +43,119 @@ function samplesOf(text: string) {
     });
 }
 
-describe('mergeSeries', () => {
+/** `spooled` taken in whole (or batch by batch) and rendered: the family's text, and how many merged. */
+function mergeSeries(spooled: string | string[], merge: SeriesMerge) {
+  const family = new FamilySeries(merge);
+  for (const batch of [spooled].flat()) family.add(batch);
+  const chunks: Buffer[] = [];
+  // Each chunk is reused once the callback returns: copied here.
+  const merged = family.render((chunk) => chunks.push(Buffer.from(chunk)));
+  return { text: Buffer.concat(chunks).toString('utf8'), merged, chunks: chunks.length };
+}
+
+/** The spooled text of a batch of one family `m`, its TYPE line first. */
+async function spooledOf(batch: MetadataRecord[]): Promise<string> {
+  const { families } = await renderByFamily(batch, {
+    samples: 'series',
+    labels: ['topic', 'location'],
+  });
+  return ['# TYPE m gauge\n', ...families.get('m')!.slice(1)].join('');
+}
+
+/** Checks `text` is `batch` merged by `rule`: one sample per series and millisecond, each series together and in time order. */
+function expectMerged(
+  batch: MetadataRecord[],
+  rule: OpenMetricsMergeRule,
+  text: string,
+  merged: number,
+) {
+  const expected = new Map<string, number[]>();
+  for (const r of batch) {
+    const key = `${r.location}|${r.publishedAt.getTime()}`;
+    expected.set(key, [...(expected.get(key) ?? []), r.data as number]);
+  }
+  const samples = samplesOf(text);
+  expect(text.startsWith('# TYPE m gauge\n')).toBe(true);
+  expect(samples).toHaveLength(expected.size);
+  expect(merged).toBe(batch.length - expected.size);
+  const locations = [...new Set(batch.map((r) => r.location))];
+  for (const s of samples) {
+    expect(s.series).not.toContain('id=');
+    const location = locations.find((l) =>
+      s.series.includes(`location="${l.replace(/"/g, '\\"')}"`),
+    )!;
+    const ms = Math.round(Number(s.seconds) * 1000);
+    expect(s.value).toBe(oracle[rule](expected.get(`${location}|${ms}`)!));
+  }
+  // Each series in one run of lines, its timestamps rising.
+  const seen = new Set<string>();
+  samples.forEach((s, i) => {
+    const previous = samples[i - 1];
+    if (previous?.series === s.series) {
+      expect(Number(s.seconds)).toBeGreaterThan(Number(previous.seconds));
+    } else {
+      expect(seen.has(s.series)).toBe(false);
+      seen.add(s.series);
+    }
+  });
+}
+
+describe('FamilySeries', () => {
   it.each(['last', 'sum', 'max'] as const)(
     'gives one sample per series and millisecond, merged by %s, each series together and in time order',
     async (rule) => {
       await fc.assert(
         fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 40 }), async (batch) => {
-          const { families } = await renderByFamily(batch, {
-            samples: 'series',
-            labels: ['topic', 'location'],
-          });
-          const spooled = ['# TYPE m gauge\n', ...families.get('m')!.slice(1)].join('');
-          const { text, merged } = mergeSeries(spooled, { rule, keepId: false });
-          const expected = new Map<string, number[]>();
-          for (const r of batch) {
-            const key = `${r.location}|${r.publishedAt.getTime()}`;
-            expected.set(key, [...(expected.get(key) ?? []), r.data as number]);
-          }
-          const samples = samplesOf(text);
-          expect(text.startsWith('# TYPE m gauge\n')).toBe(true);
-          expect(samples).toHaveLength(expected.size);
-          expect(merged).toBe(batch.length - expected.size);
-          for (const s of samples) {
-            expect(s.series).not.toContain('id=');
-            const location = batch.find((r) =>
-              s.series.includes(`location="${r.location.replace(/"/g, '\\"')}"`),
-            )!.location;
-            const ms = Math.round(Number(s.seconds) * 1000);
-            expect(s.value).toBe(oracle[rule](expected.get(`${location}|${ms}`)!));
-          }
-          // Each series in one run of lines, its timestamps rising.
-          const seen = new Set<string>();
-          samples.forEach((s, i) => {
-            const previous = samples[i - 1];
-            if (previous?.series === s.series) {
-              expect(Number(s.seconds)).toBeGreaterThan(Number(previous.seconds));
-            } else {
-              expect(seen.has(s.series)).toBe(false);
-              seen.add(s.series);
-            }
-          });
+          const { text, merged } = mergeSeries(await spooledOf(batch), { rule, keepId: false });
+          expectMerged(batch, rule, text, merged);
         }),
       );
     },
   );
+
+  it.each(['last', 'sum', 'max'] as const)(
+    'gives the same family, merged by %s, whether taken in whole or batch by batch, out of time order across batches',
+    async (rule) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.array(record, { minLength: 1, maxLength: 10 }), {
+            minLength: 1,
+            maxLength: 5,
+          }),
+          async (batches) => {
+            const spooled = await spooledOf(batches.flat());
+            const [first, ...rest] = await Promise.all(batches.map(spooledOf));
+            // The TYPE line opens the family file once: a later batch has none.
+            const later = rest.map((text) => text.slice(text.indexOf('\n') + 1));
+            const whole = mergeSeries(spooled, { rule, keepId: false });
+            const fed = mergeSeries([first, ...later], { rule, keepId: false });
+            expect(fed.text).toBe(whole.text);
+            expect(fed.merged).toBe(whole.merged);
+          },
+        ),
+      );
+    },
+  );
+
+  it('hands a family bigger than a chunk on in several, each sample whole once joined', async () => {
+    // 30,000 records over 40 series, two to a series and millisecond: 1.5 MB of output, more than a chunk (1 MiB).
+    const batch = Array.from({ length: 30_000 }, (_, i): MetadataRecord => ({
+      id: randomUUID(),
+      topic: 't',
+      name: 'm',
+      location: `location ${i % 40} with a label value long enough to fill chunks`,
+      context: 'c',
+      data: i * 1.5,
+      json: JSON.stringify(i * 1.5),
+      publishedAt: new Date(1_764_412_345_000 + Math.floor(i / 80)),
+    }));
+    const { text, merged, chunks } = mergeSeries(await spooledOf(batch), {
+      rule: 'sum',
+      keepId: false,
+    });
+    expect(chunks).toBeGreaterThan(1);
+    expectMerged(batch, 'sum', text, merged);
+  });
 
   it('keeps the id label when it is one of the series labels, and drops a lone id with its braces', () => {
     const id = randomUUID();
@@ -99,6 +169,28 @@ describe('mergeSeries', () => {
     expect(mergeSeries(`m{id="${id}"} 2 1.000\n`, { rule: 'last', keepId: false }).text).toBe(
       'm 2 1.000\n',
     );
+  });
+
+  it('writes times before 1970 as the spool does, each series still in time order', async () => {
+    const at = [-1_500, 1_000, -999, -1_500, 0, -1];
+    const batch = at.map((ms, i): MetadataRecord => ({
+      id: randomUUID(),
+      topic: 't',
+      name: 'm',
+      location: 'db',
+      context: 'c',
+      data: i,
+      json: String(i),
+      publishedAt: new Date(ms),
+    }));
+    const { text } = mergeSeries(await spooledOf(batch), { rule: 'last', keepId: false });
+    expect(samplesOf(text).map((s) => `${s.value} ${s.seconds}`)).toEqual([
+      '3 -1.500',
+      '2 -0.999',
+      '5 -0.001',
+      '4 0.000',
+      '1 1.000',
+    ]);
   });
 
   it('writes a sum past the largest double as +Inf, as OpenMetrics spells it', () => {
