@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
-import { LastResult } from '../../utils/last-result.util.js';
+import { SampleBytes } from './sample-bytes.mjs';
 import type {
   OpenMetricsSampleMode,
   OpenMetricsSeriesLabel,
@@ -27,99 +27,113 @@ export const perRecordShape: SampleShape = { samples: 'per-record', labels: [] }
  * in label `data`, with value 1. In series, the labels after `id` are the
  * chosen ones, and a record whose data is not a number renders as nothing.
  * The spool needs the `id` to settle a crash; a series file drops it when
- * the spool is joined (`mergeSeries`), unless it is one of the labels.
+ * the spool is joined (`FamilySeries`), unless it is one of the labels.
  */
 export function renderSample(record: MetadataRecord, shape: SampleShape = perRecordShape): string {
-  return new SampleRenderer(shape).render(record);
+  const renderer = new SampleRenderer(shape);
+  if (!renderer.writes(record)) return '';
+  const out = new SampleBytes(256);
+  renderer.render(record, out);
+  return out.written().toString('utf8');
 }
 
-/**
- * Renders the samples of one batch; its labels and times are escaped or
- * formatted once per run of equal values (`LastResult`).
- */
+/** Writes samples as bytes (see `SampleBytes`): a label's prefix is encoded once per renderer. */
 export class SampleRenderer {
-  private readonly labels: [
-    name: string,
-    field: RecordLabel,
-    escaped: LastResult<string, string>,
-  ][];
+  private readonly labels: [prefix: Uint8Array, field: RecordLabel][];
   private readonly perRecord: boolean;
-  private readonly seconds = new LastResult(unixSeconds);
 
   constructor(shape: SampleShape = perRecordShape) {
     this.perRecord = shape.samples === 'per-record';
     const names = this.perRecord
       ? recordLabels
       : recordLabels.filter((l) => shape.labels.includes(l));
-    this.labels = names.map((name) => [`,${name}="`, name, new LastResult(escapeLabelValue)]);
+    this.labels = names.map((name) => [Buffer.from(`",${name}="`), name]);
   }
 
-  /** The record's sample line; empty for non-numeric data in series. */
-  render(record: MetadataRecord): string {
+  /** Whether the record has a sample: not for non-numeric data, in series. */
+  writes(record: MetadataRecord): boolean {
+    return this.perRecord || typeof record.data === 'number';
+  }
+
+  /** Writes the record's sample line into `out` (see `writes`). */
+  render(record: MetadataRecord, out: SampleBytes): void {
     const numeric = typeof record.data === 'number';
-    if (!numeric && !this.perRecord) return '';
-    let labels = '';
-    for (const [prefix, field, escaped] of this.labels) {
-      labels += `${prefix}${escaped.of(record[field])}"`;
+    out.ascii(record.name);
+    out.bytes(idLabel);
+    out.ascii(record.id);
+    for (const [prefix, field] of this.labels) {
+      out.bytes(prefix);
+      out.label(record[field]);
     }
-    const data = numeric ? '' : `,data="${escapeLabelValue(record.json)}"`;
-    return `${record.name}{id="${record.id}"${labels}${data}} ${numeric ? record.json : '1'} ${this.seconds.of(record.publishedAt.getTime())}\n`;
+    if (!numeric) {
+      out.bytes(dataLabel);
+      out.label(record.json);
+    }
+    out.bytes(labelsEnd);
+    out.ascii(numeric ? record.json : '1');
+    out.time(record.publishedAt.getTime());
   }
 }
+
+const idLabel = Buffer.from('{id="');
+const dataLabel = Buffer.from('",data="');
+const labelsEnd = Buffer.from('"} ');
 
 /** The labels a record carries after its `id`, in this order. */
 type RecordLabel = 'topic' | 'location' | 'context';
 const recordLabels: readonly RecordLabel[] = ['topic', 'location', 'context'];
+
+/**
+ * Room for a family's bytes from the records left in its batch, so the
+ * buffer seldom grows (each growth copies it); bounded, as a family may get
+ * few of them.
+ */
+function roomFor(records: number): number {
+  return Math.min(Math.max(records * 112, 16 * 1024), 1024 * 1024);
+}
 
 /** Samples rendered this many at a time, so a big batch never holds the event loop for long. */
 const samplesPerTurn = 2_500;
 
 /** A batch's samples by family, and how many of its records were not written. */
 export interface RenderedBatch {
-  /** Each family's samples as pieces to join once, the first left for a TYPE line. */
-  families: Map<string, string[]>;
+  /** Each family's samples, as bytes. */
+  families: Map<string, SampleBytes>;
   /** Records not written: non-numeric data, in series. */
   notWritten: number;
 }
 
-/** Renders a batch by family, a slice per turn of the event loop. */
+/**
+ * Renders a batch by family, a slice per turn of the event loop; a family
+ * for which `startsFile` says so starts with its TYPE line.
+ */
 export async function renderByFamily(
   records: readonly MetadataRecord[],
   shape: SampleShape = perRecordShape,
+  startsFile: (family: string) => boolean = () => false,
 ): Promise<RenderedBatch> {
   const renderer = new SampleRenderer(shape);
-  const families = new Map<string, string[]>();
+  const families = new Map<string, SampleBytes>();
   let notWritten = 0;
+  let last: { name: string; out: SampleBytes } | undefined;
   for (let i = 0; i < records.length; i++) {
     if (i > 0 && i % samplesPerTurn === 0) await nextTurn();
     const record = records[i];
-    const sample = renderer.render(record);
-    if (sample === '') {
+    if (!renderer.writes(record)) {
       notWritten++;
       continue;
     }
-    let pieces = families.get(record.name);
-    if (!pieces) families.set(record.name, (pieces = ['']));
-    pieces.push(sample);
+    if (last?.name !== record.name) {
+      let out = families.get(record.name);
+      if (!out) {
+        families.set(record.name, (out = new SampleBytes(roomFor(records.length - i))));
+        if (startsFile(record.name)) out.ascii(familyHeader(record.name));
+      }
+      last = { name: record.name, out };
+    }
+    renderer.render(record, last.out);
   }
   return { families, notWritten };
-}
-
-/** OpenMetrics escapes exactly these three in label values. */
-function escapeLabelValue(value: string): string {
-  if (!needsEscape.test(value)) return value;
-  return value.replace(toEscape, (c) => labelEscapes[c]);
-}
-
-const needsEscape = /[\\"\n]/;
-const toEscape = /[\\"\n]/g;
-const labelEscapes: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n' };
-
-/** Milliseconds as Unix seconds, exactly: `1764412345.123`. */
-function unixSeconds(ms: number): string {
-  const sign = ms < 0 ? '-' : '';
-  const abs = Math.abs(ms);
-  return `${sign}${Math.floor(abs / 1000)}.${String(abs % 1000).padStart(3, '0')}`;
 }
 
 /** The TYPE line that opens a family in an exposition. */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { logMessages } from '../../metaqueue.messages.js';
 import { pathExists } from '../../utils/path-exists.util.js';
-import { familyHeader, renderByFamily, type SampleShape } from './openmetrics-format.js';
+import { renderByFamily, type SampleShape } from './openmetrics-format.js';
 import type { SeriesMergeThread } from './series-merge-thread.js';
 
 /** The file in a spool that names its writer; the family files are numbered. */
@@ -70,32 +70,34 @@ export class OpenMetricsSpool {
 
   /** Appends a batch, each record to its family's file; resolves once all of it is written. */
   async append(records: readonly MetadataRecord[]): Promise<void> {
-    const { families: samples, notWritten } = await renderByFamily(records, this.shape);
     // The files stay open, so writing would go on into deleted ones: look first.
     if (!(await pathExists(this.dir))) await this.restartDeleted();
     await this.cutBack();
-    const written = new Map<FamilyFile, { text: string; bytes: number }>();
+    // A family's file starts with its TYPE line, so joining the files makes the exposition.
+    const { families: samples, notWritten } = await renderByFamily(
+      records,
+      this.shape,
+      (family) => this.fileOf(family).bytes === 0,
+    );
+    const written = new Map<FamilyFile, Buffer>();
     try {
-      for (const [family, pieces] of samples) {
+      for (const [family, out] of samples) {
         const file = this.fileOf(family);
-        // A family's file starts with its TYPE line, so joining the files makes the exposition.
-        if (file.bytes === 0) pieces[0] = familyHeader(family);
-        const text = pieces.join('');
-        const bytes = Buffer.from(text);
+        const bytes = out.written();
         const handle = await this.handleOf(file);
         await handle.appendFile(bytes);
         if (this.fsync) await handle.sync();
-        written.set(file, { text, bytes: bytes.length });
+        written.set(file, bytes);
       }
     } catch (error) {
       this.dirty = true;
       throw error;
     }
     // The whole batch is written: only now may the merge thread count it as the spool's.
-    for (const [file, { text, bytes }] of written) {
-      this.spoolBytes += bytes;
-      file.bytes += bytes;
-      this.mergeThread?.appended(join(this.dir, file.name), text, bytes);
+    for (const [file, bytes] of written) {
+      this.spoolBytes += bytes.length;
+      file.bytes += bytes.length;
+      this.mergeThread?.appended(join(this.dir, file.name), bytes);
     }
     this.spooledRecords += records.length - notWritten;
     this.notWritten += notWritten;

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type Transferable } from 'node:worker_threads';
 import { errorMessages } from '../../metaqueue.messages.js';
 import { ThreadCalls } from '../../utils/thread-calls.util.js';
 import type { SeriesMerge } from './series-merge.interface.js';
@@ -20,9 +20,9 @@ export class SeriesMergeThread {
 
   constructor(private readonly merge: SeriesMerge) {}
 
-  /** `text` (`bytes` long) was appended to the family file `file` of the live spool. */
-  appended(file: string, text: string, bytes: number): void {
-    this.post({ kind: 'appended', file, text, bytes });
+  /** `bytes` were appended to the family file `file` of the live spool: they are handed over, not copied. */
+  appended(file: string, bytes: Uint8Array): void {
+    this.post({ kind: 'appended', file, bytes }, [bytes.buffer as ArrayBuffer]);
   }
 
   /** The spool `from` was renamed to `to`. */
@@ -47,8 +47,8 @@ export class SeriesMergeThread {
     await thread?.worker.terminate();
   }
 
-  private post(message: object): void {
-    this.running().worker.postMessage(message);
+  private post(message: object, transfer: Transferable[] = []): void {
+    this.running().worker.postMessage(message, transfer);
   }
 
   private running(): { worker: Worker; calls: ThreadCalls } {

@@ -2,6 +2,8 @@
 // (series-merge.worker.mjs), which loads its files as they are, from the
 // sources in tests as from the built package. Types: series-merge.d.mts.
 
+import { SampleBytes } from './sample-bytes.mjs';
+
 /**
  * One family's spooled lines (its `# TYPE` line, then samples in the order
  * they were written, each with its record's `id` first), taken in as they
@@ -20,13 +22,14 @@ export class FamilySeries {
     this.rule = rule;
     this.keepId = keepId;
     this.header = [];
-    /** Series by key, in the order each first came. */
-    this.series = new Map();
+    /** Series in the order each first came. */
+    this.series = [];
+    /** Series by a hash of their key; those that share one are chained by `next`. */
+    this.byHash = new Map();
   }
 
   /** Takes in whole spooled lines. */
   add(spooled) {
-    let last;
     for (let start = 0; start < spooled.length;) {
       let end = spooled.indexOf('\n', start);
       if (end === -1) end = spooled.length;
@@ -42,15 +45,54 @@ export class FamilySeries {
       // Value and timestamp are the last two fields; label values may hold spaces, these never do.
       const t = spooled.lastIndexOf(' ', end - 1);
       const v = spooled.lastIndexOf(' ', t - 1);
-      const key = this.keepId ? spooled.slice(start, v) : withoutId(spooled, start, v);
-      if (last?.key !== key) last = this.series.get(key) ?? this.newSeries(key);
-      const ms = Math.round(Number(spooled.slice(t + 1, end)) * 1000);
-      if (last.ms.length > 0 && ms < last.ms[last.ms.length - 1]) last.inOrder = false;
-      last.ms.push(ms);
-      last.values.push(ownValue(spooled.slice(v + 1, t)));
+      const series = this.seriesOf(spooled, start, v);
+      const ms = millisecondsAt(spooled, t + 1, end);
+      if (series.ms.length > 0 && ms < series.ms[series.ms.length - 1]) series.inOrder = false;
+      series.ms.push(ms);
+      series.values.push(ownValue(spooled.slice(v + 1, t)));
       start = end + 1;
     }
     return this;
+  }
+
+  /**
+   * The series of the line's labels `text[start, end)`, less the id (unless
+   * kept): `name{id="…",a="x"}` is `name{a="x"}`, `name{id="…"}` is `name`.
+   * Found by a hash of its characters where they stand: a string of the key
+   * is made only for a new series.
+   */
+  seriesOf(text, start, end) {
+    let headEnd = end;
+    let tail = end;
+    if (!this.keepId) {
+      const open = text.indexOf('{id="', start);
+      // An id is a UUID: no quote inside it.
+      const after = text.indexOf('"', open + 5) + 1;
+      const alone = text.charCodeAt(after) === closeBrace;
+      headEnd = alone ? open : open + 1;
+      tail = alone ? end : after + 1;
+    }
+    let h = fnvOffset;
+    for (let i = start; i < headEnd; i++) h = Math.imul(h ^ text.charCodeAt(i), fnvPrime);
+    for (let i = tail; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), fnvPrime);
+    const first = this.byHash.get(h);
+    for (let series = first; series; series = series.next) {
+      if (sameKey(series.key, text, start, headEnd, tail, end)) return series;
+    }
+    const key = text.slice(start, headEnd) + text.slice(tail, end);
+    // Its own copy of the key: a slice would hold the whole batch it came in.
+    const prefix = Buffer.from(`${key} `);
+    const series = {
+      key: prefix.toString('utf8', 0, prefix.length - 1),
+      prefix,
+      ms: [],
+      values: [],
+      inOrder: true,
+      next: first,
+    };
+    this.byHash.set(h, series);
+    this.series.push(series);
+    return series;
   }
 
   /**
@@ -59,10 +101,10 @@ export class FamilySeries {
    * samples were merged into another.
    */
   render(write) {
-    const out = new ChunkWriter(write);
-    for (const line of this.header) out.text(`${line}\n`);
+    const out = new SampleBytes(chunkBytes, write);
+    for (const line of this.header) out.ascii(`${line}\n`);
     let merged = 0;
-    for (const { prefix, ms, values, inOrder } of this.series.values()) {
+    for (const { prefix, ms, values, inOrder } of this.series) {
       const order = inOrder ? undefined : timeOrder(ms);
       for (let i = 0; i < ms.length;) {
         const at = order ? order[i] : i;
@@ -72,28 +114,58 @@ export class FamilySeries {
           value = mergeValues[this.rule](value, valueText(values[order ? order[j] : j]));
           merged++;
         }
-        out.sample(prefix, value, ms[at]);
+        out.bytes(prefix);
+        out.ascii(value);
+        out.time(ms[at]);
         i = j;
       }
     }
     out.end();
     return merged;
   }
-
-  newSeries(sliced) {
-    // Its own copy of the key: a slice would hold the whole batch it came in.
-    const prefix = Buffer.from(`${sliced} `);
-    const key = prefix.toString('utf8', 0, prefix.length - 1);
-    const series = { key, prefix, ms: [], values: [], inOrder: true };
-    this.series.set(key, series);
-    return series;
-  }
 }
 
 const hash = '#'.charCodeAt(0);
+const minus = '-'.charCodeAt(0);
 const dot = '.'.charCodeAt(0);
 const zero = '0'.charCodeAt(0);
-const newline = '\n'.charCodeAt(0);
+const fnvOffset = 0x811c9dc5;
+const fnvPrime = 0x01000193;
+
+/** Whether `key` is `text[start, headEnd)` followed by `text[tail, end)`. */
+function sameKey(key, text, start, headEnd, tail, end) {
+  if (key.length !== headEnd - start + (end - tail)) return false;
+  let k = 0;
+  for (let i = start; i < headEnd; i++)
+    if (key.charCodeAt(k++) !== text.charCodeAt(i)) return false;
+  for (let i = tail; i < end; i++) if (key.charCodeAt(k++) !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * The time `text[from, to)` in milliseconds: the spool writes
+ * `<seconds>.<3 digits>`, read here digit by digit; anything else is read as
+ * a number.
+ */
+function millisecondsAt(text, from, to) {
+  const negative = text.charCodeAt(from) === minus;
+  let i = negative ? from + 1 : from;
+  let ms = 0;
+  for (; i < to - 4; i++) {
+    const digit = text.charCodeAt(i) - zero;
+    if (digit < 0 || digit > 9) break;
+    ms = ms * 10 + digit;
+  }
+  if (i !== to - 4 || i === (negative ? from + 1 : from) || text.charCodeAt(i) !== dot) {
+    return Math.round(Number(text.slice(from, to)) * 1000);
+  }
+  for (i++; i < to; i++) {
+    const digit = text.charCodeAt(i) - zero;
+    if (digit < 0 || digit > 9) return Math.round(Number(text.slice(from, to)) * 1000);
+    ms = ms * 10 + digit;
+  }
+  return negative ? -ms : ms;
+}
 
 /**
  * A value as kept: a short slice is a copy of its own, a long one would hold
@@ -108,79 +180,6 @@ function ownValue(text) {
 
 function valueText(kept) {
   return typeof kept === 'number' ? String(kept) : kept;
-}
-
-/**
- * Bytes written into a chunk that is handed on whenever it is full, ASCII a
- * character at a time: a merged family is its series' keys, copied, and
- * short numbers. No string of the whole is made, nor a buffer of it.
- */
-class ChunkWriter {
-  constructor(write) {
-    this.write = write;
-    this.chunk = Buffer.allocUnsafeSlow(chunkBytes);
-    this.length = 0;
-    /** The whole seconds last written, as text: a series' samples mostly share them. */
-    this.second = NaN;
-    this.secondText = '';
-  }
-
-  /** `<series> <value> <seconds>.<ms>` and a newline; the prefix holds the series and its space. */
-  sample(prefix, value, ms) {
-    this.bytes(prefix);
-    this.text(value);
-    // A time before 1970 is written as the spool writes it: `-` and its distance from 0.
-    const whole = Math.floor(Math.abs(ms) / 1000);
-    const second = ms < 0 ? -whole - 1 : whole;
-    if (second !== this.second) {
-      this.second = second;
-      this.secondText = ` ${ms < 0 ? '-' : ''}${whole}`;
-    }
-    this.text(this.secondText);
-    const milli = Math.abs(ms) % 1000;
-    this.reserve(5);
-    const { chunk } = this;
-    chunk[this.length] = dot;
-    chunk[this.length + 1] = zero + Math.floor(milli / 100);
-    chunk[this.length + 2] = zero + (Math.floor(milli / 10) % 10);
-    chunk[this.length + 3] = zero + (milli % 10);
-    chunk[this.length + 4] = newline;
-    this.length += 5;
-  }
-
-  bytes(bytes) {
-    this.reserve(bytes.length);
-    this.chunk.set(bytes, this.length);
-    this.length += bytes.length;
-  }
-
-  text(text) {
-    this.reserve(text.length * 3);
-    const { chunk } = this;
-    let at = this.length;
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      // Anything but ASCII (never in a number) is encoded whole.
-      if (code > 127) {
-        this.length += chunk.write(text, this.length);
-        return;
-      }
-      chunk[at++] = code;
-    }
-    this.length = at;
-  }
-
-  end() {
-    if (this.length > 0) this.write(this.chunk.subarray(0, this.length));
-    this.length = 0;
-  }
-
-  /** Hands the chunk on if `bytes` more may not fit; a piece bigger than a chunk gets a chunk of its size. */
-  reserve(bytes) {
-    if (this.length + bytes <= this.chunk.length) return;
-    this.end();
-    if (bytes > this.chunk.length) this.chunk = Buffer.allocUnsafeSlow(bytes);
-  }
 }
 
 /** Bytes handed on at a time: one chunk is reused, so a family of any size costs this much memory. */
@@ -210,15 +209,6 @@ function formatValue(value) {
   if (Number.isFinite(value)) return String(value);
   if (Number.isNaN(value)) return 'NaN';
   return value > 0 ? '+Inf' : '-Inf';
-}
-
-/** The series `text[start, end)` without its id: `name{id="…",a="x"}` as `name{a="x"}`, `name{id="…"}` as `name`. */
-function withoutId(text, start, end) {
-  const open = text.indexOf('{id="', start);
-  // An id is a UUID: no quote inside it.
-  const after = text.indexOf('"', open + 5) + 1;
-  if (text.charCodeAt(after) === closeBrace) return text.slice(start, open);
-  return text.slice(start, open + 1) + text.slice(after + 1, end);
 }
 
 const closeBrace = '}'.charCodeAt(0);

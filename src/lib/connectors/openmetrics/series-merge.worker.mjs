@@ -18,11 +18,11 @@ const live = new Map();
 
 const messages = {
   /** A batch appended to a family file. */
-  appended({ file, text, bytes }) {
+  appended({ file, bytes }) {
     let family = live.get(file);
     if (!family) live.set(file, (family = { series: new FamilySeries(merge), bytes: 0 }));
-    family.series.add(text);
-    family.bytes += bytes;
+    family.series.add(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
+    family.bytes += bytes.length;
   },
   /** A spool moved aside as a rotation: its families go with it. */
   moved({ from, to }) {

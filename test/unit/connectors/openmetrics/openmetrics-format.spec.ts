@@ -4,16 +4,21 @@ import {
   renderSample,
   SampleRenderer,
 } from '../../../../src/lib/connectors/openmetrics/openmetrics-format.js';
+import { SampleBytes } from '../../../../src/lib/connectors/openmetrics/sample-bytes.mjs';
 import type { MetadataRecord } from '../../../../src/lib/index.js';
 
-const label = fc.constantFrom('db', 'a "quoted" \\ value', 'new\nline', '');
+const label = fc.constantFrom('db', 'a "quoted" \\ value', 'new\nline', '', 'café "é"\n', '🙂');
 const record = fc
   .record({
     topic: label,
     location: label,
     context: label,
-    data: fc.oneof(fc.integer(), fc.constant({ s: 'x"y' })),
-    ms: fc.constantFrom(0, 1, 1_764_412_345_123, -1),
+    data: fc.oneof(
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.constant({ s: 'x"y', t: 'ü\n' }),
+    ),
+    ms: fc.constantFrom(0, 1, 1_764_412_345_123, -1, -1_000, -1_001, 999),
   })
   .map(({ ms, ...r }): MetadataRecord => ({
     ...r,
@@ -23,12 +28,26 @@ const record = fc
     publishedAt: new Date(ms),
   }));
 
+/** The sample line as text, put together the plain way: what the renderer's bytes must spell. */
+function expectedLine(r: MetadataRecord): string {
+  const escape = (v: string) =>
+    v.replace(/[\\"\n]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n' })[c]!);
+  const ms = r.publishedAt.getTime();
+  const seconds = `${ms < 0 ? '-' : ''}${Math.floor(Math.abs(ms) / 1000)}.${String(Math.abs(ms) % 1000).padStart(3, '0')}`;
+  const numeric = typeof r.data === 'number';
+  const data = numeric ? '' : `,data="${escape(r.json)}"`;
+  return `${r.name}{id="${r.id}",topic="${escape(r.topic)}",location="${escape(r.location)}",context="${escape(r.context)}"${data}} ${numeric ? r.json : '1'} ${seconds}\n`;
+}
+
 describe('SampleRenderer', () => {
-  it('renders a batch exactly as each record alone, though it reuses what repeats', () => {
+  it('writes each sample as the plain text would spell it, and a batch as its samples one after another', () => {
     fc.assert(
       fc.property(fc.array(record, { maxLength: 30 }), (batch) => {
         const renderer = new SampleRenderer();
-        expect(batch.map((r) => renderer.render(r))).toEqual(batch.map((r) => renderSample(r)));
+        const out = new SampleBytes(16);
+        for (const r of batch) renderer.render(r, out);
+        expect(batch.map((r) => renderSample(r))).toEqual(batch.map(expectedLine));
+        expect(out.written().toString('utf8')).toBe(batch.map(expectedLine).join(''));
       }),
     );
   });
@@ -62,6 +81,8 @@ describe('samples in series', () => {
       labels: ['topic'],
     });
     expect(notWritten).toBe(2);
-    expect(families.get('m')).toHaveLength(2);
+    expect(families.get('m')!.written().toString('utf8')).toBe(
+      renderSample(numeric, { samples: 'series', labels: ['topic'] }),
+    );
   });
 });

@@ -38,6 +38,13 @@ describe('SeriesMergeThread', () => {
     return out.join('');
   };
 
+  /** `text` in a buffer of its own, as the spool hands its batches over (never Node's shared pool). */
+  const ownBytes = (text: string) => {
+    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+    bytes.write(text);
+    return bytes;
+  };
+
   /** The same lines, each value's digits all 9s: other values, the same size. */
   const sameSizeOther = (text: string) =>
     text.replace(/ (\d+) 17/g, (_, digits: string) => ` ${'9'.repeat(digits.length)} 17`);
@@ -81,7 +88,7 @@ describe('SeriesMergeThread', () => {
     ]) {
       const text = lines(from, to);
       appendFileSync(file, text);
-      thread.appended(file, text, Buffer.byteLength(text));
+      thread.appended(file, ownBytes(text));
     }
     const rotated = join(dir, 'log.txt.1.spool');
     renameSync(spool, rotated);
@@ -99,11 +106,11 @@ describe('SeriesMergeThread', () => {
     const file = join(dir, '0');
     const told = lines(0, 600);
     writeFileSync(file, lines(0, 1_200));
-    thread.appended(file, told, Buffer.byteLength(told));
+    thread.appended(file, ownBytes(told));
     expect((await mergedThere(file)).merged).toBe(600);
 
     // A spool started afresh at the same path, with as many bytes as before.
-    thread.appended(file, told, Buffer.byteLength(told));
+    thread.appended(file, ownBytes(told));
     thread.dropped(dir);
     writeFileSync(file, sameSizeOther(told));
     const { text } = await mergedThere(file);

@@ -55,11 +55,12 @@ function mergeSeries(spooled: string | string[], merge: SeriesMerge) {
 
 /** The spooled text of a batch of one family `m`, its TYPE line first. */
 async function spooledOf(batch: MetadataRecord[]): Promise<string> {
-  const { families } = await renderByFamily(batch, {
-    samples: 'series',
-    labels: ['topic', 'location'],
-  });
-  return ['# TYPE m gauge\n', ...families.get('m')!.slice(1)].join('');
+  const { families } = await renderByFamily(
+    batch,
+    { samples: 'series', labels: ['topic', 'location'] },
+    () => true,
+  );
+  return families.get('m')!.written().toString('utf8');
 }
 
 /** Checks `text` is `batch` merged by `rule`: one sample per series and millisecond, each series together and in time order. */
@@ -155,6 +156,28 @@ describe('FamilySeries', () => {
     });
     expect(chunks).toBeGreaterThan(1);
     expectMerged(batch, 'sum', text, merged);
+  });
+
+  it('reads a time written otherwise than the spool writes it as the number it is', () => {
+    const spooled = ['1.5', '2', '-0.001', '1e3', '0.0005', '12.3456']
+      .map((t, i) => `m{id="${randomUUID()}"} ${i} ${t}\n`)
+      .join('');
+    expect(mergeSeries(spooled, { rule: 'last', keepId: false }).text).toBe(
+      ['m 2 -0.001', 'm 4 0.001', 'm 0 1.500', 'm 1 2.000', 'm 5 12.346', 'm 3 1000.000', ''].join(
+        '\n',
+      ),
+    );
+  });
+
+  it('keeps apart two series whose keys share a hash', () => {
+    // m{location="1pf8x"} and m{location="irj6x"} have the same 32-bit FNV-1a hash (found by search).
+    const spooled = ['1pf8x', 'irj6x', '1pf8x']
+      .map((l, i) => `m{id="${randomUUID()}",location="${l}"} ${i + 1} 1.000\n`)
+      .join('');
+    expect(mergeSeries(spooled, { rule: 'sum', keepId: false })).toMatchObject({
+      text: 'm{location="1pf8x"} 4 1.000\nm{location="irj6x"} 2 1.000\n',
+      merged: 1,
+    });
   });
 
   it('keeps the id label when it is one of the series labels, and drops a lone id with its braces', () => {
