@@ -3,6 +3,6 @@ import type { SeriesMerge } from './series-merge.interface.js';
 /** See series-merge.mjs. */
 export class FamilySeries {
   constructor(merge: SeriesMerge);
-  add(spooled: string): this;
+  add(spooled: Buffer): this;
   render(write: (chunk: Uint8Array) => void): number;
 }

@@ -28,68 +28,64 @@ export class FamilySeries {
     this.byHash = new Map();
   }
 
-  /** Takes in whole spooled lines. */
+  /** Takes in whole spooled lines, as bytes (UTF-8: no byte of a longer character is ASCII). */
   add(spooled) {
     for (let start = 0; start < spooled.length;) {
-      let end = spooled.indexOf('\n', start);
+      let end = spooled.indexOf(newline, start);
       if (end === -1) end = spooled.length;
       if (end === start) {
         start = end + 1;
         continue;
       }
-      if (spooled.charCodeAt(start) === hash) {
-        this.header.push(spooled.slice(start, end));
+      if (spooled[start] === hash) {
+        this.header.push(spooled.toString('utf8', start, end));
         start = end + 1;
         continue;
       }
       // Value and timestamp are the last two fields; label values may hold spaces, these never do.
-      const t = spooled.lastIndexOf(' ', end - 1);
-      const v = spooled.lastIndexOf(' ', t - 1);
+      const t = spooled.lastIndexOf(space, end - 1);
+      const v = spooled.lastIndexOf(space, t - 1);
       const series = this.seriesOf(spooled, start, v);
       const ms = millisecondsAt(spooled, t + 1, end);
       if (series.ms.length > 0 && ms < series.ms[series.ms.length - 1]) series.inOrder = false;
       series.ms.push(ms);
-      series.values.push(ownValue(spooled.slice(v + 1, t)));
+      series.values.push(valueAt(spooled, v + 1, t));
       start = end + 1;
     }
     return this;
   }
 
   /**
-   * The series of the line's labels `text[start, end)`, less the id (unless
+   * The series of the line's labels `bytes[start, end)`, less the id (unless
    * kept): `name{id="…",a="x"}` is `name{a="x"}`, `name{id="…"}` is `name`.
-   * Found by a hash of its characters where they stand: a string of the key
-   * is made only for a new series.
+   * Found by a hash of its bytes where they stand: a key of its own is made
+   * only for a new series.
    */
-  seriesOf(text, start, end) {
+  seriesOf(bytes, start, end) {
     let headEnd = end;
     let tail = end;
     if (!this.keepId) {
-      const open = text.indexOf('{id="', start);
+      // A metric name has no brace: the first one opens the labels, the id first.
+      const open = bytes.indexOf(openBrace, start);
       // An id is a UUID: no quote inside it.
-      const after = text.indexOf('"', open + 5) + 1;
-      const alone = text.charCodeAt(after) === closeBrace;
+      const after = bytes.indexOf(quote, open + 5) + 1;
+      const alone = bytes[after] === closeBrace;
       headEnd = alone ? open : open + 1;
       tail = alone ? end : after + 1;
     }
     let h = fnvOffset;
-    for (let i = start; i < headEnd; i++) h = Math.imul(h ^ text.charCodeAt(i), fnvPrime);
-    for (let i = tail; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), fnvPrime);
+    for (let i = start; i < headEnd; i++) h = Math.imul(h ^ bytes[i], fnvPrime);
+    for (let i = tail; i < end; i++) h = Math.imul(h ^ bytes[i], fnvPrime);
     const first = this.byHash.get(h);
     for (let series = first; series; series = series.next) {
-      if (sameKey(series.key, text, start, headEnd, tail, end)) return series;
+      if (sameKey(series.prefix, bytes, start, headEnd, tail, end)) return series;
     }
-    const key = text.slice(start, headEnd) + text.slice(tail, end);
-    // Its own copy of the key: a slice would hold the whole batch it came in.
-    const prefix = Buffer.from(`${key} `);
-    const series = {
-      key: prefix.toString('utf8', 0, prefix.length - 1),
-      prefix,
-      ms: [],
-      values: [],
-      inOrder: true,
-      next: first,
-    };
+    // The key and its space, in a buffer of its own: a view would hold the whole batch.
+    const prefix = Buffer.allocUnsafeSlow(headEnd - start + (end - tail) + 1);
+    bytes.copy(prefix, 0, start, headEnd);
+    bytes.copy(prefix, headEnd - start, tail, end);
+    prefix[prefix.length - 1] = space;
+    const series = { prefix, ms: [], values: [], inOrder: true, next: first };
     this.byHash.set(h, series);
     this.series.push(series);
     return series;
@@ -129,53 +125,71 @@ const hash = '#'.charCodeAt(0);
 const minus = '-'.charCodeAt(0);
 const dot = '.'.charCodeAt(0);
 const zero = '0'.charCodeAt(0);
+const space = ' '.charCodeAt(0);
+const newline = '\n'.charCodeAt(0);
+const quote = '"'.charCodeAt(0);
+const openBrace = '{'.charCodeAt(0);
 const fnvOffset = 0x811c9dc5;
 const fnvPrime = 0x01000193;
 
-/** Whether `key` is `text[start, headEnd)` followed by `text[tail, end)`. */
-function sameKey(key, text, start, headEnd, tail, end) {
-  if (key.length !== headEnd - start + (end - tail)) return false;
+/** Whether `prefix` (a key and its space) is `bytes[start, headEnd)` followed by `bytes[tail, end)`. */
+function sameKey(prefix, bytes, start, headEnd, tail, end) {
+  if (prefix.length - 1 !== headEnd - start + (end - tail)) return false;
   let k = 0;
-  for (let i = start; i < headEnd; i++)
-    if (key.charCodeAt(k++) !== text.charCodeAt(i)) return false;
-  for (let i = tail; i < end; i++) if (key.charCodeAt(k++) !== text.charCodeAt(i)) return false;
+  for (let i = start; i < headEnd; i++) if (prefix[k++] !== bytes[i]) return false;
+  for (let i = tail; i < end; i++) if (prefix[k++] !== bytes[i]) return false;
   return true;
 }
 
 /**
- * The time `text[from, to)` in milliseconds: the spool writes
+ * The time `bytes[from, to)` in milliseconds: the spool writes
  * `<seconds>.<3 digits>`, read here digit by digit; anything else is read as
  * a number.
  */
-function millisecondsAt(text, from, to) {
-  const negative = text.charCodeAt(from) === minus;
-  let i = negative ? from + 1 : from;
+function millisecondsAt(bytes, from, to) {
+  const negative = bytes[from] === minus;
+  const first = negative ? from + 1 : from;
   let ms = 0;
+  let i = first;
   for (; i < to - 4; i++) {
-    const digit = text.charCodeAt(i) - zero;
+    const digit = bytes[i] - zero;
     if (digit < 0 || digit > 9) break;
     ms = ms * 10 + digit;
   }
-  if (i !== to - 4 || i === (negative ? from + 1 : from) || text.charCodeAt(i) !== dot) {
-    return Math.round(Number(text.slice(from, to)) * 1000);
-  }
+  if (i !== to - 4 || i === first || bytes[i] !== dot) return asNumber(bytes, from, to);
   for (i++; i < to; i++) {
-    const digit = text.charCodeAt(i) - zero;
-    if (digit < 0 || digit > 9) return Math.round(Number(text.slice(from, to)) * 1000);
+    const digit = bytes[i] - zero;
+    if (digit < 0 || digit > 9) return asNumber(bytes, from, to);
     ms = ms * 10 + digit;
   }
   return negative ? -ms : ms;
 }
 
+function asNumber(bytes, from, to) {
+  return Math.round(Number(bytes.toString('latin1', from, to)) * 1000);
+}
+
 /**
- * A value as kept: a short slice is a copy of its own, a long one would hold
- * the whole batch it came in, so a number that reads back the same is kept
- * as the number.
+ * A value as kept: an integer as JSON writes it (what most data is), up to 15
+ * digits, as the number, which reads back as the same text; anything else
+ * as its text.
  */
-function ownValue(text) {
-  if (text.length < 13) return text;
-  const number = Number(text);
-  return String(number) === text ? number : text;
+function valueAt(bytes, from, to) {
+  const negative = bytes[from] === minus;
+  const first = negative ? from + 1 : from;
+  const digits = to - first;
+  // JSON writes no leading zero, and `-0` as `0`: such text is kept as it is.
+  if (digits > 0 && digits <= 15 && (bytes[first] !== zero || digits === 1)) {
+    let value = 0;
+    let i = first;
+    for (; i < to; i++) {
+      const digit = bytes[i] - zero;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+    }
+    if (i === to && !(negative && value === 0)) return negative ? -value : value;
+  }
+  return bytes.toString('utf8', from, to);
 }
 
 function valueText(kept) {

@@ -21,7 +21,7 @@ const messages = {
   appended({ file, bytes }) {
     let family = live.get(file);
     if (!family) live.set(file, (family = { series: new FamilySeries(merge), bytes: 0 }));
-    family.series.add(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
+    family.series.add(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
     family.bytes += bytes.length;
   },
   /** A spool moved aside as a rotation: its families go with it. */
@@ -47,7 +47,7 @@ async function mergeInto({ file, fd }) {
   const series =
     family && family.bytes === (await stat(file)).size
       ? family.series
-      : new FamilySeries(merge).add(await readFile(file, 'utf8'));
+      : new FamilySeries(merge).add(await readFile(file));
   return series.render((chunk) => {
     for (let written = 0; written < chunk.length;) {
       written += writeSync(fd, chunk, written, chunk.length - written);

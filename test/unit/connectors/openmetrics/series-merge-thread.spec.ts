@@ -52,7 +52,9 @@ describe('SeriesMergeThread', () => {
   /** What FamilySeries gives on this thread for the file's text. */
   const mergedHere = (text: string) => {
     const chunks: Buffer[] = [];
-    const merged = new FamilySeries(merge).add(text).render((c) => chunks.push(Buffer.from(c)));
+    const merged = new FamilySeries(merge)
+      .add(Buffer.from(text))
+      .render((c) => chunks.push(Buffer.from(c)));
     return { text: Buffer.concat(chunks).toString('utf8'), merged };
   };
 

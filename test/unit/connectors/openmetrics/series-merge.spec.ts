@@ -39,14 +39,14 @@ function samplesOf(text: string) {
     .filter((line) => line !== '' && !line.startsWith('#'))
     .map((line) => {
       const [seconds, value, ...series] = line.split(' ').reverse();
-      return { series: series.reverse().join(' '), value: Number(value), seconds };
+      return { series: series.reverse().join(' '), value: Number(value), text: value, seconds };
     });
 }
 
 /** `spooled` taken in whole (or batch by batch) and rendered: the family's text, and how many merged. */
 function mergeSeries(spooled: string | string[], merge: SeriesMerge) {
   const family = new FamilySeries(merge);
-  for (const batch of [spooled].flat()) family.add(batch);
+  for (const batch of [spooled].flat()) family.add(Buffer.from(batch));
   const chunks: Buffer[] = [];
   // Each chunk is reused once the callback returns: copied here.
   const merged = family.render((chunk) => chunks.push(Buffer.from(chunk)));
@@ -167,6 +167,25 @@ describe('FamilySeries', () => {
         '\n',
       ),
     );
+  });
+
+  it('writes each value as it was spooled, whether it is kept as a number or as its text', () => {
+    const values = [
+      '-0',
+      '007',
+      '1.50',
+      '-12',
+      '0',
+      '123456789012345',
+      '1234567890123456',
+      '1e+21',
+    ];
+    const spooled = values
+      .map((value, i) => `m{id="${randomUUID()}",location="l${i}"} ${value} 1.000\n`)
+      .join('');
+    expect(
+      samplesOf(mergeSeries(spooled, { rule: 'last', keepId: false }).text).map((s) => s.text),
+    ).toEqual(values);
   });
 
   it('keeps apart two series whose keys share a hash', () => {
