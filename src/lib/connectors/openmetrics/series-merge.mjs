@@ -64,11 +64,12 @@ export class FamilySeries {
   seriesOf(bytes, start, end) {
     let headEnd = end;
     let tail = end;
-    if (!this.keepId) {
-      // A metric name has no brace: the first one opens the labels, the id first.
-      const open = bytes.indexOf(openBrace, start);
-      // An id is a UUID: no quote inside it.
-      const after = bytes.indexOf(quote, open + 5) + 1;
+    // A metric name has no brace: the first one opens the labels, the id first.
+    const open = this.keepId ? -1 : bytes.indexOf(openBrace, start);
+    // An id is a UUID: no quote inside it.
+    const after = open !== -1 && opensId(bytes, open) ? bytes.indexOf(quote, open + 5) + 1 : 0;
+    // A line with no id where it should be (not one this spool wrote) is a series as it stands.
+    if (after > 0 && after < end) {
       const alone = bytes[after] === closeBrace;
       headEnd = alone ? open : open + 1;
       tail = alone ? end : after + 1;
@@ -131,6 +132,14 @@ const quote = '"'.charCodeAt(0);
 const openBrace = '{'.charCodeAt(0);
 const fnvOffset = 0x811c9dc5;
 const fnvPrime = 0x01000193;
+
+/** Whether the brace at `open` opens an id label: `{id="`. */
+function opensId(bytes, open) {
+  for (let i = 1; i < idLabel.length; i++) if (bytes[open + i] !== idLabel[i]) return false;
+  return true;
+}
+
+const idLabel = Buffer.from('{id="');
 
 /** Whether `prefix` (a key and its space) is `bytes[start, headEnd)` followed by `bytes[tail, end)`. */
 function sameKey(prefix, bytes, start, headEnd, tail, end) {

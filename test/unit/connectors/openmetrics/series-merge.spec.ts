@@ -188,6 +188,11 @@ describe('FamilySeries', () => {
     ).toEqual(values);
   });
 
+  it('takes a line with no id where the spool puts it as a series as it stands', () => {
+    const spooled = 'm 1 1.000\nm{a="x"} 2 1.000\nm{id="broken 3 1.000\n';
+    expect(mergeSeries(spooled, { rule: 'last', keepId: false }).text).toBe(spooled);
+  });
+
   it('keeps apart two series whose keys share a hash', () => {
     // m{location="1pf8x"} and m{location="irj6x"} have the same 32-bit FNV-1a hash (found by search).
     const spooled = ['1pf8x', 'irj6x', '1pf8x']
