@@ -4,7 +4,8 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { renderSample } from '../src/lib/connectors/openmetrics/openmetrics-format.js';
+import { SampleRenderer } from '../src/lib/connectors/openmetrics/openmetrics-format.js';
+import { SampleBytes } from '../src/lib/connectors/openmetrics/sample-bytes.mjs';
 import {
   OpenMetricsFileConnector,
   type MetadataRecord,
@@ -54,7 +55,12 @@ export async function fileConnector(scale: number, runs: number): Promise<Figure
       const path = join(dir, 'raw.txt');
       const file = await open(path, 'a');
       const started = performance.now();
-      for (const batch of batches) await file.write(batch.map((r) => renderSample(r)).join(''));
+      const renderer = new SampleRenderer();
+      for (const batch of batches) {
+        const out = new SampleBytes();
+        for (const record of batch) renderer.render(record, out);
+        await file.write(out.written());
+      }
       await file.close();
       const rate = total / ((performance.now() - started) / 1000);
       rmSync(path);

@@ -141,7 +141,9 @@ describe('the packed package', () => {
     expect(exported.split(',')).toEqual(
       expect.arrayContaining(['MetaqueueModule', 'MetadataEngine', 'TaskRunner', 'BrokerService']),
     );
-    expect(exported).not.toMatch(/Deque|EngineRegistryProvider|SinkChannel|RetryLoop|renderSample/);
+    expect(exported).not.toMatch(
+      /Deque|EngineRegistryProvider|SinkChannel|RetryLoop|SampleRenderer/,
+    );
   });
 
   // The same install, now with the TypeScript a user writes, checked against the shipped .d.ts.

@@ -98,7 +98,7 @@ export class CrashedSpoolRecovery {
   }
 }
 
-/** The id label that opens every sample's labels (see renderSample). */
+/** The id label that opens every sample's labels (see SampleRenderer). */
 const sampleId = /^[^{\n]*\{id="([^"]+)"/gm;
 /** The same, for one line. */
 const firstSampleId = new RegExp(sampleId.source);

@@ -17,7 +17,7 @@ export interface SampleShape {
 export const perRecordShape: SampleShape = { samples: 'per-record', labels: [] };
 
 /**
- * One record as it is spooled: a sample of the gauge family `name`, its
+ * Writes each record as it is spooled: a sample of the gauge family `name`, its
  * record's `id` always the first label, at its publish time:
  *
  *   rows_imported{id="…",topic="imports",location="db",context="nightly"} 1200 1764412345.123
@@ -28,16 +28,9 @@ export const perRecordShape: SampleShape = { samples: 'per-record', labels: [] }
  * chosen ones, and a record whose data is not a number renders as nothing.
  * The spool needs the `id` to settle a crash; a series file drops it when
  * the spool is joined (`FamilySeries`), unless it is one of the labels.
+ * Samples are written as bytes (see `SampleBytes`): a label's prefix is
+ * encoded once per renderer.
  */
-export function renderSample(record: MetadataRecord, shape: SampleShape = perRecordShape): string {
-  const renderer = new SampleRenderer(shape);
-  if (!renderer.writes(record)) return '';
-  const out = new SampleBytes(256);
-  renderer.render(record, out);
-  return out.written().toString('utf8');
-}
-
-/** Writes samples as bytes (see `SampleBytes`): a label's prefix is encoded once per renderer. */
 export class SampleRenderer {
   private readonly labels: [prefix: Uint8Array, field: RecordLabel][];
   private readonly perRecord: boolean;

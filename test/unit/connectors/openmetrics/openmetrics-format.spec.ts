@@ -1,11 +1,21 @@
 import fc from 'fast-check';
 import {
+  perRecordShape,
   renderByFamily,
-  renderSample,
   SampleRenderer,
+  type SampleShape,
 } from '../../../../src/lib/connectors/openmetrics/openmetrics-format.js';
 import { SampleBytes } from '../../../../src/lib/connectors/openmetrics/sample-bytes.mjs';
 import type { MetadataRecord } from '../../../../src/lib/index.js';
+
+/** One record's sample line, as text; empty when it has none. */
+function renderSample(record: MetadataRecord, shape: SampleShape = perRecordShape): string {
+  const renderer = new SampleRenderer(shape);
+  if (!renderer.writes(record)) return '';
+  const out = new SampleBytes(16);
+  renderer.render(record, out);
+  return out.written().toString('utf8');
+}
 
 const label = fc.constantFrom('db', 'a "quoted" \\ value', 'new\nline', '', 'café "é"\n', '🙂');
 const record = fc
