@@ -80,18 +80,25 @@ export class OpenMetricsSpool {
       (family) => this.fileOf(family).bytes === 0,
     );
     const written = new Map<FamilyFile, Buffer>();
+    // The families are appended at once: a batch waits for its slowest file, not for the sum.
+    // A handle closed to make room waits for its append (FileHandle.close does).
+    const appends: Promise<void>[] = [];
+    let opening: { error: unknown } | undefined;
     try {
       for (const [family, out] of samples) {
         const file = this.fileOf(family);
         const bytes = out.written();
-        const handle = await this.handleOf(file);
-        await handle.appendFile(bytes);
-        if (this.fsync) await handle.sync();
+        appends.push(this.appendTo(await this.handleOf(file), bytes));
         written.set(file, bytes);
       }
     } catch (error) {
+      opening = { error };
+    }
+    // Every append settles before the batch does, so a cut-back never races one.
+    const failed = (await Promise.allSettled(appends)).find((a) => a.status === 'rejected');
+    if (opening || failed) {
       this.dirty = true;
-      throw error;
+      throw opening ? opening.error : failed!.reason;
     }
     // The whole batch is written: only now may the merge thread count it as the spool's.
     for (const [file, bytes] of written) {
@@ -101,6 +108,11 @@ export class OpenMetricsSpool {
     }
     this.spooledRecords += records.length - notWritten;
     this.notWritten += notWritten;
+  }
+
+  private async appendTo(handle: FileHandle, bytes: Buffer): Promise<void> {
+    await handle.appendFile(bytes);
+    if (this.fsync) await handle.sync();
   }
 
   /** If a write failed, cuts what it may have appended, leaving whole batches only. */
