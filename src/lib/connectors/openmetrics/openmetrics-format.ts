@@ -78,12 +78,11 @@ const recordLabels: readonly RecordLabel[] = ['topic', 'location', 'context'];
 
 /**
  * Room for a family's bytes from the records left in its batch, so the
- * buffer seldom grows (each growth copies it); bounded at 64 KiB, as a
- * family may get few of them: 8 families reserving a whole batch's size
- * each cost the file bench per record 2 to 4% of its rate.
+ * buffer seldom grows (each growth copies it); bounded, as a family may get
+ * few of them.
  */
 function roomFor(records: number): number {
-  return Math.min(Math.max(records * 112, 16 * 1024), 64 * 1024);
+  return Math.min(Math.max(records * 112, 16 * 1024), 1024 * 1024);
 }
 
 /** Samples rendered this many at a time, so a big batch never holds the event loop for long. */
