@@ -8,5 +8,3 @@ export class SampleBytes {
   written(): Buffer;
   end(): void;
 }
-
-export function escapeLabelValue(value: string): string;

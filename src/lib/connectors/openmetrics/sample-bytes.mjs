@@ -111,7 +111,7 @@ export class SampleBytes {
 }
 
 /** OpenMetrics escapes exactly these three in label values. */
-export function escapeLabelValue(value) {
+function escapeLabelValue(value) {
   if (!needsEscape.test(value)) return value;
   return value.replace(toEscape, (c) => labelEscapes[c]);
 }
