@@ -3,13 +3,16 @@
 // milliseconds through metaqueue, flushing to the server and the file, or with
 // flushing off (store: false, the records taken and dropped at the broker's
 // pace). It prints `port=N`, then `ready` as publishing starts, then one JSON
-// report: the event loop's p99 delay over the window, and what became of the records.
+// report: the event loop's p99 delay over the window, how long its thread
+// waited for a core and how many of the machine's cores were busy meanwhile
+// (Linux), and what became of the records.
 import 'reflect-metadata';
 import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { cpus } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   BrokerService,
@@ -20,6 +23,7 @@ import {
   type MetadataEngine,
 } from '../src/lib/index.js';
 import { importRowCount } from './import-metadata.js';
+import { machineCpuTicks, mainThreadSchedule } from './main-thread.js';
 
 const [adapter, mode, rate, ms, file, url] = process.argv.slice(2);
 const flushing = mode === 'flush';
@@ -58,6 +62,8 @@ console.log('ready');
 
 const histogram = monitorEventLoopDelay({ resolution: 1 });
 histogram.enable();
+const scheduleBefore = mainThreadSchedule();
+const machineBefore = machineCpuTicks();
 // A steady pace: every 10 ms, the records due by then, as a nightly import's tasks would.
 const started = performance.now();
 let published = 0;
@@ -72,6 +78,18 @@ clearInterval(publisher);
 histogram.disable();
 clearInterval(dropper);
 const loopP99Ms = histogram.percentile(99) / 1e6;
+const scheduleAfter = mainThreadSchedule();
+const machineAfter = machineCpuTicks();
+// Per second of the window: the app's thread waiting for a core, and the machine's cores in use.
+const waitingMsPerS =
+  scheduleBefore && scheduleAfter
+    ? (scheduleAfter.waitingNs - scheduleBefore.waitingNs) / 1e6 / (Number(ms) / 1000)
+    : undefined;
+const coresBusy =
+  machineBefore && machineAfter
+    ? ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) *
+      cpus().length
+    : undefined;
 const { dropped } = engine.counters;
 let stored: number | undefined;
 if (flushing) {
@@ -82,4 +100,13 @@ if (flushing) {
   stored = count;
 }
 await app.close();
-console.log(JSON.stringify({ loopP99Ms, published, dropped: dropped['drop-oldest'], stored }));
+console.log(
+  JSON.stringify({
+    loopP99Ms,
+    waitingMsPerS,
+    coresBusy,
+    published,
+    dropped: dropped['drop-oldest'],
+    stored,
+  }),
+);

@@ -15,6 +15,10 @@ interface Round {
   httpP50Ms: number;
   httpP99Ms: number;
   loopP99Ms: number;
+  /** Linux only: the app's thread runnable but waiting for a core, ms per second. */
+  waitingMsPerS?: number;
+  /** Linux only: the machine's cores in use over the window, of all of them. */
+  coresBusy?: number;
 }
 
 /**
@@ -40,7 +44,7 @@ export async function hostLatency(url: string, scale: number, runs: number): Pro
         async () => off.push(await round(adapter, 'off', seconds, join(dir, 'log.txt'), url)),
       );
       const label = `${adapter === 'express' ? 'Express' : 'Fastify'} at ${requestsPerSecond.toLocaleString('en-US')} req/s, publishing ${recordsPerSecond.toLocaleString('en-US')} records/s, flushing vs not flushing`;
-      const pick = (rs: Round[], k: keyof Round) => rs.map((r) => r[k]);
+      const pick = (rs: Round[], k: keyof Round) => rs.map((r) => r[k]!);
       figures.push(
         figure(`HTTP p50, ${label}`, 'ms', pick(flushing, 'httpP50Ms'), pick(off, 'httpP50Ms')),
         figure(`HTTP p99, ${label}`, 'ms', pick(flushing, 'httpP99Ms'), pick(off, 'httpP99Ms'), {
@@ -54,6 +58,23 @@ export async function hostLatency(url: string, scale: number, runs: number): Pro
           { atMost: 1.5 },
         ),
       );
+      // Where the latency comes from: a thread that waits for a core is late by that much.
+      if (flushing.concat(off).every((r) => r.waitingMsPerS !== undefined)) {
+        figures.push(
+          figure(
+            `app's thread waiting for a core, ${label}`,
+            'ms/s',
+            pick(flushing, 'waitingMsPerS'),
+            pick(off, 'waitingMsPerS'),
+          ),
+          figure(
+            `cores busy on the machine, ${label}`,
+            'cores',
+            pick(flushing, 'coresBusy'),
+            pick(off, 'coresBusy'),
+          ),
+        );
+      }
     }
     return figures;
   } finally {
@@ -80,18 +101,25 @@ async function round(
   if (code !== 0) throw new Error(`bench/host-app.ts failed (exit code ${code}): ${app.stderr}`);
   const report = JSON.parse(app.lines.at(-1)!) as {
     loopP99Ms: number;
+    waitingMsPerS?: number;
+    coresBusy?: number;
     published: number;
     dropped: number;
     stored?: number;
   };
   const stored = mode === 'flush' ? `, stored ${report.stored}` : '';
+  const cores =
+    report.waitingMsPerS === undefined
+      ? ''
+      : `; its thread waited ${report.waitingMsPerS.toFixed(1)} ms/s for a core, ${report.coresBusy!.toFixed(2)} cores busy`;
   console.log(
-    `  ${adapter}, ${mode === 'flush' ? 'flushing' : 'not flushing'}: HTTP p50 ${http.p50} ms, p99 ${http.p99} ms (${http.requests} requests, ${http.errors} errors); event loop p99 ${report.loopP99Ms.toFixed(1)} ms; published ${report.published}, dropped ${report.dropped}${stored}`,
+    `  ${adapter}, ${mode === 'flush' ? 'flushing' : 'not flushing'}: HTTP p50 ${http.p50} ms, p99 ${http.p99} ms (${http.requests} requests, ${http.errors} errors); event loop p99 ${report.loopP99Ms.toFixed(1)} ms${cores}; published ${report.published}, dropped ${report.dropped}${stored}`,
   );
   if (mode === 'flush' && report.stored !== report.published - report.dropped) {
     throw new Error(`host app stored ${report.stored} of ${report.published - report.dropped}`);
   }
-  return { httpP50Ms: http.p50, httpP99Ms: http.p99, loopP99Ms: report.loopP99Ms };
+  const { loopP99Ms, waitingMsPerS, coresBusy } = report;
+  return { httpP50Ms: http.p50, httpP99Ms: http.p99, loopP99Ms, waitingMsPerS, coresBusy };
 }
 
 /** autocannon at a fixed rate on GET /ping for `seconds`, in a process of its own. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { GCProfiler } from 'node:v8';
 
 /**
@@ -14,8 +14,33 @@ export function mainThreadCpuMicros(): number {
     const { user, system } = own();
     return user + system;
   }
-  const [onCpuNs] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ');
-  return Number(onCpuNs) / 1_000;
+  return mainThreadSchedule()!.onCpuNs / 1_000;
+}
+
+/**
+ * This process's main thread as the Linux scheduler counts it: nanoseconds on
+ * a CPU, and nanoseconds runnable but waiting for one (its run-queue wait).
+ * Undefined where there is no /proc.
+ */
+export function mainThreadSchedule(): { onCpuNs: number; waitingNs: number } | undefined {
+  const path = `/proc/self/task/${process.pid}/schedstat`;
+  if (!existsSync(path)) return undefined;
+  const [onCpuNs, waitingNs] = readFileSync(path, 'utf8').split(' ').map(Number);
+  return { onCpuNs, waitingNs };
+}
+
+/**
+ * The machine's CPU time from /proc/stat (Linux), in its clock ticks: all of it
+ * and the busy part (neither idle nor waiting for I/O), summed over its cores.
+ * Undefined where there is no /proc.
+ */
+export function machineCpuTicks(): { total: number; busy: number } | undefined {
+  if (!existsSync('/proc/stat')) return undefined;
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1);
+  // user nice system idle iowait irq softirq steal (guest time is already in user and nice)
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = ticks.map(Number);
+  const busy = user + nice + system + irq + softirq + steal;
+  return { total: busy + idle + iowait, busy };
 }
 
 /**
