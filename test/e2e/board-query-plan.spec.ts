@@ -99,7 +99,11 @@ describe(`the board's queries use the table's indexes, on ${backend}`, () => {
       ['metadata_topic_published_at_idx', 'metadata_published_at_id_idx'],
     ],
     ['records of a name', '/api/records?name=rows_3', ['metadata_name_published_at_idx']],
-    ['records of a location', '/api/records?location=table_7', ['metadata_location_idx']],
+    [
+      'records of a location',
+      '/api/records?location=table_7',
+      ['metadata_location_published_at_idx'],
+    ],
     [
       'records whose data contains',
       '/api/records?data=%7B%22rows%22%3A42%7D',
@@ -116,7 +120,7 @@ describe(`the board's queries use the table's indexes, on ${backend}`, () => {
     [
       'a chart of one location, zoomed',
       '/api/series?name=rows_3&location=table_3&from=2026-01-01&to=2099-01-01',
-      ['metadata_name_published_at_idx'],
+      ['metadata_name_published_at_idx', 'metadata_location_published_at_idx'],
     ],
   ])('%s', async (_, template, indexes) => {
     const first = (await (await fetch(`${board.url}/board/api/records?limit=2`)).json()) as {

@@ -45,7 +45,7 @@ describe(`GET /metadata, store on ${backend}`, () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         MetaqueueModule.forRoot({
-          topics: ['jobs', 'checks', 'blobs', 'huge'],
+          topics: ['jobs', 'checks', 'blobs', 'huge', 'long'],
           store: db.store,
           broker: { flushIntervalMs: 3_600_000 },
         }),
@@ -327,5 +327,28 @@ describe(`GET /metadata, store on ${backend}`, () => {
       ].map((r) => r!.id),
     );
     expect(pages).toBe(2);
+  });
+
+  it('tells apart locations of up to 4 KiB that share their indexed prefix', async () => {
+    // The index holds a location's first 256 characters; these share 300, 2 bytes each.
+    const shared = 'é'.repeat(300);
+    const at = (end: string) => shared + end.repeat(4_096 - 600);
+    const long = app.get(EngineRegistry).get('long');
+    const records = await Promise.all(
+      ['a', 'b', 'a', 'b', 'b'].map((end, i) =>
+        long.publish({ data: i, name: 'long', location: at(end), context: 'c' }),
+      ),
+    );
+    await app.get(BrokerService).flush();
+    for (const end of ['a', 'b']) {
+      const { items } = await readAll({ location: at(end), limit: 2 });
+      expect(items.map((i) => i.id).sort()).toEqual(
+        records
+          .filter((r) => r!.location === at(end))
+          .map((r) => r!.id)
+          .sort(),
+      );
+    }
+    expect((await readAll({ location: shared })).items).toEqual([]);
   });
 });

@@ -17,6 +17,13 @@ const columns: Record<TextFilter, string> = {
 };
 
 /**
+ * What the index on location holds of it (migration LocationPrefixIndex): a
+ * location may be longer than a btree row. `?location=` compares this, which
+ * the index serves, then the whole value.
+ */
+const locationPrefix = (value: string) => `left(${value}, 256)`;
+
+/**
  * The conditions of a query's filters, time range and `data` containment on
  * table `metadata`, to join with AND. Only placeholders enter the SQL text;
  * every value is a bind parameter.
@@ -24,7 +31,10 @@ const columns: Record<TextFilter, string> = {
 export function metadataConditions(query: ResolvedMetadataQuery, param: BindParameter): string[] {
   const where: string[] = [];
   for (const key of Object.keys(query.filters) as TextFilter[]) {
-    where.push(`${columns[key]} = ${param(query.filters[key], 'text')}`);
+    const value = param(query.filters[key], 'text');
+    if (key === 'location')
+      where.push(`${locationPrefix(columns.location)} = ${locationPrefix(value)}`);
+    where.push(`${columns[key]} = ${value}`);
   }
   if (query.from) where.push(`"published_at" >= ${param(query.from, 'timestamptz')}`);
   if (query.to) where.push(`"published_at" < ${param(query.to, 'timestamptz')}`);

@@ -9,9 +9,9 @@ import { RecordColumns } from './record-columns.js';
 @Index('metadata_topic_published_at_idx', ['topic', 'publishedAt'])
 @Index('metadata_name_published_at_idx', ['name', 'publishedAt'])
 @Index('metadata_published_at_id_idx', ['publishedAt', 'id'])
-// A hash index, which TypeORM cannot describe, the migration owns; the GIN index on data,
-// opt-in (store.indexes), the store's maintenance.
-@Index('metadata_location_idx', { synchronize: false })
+// The index on a prefix of location, which TypeORM cannot describe, the migration owns; the
+// GIN index on data, opt-in (store.indexes), the store's maintenance.
+@Index('metadata_location_published_at_idx', { synchronize: false })
 @Index('metadata_data_idx', { synchronize: false })
 export class MetadataEntity extends RecordColumns {
   /** The UUID stamped at publish: with `publishedAt`, the idempotency key of every write. */

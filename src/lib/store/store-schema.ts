@@ -7,6 +7,7 @@ import { AddBoardIndexes1764600000000 } from './migrations/1764600000000-add-boa
 import { DeadLetterAnyRecord1764700000000 } from './migrations/1764700000000-dead-letter-any-record.js';
 import { PartitionMetadata1764800000000 } from './migrations/1764800000000-partition-metadata.js';
 import { TaskRuns1764900000000 } from './migrations/1764900000000-task-runs.js';
+import { LocationPrefixIndex1765000000000 } from './migrations/1765000000000-location-prefix-index.js';
 
 /** The store's entities: for `TypeOrmModule.forFeature()`, or a DataSource's `entities`. */
 export const metaqueueEntities = [MetadataEntity, DeadLetterEntity, TaskRunEntity];
@@ -19,4 +20,5 @@ export const metaqueueMigrations = [
   DeadLetterAnyRecord1764700000000,
   PartitionMetadata1764800000000,
   TaskRuns1764900000000,
+  LocationPrefixIndex1765000000000,
 ];
