@@ -1,7 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import {
   type StoreOptions,
 } from '../src/lib/index.js';
 import { copyMetadata, copyMetadataFromBlob } from '../src/lib/store/copy-rows.js';
+import { newRecordId } from '../src/lib/record/record-id.js';
 import { figure, fmt, interleave, type Figure } from './report.js';
 
 const topics = Array.from({ length: 8 }, (_, i) => `topic_${i}`);
@@ -106,14 +106,18 @@ async function endToEnd(
   return total / seconds;
 }
 
-/** COPY text of `total` rows like the app's, built before any clock starts. */
+/**
+ * COPY text of `total` rows like the app's, built before any clock starts:
+ * ids as the engine stamps them, and times 100 rows a millisecond apart, as
+ * the app publishes them (one time for all put every insert into the
+ * time-ordered indexes at a random place among equals).
+ */
 function benchLines(total: number): string[] {
-  const publishedAt = new Date().toISOString();
-  return Array.from(
-    { length: total },
-    (_, i) =>
-      `${randomUUID()}\t${topics[i % topics.length]}\tbench_rows\ttask_${i % 1_000}\tend to end\t${i}\t${publishedAt}\n`,
-  );
+  const start = Date.now();
+  return Array.from({ length: total }, (_, i) => {
+    const ms = start + Math.floor(i / 100);
+    return `${newRecordId(ms)}\t${topics[i % topics.length]}\tbench_rows\ttask_${i % 1_000}\tend to end\t${i}\t${new Date(ms).toISOString()}\n`;
+  });
 }
 
 function chunks(lines: string[], rowsPerChunk: number): string[] {
@@ -279,17 +283,18 @@ async function typeormRowsPerSecond(
   const store = await MetadataStore.open({ url, runMigrations: false });
   await store.dataSource.query('TRUNCATE metadata');
   const repository = store.dataSource.getRepository(MetadataEntity);
-  const entities = Array.from({ length: total }, (_, i) =>
-    repository.create({
-      id: randomUUID(),
+  const entities = Array.from({ length: total }, (_, i) => {
+    const publishedAt = new Date();
+    return repository.create({
+      id: newRecordId(publishedAt.getTime()),
       topic: topics[i % topics.length],
       name: 'bench_rows',
       location: `task_${i % 1_000}`,
       context: 'end to end',
       data: i,
-      publishedAt: new Date(),
-    }),
-  );
+      publishedAt,
+    });
+  });
   const started = performance.now();
   if (how === 'save') await repository.save(entities, { chunk: 1_000 });
   else {

@@ -172,15 +172,16 @@ export class MetadataEngine<T = unknown> {
     if (!dtype.accepts(data)) {
       throw new DataTypeError(this.topic, dtype.description, describeType(data));
     }
+    const publishedAt = new Date();
     return {
-      id: newRecordId(),
+      id: newRecordId(publishedAt.getTime()),
       topic: this.topic,
       name,
       location,
       context,
       data,
       json: encodeData(this.topic, data, dtype.isClass),
-      publishedAt: new Date(),
+      publishedAt,
     };
   }
 }

@@ -44,12 +44,13 @@ describe('MetadataEngine', () => {
     await expect(engine.publish(meta(4.5))).rejects.toThrow(DataTypeError);
   });
 
-  it('stamps each record with a UUID, the publish time and its JSON', async () => {
+  it('stamps each record with a UUID of its publish time, that time and its JSON', async () => {
     const engine = new MetadataEngine('jobs');
     const before = Date.now();
     const a = await engine.publish(meta({ rows: 3, tags: ['x'] }));
     const b = await engine.publish(meta({ rows: 3, tags: ['x'] }));
-    expect(a?.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(a?.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(parseInt(a!.id.slice(0, 8) + a!.id.slice(9, 13), 16)).toBe(a?.publishedAt.getTime());
     expect(a?.id).not.toBe(b?.id);
     expect(a?.publishedAt.getTime()).toBeGreaterThanOrEqual(before);
     expect(a).toMatchObject({
