@@ -22,6 +22,7 @@ import {
 } from '../src/lib/index.js';
 import { copyMetadata, copyMetadataFromBlob } from '../src/lib/store/copy-rows.js';
 import { newRecordId } from '../src/lib/record/record-id.js';
+import { MachineCpuRuns } from './machine-cpu.js';
 import { figure, fmt, interleave, type Figure } from './report.js';
 
 const topics = Array.from({ length: 8 }, (_, i) => `topic_${i}`);
@@ -55,6 +56,7 @@ async function endToEnd(
   tasks: number,
   file: string | undefined,
   buffer?: BufferOptions,
+  cpu?: MachineCpuRuns,
 ) {
   @Module({})
   class EndToEndModule {}
@@ -77,6 +79,7 @@ async function endToEnd(
   const dataSource = app.get(MetadataStore).dataSource;
   await dataSource.query('TRUNCATE metadata');
   const started = performance.now();
+  const cpuUsed = cpu?.start();
   await app.get(TaskRunner).run(
     Array.from({ length: tasks }, () => PublishTask),
     Array.from({ length: tasks }, (_, i) => [i, perTask]) as never,
@@ -90,6 +93,7 @@ async function endToEnd(
   await app.close();
   const seconds = (performance.now() - closing + (countedAt - started)) / 1000;
   const total = tasks * perTask;
+  cpuUsed?.(total);
   if (count !== total) throw new Error(`end to end stored ${count} of ${total} records`);
   if (file && connector) {
     // In series, samples of one series and millisecond are merged; a file connector that falls
@@ -127,7 +131,13 @@ function chunks(lines: string[], rowsPerChunk: number): string[] {
 }
 
 /** Raw COPY FROM STDIN of pre-built lines over `connections` connections: rows/s. */
-async function serverCopy(url: string, lines: string[], connections: number, rowsPerChunk: number) {
+async function serverCopy(
+  url: string,
+  lines: string[],
+  connections: number,
+  rowsPerChunk: number,
+  cpu?: MachineCpuRuns,
+) {
   const clients = await Promise.all(
     Array.from({ length: connections }, async () => {
       const client = new pg.Client({ connectionString: url });
@@ -142,12 +152,15 @@ async function serverCopy(url: string, lines: string[], connections: number, row
       chunks(lines.slice(c * share, (c + 1) * share), rowsPerChunk),
     );
     const started = performance.now();
+    const cpuUsed = cpu?.start();
     await Promise.all(
       clients.map((client, c) =>
         pipeline(Readable.from(parts[c]), client.query(copyFrom(copyMetadata))),
       ),
     );
-    return lines.length / ((performance.now() - started) / 1000);
+    const rate = lines.length / ((performance.now() - started) / 1000);
+    cpuUsed?.(lines.length);
+    return rate;
   } finally {
     await Promise.all(clients.map((client) => client.end()));
   }
@@ -209,10 +222,13 @@ export async function endToEndFigures(url: string, scale: number, runs: number) 
       settings,
       ([c, r]) => serverCopy(url, lines, c, r),
     );
+    // What the machine spends per row on each: on two cores, what bounds the ratio.
+    const appCpu = new MachineCpuRuns();
+    const rawCpu = new MachineCpuRuns();
     const [withFile, rawCopy, withoutFile] = await interleave(
       runs,
-      () => endToEnd(server, tasks, file),
-      () => serverCopy(url, lines, connections, rowsPerChunk),
+      () => endToEnd(server, tasks, file, undefined, appCpu),
+      () => serverCopy(url, lines, connections, rowsPerChunk, rawCpu),
       () => endToEnd(server, tasks, undefined),
     );
 
@@ -242,6 +258,22 @@ export async function endToEndFigures(url: string, scale: number, runs: number) 
       }),
       figure('PGlite end to end vs server end to end', 'rows/s', pgliteEndToEnd, withFile),
       figure('server end to end vs raw COPY', 'rows/s', withFile, rawCopy, { atLeast: 0.9 }),
+      ...(appCpu.coresBusy.length > 0
+        ? [
+            figure(
+              'machine CPU per row (every process), server end to end vs raw COPY',
+              'µs/row',
+              appCpu.microsPerRow,
+              rawCpu.microsPerRow,
+            ),
+            figure(
+              'cores busy, server end to end vs raw COPY',
+              'cores',
+              appCpu.coresBusy,
+              rawCpu.coresBusy,
+            ),
+          ]
+        : []),
       figure('end to end, file connector on vs off', 'rows/s', withFile, withoutFile, {
         atLeast: 0.95,
       }),

@@ -12,7 +12,6 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   BrokerService,
@@ -23,7 +22,8 @@ import {
   type MetadataEngine,
 } from '../src/lib/index.js';
 import { importRowCount } from './import-metadata.js';
-import { machineCpuTicks, mainThreadSchedule } from './main-thread.js';
+import { watchCores } from './machine-cpu.js';
+import { mainThreadSchedule } from './main-thread.js';
 
 const [adapter, mode, rate, ms, file, url] = process.argv.slice(2);
 const flushing = mode === 'flush';
@@ -63,7 +63,7 @@ console.log('ready');
 const histogram = monitorEventLoopDelay({ resolution: 1 });
 histogram.enable();
 const scheduleBefore = mainThreadSchedule();
-const machineBefore = machineCpuTicks();
+const cores = watchCores();
 // A steady pace: every 10 ms, the records due by then, as a nightly import's tasks would.
 const started = performance.now();
 let published = 0;
@@ -79,17 +79,12 @@ histogram.disable();
 clearInterval(dropper);
 const loopP99Ms = histogram.percentile(99) / 1e6;
 const scheduleAfter = mainThreadSchedule();
-const machineAfter = machineCpuTicks();
 // Per second of the window: the app's thread waiting for a core, and the machine's cores in use.
 const waitingMsPerS =
   scheduleBefore && scheduleAfter
     ? (scheduleAfter.waitingNs - scheduleBefore.waitingNs) / 1e6 / (Number(ms) / 1000)
     : undefined;
-const coresBusy =
-  machineBefore && machineAfter
-    ? ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) *
-      cpus().length
-    : undefined;
+const coresBusy = cores?.();
 const { dropped } = engine.counters;
 let stored: number | undefined;
 if (flushing) {

@@ -30,20 +30,6 @@ export function mainThreadSchedule(): { onCpuNs: number; waitingNs: number } | u
 }
 
 /**
- * The machine's CPU time from /proc/stat (Linux), in its clock ticks: all of it
- * and the busy part (neither idle nor waiting for I/O), summed over its cores.
- * Undefined where there is no /proc.
- */
-export function machineCpuTicks(): { total: number; busy: number } | undefined {
-  if (!existsSync('/proc/stat')) return undefined;
-  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1);
-  // user nice system idle iowait irq softirq steal (guest time is already in user and nice)
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = ticks.map(Number);
-  const busy = user + nice + system + irq + softirq + steal;
-  return { total: busy + idle + iowait, busy };
-}
-
-/**
  * Runs `work` and returns the main thread's CPU µs and the bytes it allocated
  * on its heap meanwhile: each collection's heap before it, less the heap after
  * the one before (V8's GC profiler sees only this thread's heap).
