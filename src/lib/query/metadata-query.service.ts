@@ -56,8 +56,8 @@ const labelBytes = `octet_length("topic") + octet_length("name") + octet_length(
  * (or newest) first. Pages follow each other by keyset (the last
  * `published_at`, `id`), so paging through a table that is being written
  * neither repeats nor skips a record; the indexes on `(topic, published_at)`,
- * `(name, published_at)` and `(published_at, id)`, the hash index on
- * `location` and the GIN index on `data` serve the filters. Bad input throws
+ * `(name, published_at)`, `(published_at, id)` and `(left(location, 256),
+ * published_at)` and the GIN index on `data` serve the filters. Bad input throws
  * `BadRequestException` with the reason.
  */
 @Injectable()

@@ -17,8 +17,8 @@ const digits = Buffer.from('0123456789abcdef');
 
 /**
  * A version 7 UUID (RFC 9562) for the record an engine stamps: its publish
- * time's milliseconds, then 74 random bits. Ids made later sort later, so the
- * table's key takes each insert at its right-hand end instead of at a random
+ * time's milliseconds, then 74 random bits. Ids of a later millisecond sort
+ * later, so the table's key takes each insert at its right-hand end, not at a random
  * page: COPY of 200,000 rows into a table of 1,000,000 took 1.41 to 1.47 s
  * against 2.30 to 2.51 s with random (version 4) ids, and the key was 25%
  * smaller. Written into one buffer and read out as one string: `randomUUID()`
