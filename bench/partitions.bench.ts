@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { metaqueueMigrations, MetadataStore, type MetadataRecord } from '../src/lib/index.js';
 import { MetadataReads, type ReadCursor } from '../src/lib/store/reads/metadata-reads.js';
 import { createDataSource } from '../src/lib/store/data-source.factory.js';
+import { PartitionMetadata1764800000000 } from '../src/lib/store/migrations/1764800000000-partition-metadata.js';
 import { resolveStoreLayout } from '../src/lib/store/partitions/store-layout.js';
 import { bootReadsApp } from '../test/harness/heavy-reads.js';
 import { createTestDatabase, type TestDatabase } from '../test/harness/test-database.js';
@@ -18,10 +19,17 @@ const ginIndex = `CREATE INDEX IF NOT EXISTS "metadata_data_idx" ON "metadata" U
 async function openDatabase(partitioned: boolean, retention?: '10d') {
   const db = await createTestDatabase();
   const { dataSource } = await createDataSource(db.store);
-  // Today's table: every migration but the one that partitions it.
-  if (!partitioned) dataSource.setOptions({ migrations: metaqueueMigrations.slice(0, -1) });
+  // Today's table: every migration but the one that partitions it (named: it is not the last).
+  if (!partitioned) {
+    const unpartitioned = metaqueueMigrations.filter((m) => m !== PartitionMetadata1764800000000);
+    dataSource.setOptions({ migrations: unpartitioned });
+  }
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'each' });
+  const [{ relkind }] = await dataSource.query<{ relkind: string }[]>(
+    `SELECT "relkind" FROM pg_class WHERE oid = 'metadata'::regclass`,
+  );
+  if ((relkind === 'p') !== partitioned) throw new Error(`table metadata has relkind ${relkind}`);
   const store = new MetadataStore(
     dataSource,
     'bench',
