@@ -17,11 +17,13 @@ const columns: Record<TextFilter, string> = {
 };
 
 /**
- * What the index on location holds of it (migration LocationPrefixIndex): a
- * location may be longer than a btree row. `?location=` compares this, which
- * the index serves, then the whole value.
+ * What an index holds of a filter's column where it is not the column itself
+ * (migration LocationPrefixIndex: a location may be longer than a btree row).
+ * The filter compares this, which the index serves, then the whole value.
  */
-const locationPrefix = (value: string) => `left(${value}, 256)`;
+const indexedAs: Partial<Record<TextFilter, (sql: string) => string>> = {
+  location: (sql) => `left(${sql}, 256)`,
+};
 
 /**
  * The conditions of a query's filters, time range and `data` containment on
@@ -32,8 +34,8 @@ export function metadataConditions(query: ResolvedMetadataQuery, param: BindPara
   const where: string[] = [];
   for (const key of Object.keys(query.filters) as TextFilter[]) {
     const value = param(query.filters[key], 'text');
-    if (key === 'location')
-      where.push(`${locationPrefix(columns.location)} = ${locationPrefix(value)}`);
+    const indexed = indexedAs[key];
+    if (indexed) where.push(`${indexed(columns[key])} = ${indexed(value)}`);
     where.push(`${columns[key]} = ${value}`);
   }
   if (query.from) where.push(`"published_at" >= ${param(query.from, 'timestamptz')}`);

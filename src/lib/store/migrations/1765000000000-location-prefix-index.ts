@@ -9,7 +9,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * against 1.06 s with a btree, and 52 s for the fourth 200,000. 256
  * characters (at most 1 KiB) keep a btree row within its 2.7 KB for a
  * location of up to 4 KiB; the query compares the whole value after the
- * prefix (`locationPrefix` in `metadata-query.sql.ts`).
+ * prefix (`indexedAs` in `metadata-query.sql.ts`).
  */
 export class LocationPrefixIndex1765000000000 implements MigrationInterface {
   name = 'LocationPrefixIndex1765000000000';
