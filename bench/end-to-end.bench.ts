@@ -267,6 +267,18 @@ export async function endToEndFigures(url: string, scale: number, runs: number) 
               rawCpu.microsPerRow,
             ),
             figure(
+              "PostgreSQL's CPU per row (its processes here), server end to end vs raw COPY",
+              'µs/row',
+              appCpu.postgresMicrosPerRow,
+              rawCpu.postgresMicrosPerRow,
+            ),
+            figure(
+              "the bench process's CPU per row (the app; raw COPY's client), server end to end vs raw COPY",
+              'µs/row',
+              appCpu.ownMicrosPerRow,
+              rawCpu.ownMicrosPerRow,
+            ),
+            figure(
               'cores busy, server end to end vs raw COPY',
               'cores',
               appCpu.coresBusy,

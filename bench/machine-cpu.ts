@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 /** The machine's CPU time so far, in clock ticks summed over its cores: all of it, and the busy part. */
@@ -25,20 +25,63 @@ export function watchCores(): (() => number) | undefined {
   };
 }
 
-/** The machine's CPU over timed runs: cores busy, and CPU µs per row, one of each a run. */
+/** Clock ticks a second in /proc: USER_HZ, 100 on every Linux the kernel's ABI allows. */
+const ticksPerSecond = 100;
+
+/**
+ * CPU time of this machine's PostgreSQL so far, in µs: every process named
+ * `postgres`, and what the reaped ones spent (a backend that ended since is
+ * counted in its parent's children's time, so a window spans its end).
+ */
+function postgresMicros(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // ended while listed
+    }
+    // pid (comm) state ...: comm may hold spaces, so split after its closing parenthesis.
+    const close = stat.lastIndexOf(')');
+    if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+    // Fields 14 to 17, counted from pid as 1: utime stime cutime cstime.
+    const [utime, stime, cutime, cstime] = stat
+      .slice(close + 2)
+      .split(' ')
+      .slice(11, 15)
+      .map(Number);
+    ticks += utime + stime + cutime + cstime;
+  }
+  return (ticks / ticksPerSecond) * 1e6;
+}
+
+/**
+ * The machine's CPU over timed runs, one of each figure a run: cores busy;
+ * CPU µs per row of every process, of this machine's PostgreSQL, and of this
+ * process (the app, or the raw COPY's client).
+ */
 export class MachineCpuRuns {
   readonly coresBusy: number[] = [];
   readonly microsPerRow: number[] = [];
+  readonly postgresMicrosPerRow: number[] = [];
+  readonly ownMicrosPerRow: number[] = [];
 
   /** Starts a run's window; the function returned ends it, over `rows` rows (without /proc/stat, nothing). */
   start(): (rows: number) => void {
     const cores = watchCores();
+    const postgres = cores && postgresMicros();
+    const own = process.cpuUsage();
     const started = performance.now();
     return (rows) => {
       if (!cores) return;
       const busy = cores();
+      const { user, system } = process.cpuUsage(own);
       this.coresBusy.push(busy);
       this.microsPerRow.push((busy * (performance.now() - started) * 1_000) / rows);
+      this.postgresMicrosPerRow.push((postgresMicros() - postgres!) / rows);
+      this.ownMicrosPerRow.push((user + system) / rows);
     };
   }
 }
