@@ -135,12 +135,18 @@ export class StreamReader {
     try {
       return await this.readGroups(max);
     } catch (error) {
-      const code = refusalOf(error, this.connection)?.code;
-      if (code !== 'NOGROUP' && code !== 'WRONGTYPE') throw error;
+      if (!isGroupsLost(error, this.connection)) throw error;
       // The streams are gone (a Redis without persistence restarted), or a key now holds
       // another type: make the groups again, which leaves out a stream Redis refuses.
       await this.createGroups();
-      return this.readGroups(max);
+    }
+    try {
+      return await this.readGroups(max);
+    } catch (error) {
+      // A key changed again while the groups were made: this pass ends, the next makes them.
+      if (!isGroupsLost(error, this.connection)) throw error;
+      this.groupsReady = false;
+      return undefined;
     }
   }
 
@@ -268,6 +274,12 @@ export class StreamReader {
       entries.splice(0, entries.length, ...entries.filter(([id]) => !keptByCopy.has(id)));
     });
   }
+}
+
+/** Whether Redis answered that a stream's groups are gone, or that its key holds another type. */
+function isGroupsLost(error: unknown, connection: RedisConnection): boolean {
+  const code = refusalOf(error, connection)?.code;
+  return code === 'NOGROUP' || code === 'WRONGTYPE';
 }
 
 /** The entries that hold a record, as [entry id, record id]. */

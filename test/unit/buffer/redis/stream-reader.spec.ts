@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { encodeRecord } from '../../../../src/lib/buffer/record-codec.js';
 import { BackgroundTasks } from '../../../../src/lib/buffer/redis/background-tasks.js';
 import { GoneConsumers } from '../../../../src/lib/buffer/redis/gone-consumers.js';
@@ -49,7 +50,7 @@ withRedisServer().describe('StreamReader', () => {
     );
     groups.sinks = ['store'];
     await reader.start();
-    return { reader, batches, tasks, stream: `${prefix}a` };
+    return { reader, batches, tasks, connection, stream: `${prefix}a` };
   }
   const append = async (stream: string, ids: string[]) => {
     for (const id of ids) await redis.client.xadd(stream, '*', 'r', encoded(id));
@@ -104,6 +105,30 @@ withRedisServer().describe('StreamReader', () => {
   it('makes the groups again when the streams are gone (a Redis without persistence restarted)', async () => {
     const prefix = redis.options().streamPrefix;
     const { reader, stream } = await readerOf(prefix, { consumer: 'w1' });
+    await redis.client.del(stream);
+    await append(stream, ['a']);
+    expect(idsOf(await reader.reader(10).next())).toEqual(['a']);
+  });
+
+  it('ends the pass, without an error, when a key changes type again while its groups are made; the next pass reads', async () => {
+    const prefix = redis.options().streamPrefix;
+    const { reader, stream, connection } = await readerOf(prefix, { consumer: 'w1' });
+    await redis.client.del(stream);
+    // The read meets NOGROUP and makes the groups; right after, another program takes the key.
+    const { client } = connection;
+    const makePipeline = client.pipeline.bind(client);
+    jest.spyOn(client, 'pipeline').mockImplementationOnce((...args) => {
+      const made = makePipeline(...args);
+      const exec = made.exec.bind(made);
+      made.exec = async (...execArgs) => {
+        const replies = await exec(...execArgs);
+        await redis.client.set(stream, 'not a stream');
+        return replies;
+      };
+      return made;
+    });
+    await expect(reader.reader(10).next()).resolves.toBeUndefined();
+    expect(await redis.client.type(stream)).toBe('string');
     await redis.client.del(stream);
     await append(stream, ['a']);
     expect(idsOf(await reader.reader(10).next())).toEqual(['a']);
