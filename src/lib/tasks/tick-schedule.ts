@@ -58,10 +58,13 @@ export function ticksBetween(
 }
 
 /**
- * The tick a timer that fired at `now` stands for: the latest one due by then
- * (a timer may fire a little early, within `earlyMs`), after the last one
- * run here; `undefined` if none is. Ticks the event loop slept through are
- * not run late, one after another: the watch reports them missed.
+ * The tick a timer that fired at `now` stands for, after the last one run
+ * here: the latest one due by then, however late the timer fired; else the
+ * next one, if it is due within `earlyMs` (a timer may fire a little early);
+ * `undefined` if none is. Ticks the event loop slept through are not run
+ * late, one after another: the watch reports them missed. A late timer runs
+ * its own tick late, not the next one early: that would leave its own
+ * unclaimed, reported missed, though the loop was only slow.
  */
 export function dueTick(
   schedule: TickSchedule,
@@ -69,9 +72,9 @@ export function dueTick(
   after: number,
   earlyMs: number,
 ): number | undefined {
-  let due: number | undefined;
-  for (let tick = schedule.next(after); tick <= now + earlyMs; tick = schedule.next(tick)) {
-    due = tick;
-  }
+  const next = schedule.next(after);
+  if (next > now) return next <= now + earlyMs ? next : undefined;
+  let due = next;
+  for (let tick = schedule.next(due); tick <= now; tick = schedule.next(tick)) due = tick;
   return due;
 }
