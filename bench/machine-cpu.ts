@@ -28,13 +28,9 @@ export function watchCores(): (() => number) | undefined {
 /** Clock ticks a second in /proc: USER_HZ, 100 on every Linux the kernel's ABI allows. */
 const ticksPerSecond = 100;
 
-/**
- * CPU time of this machine's PostgreSQL so far, in µs: every process named
- * `postgres`, and what the reaped ones spent (a backend that ended since is
- * counted in its parent's children's time, so a window spans its end).
- */
-function postgresMicros(): number {
-  let ticks = 0;
+/** Each `postgres` process's CPU so far, in clock ticks: its own, and its reaped children's. */
+function postgresTicks(): Map<string, { own: number; children: number }> {
+  const ticks = new Map<string, { own: number; children: number }>();
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     let stat: string;
@@ -52,8 +48,31 @@ function postgresMicros(): number {
       .split(' ')
       .slice(11, 15)
       .map(Number);
-    ticks += utime + stime + cutime + cstime;
+    ticks.set(pid, { own: utime + stime, children: cutime + cstime });
   }
+  return ticks;
+}
+
+/**
+ * CPU time of this machine's PostgreSQL so far, in µs: every process named
+ * `postgres`, and what the reaped ones spent (a backend that ended since is
+ * counted in its parent's children's time, so a window spans its end). A
+ * backend reaped while /proc is read would be counted nowhere (read in its
+ * parent before, gone after), so the reading is taken again until two in a
+ * row agree on the processes and their children's time.
+ */
+function postgresMicros(): number {
+  let last = postgresTicks();
+  for (let tries = 0; tries < 10; tries++) {
+    const now = postgresTicks();
+    const same =
+      now.size === last.size &&
+      [...now].every(([pid, { children }]) => last.get(pid)?.children === children);
+    last = now;
+    if (same) break;
+  }
+  let ticks = 0;
+  for (const { own, children } of last.values()) ticks += own + children;
   return (ticks / ticksPerSecond) * 1e6;
 }
 
