@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { readProcStat } from '../src/lib/utils/proc-stat.util.js';
 
 /** The machine's CPU time so far, in clock ticks summed over its cores: all of it, and the busy part. */
 function machineTicks(): { total: number; busy: number } {
@@ -33,21 +34,9 @@ function postgresTicks(): Map<string, { own: number; children: number }> {
   const ticks = new Map<string, { own: number; children: number }>();
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue; // ended while listed
-    }
-    // pid (comm) state ...: comm may hold spaces, so split after its closing parenthesis.
-    const close = stat.lastIndexOf(')');
-    if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
-    // Fields 14 to 17, counted from pid as 1: utime stime cutime cstime.
-    const [utime, stime, cutime, cstime] = stat
-      .slice(close + 2)
-      .split(' ')
-      .slice(11, 15)
-      .map(Number);
+    const stat = readProcStat(pid); // undefined: ended while listed
+    if (stat?.comm !== 'postgres') continue;
+    const [utime, stime, cutime, cstime] = [14, 15, 16, 17].map((n) => Number(stat.field(n)));
     ticks.set(pid, { own: utime + stime, children: cutime + cstime });
   }
   return ticks;

@@ -3,6 +3,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { MetaqueueConfigError } from '../errors/metaqueue.errors.js';
 import { describeError } from '../errors/describe-error.util.js';
 import { errorMessages } from '../metaqueue.messages.js';
+import { readProcStat } from './proc-stat.util.js';
 
 /** Who took a lock: a PID and, where /proc tells, when that process started and on which boot. */
 interface LockHolder {
@@ -124,13 +125,7 @@ function isRunning(pid: number): boolean {
 }
 
 function startTimeOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The name in parentheses may hold spaces: fields are counted after its closing one, from field 3.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[22 - 3];
-  } catch {
-    return undefined;
-  }
+  return readProcStat(pid)?.field(22);
 }
 
 function bootId(): string | undefined {
