@@ -12,6 +12,8 @@ export class FlushLoop {
   private started = false;
   private passing?: Promise<void>;
   private again = false;
+  /** A pass is set for the next turn: more requests until then change nothing. */
+  private soonSet = false;
 
   constructor(
     private readonly pass: () => Promise<void>,
@@ -33,14 +35,19 @@ export class FlushLoop {
   /** Stops the timer; a pass under way goes on, and `run()` still works. */
   stop(): void {
     this.started = false;
+    this.soonSet = false;
     clearTimeout(this.timer);
   }
 
   /** A pass now, or right after the one under way. */
   soon(): void {
-    if (!this.started) return;
+    if (!this.started || this.soonSet) return;
     if (this.passing) this.again = true;
-    else this.schedule(0);
+    else {
+      // Asked once per publish while a queue is over its threshold: one timer, not one each.
+      this.soonSet = true;
+      this.schedule(0);
+    }
   }
 
   /** Runs a pass, or joins the one under way and asks for one more; resolves when they are done. */
@@ -69,6 +76,7 @@ export class FlushLoop {
   }
 
   private tick(): void {
+    this.soonSet = false;
     this.run()
       .catch(this.onError)
       .finally(() => {

@@ -60,6 +60,28 @@ describe('FlushLoop', () => {
     expect(passes.began()).toBe(2);
   });
 
+  it('sets one timer for a burst of signals before its pass begins', async () => {
+    const passes = manualPasses();
+    const loop = new FlushLoop(passes.pass, 60_000, () => undefined);
+    loop.start();
+    const timers = jest.getTimerCount();
+    const setTimeout = jest.spyOn(global, 'setTimeout');
+    // A queue over its threshold signals at every publish until the pass takes it.
+    for (let i = 0; i < 1_000; i++) loop.soon();
+    expect(setTimeout).toHaveBeenCalledTimes(1);
+    expect(jest.getTimerCount()).toBe(timers);
+    setTimeout.mockRestore();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(passes.began()).toBe(1);
+    await passes.finishOne();
+    // Once it has run, a new signal gets a pass of its own.
+    loop.soon();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(passes.began()).toBe(2);
+    await passes.finishOne();
+    loop.stop();
+  });
+
   it('never runs two passes at once', async () => {
     let running = 0;
     let most = 0;
