@@ -56,6 +56,8 @@ const shownOption = (value: unknown): string => {
 
 /** Messages of the errors metaqueue throws; each says what was wrong and what to do. */
 export const errorMessages = {
+  sharedDateChanged: (method: string) =>
+    `A record's publishedAt is shared by the records of its millisecond and cannot be changed (${method}): copy it first, new Date(record.publishedAt).`,
   invalidReadOption: (name: string, value: unknown) =>
     `reads.${name} must be a positive integer, not ${JSON.stringify(value)}.`,
   storeSchemaMismatch: (reason: string) =>

@@ -1,6 +1,7 @@
 import type { MetadataRecord } from '../record/metadata.interface.js';
 import { isStorableTime } from '../record/record-fields.js';
 import { isRecordId } from '../record/record-id.js';
+import { sharedDate } from '../utils/shared-date.util.js';
 
 /** id, topic, name, location, context, json, and the time in milliseconds. */
 export type RecordTuple = [string, string, string, string, string, string, number];
@@ -74,6 +75,6 @@ export function recordOf(tuple: RecordTuple): MetadataRecord {
     context,
     json,
     data: JSON.parse(json) as unknown,
-    publishedAt: new Date(publishedAt),
+    publishedAt: sharedDate(publishedAt),
   };
 }

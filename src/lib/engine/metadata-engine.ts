@@ -20,6 +20,7 @@ import { runScope, type RunScope } from './run-scope.js';
 import type { IntakeOutcome, RecordIntake } from '../buffer/record-intake.interface.js';
 import { assertTopic } from './topic.js';
 import { newRecordId } from '../record/record-id.js';
+import { sharedDate } from '../utils/shared-date.util.js';
 
 /**
  * Publishes one topic's metadata into its queue: the seed's
@@ -172,16 +173,16 @@ export class MetadataEngine<T = unknown> {
     if (!dtype.accepts(data)) {
       throw new DataTypeError(this.topic, dtype.description, describeType(data));
     }
-    const publishedAt = new Date();
+    const ms = Date.now();
     return {
-      id: newRecordId(publishedAt.getTime()),
+      id: newRecordId(ms),
       topic: this.topic,
       name,
       location,
       context,
       data,
       json: encodeData(this.topic, data, dtype.isClass),
-      publishedAt,
+      publishedAt: sharedDate(ms),
     };
   }
 }

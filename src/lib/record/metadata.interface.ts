@@ -20,6 +20,7 @@ export interface MetadataRecord<T = unknown> extends Readonly<Metadata<T>> {
   /** A UUID given at publish; the store's idempotency key. */
   readonly id: string;
   readonly topic: string;
+  /** Shared by the records of its millisecond: its setters throw; copy it to change it. */
   readonly publishedAt: Date;
   /** `data` as JSON, encoded once at publish: what the store and the connectors write. */
   readonly json: string;
