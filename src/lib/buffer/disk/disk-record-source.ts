@@ -146,6 +146,8 @@ export class DiskRecordSource implements RecordSource {
         }
         const batch = await this.read(maxBatchSize, end);
         if (!batch) return undefined;
+        // Every acknowledgement so far is on disk before a sink gets its next batch.
+        await this.ledger.saved();
         this.inFlightBatches.add(batch, this.ledger.sinks);
         return batch;
       },
@@ -174,6 +176,7 @@ export class DiskRecordSource implements RecordSource {
       await this.writer.close();
       await this.logReader.close();
       this.ledger.save();
+      await this.ledger.saved();
       if (this.options.sync !== 'none') await this.dir.sync();
     } finally {
       await this.dir.unlock();

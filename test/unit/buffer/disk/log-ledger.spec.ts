@@ -26,11 +26,12 @@ describe('LogLedger', () => {
     expect(ledger.earliest()).toEqual(first);
   });
 
-  it('keeps each position in ledger.json, whole, and reads it back at the next start', () => {
+  it('keeps each position in ledger.json, whole, and reads it back at the next start', async () => {
     const ledger = new LogLedger(dir, logger);
     ledger.load(['store', 'file'], first, end);
     expect(ledger.advance('store', at(3, 100))).toBe(true);
     ledger.save();
+    await ledger.saved();
     expect(readdirSync(dir)).toEqual(['ledger.json']);
     expect(JSON.parse(readFileSync(join(dir, 'ledger.json'), 'utf8'))).toEqual({
       version: 1,
@@ -80,7 +81,7 @@ describe('LogLedger', () => {
     ],
   ])(
     'replays the whole log for every sink when the ledger is %s, saying where, counted',
-    (_, text) => {
+    async (_, text) => {
       writeFileSync(join(dir, 'ledger.json'), text);
       const ledger = new LogLedger(dir, logger);
       ledger.load(['store', 'file'], first, end);
@@ -90,6 +91,7 @@ describe('LogLedger', () => {
       expect(logger.lines).toHaveLength(1);
       expect(logger.lines[0]).toContain(join(dir, 'ledger.json'));
       ledger.save();
+      await ledger.saved();
       expect(JSON.parse(readFileSync(join(dir, 'ledger.json'), 'utf8')).sinks.store).toEqual([
         2, 9,
       ]);
@@ -105,6 +107,24 @@ describe('LogLedger', () => {
     expect(logger.lines[0]).toContain('EISDIR');
   });
 
+  it('saves off the event loop: asked again while saving, it saves once more, the latest positions', async () => {
+    const ledger = new LogLedger(dir, logger);
+    ledger.load(['store'], first, end);
+    ledger.advance('store', at(3, 1));
+    ledger.save();
+    // Not on disk yet: the write is in libuv's pool until saved() resolves.
+    expect(existsSync(ledger.path)).toBe(false);
+    for (let offset = 2; offset <= 50; offset++) {
+      ledger.advance('store', at(3, offset));
+      ledger.save();
+    }
+    await ledger.saved();
+    expect(JSON.parse(readFileSync(ledger.path, 'utf8')).sinks).toEqual({ store: [3, 50] });
+    expect(readdirSync(dir)).toEqual(['ledger.json']);
+    // Resolved at once when no save is under way.
+    await ledger.saved();
+  });
+
   it('moves a sink forward only, and never one it does not know', () => {
     const ledger = new LogLedger(dir, logger);
     ledger.load(['store'], first, end);
@@ -114,10 +134,11 @@ describe('LogLedger', () => {
     expect(ledger.earliest()).toEqual(first);
   });
 
-  it('writes nothing with no sinks', () => {
+  it('writes nothing with no sinks', async () => {
     const ledger = new LogLedger(dir, logger);
     ledger.load([], first, end);
     ledger.save();
+    await ledger.saved();
     expect(existsSync(ledger.path)).toBe(false);
     expect(ledger.earliest()).toBeUndefined();
   });
@@ -153,15 +174,17 @@ describe('LogLedger', () => {
     const saved = () =>
       (JSON.parse(readFileSync(join(dir, 'ledger.json'), 'utf8')) as { sinks: object }).sinks;
 
-    it('keeps the last whole ledger and no half-written tmp, says so once, and saves once space is freed', () => {
+    it('keeps the last whole ledger and no half-written tmp, says so once, and saves once space is freed', async () => {
       const ledger = new LogLedger(dir, logger);
       ledger.load(['store'], first, end);
       ledger.advance('store', at(3, 100));
       ledger.save();
+      await ledger.saved();
       const filler = fillDisk(dir);
       for (const offset of [200, 300]) {
         ledger.advance('store', at(3, offset));
         expect(() => ledger.save()).not.toThrow();
+        await ledger.saved();
       }
       expect(readdirSync(dir).sort()).toEqual(['filler', 'ledger.json']);
       expect(saved()).toEqual({ store: [3, 100] });
@@ -171,6 +194,7 @@ describe('LogLedger', () => {
       expect(full[0]).toContain(join(dir, 'ledger.json.tmp'));
       rmSync(filler);
       ledger.saveIfBehind();
+      await ledger.saved();
       expect(saved()).toEqual({ store: [3, 300] });
       expect(logger.lines.filter((line) => line.includes('written again'))).toHaveLength(1);
     });
