@@ -145,9 +145,9 @@ export class DiskRecordSource implements RecordSource {
           end = this.writer.end;
         }
         const batch = await this.read(maxBatchSize, end);
-        if (!batch) return undefined;
-        // Every acknowledgement so far is on disk before a sink gets its next batch.
+        // Every acknowledgement so far is on disk before a sink gets its next batch, or hears there is none.
         await this.ledger.saved();
+        if (!batch) return undefined;
         this.inFlightBatches.add(batch, this.ledger.sinks);
         return batch;
       },
