@@ -2,6 +2,7 @@ import type { MetadataRecord } from '../record/metadata.interface.js';
 import { isStorableTime } from '../record/record-fields.js';
 import { isRecordId } from '../record/record-id.js';
 import { sharedDate } from '../utils/shared-date.util.js';
+import { StringPool } from '../utils/string-pool.util.js';
 
 /** id, topic, name, location, context, json, and the time in milliseconds. */
 export type RecordTuple = [string, string, string, string, string, string, number];
@@ -64,15 +65,18 @@ function isRecordTuple(value: unknown): value is RecordTuple {
   );
 }
 
+/** The texts records repeat, decoded: see `StringPool`. */
+const labels = new StringPool();
+
 /** The record a stored tuple holds, its data parsed from its JSON; throws on JSON that does not parse. */
 export function recordOf(tuple: RecordTuple): MetadataRecord {
   const [id, topic, name, location, context, json, publishedAt] = tuple;
   return {
     id,
-    topic,
-    name,
-    location,
-    context,
+    topic: labels.of(topic),
+    name: labels.of(name),
+    location: labels.of(location),
+    context: labels.of(context),
     json,
     data: JSON.parse(json) as unknown,
     publishedAt: sharedDate(publishedAt),

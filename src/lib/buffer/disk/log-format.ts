@@ -92,7 +92,7 @@ export function readFrame(chunk: Buffer, offset: number, version: number): Frame
   const frame = checkFrame(chunk, offset, version);
   if (frame.kind !== 'whole') return frame;
   const start = offset + logFormat.frameHeaderBytes;
-  const record = decodePayload(chunk.toString('utf8', start, offset + frame.bytes), version);
+  const record = decodePayload(chunk, start, offset + frame.bytes, version);
   if (!record) return { kind: 'corrupt' };
   return { kind: 'record', record, bytes: frame.bytes };
 }
@@ -131,20 +131,31 @@ function startsWithId(chunk: Buffer, start: number, length: number, version: num
   return chunk[id + 36] === afterId[version] && uuidDashes.every((d) => chunk[id + d] === 0x2d);
 }
 
-function decodePayload(text: string, version: number): MetadataRecord | undefined {
+function decodePayload(
+  chunk: Buffer,
+  start: number,
+  end: number,
+  version: number,
+): MetadataRecord | undefined {
+  const text = chunk.toString('utf8', start, end);
   try {
-    return version === 1 ? decodeRecord(text) : decodeFields(text);
+    return version === 1 ? decodeRecord(text) : decodeFields(text, chunk, start);
   } catch {
     return undefined;
   }
 }
 
-/** The inverse of `encodePayload`; throws on JSON that does not parse. */
-function decodeFields(text: string): MetadataRecord | undefined {
+/** The inverse of `encodePayload`, `text` read at `start` of `chunk`; throws on JSON that does not parse. */
+function decodeFields(text: string, chunk: Buffer, start: number): MetadataRecord | undefined {
   const fields = text.split('\0');
   if (fields.length !== 7) return undefined;
-  const [id, topic, name, location, context, json, time] = fields;
+  const [, topic, name, location, context, json, time] = fields;
   const publishedAt = Number(time);
   if (!Number.isFinite(publishedAt)) return undefined;
+  // Read apart, not split off: a slice of the payload kept every record's whole payload alive.
+  const id = chunk.toString('latin1', start, start + recordIdLength);
   return recordOf([id, topic, name, location, context, json, publishedAt]);
 }
+
+/** A record id's length: a format 2 payload opens with it (`startsWithId`). */
+const recordIdLength = 36;
