@@ -1,3 +1,5 @@
+import { CoalescingRunner } from '../utils/coalescing-runner.util.js';
+
 /**
  * When flush passes run: every `intervalMs`, "soon" on request, and on
  * demand; never two at once. A request while a pass runs gets one more pass
@@ -10,18 +12,19 @@
 export class FlushLoop {
   private timer?: NodeJS.Timeout;
   private started = false;
-  private passing?: Promise<void>;
-  private again = false;
+  private readonly passes: CoalescingRunner;
   /** A pass is set for the next turn: more requests until then change nothing. */
   private soonSet = false;
 
   constructor(
-    private readonly pass: () => Promise<void>,
+    pass: () => Promise<void>,
     private readonly intervalMs: number,
     private readonly onError: (error: unknown) => void,
     /** Whether records wait to be flushed. */
     private readonly recordsWait: () => boolean = () => false,
-  ) {}
+  ) {
+    this.passes = new CoalescingRunner(pass);
+  }
 
   get running(): boolean {
     return this.started;
@@ -42,7 +45,8 @@ export class FlushLoop {
   /** A pass now, or right after the one under way. */
   soon(): void {
     if (!this.started || this.soonSet) return;
-    if (this.passing) this.again = true;
+    // Joined: whoever started the pass under way handles its failure.
+    if (this.passes.busy) void this.passes.run();
     else {
       // Asked once per publish while a queue is over its threshold: one timer, not one each.
       this.soonSet = true;
@@ -52,21 +56,7 @@ export class FlushLoop {
 
   /** Runs a pass, or joins the one under way and asks for one more; resolves when they are done. */
   run(): Promise<void> {
-    if (this.passing) {
-      this.again = true;
-      return this.passing;
-    }
-    this.passing = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.pass();
-        } while (this.again);
-      } finally {
-        this.passing = undefined;
-      }
-    })();
-    return this.passing;
+    return this.passes.run();
   }
 
   private schedule(delayMs: number): void {

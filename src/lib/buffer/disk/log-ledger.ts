@@ -8,6 +8,7 @@ import { errorMessages, logMessages } from '../../metaqueue.messages.js';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { comparePositions, earliest, type LogPosition } from './log-position.js';
 import { WriteFailures } from './write-failures.js';
+import { CoalescingRunner } from '../../utils/coalescing-runner.util.js';
 
 const ledgerVersion = 1;
 
@@ -25,9 +26,8 @@ export class LogLedger {
   private readonly failures: WriteFailures;
   /** The last save failed: the file is behind the positions held here. */
   private behind = false;
-  /** The save under way; `again` when positions moved since it took them. */
-  private saving?: Promise<void>;
-  private again = false;
+  /** Saves, one at a time: one asked for during another runs once after it. */
+  private readonly saves = new CoalescingRunner(() => this.write());
 
   constructor(
     dir: string,
@@ -95,11 +95,8 @@ export class LogLedger {
    */
   save(): void {
     if (this.positions.size === 0) return;
-    if (this.saving) {
-      this.again = true;
-      return;
-    }
-    this.saving = this.saveWhileAsked();
+    // Never rejects: a failed write is counted and logged.
+    void this.saves.run();
   }
 
   /**
@@ -108,18 +105,7 @@ export class LogLedger {
    * so an acknowledgement is on disk before the next batch of its sink.
    */
   saved(): Promise<void> {
-    return this.saving ?? Promise.resolve();
-  }
-
-  private async saveWhileAsked(): Promise<void> {
-    try {
-      do {
-        this.again = false;
-        await this.write();
-      } while (this.again);
-    } finally {
-      this.saving = undefined;
-    }
+    return this.saves.settled();
   }
 
   private async write(): Promise<void> {
