@@ -47,11 +47,8 @@ export class FlushLoop {
     if (!this.started || this.soonSet) return;
     // Joined: whoever started the pass under way handles its failure.
     if (this.passes.busy) void this.passes.run();
-    else {
-      // Asked once per publish while a queue is over its threshold: one timer, not one each.
-      this.soonSet = true;
-      this.schedule(0);
-    }
+    // Asked once per publish while a queue is over its threshold: one timer, not one each.
+    else this.schedule(0);
   }
 
   /** Runs a pass, or joins the one under way and asks for one more; resolves when they are done. */
@@ -61,6 +58,7 @@ export class FlushLoop {
 
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
+    this.soonSet = delayMs === 0;
     this.timer = setTimeout(() => this.tick(), delayMs);
     if (!this.recordsWait()) this.timer.unref();
   }

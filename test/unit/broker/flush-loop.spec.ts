@@ -82,6 +82,21 @@ describe('FlushLoop', () => {
     loop.stop();
   });
 
+  it('answers a signal once the timer it set was replaced by the interval', async () => {
+    const passes = manualPasses();
+    const loop = new FlushLoop(passes.pass, 60_000, () => undefined);
+    loop.start();
+    loop.soon();
+    // A pass that ends sets the next interval, replacing any timer a signal set meanwhile (as
+    // one that lands between the pass's end and that); start() sets the interval the same way.
+    loop.start();
+    loop.soon();
+    await jest.advanceTimersByTimeAsync(10);
+    expect(passes.began()).toBe(1);
+    await passes.finishOne();
+    loop.stop();
+  });
+
   it('never runs two passes at once', async () => {
     let running = 0;
     let most = 0;
