@@ -99,7 +99,7 @@ export function readFrame(chunk: Buffer, offset: number, version: number): Frame
 
 /** The bytes `opensFrame` looks at: a frame's header and its record id. */
 export function frameOpeningBytes(version: number): number {
-  return logFormat.frameHeaderBytes + idAt[version] + 37;
+  return logFormat.frameHeaderBytes + idAt[version] + recordIdLength + 1;
 }
 
 /**
@@ -114,6 +114,8 @@ export function opensFrame(chunk: Buffer, offset: number, version: number, room:
   return startsWithId(chunk, offset + logFormat.frameHeaderBytes, length, version);
 }
 
+/** A record id's length (a UUID's text): every payload holds one, where `idAt` says. */
+const recordIdLength = 36;
 /** Where a payload's record id (a UUID) starts, by format: format 1 opens with `["`. */
 const idAt = { 1: 2, 2: 0 } as Record<number, number>;
 /** The byte after the id: NUL in format 2, the closing quote in format 1. */
@@ -127,8 +129,11 @@ const uuidDashes = [8, 13, 18, 23];
  */
 function startsWithId(chunk: Buffer, start: number, length: number, version: number): boolean {
   const id = start + idAt[version];
-  if (length < idAt[version] + 37) return false;
-  return chunk[id + 36] === afterId[version] && uuidDashes.every((d) => chunk[id + d] === 0x2d);
+  if (length < idAt[version] + recordIdLength + 1) return false;
+  return (
+    chunk[id + recordIdLength] === afterId[version] &&
+    uuidDashes.every((d) => chunk[id + d] === 0x2d)
+  );
 }
 
 function decodePayload(
@@ -137,17 +142,18 @@ function decodePayload(
   end: number,
   version: number,
 ): MetadataRecord | undefined {
-  const text = chunk.toString('utf8', start, end);
   try {
-    return version === 1 ? decodeRecord(text) : decodeFields(text, chunk, start);
+    return version === 1
+      ? decodeRecord(chunk.toString('utf8', start, end))
+      : decodeFields(chunk, start, end);
   } catch {
     return undefined;
   }
 }
 
-/** The inverse of `encodePayload`, `text` read at `start` of `chunk`; throws on JSON that does not parse. */
-function decodeFields(text: string, chunk: Buffer, start: number): MetadataRecord | undefined {
-  const fields = text.split('\0');
+/** The inverse of `encodePayload`, of the payload at `start..end` of `chunk`; throws on JSON that does not parse. */
+function decodeFields(chunk: Buffer, start: number, end: number): MetadataRecord | undefined {
+  const fields = chunk.toString('utf8', start, end).split('\0');
   if (fields.length !== 7) return undefined;
   const [, topic, name, location, context, json, time] = fields;
   const publishedAt = Number(time);
@@ -156,6 +162,3 @@ function decodeFields(text: string, chunk: Buffer, start: number): MetadataRecor
   const id = chunk.toString('latin1', start, start + recordIdLength);
   return recordOf([id, topic, name, location, context, json, publishedAt]);
 }
-
-/** A record id's length: a format 2 payload opens with it (`startsWithId`). */
-const recordIdLength = 36;
