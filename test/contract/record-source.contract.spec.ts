@@ -257,6 +257,23 @@ describe.each(sources)('record source contract: $name', ({ create, durable }) =>
     },
   );
 
+  it('flushes a full queue at once, though it holds fewer records than a batch', async () => {
+    const store = new MemorySink('store');
+    // The interval never comes within the test: only a full queue can start a flush. On disk the
+    // 500 records overflow the log (24 KiB) into the queue; from Redis, the stream (50 entries).
+    const p = await start({
+      topics: [{ topic: 'a', bufferSize: 50 }],
+      store,
+      broker: { ...fast, flushIntervalMs: 3_600_000, maxBatchSize: 1_000 },
+    });
+    const settled = publishMany(p.engine('a'), 500, 'x');
+    await until(() => store.ids.length === 500);
+    const ids = idsOf(await settled);
+    expect(ids).toHaveLength(500);
+    expectExactly(store.ids, ids);
+    await p.close();
+  });
+
   it('at shutdown, gives up on a sink that never answers by the deadline, and counts it', async () => {
     const store = new MemorySink('store');
     const silent = new MemorySink('silent');

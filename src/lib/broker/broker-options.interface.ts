@@ -10,7 +10,7 @@ export interface BrokerModuleOptions {
 export interface BrokerOptions {
   /** Flush this often. Default 1000 ms. */
   flushIntervalMs?: number;
-  /** Most records per write; a queue holding this many triggers a flush at once. Default 5000. */
+  /** Most records per write; a queue holding this many, or full, triggers a flush at once. Default 5000. */
   maxBatchSize?: number;
   /** Batches being stored at once: the database ingests one while the next is prepared. Default 2. */
   storeConcurrency?: number;

@@ -27,6 +27,14 @@ export class TopicQueues {
     return size;
   }
 
+  /**
+   * Calls `listener` whenever a queue holds `threshold` records or is full:
+   * in front of a log or stream that is full, the queues fill next.
+   */
+  watchBacklog(threshold: number, listener: () => void): void {
+    for (const queue of this.queues.values()) queue.watchBacklog(threshold, listener);
+  }
+
   /** Refuses later offers, and those waiting for space. */
   close(): void {
     for (const queue of this.queues.values()) queue.close();

@@ -97,10 +97,11 @@ export class MetaQueue<Item = unknown, Spec extends DataType<any> = DataType> {
 
   /**
    * Calls `listener` whenever an offer, or a blocked publish let in, leaves
-   * `threshold` or more records queued.
+   * `threshold` or more records queued, or the queue full: one smaller than
+   * `threshold` would otherwise hold its publishers until the next interval.
    */
   watchBacklog(threshold: number, listener: () => void): void {
-    this.backlogThreshold = threshold;
+    this.backlogThreshold = Math.min(threshold, this.capacity);
     this.onBacklog = listener;
   }
 

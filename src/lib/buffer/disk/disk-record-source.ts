@@ -133,6 +133,8 @@ export class DiskRecordSource implements RecordSource {
 
   watch(threshold: number, listener: () => void): void {
     this.watcher = { threshold, listener };
+    // A full log leaves publishes in the queues in front of it: once one fills, read.
+    this.queues.watchBacklog(threshold, listener);
   }
 
   reader(maxBatchSize: number): BatchReader {

@@ -34,7 +34,7 @@ export class MemoryRecordSource implements RecordSource {
   }
 
   watch(threshold: number, listener: () => void): void {
-    for (const queue of this.queues.all()) queue.watchBacklog(threshold, listener);
+    this.queues.watchBacklog(threshold, listener);
   }
 
   reader(maxBatchSize: number): BatchReader {

@@ -42,6 +42,8 @@ export class RedisRecordSource implements RecordSource {
   private readonly batches: StreamBatches;
   private readonly streamReader: StreamReader;
   private appendedSinceWatch = 0;
+  /** The smallest `maxLen` of the streams: one that fills holds its publishers until it is read. */
+  private shortestStream = Infinity;
   private watcher?: { threshold: number; listener: () => void };
 
   constructor(private readonly options: ResolvedRedisBufferOptions) {
@@ -83,7 +85,9 @@ export class RedisRecordSource implements RecordSource {
   /** A topic's intake: its queue in front of its stream, under the queue's policy. */
   intake(topic: string, queue: MetaQueue): RecordIntake {
     const stream = `${this.options.streamPrefix}${topic}`;
-    this.journal.add(topic, queue, stream, this.options.maxLen ?? queue.capacity);
+    const maxLen = this.options.maxLen ?? queue.capacity;
+    this.shortestStream = Math.min(this.shortestStream, maxLen);
+    this.journal.add(topic, queue, stream, maxLen);
     this.groups.streams.push(stream);
     return new JournaledIntake(queue, this.journal);
   }
@@ -177,7 +181,7 @@ export class RedisRecordSource implements RecordSource {
   private onAppended(records: number): void {
     if (!this.watcher) return;
     this.appendedSinceWatch += records;
-    if (this.appendedSinceWatch < this.watcher.threshold) return;
+    if (this.appendedSinceWatch < Math.min(this.watcher.threshold, this.shortestStream)) return;
     this.appendedSinceWatch = 0;
     this.watcher.listener();
   }
