@@ -52,7 +52,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly connectorRegistry: ConnectorRegistry,
     @Inject(METAQUEUE_MODULE_OPTIONS) moduleOptions: BrokerModuleOptions,
   ) {
-    this.options = resolveBrokerOptions(moduleOptions.broker);
+    this.options = resolveBrokerOptions(moduleOptions.broker, buffer.role);
     this.source = buffer.source;
     this.role = buffer.role;
     const { retryInitialDelayMs, retryMaxDelayMs } = this.options;

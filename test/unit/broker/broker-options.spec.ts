@@ -3,12 +3,24 @@ import { defaults } from '../../../src/lib/metaqueue.defaults.js';
 import { MetaqueueConfigError } from '../../../src/lib/index.js';
 
 describe('resolveBrokerOptions', () => {
+  const { workerFlushIntervalMs, ...broker } = defaults.broker;
+
   it('fills in the defaults, and an explicit undefined does not hide one', () => {
-    expect(resolveBrokerOptions()).toEqual(defaults.broker);
+    expect(resolveBrokerOptions()).toEqual(broker);
     expect(resolveBrokerOptions({ maxBatchSize: undefined, flushIntervalMs: 5 })).toEqual({
-      ...defaults.broker,
+      ...broker,
       flushIntervalMs: 5,
     });
+  });
+
+  it("gives a worker, which cannot see publishers' appends, an interval of its own unless set", () => {
+    expect(resolveBrokerOptions({}, 'worker')).toEqual({
+      ...broker,
+      flushIntervalMs: workerFlushIntervalMs,
+    });
+    expect(workerFlushIntervalMs).toBeLessThan(broker.flushIntervalMs);
+    expect(resolveBrokerOptions({ flushIntervalMs: 2_000 }, 'worker').flushIntervalMs).toBe(2_000);
+    expect(resolveBrokerOptions({}, 'publisher').flushIntervalMs).toBe(broker.flushIntervalMs);
   });
 
   it.each([
