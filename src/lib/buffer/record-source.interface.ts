@@ -34,7 +34,10 @@ export interface RecordSource {
   readonly inFlight: number;
   /** Names the sinks that will acknowledge; called once, before the first read. */
   start(sinks: readonly string[]): Promise<void>;
-  /** Calls `listener` whenever `threshold` or more records wait, or a topic's queue or stream is full, so a flush can start early. */
+  /**
+   * Calls `listener` whenever `threshold` or more records wait, or a topic's
+   * queue or stream is full, so a flush can start early.
+   */
   watch(threshold: number, listener: () => void): void;
   /** A reader of what waits now; later records wait for the next reader. */
   reader(maxBatchSize: number): BatchReader;

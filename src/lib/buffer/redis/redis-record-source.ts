@@ -42,8 +42,6 @@ export class RedisRecordSource implements RecordSource {
   private readonly batches: StreamBatches;
   private readonly streamReader: StreamReader;
   private appendedSinceWatch = 0;
-  /** The smallest `maxLen` of the streams: one that fills holds its publishers until it is read. */
-  private shortestStream = Infinity;
   private watcher?: { threshold: number; listener: () => void };
 
   constructor(private readonly options: ResolvedRedisBufferOptions) {
@@ -85,9 +83,7 @@ export class RedisRecordSource implements RecordSource {
   /** A topic's intake: its queue in front of its stream, under the queue's policy. */
   intake(topic: string, queue: MetaQueue): RecordIntake {
     const stream = `${this.options.streamPrefix}${topic}`;
-    const maxLen = this.options.maxLen ?? queue.capacity;
-    this.shortestStream = Math.min(this.shortestStream, maxLen);
-    this.journal.add(topic, queue, stream, maxLen);
+    this.journal.add(topic, queue, stream, this.options.maxLen ?? queue.capacity);
     this.groups.streams.push(stream);
     return new JournaledIntake(queue, this.journal);
   }
@@ -137,7 +133,9 @@ export class RedisRecordSource implements RecordSource {
   }
 
   watch(threshold: number, listener: () => void): void {
-    this.watcher = { threshold, listener };
+    // A stream at `maxLen` holds its publishes back (not in their queue) until it is read.
+    const shortest = Math.min(...[...this.journal.all()].map((lane) => lane.maxLen));
+    this.watcher = { threshold: Math.min(threshold, shortest), listener };
   }
 
   reader(maxBatchSize: number): BatchReader {
@@ -181,7 +179,7 @@ export class RedisRecordSource implements RecordSource {
   private onAppended(records: number): void {
     if (!this.watcher) return;
     this.appendedSinceWatch += records;
-    if (this.appendedSinceWatch < Math.min(this.watcher.threshold, this.shortestStream)) return;
+    if (this.appendedSinceWatch < this.watcher.threshold) return;
     this.appendedSinceWatch = 0;
     this.watcher.listener();
   }
