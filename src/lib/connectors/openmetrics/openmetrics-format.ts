@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { SampleBytes } from './sample-bytes.mjs';
+import type { SeriesNumbers } from './series-numbers.js';
 import type {
   OpenMetricsSampleMode,
   OpenMetricsSeriesLabel,
@@ -32,7 +33,12 @@ export const perRecordShape: SampleShape = { samples: 'per-record', labels: [] }
  * encoded once per renderer.
  */
 export class SampleRenderer {
+  /** In series, the labels after `id` that make a series, in the order they are written. */
+  readonly seriesFields: readonly RecordLabel[];
   private readonly labels: [prefix: Uint8Array, field: RecordLabel][];
+  /** The labels as a series key writes them, with no `id` before them. */
+  private readonly keyLabels: [prefix: Uint8Array, field: RecordLabel][];
+  private readonly keyEnd: Uint8Array;
   private readonly perRecord: boolean;
 
   constructor(shape: SampleShape = perRecordShape) {
@@ -40,7 +46,13 @@ export class SampleRenderer {
     const names = this.perRecord
       ? recordLabels
       : recordLabels.filter((l) => shape.labels.includes(l));
+    this.seriesFields = names;
     this.labels = names.map((name) => [Buffer.from(`",${name}="`), name]);
+    this.keyLabels = names.map((name, i) => [
+      Buffer.from(`${i === 0 ? '{' : '",'}${name}="`),
+      name,
+    ]);
+    this.keyEnd = Buffer.from(names.length === 0 ? ' ' : '"} ');
   }
 
   /** Whether the record has a sample: not for non-numeric data, in series. */
@@ -66,6 +78,20 @@ export class SampleRenderer {
     out.ascii(numeric ? record.json : '1');
     out.time(record.publishedAt.getTime());
   }
+
+  /**
+   * Writes the record's series as the merge thread writes it before each of
+   * its samples: its line up to the value, less the `id` label, with the
+   * space before the value: `rows_imported{topic="imports",location="db"} `.
+   */
+  renderKey(record: MetadataRecord, out: SampleBytes): void {
+    out.ascii(record.name);
+    for (const [prefix, field] of this.keyLabels) {
+      out.bytes(prefix);
+      out.label(record[field]);
+    }
+    out.bytes(this.keyEnd);
+  }
 }
 
 const idLabel = Buffer.from('{id="');
@@ -90,25 +116,39 @@ const samplesPerTurn = 2_500;
 
 /** A batch's samples by family, and how many of its records were not written. */
 export interface RenderedBatch {
-  /** Each family's samples, as bytes. */
-  families: Map<string, SampleBytes>;
+  families: Map<string, RenderedFamily>;
   /** Records not written: non-numeric data, in series. */
   notWritten: number;
 }
 
+/** One family's samples of a batch, as lines. */
+export interface RenderedFamily {
+  out: SampleBytes;
+  /** The TYPE line the lines start with, if the batch starts the family's file. */
+  header?: string;
+}
+
+/** What rendering a batch asks of a family's file. */
+export interface FamilyFileState {
+  /** Bytes of whole batches in it: a batch into an empty file starts with the TYPE line. */
+  readonly bytes: number;
+  /** Its series' numbers, when the batch's samples are wanted as numbers too. */
+  readonly numbers?: SeriesNumbers;
+}
+
 /**
- * Renders a batch by family, a slice per turn of the event loop; a family
- * for which `startsFile` says so starts with its TYPE line.
+ * Renders a batch by family, a slice per turn of the event loop, as each
+ * family's file (`fileOf`) asks.
  */
 export async function renderByFamily(
   records: readonly MetadataRecord[],
   shape: SampleShape = perRecordShape,
-  startsFile: (family: string) => boolean = () => false,
+  fileOf: (family: string) => FamilyFileState,
 ): Promise<RenderedBatch> {
   const renderer = new SampleRenderer(shape);
-  const families = new Map<string, SampleBytes>();
+  const families = new Map<string, RenderedFamily>();
   let notWritten = 0;
-  let last: { name: string; out: SampleBytes } | undefined;
+  let last: { name: string; out: SampleBytes; numbers?: SeriesNumbers } | undefined;
   for (let i = 0; i < records.length; i++) {
     if (i > 0 && i % samplesPerTurn === 0) await nextTurn();
     const record = records[i];
@@ -117,14 +157,21 @@ export async function renderByFamily(
       continue;
     }
     if (last?.name !== record.name) {
-      let out = families.get(record.name);
-      if (!out) {
-        families.set(record.name, (out = new SampleBytes(roomFor(records.length - i))));
-        if (startsFile(record.name)) out.ascii(familyHeader(record.name));
+      const file = fileOf(record.name);
+      let family = families.get(record.name);
+      if (!family) {
+        family = { out: new SampleBytes(roomFor(records.length - i)) };
+        file.numbers?.startBatch();
+        families.set(record.name, family);
+        if (file.bytes === 0) {
+          family.header = familyHeader(record.name);
+          family.out.ascii(family.header);
+        }
       }
-      last = { name: record.name, out };
+      last = { name: record.name, out: family.out, numbers: file.numbers };
     }
     renderer.render(record, last.out);
+    last.numbers?.add(record);
   }
   return { families, notWritten };
 }

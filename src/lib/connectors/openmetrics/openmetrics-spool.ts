@@ -12,8 +12,14 @@ import { join } from 'node:path';
 import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { logMessages } from '../../metaqueue.messages.js';
 import { pathExists } from '../../utils/path-exists.util.js';
-import { renderByFamily, type SampleShape } from './openmetrics-format.js';
+import {
+  renderByFamily,
+  SampleRenderer,
+  type RenderedFamily,
+  type SampleShape,
+} from './openmetrics-format.js';
 import type { SeriesMergeThread } from './series-merge-thread.js';
+import { SeriesNumbers } from './series-numbers.js';
 
 /** The file in a spool that names its writer; the family files are numbered. */
 export const WRITER_FILE = 'writer';
@@ -32,7 +38,9 @@ export async function familyFiles(spool: string): Promise<string[]> {
  * leave part of its batch: the spool is cut back to its last whole batch
  * before anything else touches it, so the retry cannot duplicate. In
  * series, the merge thread is told of every batch once it is written, and
- * of every move, so it holds the live spool merged (see `SeriesMergeThread`).
+ * of every move, so it holds the live spool merged (see `SeriesMergeThread`):
+ * as numbers (see `SeriesNumbers`), or as the lines when each record is a
+ * series of its own (its `id` a label).
  */
 export class OpenMetricsSpool {
   /** Each family's file, and its bytes of whole batches: a failed write is cut back to these. */
@@ -48,6 +56,8 @@ export class OpenMetricsSpool {
   private writer?: string;
   /** Records of whole batches that were not written (non-numeric data, in series), since startup. */
   notWritten = 0;
+  /** What numbers a family file's series, when the merge thread is told samples as numbers. */
+  private readonly numbering?: SampleRenderer;
 
   constructor(
     readonly dir: string,
@@ -55,7 +65,11 @@ export class OpenMetricsSpool {
     private readonly logger: LoggerService,
     private readonly shape?: SampleShape,
     private readonly mergeThread?: SeriesMergeThread,
-  ) {}
+  ) {
+    if (mergeThread && shape && !shape.labels.includes('id')) {
+      this.numbering = new SampleRenderer(shape);
+    }
+  }
 
   /** Bytes of whole batches in the spool: what rotation is measured by. */
   get bytes(): number {
@@ -74,22 +88,20 @@ export class OpenMetricsSpool {
     if (!(await pathExists(this.dir))) await this.restartDeleted();
     await this.cutBack();
     // A family's file starts with its TYPE line, so joining the files makes the exposition.
-    const { families: samples, notWritten } = await renderByFamily(
-      records,
-      this.shape,
-      (family) => this.fileOf(family).bytes === 0,
+    const { families: samples, notWritten } = await renderByFamily(records, this.shape, (family) =>
+      this.fileOf(family),
     );
-    const written = new Map<FamilyFile, Buffer>();
+    const written = new Map<FamilyFile, { bytes: Buffer; rendered: RenderedFamily }>();
     // The families are appended at once: a batch waits for its slowest file, not for the sum.
     // A handle closed to make room waits for its append (FileHandle.close does).
     const appends: Promise<void>[] = [];
     let opening: { error: unknown } | undefined;
     try {
-      for (const [family, out] of samples) {
+      for (const [family, rendered] of samples) {
         const file = this.fileOf(family);
-        const bytes = out.written();
+        const bytes = rendered.out.written();
         appends.push(this.appendTo(await this.handleOf(file), bytes));
-        written.set(file, bytes);
+        written.set(file, { bytes, rendered });
       }
     } catch (error) {
       opening = { error };
@@ -101,10 +113,15 @@ export class OpenMetricsSpool {
       throw opening ? opening.error : failed!.reason;
     }
     // The whole batch is written: only now may the merge thread count it as the spool's.
-    for (const [file, bytes] of written) {
+    for (const [file, { bytes, rendered }] of written) {
+      const path = join(this.dir, file.name);
+      if (file.numbers) {
+        this.mergeThread!.numbered(path, bytes.length, file.numbers.batch(rendered.header));
+      } else {
+        this.mergeThread?.appended(path, bytes);
+      }
       this.spoolBytes += bytes.length;
       file.bytes += bytes.length;
-      this.mergeThread?.appended(join(this.dir, file.name), bytes);
     }
     this.spooledRecords += records.length - notWritten;
     this.notWritten += notWritten;
@@ -164,7 +181,12 @@ export class OpenMetricsSpool {
   private fileOf(family: string): FamilyFile {
     let file = this.families.get(family);
     if (!file) {
-      file = { name: String(this.families.size), bytes: 0, handle: undefined };
+      file = {
+        name: String(this.families.size),
+        bytes: 0,
+        handle: undefined,
+        numbers: this.numbering && new SeriesNumbers(this.numbering),
+      };
       this.families.set(family, file);
     }
     return file;
@@ -196,6 +218,8 @@ interface FamilyFile {
   name: string;
   bytes: number;
   handle: FileHandle | undefined;
+  /** Its series' numbers, as the merge thread has them (see `SeriesNumbers`). */
+  numbers?: SeriesNumbers;
 }
 
 /** Family files kept open at once; more families than this reopen theirs as needed. */

@@ -1,7 +1,7 @@
 import { Worker, type Transferable } from 'node:worker_threads';
 import { errorMessages } from '../../metaqueue.messages.js';
 import { ThreadCalls } from '../../utils/thread-calls.util.js';
-import type { SeriesMerge } from './series-merge.interface.js';
+import type { NumberedBatch, SeriesMerge } from './series-merge.interface.js';
 
 const workerFile = new URL('./series-merge.worker.mjs', import.meta.url);
 
@@ -23,6 +23,14 @@ export class SeriesMergeThread {
   /** `bytes` were appended to the family file `file` of the live spool: they are handed over, not copied. */
   appended(file: string, bytes: Uint8Array): void {
     this.post({ kind: 'appended', file, bytes }, [bytes.buffer as ArrayBuffer]);
+  }
+
+  /**
+   * `bytes` bytes were appended to the family file `file` of the live spool,
+   * whose samples are `batch`: its numbers are handed over, not copied.
+   */
+  numbered(file: string, bytes: number, batch: NumberedBatch): void {
+    this.post({ kind: 'numbered', file, bytes, batch }, [batch.samples.buffer]);
   }
 
   /** The spool `from` was renamed to `to`. */

@@ -1,8 +1,9 @@
-import type { SeriesMerge } from './series-merge.interface.js';
+import type { NumberedBatch, SeriesMerge } from './series-merge.interface.js';
 
 /** See series-merge.mjs. */
 export class FamilySeries {
   constructor(merge: SeriesMerge);
   add(spooled: Buffer): this;
+  addNumbered(batch: NumberedBatch): boolean;
   render(write: (chunk: Uint8Array) => void): number;
 }

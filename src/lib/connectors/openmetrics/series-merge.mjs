@@ -14,18 +14,25 @@ import { SampleBytes } from './sample-bytes.mjs';
  * - `last`: the value of the record written last (the sort is stable);
  * - `sum`: the sum of their values, added in the order they were written;
  * - `max`: the largest value.
- * A sample is kept as its millisecond and its value, not its line, so a
- * live spool's family is held in a fraction of its bytes. No I/O, no clock.
+ * A sample is kept as three numbers in the order taken in (its series, its
+ * millisecond, its value), not as its line, so a live spool's family is held
+ * in a fraction of its bytes; the samples are sorted into their series only
+ * when rendered. No I/O, no clock.
  */
 export class FamilySeries {
   constructor({ rule, keepId }) {
     this.rule = rule;
     this.keepId = keepId;
     this.header = [];
-    /** Series in the order each first came. */
+    /** Series in the order each first came: each its key, and the next of its hash's chain (`add`). */
     this.series = [];
-    /** Series by a hash of their key; those that share one are chained by `next`. */
+    /** The number of the last series of each hash of a key; the others are chained by `next`. */
     this.byHash = new Map();
+    /** Three numbers a sample: series number, millisecond, value (NaN: see `texts`). */
+    this.samples = new Float64Array(3 * 1024);
+    this.length = 0;
+    /** Values kept as their text, by their sample's place in `samples`. */
+    this.texts = new Map();
   }
 
   /** Takes in whole spooled lines, as bytes (UTF-8: no byte of a longer character is ASCII). */
@@ -46,20 +53,40 @@ export class FamilySeries {
       const t = spooled.lastIndexOf(space, end - 1);
       const v = spooled.lastIndexOf(space, t - 1);
       const series = this.seriesOf(spooled, start, v);
-      const ms = millisecondsAt(spooled, t + 1, end);
-      if (series.ms.length > 0 && ms < series.ms[series.ms.length - 1]) series.inOrder = false;
-      series.ms.push(ms);
-      series.values.push(valueAt(spooled, v + 1, t));
+      const value = valueAt(spooled, v + 1, t);
+      this.reserve(3);
+      if (typeof value === 'string') this.texts.set(this.length, value);
+      this.samples[this.length++] = series;
+      this.samples[this.length++] = millisecondsAt(spooled, t + 1, end);
+      this.samples[this.length++] = typeof value === 'string' ? NaN : value;
       start = end + 1;
     }
     return this;
   }
 
   /**
-   * The series of the line's labels `bytes[start, end)`, less the id (unless
-   * kept): `name{id="…",a="x"}` is `name{a="x"}`, `name{id="…"}` is `name`.
-   * Found by a hash of its bytes where they stand: a key of its own is made
-   * only for a new series.
+   * Takes in a batch as numbers (`NumberedBatch`): the keys of its new
+   * series, numbered on from the last, and three numbers a sample, kept as
+   * they come. Used only alone: a series numbered here is not one `add`
+   * could find. Returns false, taking nothing in, if earlier batches'
+   * series were never told here (a thread started after the file did).
+   */
+  addNumbered({ header, firstKey, keys, samples }) {
+    if (firstKey !== this.series.length) return false;
+    // Kept as `add` keeps a line: without its newline.
+    if (header !== undefined) this.header.push(header.slice(0, -1));
+    for (const prefix of keys) this.series.push({ prefix, next: undefined });
+    this.reserve(samples.length);
+    this.samples.set(samples, this.length);
+    this.length += samples.length;
+    return true;
+  }
+
+  /**
+   * The number of the series of the line's labels `bytes[start, end)`, less
+   * the id (unless kept): `name{id="…",a="x"}` is `name{a="x"}`,
+   * `name{id="…"}` is `name`. Found by a hash of its bytes where they stand:
+   * a key of its own is made only for a new series.
    */
   seriesOf(bytes, start, end) {
     let headEnd = end;
@@ -78,18 +105,18 @@ export class FamilySeries {
     for (let i = start; i < headEnd; i++) h = Math.imul(h ^ bytes[i], fnvPrime);
     for (let i = tail; i < end; i++) h = Math.imul(h ^ bytes[i], fnvPrime);
     const first = this.byHash.get(h);
-    for (let series = first; series; series = series.next) {
-      if (sameKey(series.prefix, bytes, start, headEnd, tail, end)) return series;
+    for (let number = first; number !== undefined; number = this.series[number].next) {
+      if (sameKey(this.series[number].prefix, bytes, start, headEnd, tail, end)) return number;
     }
     // The key and its space, in a buffer of its own: a view would hold the whole batch.
     const prefix = Buffer.allocUnsafeSlow(headEnd - start + (end - tail) + 1);
     bytes.copy(prefix, 0, start, headEnd);
     bytes.copy(prefix, headEnd - start, tail, end);
     prefix[prefix.length - 1] = space;
-    const series = { prefix, ms: [], values: [], inOrder: true, next: first };
-    this.byHash.set(h, series);
-    this.series.push(series);
-    return series;
+    const number = this.series.length;
+    this.series.push({ prefix, next: first });
+    this.byHash.set(h, number);
+    return number;
   }
 
   /**
@@ -100,25 +127,58 @@ export class FamilySeries {
   render(write) {
     const out = new SampleBytes(chunkBytes, write);
     for (const line of this.header) out.ascii(`${line}\n`);
+    const { samples } = this;
+    const { starts, order } = this.bySeries();
     let merged = 0;
-    for (const { prefix, ms, values, inOrder } of this.series) {
-      const order = inOrder ? undefined : timeOrder(ms);
-      for (let i = 0; i < ms.length;) {
-        const at = order ? order[i] : i;
-        let value = valueText(values[at]);
+    this.series.forEach(({ prefix }, number) => {
+      const to = starts[number + 1];
+      sortByTime(order, starts[number], to, samples);
+      for (let i = starts[number]; i < to;) {
+        const ms = samples[order[i] + 1];
+        let value = this.valueText(order[i]);
         let j = i + 1;
-        for (; j < ms.length && ms[order ? order[j] : j] === ms[at]; j++) {
-          value = mergeValues[this.rule](value, valueText(values[order ? order[j] : j]));
+        for (; j < to && samples[order[j] + 1] === ms; j++) {
+          value = mergeValues[this.rule](value, this.valueText(order[j]));
           merged++;
         }
         out.bytes(prefix);
         out.ascii(value);
-        out.time(ms[at]);
+        out.time(ms);
         i = j;
       }
-    }
+    });
     out.end();
     return merged;
+  }
+
+  /**
+   * Each sample's place in `samples`, series by series in number order and
+   * in the order taken in within each (a counting sort), and where each
+   * series' places start in it (one more: the end).
+   */
+  bySeries() {
+    const { samples, length, series } = this;
+    const starts = new Uint32Array(series.length + 1);
+    for (let at = 0; at < length; at += 3) starts[samples[at] + 1]++;
+    for (let number = 0; number < series.length; number++) starts[number + 1] += starts[number];
+    const next = starts.slice();
+    const order = new Uint32Array(length / 3);
+    for (let at = 0; at < length; at += 3) order[next[samples[at]]++] = at;
+    return { starts, order };
+  }
+
+  /** The value of the sample at `at`, as written: its number's text, or the text kept for it. */
+  valueText(at) {
+    const value = this.samples[at + 2];
+    return Number.isNaN(value) ? this.texts.get(at) : String(value);
+  }
+
+  /** Makes room for `numbers` more. */
+  reserve(numbers) {
+    if (this.length + numbers <= this.samples.length) return;
+    const bigger = new Float64Array(Math.max(this.samples.length * 2, this.length + numbers));
+    bigger.set(this.samples.subarray(0, this.length));
+    this.samples = bigger;
   }
 }
 
@@ -179,9 +239,9 @@ function asNumber(bytes, from, to) {
 }
 
 /**
- * A value as kept: an integer as JSON writes it (what most data is), up to 15
- * digits, as the number, which reads back as the same text; anything else
- * as its text.
+ * A value as kept: as the number, if it reads back as the same text (an
+ * integer up to 15 digits, read digit by digit, is what most data is; a
+ * float's JSON too); anything else as its text.
  */
 function valueAt(bytes, from, to) {
   const negative = bytes[from] === minus;
@@ -198,19 +258,26 @@ function valueAt(bytes, from, to) {
     }
     if (i === to && !(negative && value === 0)) return negative ? -value : value;
   }
-  return bytes.toString('utf8', from, to);
-}
-
-function valueText(kept) {
-  return typeof kept === 'number' ? String(kept) : kept;
+  const text = bytes.toString('utf8', from, to);
+  const value = Number(text);
+  // NaN marks a value kept as its text (`FamilySeries.samples`).
+  return String(value) === text && !Number.isNaN(value) ? value : text;
 }
 
 /** Bytes handed on at a time: one chunk is reused, so a family of any size costs this much memory. */
 const chunkBytes = 1 << 20;
 
-/** The samples' positions sorted by time; the sort is stable, so equal times keep their written order. */
-function timeOrder(ms) {
-  return Array.from(ms, (_, i) => i).sort((a, b) => ms[a] - ms[b]);
+/**
+ * Sorts `order[from, to)`, places in `samples`, by their milliseconds; equal
+ * times keep the order taken in. Most series come in time order: looked at first.
+ */
+function sortByTime(order, from, to, samples) {
+  let sorted = true;
+  for (let i = from + 1; i < to && sorted; i++) {
+    sorted = samples[order[i - 1] + 1] <= samples[order[i] + 1];
+  }
+  if (sorted) return;
+  order.subarray(from, to).sort((a, b) => samples[a + 1] - samples[b + 1] || a - b);
 }
 
 /** Each rule on two values as written; a value is kept as written whenever it is chosen whole. */

@@ -17,12 +17,17 @@ const merge = workerData;
 const live = new Map();
 
 const messages = {
-  /** A batch appended to a family file. */
+  /** A batch appended to a family file, as its lines. */
   appended({ file, bytes }) {
-    let family = live.get(file);
-    if (!family) live.set(file, (family = { series: new FamilySeries(merge), bytes: 0 }));
-    family.series.add(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
-    family.bytes += bytes.length;
+    liveFamily(file, bytes.length).series.add(
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
+    );
+  },
+  /** A batch of `bytes` bytes appended to a family file, as numbers. */
+  numbered({ file, bytes, batch }) {
+    const family = liveFamily(file, bytes);
+    // A thread started after the file did never got its first series: the join reads the file.
+    family.missed ||= !family.series.addNumbered(batch);
   },
   /** A spool moved aside as a rotation: its families go with it. */
   moved({ from, to }) {
@@ -38,6 +43,14 @@ const messages = {
   },
 };
 
+/** The live family file `file`, counting `bytes` more of it taken in. */
+function liveFamily(file, bytes) {
+  let family = live.get(file);
+  if (!family) live.set(file, (family = { series: new FamilySeries(merge), bytes: 0 }));
+  family.bytes += bytes;
+  return family;
+}
+
 /** Writes the family file `file` merged into its series to `fd`; resolves to how many samples merged. */
 async function mergeInto({ file, fd }) {
   const family = live.get(file);
@@ -45,7 +58,7 @@ async function mergeInto({ file, fd }) {
   // What was taken in stands for the file only if it is all of it: else (a thread started
   // after the spool did, a spool an earlier run left) the file is read.
   const series =
-    family && family.bytes === (await stat(file)).size
+    family && !family.missed && family.bytes === (await stat(file)).size
       ? family.series
       : new FamilySeries(merge).add(await readFile(file));
   return series.render((chunk) => {

@@ -86,12 +86,13 @@ describe('samples in series', () => {
   it('renders no sample for non-numeric data, and counts the record as not written', async () => {
     const text = { ...numeric, data: 'ok', json: '"ok"' };
     expect(renderSample(text, { samples: 'series', labels: ['topic'] })).toBe('');
-    const { families, notWritten } = await renderByFamily([numeric, text, text], {
-      samples: 'series',
-      labels: ['topic'],
-    });
+    const { families, notWritten } = await renderByFamily(
+      [numeric, text, text],
+      { samples: 'series', labels: ['topic'] },
+      () => ({ bytes: 1 }),
+    );
     expect(notWritten).toBe(2);
-    expect(families.get('m')!.written().toString('utf8')).toBe(
+    expect(families.get('m')!.out.written().toString('utf8')).toBe(
       renderSample(numeric, { samples: 'series', labels: ['topic'] }),
     );
   });

@@ -11,8 +11,14 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  renderByFamily,
+  SampleRenderer,
+} from '../../../../src/lib/connectors/openmetrics/openmetrics-format.js';
 import { FamilySeries } from '../../../../src/lib/connectors/openmetrics/series-merge.mjs';
 import { SeriesMergeThread } from '../../../../src/lib/connectors/openmetrics/series-merge-thread.js';
+import { SeriesNumbers } from '../../../../src/lib/connectors/openmetrics/series-numbers.js';
+import type { MetadataRecord } from '../../../../src/lib/index.js';
 
 describe('SeriesMergeThread', () => {
   let dir: string;
@@ -102,6 +108,57 @@ describe('SeriesMergeThread', () => {
       text: `before\n${expected.text}`,
       merged: expected.merged,
     });
+  });
+
+  it('joins a live spool from batches told as numbers as it would from their lines, or reads a file it missed part of', async () => {
+    const shape = { samples: 'series', labels: ['topic'] } as const;
+    const numbers = new SeriesNumbers(new SampleRenderer(shape));
+    const file = join(dir, '0');
+    const records = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, k): MetadataRecord<number> => {
+        const i = from + k;
+        return {
+          id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          topic: `t${i % 3}`,
+          name: 'rows',
+          location: 'l',
+          context: 'c',
+          data: i,
+          json: String(i),
+          publishedAt: new Date(1_764_412_345_000 + Math.floor(i / 6) * 1000),
+        };
+      });
+    for (const [from, to] of [
+      [0, 500],
+      [500, 501],
+      [501, 1_200],
+    ]) {
+      const { families } = await renderByFamily(records(from, to), shape, () => ({
+        bytes: from,
+        numbers,
+      }));
+      const { out, header } = families.get('rows')!;
+      appendFileSync(file, out.written());
+      thread.numbered(file, out.written().length, numbers.batch(header));
+    }
+    expect(readFileSync(file, 'utf8')).toBe(lines(0, 1_200));
+    // The file changed behind the thread's back, its size kept: had the thread read it, the join would say so.
+    writeFileSync(file, sameSizeOther(lines(0, 1_200)));
+    expect(await mergedThere(file)).toEqual({
+      text: `before\n${mergedHere(lines(0, 1_200)).text}`,
+      merged: 600,
+    });
+
+    // Told of a batch whose series were numbered before it knew the file (as a thread
+    // started after the spool would be), and of fewer bytes than the file holds: it reads the file.
+    writeFileSync(file, lines(0, 1_200));
+    const { families } = await renderByFamily(records(0, 600), shape, () => ({
+      bytes: 0,
+      numbers,
+    }));
+    const { out, header } = families.get('rows')!;
+    thread.numbered(file, out.written().length, numbers.batch(header));
+    expect((await mergedThere(file)).merged).toBe(600);
   });
 
   it('reads the file when the batches it was told of are not all of it, or were dropped', async () => {

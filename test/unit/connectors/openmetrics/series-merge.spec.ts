@@ -1,9 +1,14 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { renderByFamily } from '../../../../src/lib/connectors/openmetrics/openmetrics-format.js';
+import {
+  renderByFamily,
+  SampleRenderer,
+} from '../../../../src/lib/connectors/openmetrics/openmetrics-format.js';
 import { FamilySeries } from '../../../../src/lib/connectors/openmetrics/series-merge.mjs';
 import type { OpenMetricsMergeRule } from '../../../../src/lib/connectors/openmetrics/openmetrics-file-options.interface.js';
 import type { SeriesMerge } from '../../../../src/lib/connectors/openmetrics/series-merge.interface.js';
+import { SeriesNumbers } from '../../../../src/lib/connectors/openmetrics/series-numbers.js';
+import type { OpenMetricsSeriesLabel } from '../../../../src/lib/connectors/openmetrics/openmetrics-file-options.interface.js';
 import type { MetadataRecord } from '../../../../src/lib/index.js';
 
 const record = fc
@@ -58,9 +63,9 @@ async function spooledOf(batch: MetadataRecord[]): Promise<string> {
   const { families } = await renderByFamily(
     batch,
     { samples: 'series', labels: ['topic', 'location'] },
-    () => true,
+    () => ({ bytes: 0 }),
   );
-  return families.get('m')!.written().toString('utf8');
+  return families.get('m')!.out.written().toString('utf8');
 }
 
 /** Checks `text` is `batch` merged by `rule`: one sample per series and millisecond, each series together and in time order. */
@@ -138,6 +143,47 @@ describe('FamilySeries', () => {
     },
   );
 
+  it.each([
+    [[]],
+    [['topic', 'location']],
+    [['context']],
+    [['location', 'context', 'topic']],
+  ] as const)(
+    'gives the same family from its samples as numbers as from their lines, labels %j',
+    async (labels: readonly OpenMetricsSeriesLabel[]) => {
+      const shape = { samples: 'series', labels } as const;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.array(record, { minLength: 1, maxLength: 10 }), {
+            minLength: 1,
+            maxLength: 5,
+          }),
+          fc.constantFrom('last', 'sum', 'max' as const),
+          async (batches, rule) => {
+            const numbers = new SeriesNumbers(new SampleRenderer(shape));
+            const fromLines = new FamilySeries({ rule, keepId: false });
+            const fromNumbers = new FamilySeries({ rule, keepId: false });
+            for (const [i, batch] of batches.entries()) {
+              const { families } = await renderByFamily(batch, shape, () => ({
+                bytes: i === 0 ? 0 : 1,
+                numbers,
+              }));
+              const { out, header } = families.get('m')!;
+              fromLines.add(out.written());
+              expect(fromNumbers.addNumbered(numbers.batch(header))).toBe(true);
+            }
+            const rendered = (family: FamilySeries) => {
+              const chunks: Buffer[] = [];
+              const merged = family.render((c) => chunks.push(Buffer.from(c)));
+              return { text: Buffer.concat(chunks).toString('utf8'), merged };
+            };
+            expect(rendered(fromNumbers)).toEqual(rendered(fromLines));
+          },
+        ),
+      );
+    },
+  );
+
   it('hands a family bigger than a chunk on in several, each sample whole once joined', async () => {
     // 30,000 records over 40 series, two to a series and millisecond: 1.5 MB of output, more than a chunk (1 MiB).
     const batch = Array.from({ length: 30_000 }, (_, i): MetadataRecord => ({
@@ -179,6 +225,9 @@ describe('FamilySeries', () => {
       '123456789012345',
       '1234567890123456',
       '1e+21',
+      '2.5',
+      'NaN',
+      '+Inf',
     ];
     const spooled = values
       .map((value, i) => `m{id="${randomUUID()}",location="l${i}"} ${value} 1.000\n`)
