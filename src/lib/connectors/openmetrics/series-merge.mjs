@@ -52,11 +52,11 @@ export class FamilySeries {
       // Value and timestamp are the last two fields; label values may hold spaces, these never do.
       const t = spooled.lastIndexOf(space, end - 1);
       const v = spooled.lastIndexOf(space, t - 1);
-      const series = this.seriesOf(spooled, start, v);
+      const number = this.seriesOf(spooled, start, v);
       const value = valueAt(spooled, v + 1, t);
       this.reserve(3);
       if (typeof value === 'string') this.texts.set(this.length, value);
-      this.samples[this.length++] = series;
+      this.samples[this.length++] = number;
       this.samples[this.length++] = millisecondsAt(spooled, t + 1, end);
       this.samples[this.length++] = typeof value === 'string' ? NaN : value;
       start = end + 1;
