@@ -142,7 +142,7 @@ export interface FamilyFileState {
  */
 export async function renderByFamily(
   records: readonly MetadataRecord[],
-  shape: SampleShape = perRecordShape,
+  shape: SampleShape,
   fileOf: (family: string) => FamilyFileState,
 ): Promise<RenderedBatch> {
   const renderer = new SampleRenderer(shape);

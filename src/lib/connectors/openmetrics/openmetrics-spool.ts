@@ -13,6 +13,7 @@ import type { MetadataRecord } from '../../record/metadata.interface.js';
 import { logMessages } from '../../metaqueue.messages.js';
 import { pathExists } from '../../utils/path-exists.util.js';
 import {
+  perRecordShape,
   renderByFamily,
   SampleRenderer,
   type RenderedFamily,
@@ -88,8 +89,10 @@ export class OpenMetricsSpool {
     if (!(await pathExists(this.dir))) await this.restartDeleted();
     await this.cutBack();
     // A family's file starts with its TYPE line, so joining the files makes the exposition.
-    const { families: samples, notWritten } = await renderByFamily(records, this.shape, (family) =>
-      this.fileOf(family),
+    const { families: samples, notWritten } = await renderByFamily(
+      records,
+      this.shape ?? perRecordShape,
+      (family) => this.fileOf(family),
     );
     const written = new Map<FamilyFile, { bytes: Buffer; rendered: RenderedFamily }>();
     // The families are appended at once: a batch waits for its slowest file, not for the sum.
@@ -114,14 +117,15 @@ export class OpenMetricsSpool {
     }
     // The whole batch is written: only now may the merge thread count it as the spool's.
     for (const [file, { bytes, rendered }] of written) {
+      // Counted first: handing the lines over to the thread empties `bytes`.
+      this.spoolBytes += bytes.length;
+      file.bytes += bytes.length;
       const path = join(this.dir, file.name);
       if (file.numbers) {
         this.mergeThread!.numbered(path, bytes.length, file.numbers.batch(rendered.header));
       } else {
         this.mergeThread?.appended(path, bytes);
       }
-      this.spoolBytes += bytes.length;
-      file.bytes += bytes.length;
     }
     this.spooledRecords += records.length - notWritten;
     this.notWritten += notWritten;

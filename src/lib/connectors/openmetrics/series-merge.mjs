@@ -31,7 +31,7 @@ export class FamilySeries {
     /** Three numbers a sample: series number, millisecond, value (NaN: see `texts`). */
     this.samples = new Float64Array(3 * 1024);
     this.length = 0;
-    /** Values kept as their text, by their sample's place in `samples`. */
+    /** Values kept as their text, by their sample's index. */
     this.texts = new Map();
   }
 
@@ -55,7 +55,7 @@ export class FamilySeries {
       const number = this.seriesOf(spooled, start, v);
       const value = valueAt(spooled, v + 1, t);
       this.reserve(3);
-      if (typeof value === 'string') this.texts.set(this.length, value);
+      if (typeof value === 'string') this.texts.set(this.length / 3, value);
       this.samples[this.length++] = number;
       this.samples[this.length++] = millisecondsAt(spooled, t + 1, end);
       this.samples[this.length++] = typeof value === 'string' ? NaN : value;
@@ -134,10 +134,10 @@ export class FamilySeries {
       const to = starts[number + 1];
       sortByTime(order, starts[number], to, samples);
       for (let i = starts[number]; i < to;) {
-        const ms = samples[order[i] + 1];
+        const ms = samples[order[i] * 3 + 1];
         let value = this.valueText(order[i]);
         let j = i + 1;
-        for (; j < to && samples[order[j] + 1] === ms; j++) {
+        for (; j < to && samples[order[j] * 3 + 1] === ms; j++) {
           value = mergeValues[this.rule](value, this.valueText(order[j]));
           merged++;
         }
@@ -152,9 +152,9 @@ export class FamilySeries {
   }
 
   /**
-   * Each sample's place in `samples`, series by series in number order and
-   * in the order taken in within each (a counting sort), and where each
-   * series' places start in it (one more: the end).
+   * The samples' indexes, series by series in number order and in the order
+   * taken in within each (a counting sort), and where each series' indexes
+   * start in it (one more: the end).
    */
   bySeries() {
     const { samples, length, series } = this;
@@ -163,14 +163,14 @@ export class FamilySeries {
     for (let number = 0; number < series.length; number++) starts[number + 1] += starts[number];
     const next = starts.slice();
     const order = new Uint32Array(length / 3);
-    for (let at = 0; at < length; at += 3) order[next[samples[at]]++] = at;
+    for (let at = 0; at < length; at += 3) order[next[samples[at]]++] = at / 3;
     return { starts, order };
   }
 
-  /** The value of the sample at `at`, as written: its number's text, or the text kept for it. */
-  valueText(at) {
-    const value = this.samples[at + 2];
-    return Number.isNaN(value) ? this.texts.get(at) : String(value);
+  /** The value of sample `index`, as written: its number's text, or the text kept for it. */
+  valueText(index) {
+    const value = this.samples[index * 3 + 2];
+    return Number.isNaN(value) ? this.texts.get(index) : String(value);
   }
 
   /** Makes room for `numbers` more. */
@@ -268,16 +268,16 @@ function valueAt(bytes, from, to) {
 const chunkBytes = 1 << 20;
 
 /**
- * Sorts `order[from, to)`, places in `samples`, by their milliseconds; equal
+ * Sorts `order[from, to)`, sample indexes, by their milliseconds; equal
  * times keep the order taken in. Most series come in time order: looked at first.
  */
 function sortByTime(order, from, to, samples) {
   let sorted = true;
   for (let i = from + 1; i < to && sorted; i++) {
-    sorted = samples[order[i - 1] + 1] <= samples[order[i] + 1];
+    sorted = samples[order[i - 1] * 3 + 1] <= samples[order[i] * 3 + 1];
   }
   if (sorted) return;
-  order.subarray(from, to).sort((a, b) => samples[a + 1] - samples[b + 1] || a - b);
+  order.subarray(from, to).sort((a, b) => samples[a * 3 + 1] - samples[b * 3 + 1] || a - b);
 }
 
 /** Each rule on two values as written; a value is kept as written whenever it is chosen whole. */

@@ -1,6 +1,19 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { OpenMetricsSpool } from '../../../../src/lib/connectors/openmetrics/openmetrics-spool.js';
+import { SeriesMergeThread } from '../../../../src/lib/connectors/openmetrics/series-merge-thread.js';
+import { FamilySeries } from '../../../../src/lib/connectors/openmetrics/series-merge.mjs';
+import type { SeriesMerge } from '../../../../src/lib/connectors/openmetrics/series-merge.interface.js';
+import type { OpenMetricsSeriesLabel } from '../../../../src/lib/connectors/openmetrics/openmetrics-file-options.interface.js';
+import type { MetadataRecord } from '../../../../src/lib/index.js';
 import { CapturingLogger } from '../../../support/capturing-logger.js';
 import { sampleIdsIn } from '../../../support/openmetrics-tools.js';
 import { named } from '../../../support/records.js';
@@ -102,5 +115,84 @@ describe('OpenMetricsSpool', () => {
     expect(logger.lines.join('\n')).toMatch(/deleted while in use: the 7 records/);
     expect(read('0').split('\n')[0]).toBe('# TYPE a gauge');
     expect(idsIn('0')).toEqual(after.map((r) => r.id));
+  });
+
+  describe('in series, with the merge thread', () => {
+    let thread: SeriesMergeThread | undefined;
+    afterEach(() => thread?.close());
+
+    /** A spool in series over `labels`, and its merge thread. */
+    const seriesSpool = (labels: OpenMetricsSeriesLabel[]) => {
+      const merge: SeriesMerge = { rule: 'sum', keepId: labels.includes('id') };
+      thread = new SeriesMergeThread(merge);
+      const spool = new OpenMetricsSpool(
+        spoolDir,
+        false,
+        logger,
+        { samples: 'series', labels },
+        thread,
+      );
+      return { spool, merge, thread };
+    };
+
+    /** Family `m` records at `locations`, one a millisecond, data 1, 2, 3… */
+    const at = (...locations: string[]) =>
+      named('m', locations.length).map((r, i): MetadataRecord<number> => ({
+        ...r,
+        location: locations[i],
+        publishedAt: new Date(1_764_412_345_000 + i),
+      }));
+
+    /** The family file joined by the thread, and as reading the file joins it. */
+    const joined = async (merge: SeriesMerge, thread: SeriesMergeThread) => {
+      const file = join(spoolDir, '0');
+      const out = join(dir(), 'out');
+      const fd = openSync(out, 'w');
+      try {
+        await thread.mergeInto(file, fd);
+      } finally {
+        closeSync(fd);
+      }
+      const chunks: Buffer[] = [];
+      new FamilySeries(merge).add(readFileSync(file)).render((c) => chunks.push(Buffer.from(c)));
+      return { byThread: readFileSync(out, 'utf8'), fromFile: Buffer.concat(chunks).toString() };
+    };
+
+    it('gives the series in the order the file has them, after a batch that failed numbered others first', async () => {
+      const { spool, merge, thread } = seriesSpool(['location']);
+      await spool.start();
+      await spool.append(at('c'));
+      // Family x's file will be number 1: a directory there fails the batch, after it numbered a.
+      mkdirSync(join(spoolDir, '1'));
+      await expect(spool.append([...at('a'), ...named('x', 1)])).rejects.toThrow(/EISDIR/);
+      rmSync(join(spoolDir, '1'), { recursive: true });
+      await spool.append(at('b', 'a'));
+      await spool.close();
+      const { byThread, fromFile } = await joined(merge, thread);
+      expect(byThread).toBe(fromFile);
+      expect(byThread.match(/location="\w"/g)).toEqual([
+        'location="c"',
+        'location="b"',
+        'location="a"',
+      ]);
+    });
+
+    it('counts the bytes of lines it hands over when each record is a series (labels with id)', async () => {
+      const { spool, merge, thread } = seriesSpool(['id', 'location']);
+      await spool.start();
+      const first = at('a', 'b');
+      await spool.append(first);
+      mkdirSync(join(spoolDir, '1'));
+      await expect(spool.append([...at('c'), ...named('x', 1)])).rejects.toThrow(/EISDIR/);
+      rmSync(join(spoolDir, '1'), { recursive: true });
+      const second = at('d');
+      await spool.append(second);
+      expect(spool.bytes).toBe(statSync(join(spoolDir, '0')).size);
+      await spool.close();
+      expect(read('0').match(/^# TYPE/gm)).toHaveLength(1);
+      expect(idsIn('0')).toEqual([...first, ...second].map((r) => r.id));
+      const { byThread, fromFile } = await joined(merge, thread);
+      expect(byThread).toBe(fromFile);
+    });
   });
 });

@@ -7,6 +7,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -159,6 +160,18 @@ describe('SeriesMergeThread', () => {
     const { out, header } = families.get('rows')!;
     thread.numbered(file, out.written().length, numbers.batch(header));
     expect((await mergedThere(file)).merged).toBe(600);
+  });
+
+  it('reads the file when told a batch whose series it never learned, though told all its bytes', async () => {
+    const file = join(dir, '0');
+    writeFileSync(file, lines(0, 1_200));
+    thread.numbered(file, statSync(file).size, {
+      firstKey: 3,
+      keys: [],
+      samples: new Float64Array([0, 1_000, 1]),
+    });
+    const { text, merged } = mergedHere(lines(0, 1_200));
+    expect(await mergedThere(file)).toEqual({ text: `before\n${text}`, merged });
   });
 
   it('reads the file when the batches it was told of are not all of it, or were dropped', async () => {
