@@ -156,6 +156,9 @@ describe.each(sources)('record source contract: $name', ({ create, durable }) =>
     });
     const ids = idsOf(await publishMany(p.engine('a'), 300, 'x'));
     await p.broker.flush({ timeoutMs: 100 }).catch(() => undefined);
+    // The flush gives up on the failing sink; the pass goes on, and may take longer than that
+    // on a loaded machine to bring the others theirs.
+    await until(() => store.ids.length + good.ids.length >= 600);
     expectExactly(store.ids, ids);
     expectExactly(good.ids, ids);
     expect(bad.ids).toHaveLength(0);
