@@ -16,7 +16,6 @@ import {
   perRecordShape,
   renderByFamily,
   SampleRenderer,
-  type RenderedFamily,
   type SampleShape,
 } from './openmetrics-format.js';
 import type { SeriesMergeThread } from './series-merge-thread.js';
@@ -94,7 +93,7 @@ export class OpenMetricsSpool {
       this.shape ?? perRecordShape,
       (family) => this.fileOf(family),
     );
-    const written = new Map<FamilyFile, { bytes: Buffer; rendered: RenderedFamily }>();
+    const written = new Map<FamilyFile, { bytes: Buffer; header?: string }>();
     // The families are appended at once: a batch waits for its slowest file, not for the sum.
     // A handle closed to make room waits for its append (FileHandle.close does).
     const appends: Promise<void>[] = [];
@@ -104,7 +103,7 @@ export class OpenMetricsSpool {
         const file = this.fileOf(family);
         const bytes = rendered.out.written();
         appends.push(this.appendTo(await this.handleOf(file), bytes));
-        written.set(file, { bytes, rendered });
+        written.set(file, { bytes, header: rendered.header });
       }
     } catch (error) {
       opening = { error };
@@ -116,13 +115,13 @@ export class OpenMetricsSpool {
       throw opening ? opening.error : failed!.reason;
     }
     // The whole batch is written: only now may the merge thread count it as the spool's.
-    for (const [file, { bytes, rendered }] of written) {
+    for (const [file, { bytes, header }] of written) {
       // Counted first: handing the lines over to the thread empties `bytes`.
       this.spoolBytes += bytes.length;
       file.bytes += bytes.length;
       const path = join(this.dir, file.name);
       if (file.numbers) {
-        this.mergeThread!.numbered(path, bytes.length, file.numbers.batch(rendered.header));
+        this.mergeThread!.numbered(path, bytes.length, file.numbers.batch(header));
       } else {
         this.mergeThread?.appended(path, bytes);
       }

@@ -17,8 +17,7 @@ import type { NumberedBatch } from './series-merge.interface.js';
 export class SeriesNumbers {
   /** The first label's values, each to the next label's map, the last to its series number. */
   private readonly byLabels = new Map<string, unknown>();
-  /** Series numbered, and how many of them the thread was told. */
-  private count = 0;
+  /** How many series the thread was told; those numbered since are `untold`. */
   private told = 0;
   /** The keys of the series numbered since the last batch told, and where each is in the maps. */
   private untold: { key: Uint8Array; level: Map<string, unknown>; value: string }[] = [];
@@ -37,7 +36,6 @@ export class SeriesNumbers {
     this.length = 0;
     for (const { level, value } of this.untold) level.delete(value);
     this.untold = [];
-    this.count = this.told;
   }
 
   /** Adds the record's sample to the batch (its data is a number: in series, the others have none). */
@@ -61,7 +59,7 @@ export class SeriesNumbers {
     const firstKey = this.told;
     const keys = this.untold.map(({ key }) => key);
     this.untold = [];
-    this.told = this.count;
+    this.told += keys.length;
     return { header, firstKey, keys, samples: this.samples.slice(0, this.length) };
   }
 
@@ -79,7 +77,7 @@ export class SeriesNumbers {
     const value = fields.length === 0 ? '' : record[fields[fields.length - 1]];
     let number = level.get(value) as number | undefined;
     if (number === undefined) {
-      number = this.count++;
+      number = this.told + this.untold.length;
       level.set(value, number);
       const out = new SampleBytes(64);
       this.renderer.renderKey(record, out);
