@@ -18,9 +18,10 @@ import {
   OpenMetricsFileConnector,
   TaskRunner,
   type BufferOptions,
+  type MetadataRecord,
   type StoreOptions,
 } from '../src/lib/index.js';
-import { copyMetadata, copyMetadataFromBlob } from '../src/lib/store/copy-rows.js';
+import { copyMetadataFrom, copyRows } from '../src/lib/store/copy-rows.js';
 import { newRecordId } from '../src/lib/record/record-id.js';
 import { MachineCpuRuns } from './machine-cpu.js';
 import { figure, fmt, interleave, type Figure } from './report.js';
@@ -111,31 +112,63 @@ async function endToEnd(
 }
 
 /**
- * COPY text of `total` rows like the app's, built before any clock starts:
- * ids as the engine stamps them, and times 100 rows a millisecond apart, as
- * the app publishes them (one time for all put every insert into the
- * time-ordered indexes at a random place among equals).
+ * `total` rows like the app's, built before any clock starts: ids as the
+ * engine stamps them, and times 100 rows a millisecond apart, as the app
+ * publishes them (one time for all put every insert into the time-ordered
+ * indexes at a random place among equals).
  */
-function benchLines(total: number): string[] {
+function benchRecords(total: number): MetadataRecord[] {
   const start = Date.now();
   return Array.from({ length: total }, (_, i) => {
     const ms = start + Math.floor(i / 100);
-    return `${newRecordId(ms)}\t${topics[i % topics.length]}\tbench_rows\ttask_${i % 1_000}\tend to end\t${i}\t${new Date(ms).toISOString()}\n`;
+    return {
+      id: newRecordId(ms),
+      topic: topics[i % topics.length],
+      name: 'bench_rows',
+      location: `task_${i % 1_000}`,
+      context: 'end to end',
+      data: i,
+      json: String(i),
+      publishedAt: new Date(ms),
+    };
   });
 }
 
-function chunks(lines: string[], rowsPerChunk: number): string[] {
-  return Array.from({ length: Math.ceil(lines.length / rowsPerChunk) }, (_, c) =>
-    lines.slice(c * rowsPerChunk, (c + 1) * rowsPerChunk).join(''),
-  );
+/** COPY's two formats: the store sends binary; text is what a user would write by hand. */
+type CopyFormat = 'text' | 'binary';
+
+/** The records as COPY input in `format`, `rowsPerChunk` rows a chunk, built before any clock starts. */
+async function copyChunks(
+  records: readonly MetadataRecord[],
+  format: CopyFormat,
+  rowsPerChunk: number,
+): Promise<Buffer<ArrayBuffer>[]> {
+  const chunks: Buffer<ArrayBuffer>[] = [];
+  if (format === 'binary') {
+    for await (const chunk of copyRows(records, rowsPerChunk)) chunks.push(chunk);
+    return chunks;
+  }
+  for (let c = 0; c < records.length; c += rowsPerChunk) {
+    // The bench's fields need no escaping.
+    const rows = records
+      .slice(c, c + rowsPerChunk)
+      .map(
+        (r) =>
+          `${r.id}\t${r.topic}\t${r.name}\t${r.location}\t${r.context}\t${r.json}\t${r.publishedAt.toISOString()}\n`,
+      );
+    chunks.push(Buffer.from(rows.join('')));
+  }
+  return chunks;
 }
 
-/** Raw COPY FROM STDIN of pre-built lines over `connections` connections: rows/s. */
+/** A raw COPY's connections, rows per chunk and format. */
+type RawCopySetting = readonly [connections: number, rowsPerChunk: number, format: CopyFormat];
+
+/** Raw COPY FROM STDIN of pre-built chunks, as `setting` says: rows/s. */
 async function serverCopy(
   url: string,
-  lines: string[],
-  connections: number,
-  rowsPerChunk: number,
+  records: readonly MetadataRecord[],
+  [connections, rowsPerChunk, format]: RawCopySetting,
   cpu?: MachineCpuRuns,
 ) {
   const clients = await Promise.all(
@@ -147,34 +180,46 @@ async function serverCopy(
   );
   try {
     await clients[0].query('TRUNCATE metadata');
-    const share = Math.ceil(lines.length / connections);
-    const parts = clients.map((_, c) =>
-      chunks(lines.slice(c * share, (c + 1) * share), rowsPerChunk),
+    const share = Math.ceil(records.length / connections);
+    const parts = await Promise.all(
+      clients.map((_, c) =>
+        copyChunks(records.slice(c * share, (c + 1) * share), format, rowsPerChunk),
+      ),
     );
+    const statement = copyMetadataFrom('STDIN', format);
     const started = performance.now();
     const cpuUsed = cpu?.start();
     await Promise.all(
       clients.map((client, c) =>
-        pipeline(Readable.from(parts[c]), client.query(copyFrom(copyMetadata))),
+        pipeline(Readable.from(parts[c]), client.query(copyFrom(statement))),
       ),
     );
-    const rate = lines.length / ((performance.now() - started) / 1000);
-    cpuUsed?.(lines.length);
+    const rate = records.length / ((performance.now() - started) / 1000);
+    cpuUsed?.(records.length);
     return rate;
   } finally {
     await Promise.all(clients.map((client) => client.end()));
   }
 }
 
-/** Raw COPY FROM '/dev/blob' of pre-built lines into a bare PGlite of `dataDir`, a COPY per blob: rows/s. */
-async function pgliteCopy(dataDir: string, lines: string[], rowsPerCopy: number) {
-  const blobs = chunks(lines, rowsPerCopy).map((text) => new Blob([text]));
+/** Raw COPY FROM '/dev/blob' of pre-built rows into a bare PGlite of `dataDir`, a COPY per blob: rows/s. */
+async function pgliteCopy(
+  dataDir: string,
+  records: readonly MetadataRecord[],
+  rowsPerCopy: number,
+  format: CopyFormat,
+) {
+  const blobs: Blob[] = [];
+  for (let i = 0; i < records.length; i += rowsPerCopy) {
+    blobs.push(new Blob(await copyChunks(records.slice(i, i + rowsPerCopy), format, rowsPerCopy)));
+  }
+  const statement = copyMetadataFrom("'/dev/blob'", format);
   const db = await PGlite.create(dataDir);
   try {
     await db.exec('TRUNCATE metadata');
     const started = performance.now();
-    for (const blob of blobs) await db.query(copyMetadataFromBlob, [], { blob });
-    return lines.length / ((performance.now() - started) / 1000);
+    for (const blob of blobs) await db.query(statement, [], { blob });
+    return records.length / ((performance.now() - started) / 1000);
   } finally {
     await db.close();
   }
@@ -211,16 +256,17 @@ export async function endToEndFigures(url: string, scale: number, runs: number) 
   const file = join(dir, 'log.txt');
   const dataDir = join(dir, 'pglite');
   try {
-    const lines = benchLines(total);
+    const records = benchRecords(total);
     const server = { url };
     // The table, made by the migrations, off the clock.
     await (await MetadataStore.open(server)).onApplicationShutdown();
-    // The server's limit: the best of one or two connections, 100 to 10,000 rows per chunk.
-    const settings = [1, 2].flatMap((c) => [100, 1_000, 10_000].map((r) => [c, r] as const));
-    const [connections, rowsPerChunk] = await fastest(
-      'raw COPY rows/s by [connections, rows per chunk]',
-      settings,
-      ([c, r]) => serverCopy(url, lines, c, r),
+    // The server's limit: the best of one or two connections, 1,000 or 10,000 rows a chunk, text or binary.
+    const raw = await fastest(
+      'raw COPY rows/s by [connections, rows per chunk, format]',
+      (['text', 'binary'] as const).flatMap((format) =>
+        [1, 2].flatMap((c) => [1_000, 10_000].map((r): RawCopySetting => [c, r, format])),
+      ),
+      (setting) => serverCopy(url, records, setting),
     );
     // What the machine spends per row on each: on two cores, what bounds the ratio.
     const appCpu = new MachineCpuRuns();
@@ -228,22 +274,24 @@ export async function endToEndFigures(url: string, scale: number, runs: number) 
     const [withFile, rawCopy, withoutFile] = await interleave(
       runs,
       () => endToEnd(server, tasks, file, undefined, appCpu),
-      () => serverCopy(url, lines, connections, rowsPerChunk, rawCpu),
+      () => serverCopy(url, records, raw, rawCpu),
       () => endToEnd(server, tasks, undefined),
     );
 
     const embedded = { pglite: { dataDir } };
     // A first start creates the directory and its table, off the clock.
     await (await MetadataStore.open(embedded)).onApplicationShutdown();
-    const rowsPerCopy = await fastest(
-      'raw PGlite COPY rows/s by rows per COPY',
-      [5_000, 50_000, total],
-      (r) => pgliteCopy(dataDir, lines, r),
+    const [rowsPerCopy, format] = await fastest(
+      'raw PGlite COPY rows/s by [rows per COPY, format]',
+      (['text', 'binary'] as const).flatMap((f) =>
+        [5_000, 50_000, total].map((r) => [r, f] as const),
+      ),
+      ([r, f]) => pgliteCopy(dataDir, records, r, f),
     );
     const [pgliteEndToEnd, pgliteRaw] = await interleave(
       runs,
       () => endToEnd(embedded, tasks, file),
-      () => pgliteCopy(dataDir, lines, rowsPerCopy),
+      () => pgliteCopy(dataDir, records, rowsPerCopy, format),
     );
 
     const typeormRows = Math.min(total, 50_000);

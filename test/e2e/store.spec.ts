@@ -209,6 +209,38 @@ describe(`store on ${backend}`, () => {
     expect(byId.get(bad[3].id)!.name).toBe('nul\\u0000name');
   });
 
+  it('stores every time a record may have to the millisecond, and an id in a spelling COPY does not send, by the exact path', async () => {
+    const { jobs, store } = await boot({ flushIntervalMs: 3_600_000 });
+    const like = (await jobs.publish({ data: 0, name: 'n', location: 'l', context: 'c' }))!;
+    const times = [
+      '0001-01-01T00:00:00.000Z',
+      '1714-03-01T12:00:00.001Z',
+      '1969-12-31T23:59:59.999Z',
+      '1999-12-31T23:59:59.999Z',
+      '2000-01-01T00:00:00.000Z',
+      '2286-07-01T00:00:00.999Z',
+      '9999-12-31T23:59:59.999Z',
+    ];
+    const batch = times.map((time) => ({
+      ...like,
+      id: randomUUID().toUpperCase(),
+      publishedAt: new Date(time),
+    }));
+    expect(await store.write(batch)).toEqual({ deadLettered: [], alreadyWritten: 0 });
+    expect(store.copyFallbacks).toBe(0);
+    const rows = await store.dataSource.query<{ id: string; at: string }[]>(
+      `SELECT id::text, to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at FROM metadata`,
+    );
+    expect(new Map(rows.map((r) => [r.id, r.at]))).toEqual(
+      new Map(batch.map((r, i) => [r.id.toLowerCase(), times[i]])),
+    );
+    // PostgreSQL takes a UUID without its dashes; COPY sends only the 36-character form.
+    const plain = { ...like, id: randomUUID().replaceAll('-', '') };
+    expect(await store.write([plain])).toEqual({ deadLettered: [], alreadyWritten: 0 });
+    expect(store.copyFallbacks).toBe(1);
+    expect(await countRows(store)).toBe(times.length + 1);
+  });
+
   // 30,000 rows: the server refuses the first one while the rest are still being sent.
   it.each([1_200, 30_000])(
     'a batch of %i written again after a lost reply is stored once: COPY refuses it, the exact path counts it',

@@ -13,12 +13,6 @@ export function sentTime(date: Date): Date | string {
   return Number.isNaN(date.getTime()) ? invalidTime : date;
 }
 
-/** `sentTime` as COPY text. */
-export function sentTimeText(date: Date): string {
-  const time = sentTime(date);
-  return typeof time === 'string' ? time : time.toISOString();
-}
-
 /** The time a dead letter keeps: none when PostgreSQL may not hold it. */
 export function deadLetterTime(date: Date): Date | null {
   return isStorableTime(date.getTime()) ? date : null;

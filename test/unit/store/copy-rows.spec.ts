@@ -7,38 +7,74 @@ const text = fc.constantFrom(
   'tab\there',
   'back\\slash',
   'new\nline\r\n',
-  'carriage\rreturn',
   '',
   'café\t"é"\n',
   '🙂\\',
+  'lone \ud800 surrogate',
   'x'.repeat(700),
 );
+// Around 1970 and 2000 (the format's epoch), where a double stops holding microseconds
+// exactly (before 1715, after 2285), and the first and last times a record may have.
+const times = [
+  0,
+  -1,
+  946_684_799_999,
+  946_684_800_000,
+  1_764_412_345_123,
+  Date.parse('1714-03-01T12:00:00.001Z'),
+  Date.parse('2286-07-01T00:00:00.999Z'),
+  Date.parse('0001-01-01T00:00:00.000Z'),
+  Date.parse('9999-12-31T23:59:59.999Z'),
+];
+const ids = ['0190f0f0-0000-7000-8000-00000000000a', 'FFFFFFFF-ABCD-7EF0-8000-0123456789AB'];
 const record = fc
   .record({
+    id: fc.oneof(fc.constantFrom(...ids), fc.uuid()),
     topic: text,
     name: text,
     location: text,
     context: text,
     data: fc.oneof(fc.integer(), fc.constant({ s: 'x\\"y', t: 'ü\n' }), fc.constant('a\tb')),
-    ms: fc.constantFrom(0, 1_764_412_345_123, 1_764_412_345_124, -1, NaN),
+    ms: fc.constantFrom(...times),
   })
   .map(({ ms, ...r }): MetadataRecord => ({
     ...r,
-    id: '0190f0f0-0000-7000-8000-000000000000',
     json: JSON.stringify(r.data),
     publishedAt: new Date(ms),
   }));
 
-/** A row as COPY's text format spells it, put together the plain way. */
-function expectedRow(r: MetadataRecord): string {
-  const escape = (v: string) =>
-    v.replace(/[\\\n\r\t]/g, (c) => ({ '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!);
-  const time = Number.isNaN(r.publishedAt.getTime()) ? 'invalid' : r.publishedAt.toISOString();
-  return `${[r.id, r.topic, r.name, r.location, r.context, r.json].map(escape).join('\t')}\t${time}\n`;
+/** A field as the server reads it: its bytes, or the length it was sent with if that is not its type's. */
+type Field = Buffer | { length: number };
+
+/** Reads COPY's binary format back into each row's fields, as PostgreSQL would. */
+function readCopy(bytes: Buffer): Field[][] {
+  expect(bytes.subarray(0, 11).toString('latin1')).toBe('PGCOPY\n\xff\r\n\0');
+  expect(bytes.readInt32BE(11)).toBe(0);
+  expect(bytes.readInt32BE(15)).toBe(0);
+  const rows: Field[][] = [];
+  let at = 19;
+  for (;;) {
+    const count = bytes.readInt16BE(at);
+    at += 2;
+    if (count === -1) break;
+    expect(count).toBe(7);
+    const row: Field[] = [];
+    for (let f = 0; f < count; f++) {
+      const length = bytes.readInt32BE(at);
+      row.push(bytes.subarray(at + 4, at + 4 + length));
+      at += 4 + length;
+    }
+    rows.push(row);
+  }
+  expect(at).toBe(bytes.length);
+  return rows;
 }
 
+const uuidBytes = (id: string) => Buffer.from(id.replaceAll('-', ''), 'hex');
+const microsecondsSince2000 = (ms: number) => (BigInt(ms) - BigInt(Date.UTC(2000, 0, 1))) * 1000n;
+
 describe('copyRows', () => {
-  it('writes each row as the plain text would spell it, in chunks of whole rows', async () => {
+  it("writes each row's fields as their columns' binary forms, in chunks of whole rows", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(record, { maxLength: 40 }),
@@ -46,15 +82,79 @@ describe('copyRows', () => {
         async (records, rowsPerChunk) => {
           const chunks: Buffer[] = [];
           for await (const chunk of copyRows(records, rowsPerChunk)) chunks.push(chunk);
-          expect(chunks).toHaveLength(Math.ceil(records.length / rowsPerChunk));
-          const rows = records.map(expectedRow);
-          chunks.forEach((chunk, c) => {
-            const mine = rows.slice(c * rowsPerChunk, (c + 1) * rowsPerChunk).join('');
-            expect(chunk.toString('utf8')).toBe(mine);
+          expect(chunks).toHaveLength(Math.max(1, Math.ceil(records.length / rowsPerChunk)));
+          const rows = readCopy(Buffer.concat(chunks));
+          expect(rows).toHaveLength(records.length);
+          rows.forEach((row, i) => {
+            const r = records[i];
+            expect(row[0]).toEqual(uuidBytes(r.id));
+            // UTF-8, as Buffer.from spells it (a lone surrogate as U+FFFD).
+            expect(row.slice(1, 5)).toEqual(
+              [r.topic, r.name, r.location, r.context].map((v) => Buffer.from(v)),
+            );
+            // jsonb: version 1, then the JSON.
+            expect(row[5]).toEqual(Buffer.concat([Buffer.from([1]), Buffer.from(r.json)]));
+            expect((row[6] as Buffer).readBigInt64BE()).toBe(
+              microsecondsSince2000(r.publishedAt.getTime()),
+            );
           });
-          expect((await copyBytes(records)).toString('utf8')).toBe(rows.join(''));
+          // Whole rows in each chunk: the first starts with the header, the last ends the data.
+          const header = chunks[0].subarray(0, 19);
+          const end = Buffer.from([0xff, 0xff]);
+          chunks.forEach((chunk, c) => {
+            const alone = Buffer.concat([
+              c === 0 ? Buffer.alloc(0) : header,
+              chunk,
+              c === chunks.length - 1 ? Buffer.alloc(0) : end,
+            ]);
+            expect(readCopy(alone)).toHaveLength(
+              Math.min(rowsPerChunk, records.length - c * rowsPerChunk),
+            );
+          });
+          expect(await copyBytes(records)).toEqual(Buffer.concat(chunks));
         },
       ),
     );
+  });
+
+  it('sends a field it cannot write as its type one byte too long, so the server refuses the row', async () => {
+    const like: MetadataRecord = {
+      id: ids[0],
+      topic: 't',
+      name: 'n',
+      location: 'l',
+      context: 'c',
+      data: 1,
+      json: '1',
+      publishedAt: new Date(0),
+    };
+    const refused = [
+      { ...like, id: 'not-a-uuid\nforged' },
+      { ...like, id: ids[0].replaceAll('-', '') },
+      { ...like, id: `{${ids[0]}}`.slice(0, 36) },
+      { ...like, id: ids[0].replace('a', 'g') },
+      { ...like, id: ids[0].replace('0', 'é') },
+      { ...like, publishedAt: new Date(NaN) },
+      { ...like, publishedAt: new Date(Date.parse('0001-01-01T00:00:00.000Z') - 1) },
+      { ...like, publishedAt: new Date(Date.parse('10000-01-01T00:00:00.000Z')) },
+    ];
+    const rows = readCopy(await copyBytes([like, ...refused]));
+    expect(rows[0][0].length).toBe(16);
+    expect(rows[0][6].length).toBe(8);
+    const sizes = rows.slice(1).map((row) => [row[0].length, row[6].length]);
+    expect(sizes).toEqual([
+      [17, 8],
+      [17, 8],
+      [17, 8],
+      [17, 8],
+      [17, 8],
+      [16, 9],
+      [16, 9],
+      [16, 9],
+    ]);
+  });
+
+  it('an empty batch is the header and the end of the data', async () => {
+    expect(readCopy(await copyBytes([]))).toEqual([]);
   });
 });
