@@ -36,13 +36,13 @@ export async function* copyRows(
     out.start((end - start) * bytesPerRow);
     if (start === 0) out.bytes(signature);
     for (let i = start; i < end; i++) out.row(records[i]);
-    if (end === records.length) out.int16(-1);
+    if (end === records.length) out.end();
     yield out.written();
   }
   if (records.length === 0) {
     out.start(signature.length + 2);
     out.bytes(signature);
-    out.int16(-1);
+    out.end();
     yield out.written();
   }
 }
@@ -74,6 +74,9 @@ for (const [digits, from] of [
 }
 const dash = '-'.charCodeAt(0);
 
+/** What a row takes besides its texts: the field count, 7 lengths, the id, jsonb's version, the time, and a byte each for a refused id and time. */
+const fixedBytesPerRow = 2 + 7 * 4 + 16 + 1 + 8 + 2;
+
 /** One chunk's bytes as they are written: a row's fields, each its length and its bytes. */
 class CopyBytes {
   private buffer = Buffer.allocUnsafeSlow(0);
@@ -89,32 +92,40 @@ class CopyBytes {
     return this.buffer.subarray(0, this.length);
   }
 
-  row(record: MetadataRecord): void {
-    this.int16(7);
-    this.uuid(record.id);
-    this.text(record.topic);
-    this.text(record.name);
-    this.text(record.location);
-    this.text(record.context);
-    this.jsonb(record.json);
-    this.timestamptz(record.publishedAt.getTime());
-  }
-
   bytes(bytes: Uint8Array): void {
     this.reserve(bytes.length);
     this.buffer.set(bytes, this.length);
     this.length += bytes.length;
   }
 
-  int16(value: number): void {
+  /** The end of the data: a field count of -1. */
+  end(): void {
     this.reserve(2);
-    this.buffer.writeInt16BE(value, this.length);
-    this.length += 2;
+    this.buffer[this.length++] = 0xff;
+    this.buffer[this.length++] = 0xff;
   }
 
-  /** Its 16 bytes, from the 36 characters a UUID is written in (PostgreSQL takes either case). */
+  /** A row: room for all of it at once (UTF-8 takes at most 3 bytes a UTF-16 unit), then its 7 fields. */
+  row(record: MetadataRecord): void {
+    const { topic, name, location, context, json } = record;
+    const texts = topic.length + name.length + location.length + context.length + json.length;
+    this.reserve(fixedBytesPerRow + 3 * texts);
+    this.buffer[this.length] = 0;
+    this.buffer[this.length + 1] = 7;
+    this.length += 2;
+    this.uuid(record.id);
+    this.utf8(topic, this.length + 4);
+    this.utf8(name, this.length + 4);
+    this.utf8(location, this.length + 4);
+    this.utf8(context, this.length + 4);
+    // jsonb: its version (1), then the JSON.
+    this.buffer[this.length + 4] = 1;
+    this.utf8(json, this.length + 5);
+    this.timestamptz(record.publishedAt.getTime());
+  }
+
+  /** `uuid`: its 16 bytes, from the 36 characters a UUID is written in (PostgreSQL takes either case). */
   private uuid(id: string): void {
-    this.reserve(4 + 17);
     const { buffer } = this;
     let at = this.length + 4;
     let valid = id.length === 36;
@@ -129,64 +140,58 @@ class CopyBytes {
       buffer[at++] = (high << 4) | low;
     }
     if (!valid) return this.refused(16);
-    buffer.writeInt32BE(16, this.length);
+    this.int32(16, this.length);
     this.length = at;
   }
 
-  /** `text`: its UTF-8 bytes. */
-  private text(value: string): void {
-    this.reserve(4 + value.length * 3);
-    this.field(this.utf8(value, this.length + 4));
-  }
-
-  /** `jsonb`: its version (1), then the JSON's UTF-8 bytes. */
-  private jsonb(json: string): void {
-    this.reserve(5 + json.length * 3);
-    this.buffer[this.length + 4] = 1;
-    this.field(this.utf8(json, this.length + 5));
-  }
-
-  /** Ends the field begun at `length`, whose bytes end at `end`: its length goes before them. */
-  private field(end: number): void {
-    this.buffer.writeInt32BE(end - this.length - 4, this.length);
-    this.length = end;
-  }
-
-  /** Writes `value` as UTF-8 at `at` (room reserved); returns where it ends. */
-  private utf8(value: string, at: number): number {
+  /**
+   * Writes `value` as UTF-8 from `at`, ASCII a character at a time (anything
+   * else is encoded whole), and ends the field begun at `length` there.
+   */
+  private utf8(value: string, at: number): void {
     const { buffer } = this;
     const from = at;
     for (let i = 0; i < value.length; i++) {
       const code = value.charCodeAt(i);
-      // ASCII a character at a time; anything else is encoded whole.
-      if (code > 127) return from + buffer.write(value, from);
+      if (code > 127) {
+        at = from + buffer.write(value, from);
+        break;
+      }
       buffer[at++] = code;
     }
-    return at;
+    this.int32(at - this.length - 4, this.length);
+    this.length = at;
   }
 
   /** `timestamptz`: microseconds since 2000 as a big-endian int64. */
   private timestamptz(ms: number): void {
     if (!isStorableTime(ms)) return this.refused(8);
-    this.reserve(12);
-    const { buffer } = this;
-    buffer.writeInt32BE(8, this.length);
+    const at = this.length;
+    this.int32(8, at);
     const microseconds = (ms - postgresEpochMs) * 1000;
     if (Number.isSafeInteger(microseconds)) {
       const high = Math.floor(microseconds / 2 ** 32);
-      buffer.writeInt32BE(high, this.length + 4);
-      buffer.writeUInt32BE(microseconds - high * 2 ** 32, this.length + 8);
+      this.int32(high, at + 4);
+      this.int32(microseconds - high * 2 ** 32, at + 8);
     } else {
       // Before 1715 or after 2285: past a double's exact integers.
-      buffer.writeBigInt64BE(BigInt(ms - postgresEpochMs) * 1000n, this.length + 4);
+      this.buffer.writeBigInt64BE(BigInt(ms - postgresEpochMs) * 1000n, at + 4);
     }
     this.length += 12;
   }
 
-  /** A field one byte longer than its type's `size`: the server refuses the row (22P03). */
+  /** Big-endian, its low 32 bits (a negative number as two's complement), byte by byte: no checks to pay for. */
+  private int32(value: number, at: number): void {
+    const { buffer } = this;
+    buffer[at] = value >>> 24;
+    buffer[at + 1] = value >>> 16;
+    buffer[at + 2] = value >>> 8;
+    buffer[at + 3] = value;
+  }
+
+  /** A field one byte longer than its type's `size` (room reserved with the row): the server refuses the row (22P03). */
   private refused(size: number): void {
-    this.reserve(4 + size + 1);
-    this.buffer.writeInt32BE(size + 1, this.length);
+    this.int32(size + 1, this.length);
     this.buffer.fill(0, this.length + 4, this.length + 5 + size);
     this.length += 5 + size;
   }

@@ -137,6 +137,7 @@ describe('copyRows', () => {
       { ...like, publishedAt: new Date(NaN) },
       { ...like, publishedAt: new Date(Date.parse('0001-01-01T00:00:00.000Z') - 1) },
       { ...like, publishedAt: new Date(Date.parse('10000-01-01T00:00:00.000Z')) },
+      { ...like, id: 'x', publishedAt: new Date(NaN), location: 'é'.repeat(300) },
     ];
     const rows = readCopy(await copyBytes([like, ...refused]));
     expect(rows[0][0].length).toBe(16);
@@ -151,6 +152,7 @@ describe('copyRows', () => {
       [16, 9],
       [16, 9],
       [16, 9],
+      [17, 9],
     ]);
   });
 
