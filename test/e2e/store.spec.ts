@@ -228,11 +228,14 @@ describe(`store on ${backend}`, () => {
     }));
     expect(await store.write(batch)).toEqual({ deadLettered: [], alreadyWritten: 0 });
     expect(store.copyFallbacks).toBe(0);
-    const rows = await store.dataSource.query<{ id: string; at: string }[]>(
-      `SELECT id::text, to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at FROM metadata`,
+    // Microseconds since 1970 as the server holds them, exactly (numeric, not a double).
+    const rows = await store.dataSource.query<{ id: string; us: string }[]>(
+      `SELECT id::text, (extract(epoch FROM published_at) * 1000000)::numeric(30, 0)::text AS us FROM metadata`,
     );
-    expect(new Map(rows.map((r) => [r.id, r.at]))).toEqual(
-      new Map(batch.map((r, i) => [r.id.toLowerCase(), times[i]])),
+    expect(new Map(rows.map((r) => [r.id, r.us]))).toEqual(
+      new Map(
+        batch.map((r) => [r.id.toLowerCase(), String(BigInt(r.publishedAt.getTime()) * 1000n)]),
+      ),
     );
     // PostgreSQL takes a UUID without its dashes; COPY sends only the 36-character form.
     const plain = { ...like, id: randomUUID().replaceAll('-', '') };

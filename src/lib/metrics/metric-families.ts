@@ -215,7 +215,7 @@ export function createMetricFamilies(sources: MetricSources): MetricFamilies {
   );
   counter(
     'metaqueue_store_copy_fallbacks_total',
-    'Batches COPY refused (a row already stored, or a poison row) that were written the exact way.',
+    "Batches COPY refused (a row already stored, a poison row, or a field COPY's binary form cannot carry) that were written the exact way.",
     [],
     storeCount((store) => store.copyFallbacks),
   );

@@ -21,7 +21,7 @@ export const copyMetadataFromBlob = copyMetadataFrom("'/dev/blob'", 'binary');
  *
  * A field this cannot write as its column's type (an id that is not a
  * UUID's 36 characters, a time PostgreSQL and an ISO string may not both
- * hold) is sent one byte too long, which the server refuses (22P03): the
+ * hold, a text that is no string) is sent one byte too long, which the server refuses (22P03): the
  * batch then takes the store's exact path, which stores or dead-letters each
  * record as its text says.
  */
@@ -108,6 +108,8 @@ class CopyBytes {
   /** A row: room for all of it at once (UTF-8 takes at most 3 bytes a UTF-16 unit), then its 7 fields. */
   row(record: MetadataRecord): void {
     const { topic, name, location, context, json } = record;
+    // A record handed to the store by hand may break its type: the exact path decides it.
+    if (!allStrings(topic, name, location, context, json)) return this.refusedRow();
     const texts = topic.length + name.length + location.length + context.length + json.length;
     this.reserve(fixedBytesPerRow + 3 * texts);
     this.buffer[this.length] = 0;
@@ -189,6 +191,20 @@ class CopyBytes {
     buffer[at + 3] = value;
   }
 
+  /** A row the server refuses at its id, its other fields empty. */
+  private refusedRow(): void {
+    this.reserve(fixedBytesPerRow);
+    this.buffer[this.length] = 0;
+    this.buffer[this.length + 1] = 7;
+    this.length += 2;
+    this.refused(16);
+    for (let field = 0; field < 5; field++) {
+      this.int32(0, this.length);
+      this.length += 4;
+    }
+    this.refused(8);
+  }
+
   /** A field one byte longer than its type's `size` (room reserved with the row): the server refuses the row (22P03). */
   private refused(size: number): void {
     this.int32(size + 1, this.length);
@@ -203,4 +219,8 @@ class CopyBytes {
     this.buffer.copy(bigger, 0, 0, this.length);
     this.buffer = bigger;
   }
+}
+
+function allStrings(...values: unknown[]): boolean {
+  return values.every((value) => typeof value === 'string');
 }

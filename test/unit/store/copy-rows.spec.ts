@@ -7,6 +7,7 @@ const text = fc.constantFrom(
   'tab\there',
   'back\\slash',
   'new\nline\r\n',
+  'carriage\rreturn',
   '',
   'café\t"é"\n',
   '🙂\\',
@@ -42,6 +43,17 @@ const record = fc
     json: JSON.stringify(r.data),
     publishedAt: new Date(ms),
   }));
+
+const readable: MetadataRecord = {
+  id: ids[0],
+  topic: 't',
+  name: 'n',
+  location: 'l',
+  context: 'c',
+  data: 1,
+  json: '1',
+  publishedAt: new Date(0),
+};
 
 /** A field as the server reads it: its bytes, or the length it was sent with if that is not its type's. */
 type Field = Buffer | { length: number };
@@ -134,9 +146,12 @@ describe('copyRows', () => {
       { ...like, id: `{${ids[0]}}`.slice(0, 36) },
       { ...like, id: ids[0].replace('a', 'g') },
       { ...like, id: ids[0].replace('0', 'é') },
+      // 32 hex digits and 4 dashes, a dash out of place.
+      { ...like, id: `${ids[0].slice(0, 7)}-${ids[0].slice(7, 8)}${ids[0].slice(9)}` },
       { ...like, publishedAt: new Date(NaN) },
       { ...like, publishedAt: new Date(Date.parse('0001-01-01T00:00:00.000Z') - 1) },
-      { ...like, publishedAt: new Date(Date.parse('10000-01-01T00:00:00.000Z')) },
+      { ...like, publishedAt: new Date(Date.parse('9999-12-31T23:59:59.999Z') + 1) },
+      { ...like, publishedAt: new Date(Date.parse('+010000-01-01T00:00:00.000Z')) },
       { ...like, id: 'x', publishedAt: new Date(NaN), location: 'é'.repeat(300) },
     ];
     const rows = readCopy(await copyBytes([like, ...refused]));
@@ -149,11 +164,47 @@ describe('copyRows', () => {
       [17, 8],
       [17, 8],
       [17, 8],
+      [17, 8],
+      [16, 9],
       [16, 9],
       [16, 9],
       [16, 9],
       [17, 9],
     ]);
+  });
+
+  it('fills the room it reserves for a row exactly when every character takes 3 bytes and both refusals are sent', async () => {
+    // One row a chunk, a row bigger than twice the room a chunk starts with: the chunk grows to
+    // exactly what its row reserves, so a byte too few would be lost from the data.
+    const widest: MetadataRecord = {
+      id: 'x',
+      topic: '€'.repeat(200),
+      name: '\ud800'.repeat(40),
+      location: '€',
+      context: '',
+      data: null,
+      // Not JSON: the encoder takes it as it is, and the server is never sent it here.
+      json: '€€€€',
+      publishedAt: new Date(NaN),
+    };
+    const chunks: Buffer[] = [];
+    for await (const chunk of copyRows([widest, widest, widest], 1)) chunks.push(chunk);
+    const rows = readCopy(Buffer.concat(chunks));
+    expect(rows.map((row) => row.map((field) => field.length))).toEqual(
+      Array(3).fill([17, 600, 120, 3, 0, 13, 9]),
+    );
+    expect(rows[1][1]).toEqual(Buffer.from(widest.topic));
+    expect(rows[1][2]).toEqual(Buffer.from(widest.name));
+    // The middle chunk: its row alone, in a buffer of just its size.
+    expect(chunks[1].length).toBe(792);
+    expect(chunks[1].buffer.byteLength).toBe(792);
+  });
+
+  it('refuses at its id a row handed over with a field that is no string', async () => {
+    const like = { ...readable, location: 42 } as unknown as MetadataRecord;
+    const rows = readCopy(await copyBytes([readable, like]));
+    expect(rows[0][0]).toEqual(uuidBytes(readable.id));
+    expect(rows[1].map((field) => field.length)).toEqual([17, 0, 0, 0, 0, 0, 9]);
   });
 
   it('an empty batch is the header and the end of the data', async () => {
