@@ -109,12 +109,17 @@ class CopyBytes {
   row(record: MetadataRecord): void {
     const { topic, name, location, context, json } = record;
     // A record handed to the store by hand may break its type: the exact path decides it.
-    if (!allStrings(topic, name, location, context, json)) return this.refusedRow();
+    if (
+      typeof topic !== 'string' ||
+      typeof name !== 'string' ||
+      typeof location !== 'string' ||
+      typeof context !== 'string' ||
+      typeof json !== 'string'
+    ) {
+      return this.refusedRow();
+    }
     const texts = topic.length + name.length + location.length + context.length + json.length;
-    this.reserve(fixedBytesPerRow + 3 * texts);
-    this.buffer[this.length] = 0;
-    this.buffer[this.length + 1] = 7;
-    this.length += 2;
+    this.fieldCount(fixedBytesPerRow + 3 * texts);
     this.uuid(record.id);
     this.utf8(topic, this.length + 4);
     this.utf8(name, this.length + 4);
@@ -124,6 +129,14 @@ class CopyBytes {
     this.buffer[this.length + 4] = 1;
     this.utf8(json, this.length + 5);
     this.timestamptz(record.publishedAt.getTime());
+  }
+
+  /** Starts a row with room for its `bytes`: its field count, 7. */
+  private fieldCount(bytes: number): void {
+    this.reserve(bytes);
+    this.buffer[this.length] = 0;
+    this.buffer[this.length + 1] = 7;
+    this.length += 2;
   }
 
   /** `uuid`: its 16 bytes, from the 36 characters a UUID is written in (PostgreSQL takes either case). */
@@ -193,10 +206,7 @@ class CopyBytes {
 
   /** A row the server refuses at its id, its other fields empty. */
   private refusedRow(): void {
-    this.reserve(fixedBytesPerRow);
-    this.buffer[this.length] = 0;
-    this.buffer[this.length + 1] = 7;
-    this.length += 2;
+    this.fieldCount(fixedBytesPerRow);
     this.refused(16);
     for (let field = 0; field < 5; field++) {
       this.int32(0, this.length);
@@ -219,8 +229,4 @@ class CopyBytes {
     this.buffer.copy(bigger, 0, 0, this.length);
     this.buffer = bigger;
   }
-}
-
-function allStrings(...values: unknown[]): boolean {
-  return values.every((value) => typeof value === 'string');
 }
