@@ -1,11 +1,11 @@
 // The host-latency benchmark's child: a Nest HTTP app (Express or Fastify)
-// answering GET /ping, whose code publishes `rate` records/s for `ms`
-// milliseconds through metaqueue, flushing to the server and the file, or with
-// flushing off (store: false, the records taken and dropped at the broker's
-// pace). It prints `port=N`, then `ready` as publishing starts, then one JSON
-// report: the event loop's p99 delay over the window, how long its thread
-// waited for a core and how many of the machine's cores were busy meanwhile
-// (Linux), and what became of the records.
+// answering GET /ping, whose code publishes `rate` records/s through
+// metaqueue, flushing to the server and the file, or with flushing off
+// (store: false, the records taken and dropped at the broker's pace), until
+// SIGUSR2 says the traffic is over. It prints `port=N`, then `ready` as
+// publishing starts, then one JSON report: the event loop's p99 delay from
+// `warmupMs` on, how long its thread waited for a core and how many of the
+// machine's cores were busy meanwhile (Linux), and what became of the records.
 import 'reflect-metadata';
 import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -13,6 +13,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout } from 'node:timers/promises';
 import {
   BrokerService,
   getEngineToken,
@@ -25,7 +26,7 @@ import { importRowCount } from './import-metadata.js';
 import { watchCores } from './machine-cpu.js';
 import { mainThreadSchedule } from './main-thread.js';
 
-const [adapter, mode, rate, ms, file, url] = process.argv.slice(2);
+const [adapter, mode, rate, warmupMs, file, url] = process.argv.slice(2);
 const flushing = mode === 'flush';
 
 @Controller()
@@ -60,20 +61,23 @@ const server = app.getHttpServer() as Server;
 console.log(`port=${(server.address() as AddressInfo).port}`);
 console.log('ready');
 
-const histogram = monitorEventLoopDelay({ resolution: 1 });
-histogram.enable();
-const scheduleBefore = mainThreadSchedule();
-const cores = watchCores();
 // A steady pace: every 10 ms, the records due by then, as a nightly import's tasks would.
-const started = performance.now();
+const publishing = performance.now();
 let published = 0;
 const publisher = setInterval(() => {
-  const due = Math.round(((performance.now() - started) / 1000) * Number(rate));
+  const due = Math.round(((performance.now() - publishing) / 1000) * Number(rate));
   for (; published < due; published++) void engine.publish(importRowCount(published));
 }, 10);
 // Without a store, the records are taken and dropped at the pace a broker would take them.
 const dropper = flushing ? undefined : setInterval(() => engine.take(), 100);
-await new Promise((resolve) => setTimeout(resolve, Number(ms)));
+// Measured once warm: a fresh process's first second (compiling, connecting) is not the steady state.
+await setTimeout(Number(warmupMs));
+const histogram = monitorEventLoopDelay({ resolution: 1 });
+histogram.enable();
+const scheduleBefore = mainThreadSchedule();
+const cores = watchCores();
+const started = performance.now();
+await new Promise((resolve) => process.once('SIGUSR2', resolve));
 clearInterval(publisher);
 histogram.disable();
 clearInterval(dropper);
