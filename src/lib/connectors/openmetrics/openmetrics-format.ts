@@ -111,8 +111,12 @@ function roomFor(records: number): number {
   return Math.min(Math.max(records * 112, 16 * 1024), 1024 * 1024);
 }
 
-/** Samples rendered this many at a time, so a big batch never holds the event loop for long. */
-const samplesPerTurn = 2_500;
+/**
+ * Samples rendered this many at a time, so a big batch never holds the event
+ * loop for long: at 2,500 a slice was the host's most frequent stall of 3 ms
+ * or more (docs/benchmarks.md, the host's latency).
+ */
+const samplesPerTurn = 500;
 
 /** A batch's samples by family, and how many of its records were not written. */
 export interface RenderedBatch {

@@ -97,3 +97,25 @@ describe('samples in series', () => {
     );
   });
 });
+
+describe('renderByFamily', () => {
+  it('renders a big batch a few hundred samples a turn of the event loop, every sample once', async () => {
+    const [r] = fc.sample(record, 1);
+    const batch = Array.from({ length: 5_000 }, (_, i) => ({ ...r, data: i, json: String(i) }));
+    // Turns the event loop makes while the batch renders: a host's requests are served in them.
+    let turns = 0;
+    let rendering = true;
+    const turn = () => {
+      turns++;
+      if (rendering) setImmediate(turn);
+    };
+    setImmediate(turn);
+    const { families } = await renderByFamily(batch, perRecordShape, () => ({ bytes: 1 }));
+    rendering = false;
+    // At most 500 samples a turn (a slice of 2,500 held a host's loop 3 ms and more).
+    expect(turns).toBeGreaterThanOrEqual(5_000 / 500 - 1);
+    expect(families.get('m')!.out.written().toString('utf8')).toBe(
+      batch.map(expectedLine).join(''),
+    );
+  });
+});
