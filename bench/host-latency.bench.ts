@@ -131,23 +131,29 @@ async function round(
       ? await PostgresFeeder.prepare(url, recordsPerSecond, warmupSeconds + seconds + 10)
       : undefined;
   const app = ChildApp.start('bench/host-app.ts', {
-    args: [
-      adapter,
-      mode === 'flush' ? 'flush' : 'off',
-      String(recordsPerSecond),
-      String(warmupSeconds * 1000),
-      file,
-      url,
-    ],
+    args: [adapter, mode === 'flush' ? 'flush' : 'off', String(recordsPerSecond), file, url],
   });
-  await app.waitForLine('ready', { timeoutMs: 120_000 });
-  const port = Number(app.lines.find((l) => l.startsWith('port='))!.slice('port='.length));
-  feeder?.start();
-  const warmup = await autocannon(port, warmupSeconds);
-  const http = await autocannon(port, seconds);
-  // Publishing (and the feeder) went on until the traffic was over.
-  app.signal('SIGUSR2');
-  const fed = await feeder?.stop();
+  let warmup: HttpFigures;
+  let http: HttpFigures;
+  let fed: number | undefined;
+  let behind = 0;
+  try {
+    await app.waitForLine('ready', { timeoutMs: 120_000 });
+    const port = Number(app.lines.find((l) => l.startsWith('port='))!.slice('port='.length));
+    feeder?.start();
+    warmup = await autocannon(port, warmupSeconds);
+    // The app measures from here until the second signal: the measured traffic's window.
+    app.signal('SIGUSR2');
+    http = await autocannon(port, seconds);
+    behind = feeder?.behindRows ?? 0;
+    app.signal('SIGUSR2');
+    fed = await feeder?.stop();
+  } catch (error) {
+    // The app publishes until told to stop: a failed round must not leave it running.
+    app.signal('SIGKILL');
+    await feeder?.stop().catch(() => undefined);
+    throw error;
+  }
   const { code } = await app.exit(300_000);
   if (code !== 0) throw new Error(`bench/host-app.ts failed (exit code ${code}): ${app.stderr}`);
   const report = JSON.parse(app.lines.at(-1)!) as {
@@ -162,7 +168,7 @@ async function round(
     mode === 'flush'
       ? `, stored ${report.stored}`
       : mode === 'fed'
-        ? `; another process stored ${fed} rows`
+        ? `; another process stored ${fed} rows${behind > 0 ? `, ${behind} behind its pace at the end` : ''}`
         : '';
   const cores =
     report.waitingMsPerS === undefined
@@ -191,8 +197,16 @@ const modeWords: Record<Mode, string> = {
   fed: 'not flushing, another process writing as many rows',
 };
 
+/** What autocannon measured. */
+interface HttpFigures {
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+}
+
 /** autocannon at a fixed rate on GET /ping for `seconds`, in a process of its own. */
-async function autocannon(port: number, seconds: number) {
+async function autocannon(port: number, seconds: number): Promise<HttpFigures> {
   const cli = new URL('../node_modules/autocannon/autocannon.js', import.meta.url).pathname;
   const args = [cli, '-j', '-c', String(connections), '-R', String(requestsPerSecond)];
   args.push('-d', String(seconds), `http://127.0.0.1:${port}/ping`);

@@ -6,22 +6,25 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { MetadataRecord } from '../src/lib/index.js';
 import { copyMetadata, copyRows } from '../src/lib/store/copy-rows.js';
 import { newRecordId } from '../src/lib/record/record-id.js';
+import { defaults } from '../src/lib/metaqueue.defaults.js';
 import { importRowCount } from './import-metadata.js';
 
-/** Rows a COPY, as the broker writes them at the host's rate: `maxBatchSize`, its default. */
-const rowsPerBatch = 5_000;
+/** Rows a COPY, as the broker writes them at the host's rate: a full batch. */
+const rowsPerBatch = defaults.broker.maxBatchSize;
 
 /**
  * Another program writing into the same PostgreSQL at the host app's record
- * rate, from a process of its own: the import's rows, their COPY bytes built
- * before it starts, sent a batch at the pace the broker sends them, one
- * connection. What the database's own work costs a host on the same cores,
- * with none of metaqueue's work in the host.
+ * rate, from the bench's process: the import's rows, their COPY bytes built
+ * before it starts, sent a batch at the pace the broker sends them, over one
+ * connection (the store has up to two COPYs under way; at this rate it seldom
+ * has more than one). What the database's own work costs a host on the same
+ * cores, with none of metaqueue's work in the host.
  */
 export class PostgresFeeder {
   private stopped = false;
   private sent = 0;
   private feeding?: Promise<void>;
+  private startedAt = 0;
 
   private constructor(
     private readonly client: pg.Client,
@@ -37,7 +40,7 @@ export class PostgresFeeder {
   ): Promise<PostgresFeeder> {
     const total = Math.round(recordsPerSecond * seconds);
     const start = Date.now();
-    const records = Array.from({ length: total }, (_, i): MetadataRecord => {
+    const record = (i: number): MetadataRecord => {
       const ms = start + Math.floor((i * 1000) / recordsPerSecond);
       const { data, name, location, context } = importRowCount(i);
       const publishedAt = new Date(ms);
@@ -51,14 +54,20 @@ export class PostgresFeeder {
         json: String(data),
         publishedAt,
       };
-    });
+    };
+    // Batch by batch, so only their bytes stay: no records for the collector during the round.
     const batches: Buffer[][] = [];
     for (let i = 0; i < total; i += rowsPerBatch) {
+      const records = Array.from({ length: Math.min(rowsPerBatch, total - i) }, (_, k) =>
+        record(i + k),
+      );
       const chunks: Buffer[] = [];
-      for await (const chunk of copyRows(records.slice(i, i + rowsPerBatch))) chunks.push(chunk);
+      for await (const chunk of copyRows(records)) chunks.push(chunk);
       batches.push(chunks);
     }
     const client = new pg.Client({ connectionString: url });
+    // A lost connection fails the COPY under way, which stop() reports.
+    client.on('error', () => undefined);
     await client.connect();
     await client.query('TRUNCATE metadata');
     return new PostgresFeeder(client, batches, recordsPerSecond);
@@ -66,7 +75,16 @@ export class PostgresFeeder {
 
   /** Sends each batch once its rows are due (right away when behind), until stopped. */
   start(): void {
+    this.startedAt = performance.now();
     this.feeding = this.feed();
+    // Reported by stop(), not by the process as unhandled meanwhile.
+    this.feeding.catch(() => undefined);
+  }
+
+  /** Rows due by now beyond the batch under way: a feeder behind its pace loads the database less. */
+  get behindRows(): number {
+    const due = ((performance.now() - this.startedAt) / 1000) * this.recordsPerSecond;
+    return Math.max(0, Math.floor(due) - (this.sent + 1) * rowsPerBatch);
   }
 
   /**
@@ -97,10 +115,9 @@ export class PostgresFeeder {
   }
 
   private async feed(): Promise<void> {
-    const started = performance.now();
     for (; this.sent < this.batches.length && !this.stopped; this.sent++) {
       const dueMs = (((this.sent + 1) * rowsPerBatch) / this.recordsPerSecond) * 1000;
-      const wait = dueMs - (performance.now() - started);
+      const wait = dueMs - (performance.now() - this.startedAt);
       if (wait > 0) await setTimeout(wait);
       if (this.stopped) break;
       await pipeline(
