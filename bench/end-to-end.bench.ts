@@ -25,6 +25,7 @@ import { copyMetadataFrom, copyRows } from '../src/lib/store/copy-rows.js';
 import { newRecordId } from '../src/lib/record/record-id.js';
 import { MachineCpuRuns } from './machine-cpu.js';
 import { figure, fmt, interleave, type Figure } from './report.js';
+import { stampedRecord } from './stamped-record.js';
 
 const topics = Array.from({ length: 8 }, (_, i) => `topic_${i}`);
 const perTask = 500;
@@ -119,19 +120,13 @@ async function endToEnd(
  */
 function benchRecords(total: number): MetadataRecord[] {
   const start = Date.now();
-  return Array.from({ length: total }, (_, i) => {
-    const ms = start + Math.floor(i / 100);
-    return {
-      id: newRecordId(ms),
-      topic: topics[i % topics.length],
-      name: 'bench_rows',
-      location: `task_${i % 1_000}`,
-      context: 'end to end',
-      data: i,
-      json: String(i),
-      publishedAt: new Date(ms),
-    };
-  });
+  return Array.from({ length: total }, (_, i) =>
+    stampedRecord(
+      topics[i % topics.length],
+      { data: i, name: 'bench_rows', location: `task_${i % 1_000}`, context: 'end to end' },
+      start + Math.floor(i / 100),
+    ),
+  );
 }
 
 /** COPY's two formats: the store sends binary; text is what a user would write by hand. */

@@ -3,11 +3,10 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout } from 'node:timers/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { MetadataRecord } from '../src/lib/index.js';
 import { copyMetadata, copyRows } from '../src/lib/store/copy-rows.js';
-import { newRecordId } from '../src/lib/record/record-id.js';
 import { defaults } from '../src/lib/metaqueue.defaults.js';
 import { importRowCount } from './import-metadata.js';
+import { stampedRecord } from './stamped-record.js';
 
 /** Rows a COPY, as the broker writes them at the host's rate: a full batch. */
 const rowsPerBatch = defaults.broker.maxBatchSize;
@@ -40,21 +39,8 @@ export class PostgresFeeder {
   ): Promise<PostgresFeeder> {
     const total = Math.round(recordsPerSecond * seconds);
     const start = Date.now();
-    const record = (i: number): MetadataRecord => {
-      const ms = start + Math.floor((i * 1000) / recordsPerSecond);
-      const { data, name, location, context } = importRowCount(i);
-      const publishedAt = new Date(ms);
-      return {
-        id: newRecordId(ms),
-        topic: 'import',
-        name,
-        location,
-        context,
-        data,
-        json: String(data),
-        publishedAt,
-      };
-    };
+    const record = (i: number) =>
+      stampedRecord('import', importRowCount(i), start + Math.floor((i * 1000) / recordsPerSecond));
     // Batch by batch, so only their bytes stay: no records for the collector during the round.
     const batches: Buffer[][] = [];
     for (let i = 0; i < total; i += rowsPerBatch) {
