@@ -54,7 +54,11 @@ export default tseslint.config(
   },
   {
     // Worker threads load their files as they are: plain JavaScript.
-    files: ['src/lib/store/pglite/*.mjs', 'src/lib/connectors/openmetrics/*.mjs'],
+    files: [
+      'src/lib/store/pglite/*.mjs',
+      'src/lib/connectors/openmetrics/*.mjs',
+      'src/lib/utils/*.mjs',
+    ],
     ...tseslint.configs.disableTypeChecked,
   },
   {

@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetadataRecord } from '../record/metadata.interface.js';
 import { isStorableTime } from '../record/record-fields.js';
+import { GrowingBytes } from '../utils/growing-bytes.mjs';
 
 /** `metadata`'s COPY statement from `source`, in `format` (the store's is binary). */
 export function copyMetadataFrom(source: 'STDIN' | "'/dev/blob'", format: 'text' | 'binary') {
@@ -78,24 +79,11 @@ const dash = '-'.charCodeAt(0);
 const fixedBytesPerRow = 2 + 7 * 4 + 16 + 1 + 8 + 2;
 
 /** One chunk's bytes as they are written: a row's fields, each its length and its bytes. */
-class CopyBytes {
-  private buffer = Buffer.allocUnsafeSlow(0);
-  private length = 0;
-
+class CopyBytes extends GrowingBytes {
   /** Starts a new chunk with room for `bytes`: the last one's buffer is the caller's now. */
   start(bytes: number): void {
     this.buffer = Buffer.allocUnsafeSlow(bytes);
     this.length = 0;
-  }
-
-  written(): Buffer<ArrayBuffer> {
-    return this.buffer.subarray(0, this.length);
-  }
-
-  bytes(bytes: Uint8Array): void {
-    this.reserve(bytes.length);
-    this.buffer.set(bytes, this.length);
-    this.length += bytes.length;
   }
 
   /** The end of the data: a field count of -1. */
@@ -220,13 +208,5 @@ class CopyBytes {
     this.int32(size + 1, this.length);
     this.buffer.fill(0, this.length + 4, this.length + 5 + size);
     this.length += 5 + size;
-  }
-
-  /** Makes room for `bytes` more, growing the chunk if it must. */
-  private reserve(bytes: number): void {
-    if (this.length + bytes <= this.buffer.length) return;
-    const bigger = Buffer.allocUnsafeSlow(Math.max(this.buffer.length * 2, this.length + bytes));
-    this.buffer.copy(bigger, 0, 0, this.length);
-    this.buffer = bigger;
   }
 }

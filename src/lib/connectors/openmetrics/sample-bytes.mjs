@@ -1,6 +1,7 @@
 // Plain JavaScript: the series-merge worker thread loads it as it is
 // (series-merge.mjs), and the spool's renderer on the app's thread uses it
 // too (openmetrics-format.ts). Types: sample-bytes.d.mts.
+import { GrowingBytes } from '../../utils/growing-bytes.mjs';
 
 /**
  * OpenMetrics text written as bytes, ASCII a character at a time: a sample
@@ -8,24 +9,17 @@
  * stands. No string of a sample or of a batch is made, nor encoded, nor
  * collected: rendering a batch costs its bytes.
  *
- * The buffer grows as needed; given `handOn`, it is instead handed on
- * whenever it is full and reused, so output of any size costs one chunk.
+ * The buffer grows as needed (see `GrowingBytes`); given `handOn`, it is
+ * instead handed on whenever it is full and reused, so output of any size
+ * costs one chunk.
  */
-export class SampleBytes {
+export class SampleBytes extends GrowingBytes {
   constructor(capacity = 16 * 1024, handOn = undefined) {
-    // Never from Node's shared pool: the bytes may be transferred to another thread.
-    this.buffer = Buffer.allocUnsafeSlow(capacity);
-    this.length = 0;
+    super(capacity);
     this.handOn = handOn;
     /** The whole seconds last written, as text: a batch's samples mostly share them. */
     this.second = NaN;
     this.secondText = '';
-  }
-
-  bytes(bytes) {
-    this.reserve(bytes.length);
-    this.buffer.set(bytes, this.length);
-    this.length += bytes.length;
   }
 
   /** Text as it is: ASCII in a number or an id; anything else is encoded whole, as UTF-8. */
@@ -85,11 +79,6 @@ export class SampleBytes {
     this.length += 5;
   }
 
-  /** The bytes written, in a buffer of their own (fit to transfer). */
-  written() {
-    return this.buffer.subarray(0, this.length);
-  }
-
   /** Hands on what is written, if anything (with `handOn`). */
   end() {
     if (this.length > 0) this.handOn(this.written());
@@ -99,14 +88,9 @@ export class SampleBytes {
   /** Makes room for `bytes` more: grows, or hands the chunk on (a piece bigger than a chunk gets one its size). */
   reserve(bytes) {
     if (this.length + bytes <= this.buffer.length) return;
-    if (this.handOn) {
-      this.end();
-      if (bytes > this.buffer.length) this.buffer = Buffer.allocUnsafeSlow(bytes);
-      return;
-    }
-    const bigger = Buffer.allocUnsafeSlow(Math.max(this.buffer.length * 2, this.length + bytes));
-    this.buffer.copy(bigger, 0, 0, this.length);
-    this.buffer = bigger;
+    if (!this.handOn) return super.reserve(bytes);
+    this.end();
+    if (bytes > this.buffer.length) this.buffer = Buffer.allocUnsafeSlow(bytes);
   }
 }
 
