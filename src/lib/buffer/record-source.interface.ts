@@ -35,8 +35,9 @@ export interface RecordSource {
   /** Names the sinks that will acknowledge; called once, before the first read. */
   start(sinks: readonly string[]): Promise<void>;
   /**
-   * Calls `listener` whenever `threshold` or more records wait, or a topic's
-   * queue or stream is full, so a flush can start early.
+   * Calls `listener` whenever `threshold` or more records wait (in memory:
+   * in one topic's queue), or a topic's queue or stream is full, so a flush
+   * can start early.
    */
   watch(threshold: number, listener: () => void): void;
   /** A reader of what waits now; later records wait for the next reader. */

@@ -16,7 +16,10 @@ export interface Delivery {
 }
 
 export interface SinkChannelOptions {
-  /** Writes under way at once; their results are still passed on in order. */
+  /**
+   * Writes under way at once; their results are still passed on in order,
+   * and up to as many finished ones wait for an earlier one to finish.
+   */
   concurrency: number;
   /**
    * Most records waiting to be written; past it the oldest waiting batches
@@ -33,8 +36,11 @@ export interface SinkChannelOptions {
 /**
  * One sink's own line: deliveries wait in order, up to `concurrency` are
  * written at once, each retried until it succeeds, and `onSettled` hears of
- * each in the order pushed, with the records the sink took. A slow or failing
- * sink only grows its own backlog; it never holds back another sink.
+ * each in the order pushed, with the records the sink took. A write that
+ * finishes frees its slot at once, though an earlier one is still under way:
+ * a slot kept until its turn to settle left the database one write short.
+ * A slow or failing sink only grows its own backlog; it never holds back
+ * another sink.
  */
 export class SinkChannel {
   readonly stats: SinkStats = {
@@ -49,8 +55,14 @@ export class SinkChannel {
   };
   private readonly waiting = new Deque<Delivery>();
   private waitingRecords = 0;
-  private readonly writing: { delivery: Delivery; taken: Promise<readonly MetadataRecord[]> }[] =
-    [];
+  /** Deliveries being written, or written and waiting for an earlier one: in the order pushed. */
+  private readonly writing: {
+    delivery: Delivery;
+    taken: Promise<readonly MetadataRecord[]>;
+    finished: boolean;
+  }[] = [];
+  /** Of `writing`, those still under way. */
+  private underWay = 0;
   private delivering?: Promise<void>;
   private readonly roomWaiters: { resolve(): void; reject(error: unknown): void }[] = [];
 
@@ -75,11 +87,13 @@ export class SinkChannel {
     this.fill();
   }
 
-  /** Resolves once fewer than `concurrency` deliveries are waiting or being written. */
+  /**
+   * Resolves once one more delivery would be written at once: fewer than
+   * `concurrency` are under way or waiting, and fewer than twice that not
+   * yet settled (the bound on what the channel holds).
+   */
   whenRoom(): Promise<void> {
-    if (this.writing.length + this.waiting.size < this.options.concurrency) {
-      return Promise.resolve();
-    }
+    if (this.hasRoom()) return Promise.resolve();
     return new Promise((resolve, reject) => this.roomWaiters.push({ resolve, reject }));
   }
 
@@ -94,10 +108,19 @@ export class SinkChannel {
    */
   abandon(timeoutMs: number, keptIn: string | undefined, alsoLost = 0): void {
     const lost = this.stats.backlog + alsoLost;
-    const unconfirmed = this.writing.reduce((n, w) => n + w.delivery.records.length, 0);
+    const unconfirmed = this.writing.reduce(
+      (n, w) => (w.finished ? n : n + w.delivery.records.length),
+      0,
+    );
     this.stats.unflushed += lost;
     this.stats.unconfirmed += unconfirmed;
     this.logger.error(logMessages.sinkUnflushed(this.name, lost, unconfirmed, timeoutMs, keptIn));
+  }
+
+  private hasRoom(): boolean {
+    const { concurrency } = this.options;
+    const waiting = this.waiting.size;
+    return this.underWay + waiting < concurrency && this.writing.length + waiting < 2 * concurrency;
   }
 
   private dropPastBacklog(): void {
@@ -113,13 +136,22 @@ export class SinkChannel {
   }
 
   private fill(): void {
-    while (this.writing.length < this.options.concurrency && this.waiting.size > 0) {
+    const { concurrency } = this.options;
+    while (
+      this.underWay < concurrency &&
+      this.writing.length < 2 * concurrency &&
+      this.waiting.size > 0
+    ) {
       const delivery = this.waiting.shift()!;
       this.waitingRecords -= delivery.records.length;
-      const taken = this.write(delivery.records);
+      const writing = { delivery, taken: this.write(delivery.records), finished: false };
+      this.underWay++;
       // Awaited in order by deliverInOrder(); one behind a failing write must not count as unhandled.
-      taken.catch(() => undefined);
-      this.writing.push({ delivery, taken });
+      writing.taken.then(
+        () => this.finished(writing),
+        () => this.underWay--,
+      );
+      this.writing.push(writing);
     }
     if (!this.delivering && this.writing.length > 0) {
       this.delivering = this.deliverInOrder();
@@ -134,10 +166,9 @@ export class SinkChannel {
         const { delivery, taken } = this.writing[0];
         const records = await taken;
         this.writing.shift();
-        this.stats.backlog -= delivery.records.length;
         this.onSettled(delivery, records);
         this.fill();
-        for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
+        this.wakeRoomWaiters();
       }
     } catch (error) {
       for (const waiter of this.roomWaiters.splice(0)) waiter.reject(error);
@@ -146,6 +177,20 @@ export class SinkChannel {
       // Cleared in the same tick the loop ends, so a push right after starts a new one.
       this.delivering = undefined;
     }
+  }
+
+  /** A write is done: its records leave the backlog, and its slot takes the next delivery. */
+  private finished(writing: { delivery: Delivery; finished: boolean }): void {
+    writing.finished = true;
+    this.underWay--;
+    this.stats.backlog -= writing.delivery.records.length;
+    this.fill();
+    this.wakeRoomWaiters();
+  }
+
+  private wakeRoomWaiters(): void {
+    if (!this.hasRoom()) return;
+    for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
   }
 
   /** Writes with retries; resolves to the records the sink took (all but the dead-lettered). */

@@ -41,6 +41,41 @@ describe('SinkChannel', () => {
     expect(c.stats).toMatchObject({ written: 30, backlog: 0, failedWrites: 0 });
   });
 
+  it('frees the slot of a write that finishes before an earlier one, and still settles in order', async () => {
+    const sink = new AnsweredInAnyOrder();
+    const { channel: c, settled } = channel(sink as unknown as MemorySink, 2);
+    const deliveries = Array.from({ length: 5 }, () => delivery(3));
+    for (const d of deliveries) c.push(d);
+    expect(sink.started).toBe(2);
+    await sink.answer(1);
+    // The first is still under way: the second's slot takes the third.
+    expect(sink.started).toBe(3);
+    expect(settled).toHaveLength(0);
+    expect(c.stats).toMatchObject({ written: 3, backlog: 12 });
+    let roomed = false;
+    void c.whenRoom().then(() => (roomed = true));
+    await sink.answer(2);
+    // Four unsettled, twice `concurrency`: the fifth waits for the first to settle.
+    expect(sink.started).toBe(4);
+    await sink.answer(3);
+    expect(sink.started).toBe(4);
+    expect(roomed).toBe(false);
+    expect(sink.mostAtOnce).toBe(2);
+    const error = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    c.abandon(30, undefined);
+    // Shutdown giving up now: the first batch and the fifth are missing, only the first unconfirmed.
+    expect(c.stats).toMatchObject({ unflushed: 6, unconfirmed: 3 });
+    error.mockRestore();
+    await sink.answer(0);
+    expect(settled.map((s) => s.delivery)).toEqual(deliveries.slice(0, 4));
+    expect(sink.started).toBe(5);
+    expect(roomed).toBe(true);
+    await sink.answer(4);
+    await c.drain();
+    expect(settled.map((s) => s.delivery)).toEqual(deliveries);
+    expect(c.stats).toMatchObject({ written: 15, backlog: 0 });
+  });
+
   it('keeps the window while a write is retried: nothing more is started', async () => {
     const sink = new MemorySink('store');
     sink.failing = true;
@@ -113,3 +148,25 @@ describe('SinkChannel', () => {
     expect(message).not.toContain('are lost');
   });
 });
+
+/** A sink whose writes finish when the test says, in any order. */
+class AnsweredInAnyOrder {
+  readonly name = 'store';
+  started = 0;
+  mostAtOnce = 0;
+  private underWay = 0;
+  private readonly answers: (() => void)[] = [];
+
+  async write(): Promise<void> {
+    this.started++;
+    this.mostAtOnce = Math.max(this.mostAtOnce, ++this.underWay);
+    await new Promise<void>((resolve) => this.answers.push(resolve));
+    this.underWay--;
+  }
+
+  /** Finishes the `n`th write started (from 0), and lets the channel act on it. */
+  async answer(n: number): Promise<void> {
+    this.answers[n]();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
