@@ -63,6 +63,8 @@ export class SinkChannel {
   }[] = [];
   /** Of `writing`, those still under way. */
   private underWay = 0;
+  /** Past shutdown's deadline (a write gave up, or `abandon()`): no more writes start. */
+  private givenUp = false;
   private delivering?: Promise<void>;
   private readonly roomWaiters: { resolve(): void; reject(error: unknown): void }[] = [];
 
@@ -105,16 +107,22 @@ export class SinkChannel {
   /**
    * Shutdown gave up on the backlog (and on `alsoLost` records it never got):
    * counts and logs it, and where they are kept if a durable source has them.
+   * Returns the records this sink has written but not passed on (they wait
+   * for an earlier write): the sinks after it never get them.
    */
-  abandon(timeoutMs: number, keptIn: string | undefined, alsoLost = 0): void {
+  abandon(timeoutMs: number, keptIn: string | undefined, alsoLost = 0): number {
+    this.givenUp = true;
     const lost = this.stats.backlog + alsoLost;
-    const unconfirmed = this.writing.reduce(
-      (n, w) => (w.finished ? n : n + w.delivery.records.length),
-      0,
-    );
+    let unconfirmed = 0;
+    let notPassedOn = 0;
+    for (const { delivery, finished } of this.writing) {
+      if (finished) notPassedOn += delivery.records.length;
+      else unconfirmed += delivery.records.length;
+    }
     this.stats.unflushed += lost;
     this.stats.unconfirmed += unconfirmed;
     this.logger.error(logMessages.sinkUnflushed(this.name, lost, unconfirmed, timeoutMs, keptIn));
+    return notPassedOn;
   }
 
   private hasRoom(): boolean {
@@ -136,6 +144,7 @@ export class SinkChannel {
   }
 
   private fill(): void {
+    if (this.givenUp) return;
     const { concurrency } = this.options;
     while (
       this.underWay < concurrency &&
@@ -149,7 +158,10 @@ export class SinkChannel {
       // Awaited in order by deliverInOrder(); one behind a failing write must not count as unhandled.
       writing.taken.then(
         () => this.finished(writing),
-        () => this.underWay--,
+        () => {
+          this.underWay--;
+          this.givenUp = true;
+        },
       );
       this.writing.push(writing);
     }
@@ -179,11 +191,16 @@ export class SinkChannel {
     }
   }
 
-  /** A write is done: its records leave the backlog, and its slot takes the next delivery. */
+  /**
+   * A write is done: its records leave the backlog, and its slot takes the
+   * next delivery; at once if an earlier write is under way, else once this
+   * one is settled (a connector's next write starts after its acknowledgement).
+   */
   private finished(writing: { delivery: Delivery; finished: boolean }): void {
     writing.finished = true;
     this.underWay--;
     this.stats.backlog -= writing.delivery.records.length;
+    if (this.writing[0] === writing) return;
     this.fill();
     this.wakeRoomWaiters();
   }

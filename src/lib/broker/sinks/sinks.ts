@@ -86,14 +86,18 @@ export class Sinks {
     const { keptIn } = this.source.report();
     const deadline = Date.now() + timeoutMs;
     this.retry.finishBy(deadline);
-    // What never left the source is lost to the store, and so to the connectors after it.
-    await untilDeadline(lastPass(), deadline, () =>
-      this.store?.abandon(timeoutMs, keptIn, this.source.waiting),
-    );
+    // What never left the source is lost to the store, and so to the connectors after it;
+    // what the store wrote but could not pass on yet is lost to the connectors alone.
+    let storedOnly = 0;
+    await untilDeadline(lastPass(), deadline, () => {
+      storedOnly = this.store?.abandon(timeoutMs, keptIn, this.source.waiting) ?? 0;
+    });
     await Promise.all(
-      this.connectors.map((c) =>
-        untilDeadline(c.drain(), deadline, () => c.abandon(timeoutMs, keptIn)),
-      ),
+      this.connectors.map(async (c) => {
+        let gaveUp = false;
+        await untilDeadline(c.drain(), deadline, () => (gaveUp = true));
+        if (gaveUp || storedOnly > 0) c.abandon(timeoutMs, keptIn, storedOnly);
+      }),
     );
     const sinks = this.all.map((c, i) => ({
       sink: c.name,

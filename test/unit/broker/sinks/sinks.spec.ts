@@ -201,6 +201,26 @@ describe('Sinks', () => {
     for (const batch of batches) expect(source.sinksOf(batch)).toEqual(['store', 'http', 'file']);
   });
 
+  it('at shutdown, counts as unflushed for each connector what the store wrote but could not pass on', async () => {
+    const store = new MemoryStore();
+    const file = new MemorySink('file');
+    const { sinks, deliver } = sinksOver(store, [file]);
+    // The first batch's write hangs; the second's is written, and waits for it to be passed on.
+    store.silent = true;
+    deliver(1);
+    store.silent = false;
+    deliver(1);
+    await until(() => store.ids.length === 3);
+    const error = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    jest.spyOn(logger, 'log').mockImplementation(() => undefined);
+    await sinks.drainWithin(() => sinks.store!.drain(), 30);
+    const [storeChannel, fileChannel] = sinks.all;
+    expect(storeChannel.stats).toMatchObject({ written: 3, unflushed: 3, unconfirmed: 3 });
+    expect(fileChannel.stats).toMatchObject({ written: 0, unflushed: 3 });
+    expect(error).toHaveBeenCalledWith(expect.stringContaining('Sink file could not write 3'));
+    store.answer();
+  });
+
   it('without a store, hands each batch straight to the connectors', async () => {
     const file = new MemorySink('file');
     const { sinks, source, deliver, settled } = sinksOver(null, [file]);
