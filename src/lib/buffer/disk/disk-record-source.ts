@@ -8,6 +8,7 @@ import { SkipFileGuard } from '../skip-file-guard.js';
 import type { SourceReport } from '../source-report.interface.js';
 import type { TopicQueues } from '../topic-queues.js';
 import type { ResolvedDiskBuffer } from './disk-buffer-options.js';
+import { AcknowledgementOrder } from './acknowledgement-order.js';
 import { InFlightBatches } from '../in-flight-batches.js';
 import { LogDirectory } from './log-directory.js';
 import { logFormat } from './log-format.js';
@@ -45,6 +46,7 @@ export class DiskRecordSource implements RecordSource {
   /** Records in the log past the reader's cursor. */
   private unread = 0;
   private readonly inFlightBatches = new InFlightBatches();
+  private acknowledgementOrder = new AcknowledgementOrder([]);
   private watcher?: { threshold: number; listener: () => void };
   private released = false;
 
@@ -117,6 +119,7 @@ export class DiskRecordSource implements RecordSource {
     const last = this.segments.last;
     const end = last === undefined ? first : { segment: last, offset: this.segments.sizeOf(last)! };
     this.ledger.load(sinks, first, end);
+    this.acknowledgementOrder = new AcknowledgementOrder(sinks);
     this.logReader.cursor = this.ledger.earliest() ?? first;
     this.unread = await countRecords(this.dir, this.segments, this.logReader.cursor);
     const bytes = this.segments.bytes;
@@ -151,14 +154,15 @@ export class DiskRecordSource implements RecordSource {
         await this.ledger.saved();
         if (!batch) return undefined;
         this.inFlightBatches.add(batch, this.ledger.sinks);
+        this.acknowledgementOrder.handOut(batch, batch.end);
         return batch;
       },
     };
   }
 
   acknowledge(sink: string, batch: SourceBatch): void {
-    const { end } = batch as LogBatch;
-    if (!this.released && this.ledger.advance(sink, end)) {
+    const upTo = this.acknowledgementOrder.acknowledge(sink, batch);
+    if (!this.released && upTo && this.ledger.advance(sink, upTo)) {
       this.ledger.save();
       this.deleteBehind();
       if (this.isDrained()) this.writer.caughtUp();

@@ -219,6 +219,39 @@ describe('DiskRecordSource', () => {
     expect(segments()).toHaveLength(1);
   });
 
+  it('moves a sink past a batch only once it has every batch before it, whatever order it acknowledges in', async () => {
+    const buffer = diskBuffer(dir);
+    const engines = new EngineRegistry([{ topic: 'a' }], {}, buffer);
+    const source = buffer.source;
+    await source.start(['store', 'file']);
+    const ids = (await publish(engines.get('a'), 20)).map((r) => r.id);
+    const reader = source.reader(10);
+    const first = (await reader.next())!;
+    const second = (await reader.next())!;
+    for (const batch of [first, second]) source.acknowledge('store', batch);
+    // As a connector does that drops its oldest waiting batch while the one before is written.
+    source.acknowledge('file', second);
+    source.close();
+    await source.release();
+
+    const restarted = diskSource(dir);
+    await restarted.start(['store', 'file']);
+    const replayed = await restarted.reader(100).next();
+    // The store had them all; the file is owed every one (no share of its own: the whole batch).
+    expect(replayed?.records.map((r) => r.id)).toEqual(ids);
+    expect(replayed?.forSink?.get('store')).toEqual([]);
+    expect(replayed?.forSink?.has('file')).toBe(false);
+    // Once it has the first, it has both: the next start replays nothing.
+    restarted.acknowledge('store', replayed!);
+    restarted.acknowledge('file', replayed!);
+    restarted.close();
+    await restarted.release();
+    const again = diskSource(dir);
+    await again.start(['store', 'file']);
+    expect(await again.reader(100).next()).toBeUndefined();
+    await again.release();
+  });
+
   it('cuts a torn end at startup: every whole record is delivered, the torn one counted', async () => {
     const { ids, last } = await logOf(50);
     const bytes = readFileSync(last);
