@@ -7,7 +7,8 @@ import type { ReplayGuard } from './replay-guard.interface.js';
  * A durable buffer replays from the last position a sink acknowledged, which
  * can be behind the sink's copy by the batch being acknowledged when the
  * process died: the ids of a crashed copy are skipped, once. They are kept
- * in `<copy>.skip` until the batch that passed them is acknowledged, so a
+ * in `<copy>.skip` until the batch that passed them is acknowledged, and
+ * that acknowledgement is on disk where the buffer keeps one (`kept`), so a
  * second crash during the replay does not forget them.
  */
 export class SkipFileGuard implements ReplayGuard {
@@ -17,7 +18,11 @@ export class SkipFileGuard implements ReplayGuard {
   /** The replay passed the skipped ids: the file goes once that batch is acknowledged. */
   private ended = false;
 
-  constructor(copy: string) {
+  constructor(
+    copy: string,
+    /** Whether every acknowledgement so far is kept (the disk log's ledger saved); memory keeps none. */
+    private readonly kept: () => Promise<boolean> = () => Promise.resolve(true),
+  ) {
     this.path = `${copy}.skip`;
   }
 
@@ -57,7 +62,9 @@ export class SkipFileGuard implements ReplayGuard {
     if (this.ended) await this.forget();
   }
 
+  /** Removes the skip file once the acknowledgement that passed its ids is kept; else tries at the next batch. */
   private async forget(): Promise<void> {
+    if (!(await this.kept())) return;
     await rm(this.path, { force: true });
     this.ended = false;
   }

@@ -4,6 +4,7 @@ import { SkipFileGuard } from '../../../src/lib/buffer/skip-file-guard.js';
 import type { MetadataRecord } from '../../../src/lib/index.js';
 import { records } from '../../support/records.js';
 import { tempDirPerTest } from '../../support/temp-dir.js';
+import { until } from '../../support/until.js';
 
 const dir = tempDirPerTest('skip-guard-spec');
 let copy: string;
@@ -89,6 +90,37 @@ describe('SkipFileGuard', () => {
     expect(replayed.written).toEqual([ids(fresh)]);
 
     await guard.admit(next, write);
+    expect(existsSync(skipFile)).toBe(false);
+  });
+
+  it('keeps the skip file until the acknowledgement that passed the held ids is kept, waiting for its save', async () => {
+    const [held, fresh] = [records(2), records(2)];
+    let kept = false;
+    let saving: (() => void) | undefined;
+    const guard = new SkipFileGuard(
+      copy,
+      () => new Promise<boolean>((resolve) => (saving = () => resolve(kept))),
+    );
+    await guard.open();
+    await guard.settle(new Set(ids(held)));
+    const { write } = sink();
+    await guard.admit([...held, ...fresh], write);
+
+    // The next batch: the ledger's save of the acknowledgement fails (a full disk).
+    const failedSave = guard.admit(records(1), write);
+    await until(() => saving !== undefined);
+    saving!();
+    await failedSave;
+    expect(existsSync(skipFile)).toBe(true);
+
+    // The one after: the save under way is waited for, and goes through.
+    saving = undefined;
+    kept = true;
+    const next = guard.admit(records(1), write);
+    await until(() => saving !== undefined);
+    expect(existsSync(skipFile)).toBe(true);
+    saving!();
+    await next;
     expect(existsSync(skipFile)).toBe(false);
   });
 

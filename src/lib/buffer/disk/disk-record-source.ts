@@ -96,7 +96,7 @@ export class DiskRecordSource implements RecordSource {
 
   /** One process replays the log in order: a crashed copy's ids are skipped once. */
   replayGuard(_sink: string, copy: string): ReplayGuard {
-    return new SkipFileGuard(copy);
+    return new SkipFileGuard(copy, () => this.ledger.kept());
   }
 
   /** Opens the log: recovers its segments, and puts each sink, and the reader, at its position. */

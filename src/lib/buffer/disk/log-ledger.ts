@@ -108,6 +108,12 @@ export class LogLedger {
     return this.saves.settled();
   }
 
+  /** Whether the file holds every position here, once the saves under way are done. */
+  async kept(): Promise<boolean> {
+    await this.saved();
+    return !this.behind;
+  }
+
   private async write(): Promise<void> {
     const sinks = Object.fromEntries(
       [...this.positions].map(([s, p]) => [s, [p.segment, p.offset]]),
