@@ -28,9 +28,9 @@ import { Sinks } from './sinks/sinks.js';
  * Moves records from the buffer's source to the sinks: the store first, then
  * every connector with what the store took. A flush pass runs every
  * `flushIntervalMs`, as soon as `maxBatchSize` records wait (as the source's
- * `watch()` counts them), on `flush()`, and once more at shutdown. Each sink retries in its own channel; while the
- * store fails, nothing more is read, so the buffer's bound and the overflow
- * policies, not memory, absorb an outage.
+ * `watch()` counts them), on `flush()`, and once more at shutdown. Each sink
+ * retries in its own channel; while the store fails, nothing more is read, so
+ * the buffer's bound and the overflow policies, not memory, absorb an outage.
  */
 @Injectable()
 export class BrokerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
