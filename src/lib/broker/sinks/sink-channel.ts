@@ -15,6 +15,13 @@ export interface Delivery {
   records: readonly MetadataRecord[];
 }
 
+/** A delivery being written, or written and waiting for an earlier one to settle. */
+interface Writing {
+  delivery: Delivery;
+  taken: Promise<readonly MetadataRecord[]>;
+  finished: boolean;
+}
+
 export interface SinkChannelOptions {
   /**
    * Writes under way at once; their results are still passed on in order,
@@ -56,11 +63,7 @@ export class SinkChannel {
   private readonly waiting = new Deque<Delivery>();
   private waitingRecords = 0;
   /** Deliveries being written, or written and waiting for an earlier one: in the order pushed. */
-  private readonly writing: {
-    delivery: Delivery;
-    taken: Promise<readonly MetadataRecord[]>;
-    finished: boolean;
-  }[] = [];
+  private readonly writing: Writing[] = [];
   /** Of `writing`, those still under way. */
   private underWay = 0;
   /** Past shutdown's deadline (a write gave up, or `abandon()`): no more writes start. */
@@ -89,11 +92,7 @@ export class SinkChannel {
     this.fill();
   }
 
-  /**
-   * Resolves once one more delivery would be written at once: fewer than
-   * `concurrency` are under way or waiting, and fewer than twice that not
-   * yet settled (the bound on what the channel holds).
-   */
+  /** Resolves once one more delivery would start being written at once (see `canStart`). */
   whenRoom(): Promise<void> {
     if (this.hasRoom()) return Promise.resolve();
     return new Promise((resolve, reject) => this.roomWaiters.push({ resolve, reject }));
@@ -125,10 +124,17 @@ export class SinkChannel {
     return notPassedOn;
   }
 
-  private hasRoom(): boolean {
+  /**
+   * Whether a write may start once `ahead` more have: a slot free, and fewer
+   * than twice `concurrency` unsettled (the bound on what the channel holds).
+   */
+  private canStart(ahead = 0): boolean {
     const { concurrency } = this.options;
-    const waiting = this.waiting.size;
-    return this.underWay + waiting < concurrency && this.writing.length + waiting < 2 * concurrency;
+    return this.underWay + ahead < concurrency && this.writing.length + ahead < 2 * concurrency;
+  }
+
+  private hasRoom(): boolean {
+    return this.canStart(this.waiting.size);
   }
 
   private dropPastBacklog(): void {
@@ -145,15 +151,10 @@ export class SinkChannel {
 
   private fill(): void {
     if (this.givenUp) return;
-    const { concurrency } = this.options;
-    while (
-      this.underWay < concurrency &&
-      this.writing.length < 2 * concurrency &&
-      this.waiting.size > 0
-    ) {
+    while (this.waiting.size > 0 && this.canStart()) {
       const delivery = this.waiting.shift()!;
       this.waitingRecords -= delivery.records.length;
-      const writing = { delivery, taken: this.write(delivery.records), finished: false };
+      const writing: Writing = { delivery, taken: this.write(delivery.records), finished: false };
       this.underWay++;
       // Awaited in order by deliverInOrder(); one behind a failing write must not count as unhandled.
       writing.taken.then(
@@ -196,7 +197,7 @@ export class SinkChannel {
    * next delivery; at once if an earlier write is under way, else once this
    * one is settled (a connector's next write starts after its acknowledgement).
    */
-  private finished(writing: { delivery: Delivery; finished: boolean }): void {
+  private finished(writing: Writing): void {
     writing.finished = true;
     this.underWay--;
     this.stats.backlog -= writing.delivery.records.length;
