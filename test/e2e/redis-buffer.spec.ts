@@ -25,7 +25,7 @@ import { MemorySink } from '../support/memory-sink.js';
 import { idsOf, startPipeline } from '../support/pipeline.js';
 import { freePort, RedisServer, withRedisServer } from '../harness/redis-server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { until } from '../support/until.js';
+import { settles, until } from '../support/until.js';
 import { createTestDatabase, type TestDatabase } from '../harness/test-database.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -326,8 +326,8 @@ withRedisServer().describe('Redis buffer', () => {
       /metaqueue_stream_length\{stream="e2e:.*:erring"\} 1/,
     );
 
-    await app.get(BrokerService).flush();
-    await own.stop();
+    await settles(app.get(BrokerService).flush(), 'the flush before the outage');
+    await settles(own.stop(), 'stopping Redis');
     await until(() => health.isHealthy().metaqueue.status === 'down');
     expect(health.isHealthy().metaqueue.bufferUnreachable).toBe(true);
     await expect(engine('erring').publish(record(1))).rejects.toThrow(BufferUnavailableError);
@@ -336,8 +336,10 @@ withRedisServer().describe('Redis buffer', () => {
     const waited = engine('waiting').publish(record(1));
     expect((await metrics.scrape()).body).toContain('metaqueue_buffer_reachable 0');
 
-    await own.start();
-    await expect(waited).resolves.toEqual(expect.objectContaining({ data: 1 }));
+    await settles(own.start(), 'starting Redis again');
+    await expect(settles(waited, 'the waiting publish, Redis back')).resolves.toEqual(
+      expect.objectContaining({ data: 1 }),
+    );
     await until(() => health.isHealthy().metaqueue.status === 'up');
     const c = (t: string) => engine(t).counters;
     expect(c('erring')).toMatchObject({ published: 2, accepted: 1, rejected: { unavailable: 1 } });
@@ -348,10 +350,10 @@ withRedisServer().describe('Redis buffer', () => {
     });
     expect(c('blocking')).toMatchObject({ published: 1, accepted: 0, rejected: { timeout: 1 } });
     expect(c('waiting')).toMatchObject({ published: 1, accepted: 1, waiting: 0 });
-    await app.get(BrokerService).flush();
+    await settles(app.get(BrokerService).flush(), 'the flush after the outage');
     expect(app.get(BrokerService).counters.sinks.file.written).toBe(2);
-    await app.close();
-    await own.remove();
+    await settles(app.close(), 'closing the app');
+    await settles(own.remove(), 'removing Redis');
   });
 
   it('rejects a publish whose append Redis refuses with its reason, shows it in health and /metrics, and recovers', async () => {

@@ -14,3 +14,25 @@ export async function until(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * `promise`, or a rejection naming `what` if it has not settled within
+ * `timeoutMs` (grown with the load): a step that hangs fails by its name,
+ * not as the whole test's timeout.
+ */
+export async function settles<T>(
+  promise: Promise<T>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const bound = hangBound(timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not settled after ${bound} ms`)), bound);
+  });
+  try {
+    return await Promise.race([promise, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
