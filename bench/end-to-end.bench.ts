@@ -24,6 +24,7 @@ import {
 import { copyMetadataFrom, copyRows } from '../src/lib/store/copy-rows.js';
 import { newRecordId } from '../src/lib/record/record-id.js';
 import { MachineCpuRuns } from './machine-cpu.js';
+import { pinPostgresApart } from './postgres-apart.js';
 import { figure, fmt, interleave, type Figure } from './report.js';
 import { stampedRecord } from './stamped-record.js';
 
@@ -273,6 +274,23 @@ export async function endToEndFigures(url: string, scale: number, runs: number) 
       () => endToEnd(server, tasks, undefined),
     );
 
+    // The same pair with PostgreSQL on a core of its own: does the app's CPU, or its pace, hold it back?
+    const apart = pinPostgresApart();
+    let pinned: number[][] = [[], []];
+    if (typeof apart === 'string')
+      console.log(`  not measured with PostgreSQL on a core of its own: ${apart}`);
+    else {
+      try {
+        pinned = await interleave(
+          runs,
+          () => endToEnd(server, tasks, file),
+          () => serverCopy(url, records, raw),
+        );
+      } finally {
+        apart();
+      }
+    }
+
     const embedded = { pglite: { dataDir } };
     // A first start creates the directory and its table, off the clock.
     await (await MetadataStore.open(embedded)).onApplicationShutdown();
@@ -326,6 +344,16 @@ export async function endToEndFigures(url: string, scale: number, runs: number) 
               'cores',
               appCpu.coresBusy,
               rawCpu.coresBusy,
+            ),
+          ]
+        : []),
+      ...(pinned[0].length > 0
+        ? [
+            figure(
+              'server end to end vs raw COPY, PostgreSQL on a core of its own and the app on the rest (taskset)',
+              'rows/s',
+              pinned[0],
+              pinned[1],
             ),
           ]
         : []),

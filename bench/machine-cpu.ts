@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { readProcStat } from '../src/lib/utils/proc-stat.util.js';
+import { readProcStat, type ProcStat } from '../src/lib/utils/proc-stat.util.js';
 
 /** The machine's CPU time so far, in clock ticks summed over its cores: all of it, and the busy part. */
 function machineTicks(): { total: number; busy: number } {
@@ -29,13 +29,22 @@ export function watchCores(): (() => number) | undefined {
 /** Clock ticks a second in /proc: USER_HZ, 100 on every Linux the kernel's ABI allows. */
 const ticksPerSecond = 100;
 
-/** Each `postgres` process's CPU so far, in clock ticks: its own, and its reaped children's. */
-function postgresTicks(): Map<string, { own: number; children: number }> {
-  const ticks = new Map<string, { own: number; children: number }>();
+/** This machine's `postgres` processes now (Linux's /proc), with their /proc stat. */
+export function postgresProcesses(): Map<string, ProcStat> {
+  const found = new Map<string, ProcStat>();
+  if (!existsSync('/proc')) return found;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const stat = readProcStat(pid); // undefined: ended while listed
-    if (stat?.comm !== 'postgres') continue;
+    if (stat?.comm === 'postgres') found.set(pid, stat);
+  }
+  return found;
+}
+
+/** Each `postgres` process's CPU so far, in clock ticks: its own, and its reaped children's. */
+function postgresTicks(): Map<string, { own: number; children: number }> {
+  const ticks = new Map<string, { own: number; children: number }>();
+  for (const [pid, stat] of postgresProcesses()) {
     const [utime, stime, cutime, cstime] = [14, 15, 16, 17].map((n) => Number(stat.field(n)));
     ticks.set(pid, { own: utime + stime, children: cutime + cstime });
   }
