@@ -38,9 +38,16 @@ export class RedisServer {
     if (this.options.appendOnly) args.push('--appendfsync', 'always');
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
+    let gone = false;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    await waitForPort(this.port);
-    return this;
+    void this.exited.then(() => (gone = true));
+    // After stop(), another server may have taken the port: only this one's answer will do.
+    if (await answers(this.port, child.pid!, () => gone)) return this;
+    throw new Error(
+      gone
+        ? `redis-server exited at start on port ${this.port} (is the port taken?)`
+        : `redis-server did not start on port ${this.port}`,
+    );
   }
 
   /** Stops the server: SIGTERM lets it finish its append-only file, SIGKILL does not. */
@@ -65,19 +72,25 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitForPort(port: number): Promise<void> {
-  for (const deadline = Date.now() + hangBound(10_000); Date.now() < deadline;) {
-    const ready = await new Promise<boolean>((resolve) => {
+/** Whether the redis-server of process `pid` came to answer on `port`: another's answer is not its. */
+async function answers(port: number, pid: number, gaveUp: () => boolean): Promise<boolean> {
+  for (const deadline = Date.now() + hangBound(10_000); Date.now() < deadline && !gaveUp();) {
+    const answeredBy = await new Promise<number | undefined>((resolve) => {
+      let reply = '';
       const socket = net.connect(port, '127.0.0.1');
-      socket.once('data', (chunk) => {
+      socket.on('data', (chunk) => {
+        reply += chunk.toString();
+        const found = /process_id:(\d+)\r\n/.exec(reply);
+        if (!found) return;
         socket.destroy();
-        resolve(chunk.toString().startsWith('+PONG'));
+        resolve(Number(found[1]));
       });
-      socket.once('connect', () => socket.write('PING\r\n'));
-      socket.once('error', () => resolve(false));
+      socket.once('connect', () => socket.write('INFO server\r\n'));
+      socket.once('error', () => resolve(undefined));
+      socket.once('close', () => resolve(undefined));
     });
-    if (ready) return;
+    if (answeredBy === pid) return true;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`redis-server did not start on port ${port}`);
+  return false;
 }
