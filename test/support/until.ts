@@ -1,3 +1,4 @@
+import { withTimeout } from '../../src/lib/utils/with-timeout.util.js';
 import { hangBound } from './hang-bound.js';
 
 /**
@@ -20,19 +21,7 @@ export async function until(
  * `timeoutMs` (grown with the load): a step that hangs fails by its name,
  * not as the whole test's timeout.
  */
-export async function settles<T>(
-  promise: Promise<T>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
+export function settles<T>(promise: Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
   const bound = hangBound(timeoutMs);
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled after ${bound} ms`)), bound);
-  });
-  try {
-    return await Promise.race([promise, hung]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeout(promise, bound, () => new Error(`${what}: not settled after ${bound} ms`));
 }
